@@ -1,0 +1,75 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "gic",
+  platforms: [.macOS(.v13)],
+  products: [
+    // MARK: - Public API
+    .library(name: "WeightFormat", targets: ["WeightFormat"]),
+    .library(name: "Converters", targets: ["Converters"]),
+    .library(name: "ReferenceCodec", targets: ["ReferenceCodec"]),
+    .executable(name: "gic-convert", targets: ["gic-convert"]),
+    .executable(name: "gic-ref", targets: ["gic-ref"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+  ],
+  targets: [
+    // MARK: - Public API
+    .target(
+      name: "WeightFormat",
+      dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+    ),
+    .target(
+      name: "Converters",
+      dependencies: ["WeightFormat", "CArchive", "CZlib"]
+    ),
+    .target(
+      name: "ReferenceCodec",
+      dependencies: ["WeightFormat", "CPNG"]
+    ),
+    .executableTarget(
+      name: "gic-convert",
+      dependencies: [
+        "Converters", "WeightFormat",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(
+      name: "gic-ref",
+      dependencies: [
+        "ReferenceCodec", "WeightFormat",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
+    // MARK: - Implementation details (C system libraries; no stable Swift API)
+    .systemLibrary(
+      name: "CArchive",
+      pkgConfig: "libarchive",
+      providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
+    ),
+    .systemLibrary(
+      name: "CZlib",
+      pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+    ),
+    .systemLibrary(
+      name: "CPNG",
+      pkgConfig: "libpng",
+      providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
+    ),
+
+    // MARK: - Unit test bundles
+    .testTarget(name: "WeightFormatTests", dependencies: ["WeightFormat"]),
+    .testTarget(
+      name: "ConvertersTests",
+      dependencies: ["Converters", "WeightFormat"],
+      resources: [.copy("Fixtures")]
+    ),
+    .testTarget(name: "CLITests", dependencies: ["WeightFormat", "Converters"]),
+  ],
+  swiftLanguageModes: [.v6]
+)
