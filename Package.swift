@@ -63,13 +63,11 @@ let package = Package(
     ),
 
     // MARK: - Unit test bundles
-    .testTarget(name: "WeightFormatTests", dependencies: ["WeightFormat"]),
     .testTarget(
       name: "ConvertersTests",
       dependencies: ["Converters", "WeightFormat"],
-      resources: [.copy("Fixtures")]
+      exclude: ["Fixtures"]
     ),
-    .testTarget(name: "CLITests", dependencies: ["WeightFormat", "Converters"]),
   ],
   swiftLanguageModes: [.v6]
 )

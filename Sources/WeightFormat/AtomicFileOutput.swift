@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// An output file that appears at its final path only when complete.
+///
+/// Bytes go to a temporary file in the destination's directory (`.<name>.tmp-<pid>-<n>`, created
+/// exclusively); ``commit()`` flushes it and renames it over the destination, which is atomic on
+/// POSIX file systems. If the output is discarded or never committed, the temporary file is
+/// removed, so a failure never leaves a partial file and never touches an existing one.
+public final class AtomicFileOutput {
+  /// The final path.
+  public let path: String
+  private let temporaryPath: String
+  private var fd: Int32
+  private var committed = false
+
+  /// Creates the temporary file next to `path`.
+  ///
+  /// - Throws: ``WeightFormatError/io(path:reason:)`` if the directory is not writable.
+  public init(path: String) throws(WeightFormatError) {
+    self.path = path
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[...$0]) } ?? ""
+    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    guard !base.isEmpty else { throw .io(path: path, reason: "output path names a directory") }
+    var attempt = 0
+    while true {
+      let candidate = "\(directory).\(base).tmp-\(getpid())-\(attempt)"
+      let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+      if fd >= 0 {
+        self.fd = fd
+        self.temporaryPath = candidate
+        return
+      }
+      if errno != EEXIST || attempt > 1000 {
+        throw .io(path: path, reason: "cannot create output file: \(systemErrorMessage())")
+      }
+      attempt += 1
+    }
+  }
+
+  deinit {
+    if !committed {
+      if fd >= 0 { close(fd) }
+      unlink(temporaryPath)
+    }
+  }
+
+  /// Appends bytes to the file.
+  public func write(_ bytes: UnsafeRawBufferPointer) throws(WeightFormatError) {
+    guard var p = bytes.baseAddress else { return }
+    var left = bytes.count
+    while left > 0 {
+      let n = Glibc.write(fd, p, min(left, 1 << 30))
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw .io(path: path, reason: "write failed: \(systemErrorMessage())")
+      }
+      p += n
+      left -= n
+    }
+  }
+
+  /// Appends bytes to the file.
+  public func write(_ bytes: [UInt8]) throws(WeightFormatError) {
+    var outcome: Result<Void, WeightFormatError> = .success(())
+    bytes.withUnsafeBytes { b in outcome = Result { () throws(WeightFormatError) in try write(b) } }
+    try outcome.get()
+  }
+
+  /// Flushes the file to storage and renames it to its final path.
+  public func commit() throws(WeightFormatError) {
+    guard !committed else { return }
+    if fsync(fd) != 0 { throw .io(path: path, reason: "fsync failed: \(systemErrorMessage())") }
+    let rc = close(fd)
+    fd = -1
+    if rc != 0 { throw .io(path: path, reason: "close failed: \(systemErrorMessage())") }
+    if rename(temporaryPath, path) != 0 {
+      throw .io(path: path, reason: "cannot rename output into place: \(systemErrorMessage())")
+    }
+    committed = true
+  }
+}
+
+/// The C library's message for the current `errno`.
+func systemErrorMessage() -> String {
+  String(cString: strerror(errno))
+}

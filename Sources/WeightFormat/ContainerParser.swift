@@ -1,0 +1,464 @@
+import Crypto
+import Foundation
+
+/// Parses and validates container format 1.x (spec/container.md), in the order: header, section
+/// table and layout, index sections, object placement, model digest, object digests, CDF rows.
+enum ContainerParser {
+  struct Parsed {
+    var major: UInt16
+    var minor: UInt16
+    var modelDigest: [UInt8]
+    var sections: [SectionEntry]
+    var metadata: [(key: String, value: MetadataValue)]
+    var tensors: [TensorRecord]
+    var cdfTables: [CDFTableRecord]
+    var dataSectionOffset: Int
+  }
+
+  /// A CDF record before its data is read.
+  struct PendingCDF {
+    var name: String
+    var precision: Int
+    var count: Int
+    var stride: Int
+    var dataOffset: UInt64
+    var dataLength: UInt64
+    var sha256: [UInt8]
+  }
+
+  static func parse(_ data: Data) throws(WeightFormatError) -> Parsed {
+    var outcome: Result<Parsed, WeightFormatError> = .failure(.badMagic)
+    data.withUnsafeBytes { raw in
+      outcome = Result { () throws(WeightFormatError) in try parse(raw) }
+    }
+    return try outcome.get()
+  }
+
+  static func parse(_ file: UnsafeRawBufferPointer) throws(WeightFormatError) -> Parsed {
+    guard file.count >= 64 else { throw .fileTooShort(length: file.count) }
+    var header = ByteCursor(UnsafeRawBufferPointer(rebasing: file[0..<64]), base: 0)
+    guard let magic = header.readBytes(8), Array(magic) == WeightFile.magic else { throw .badMagic }
+    let major = header.readU16() ?? 0
+    let minor = header.readU16() ?? 0
+    guard major == WeightFile.currentVersion.major else {
+      throw .unsupportedMajorVersion(major: major, minor: minor)
+    }
+    guard header.readU32() == 0 else { throw .reservedNotZero(field: "header flags", offset: 12) }
+    let fileLength = header.readU64() ?? 0
+    guard fileLength <= ContainerLimits.maxFileLength else { throw .fileTooLarge(length: fileLength) }
+    guard fileLength == UInt64(file.count) else {
+      throw .fileLengthMismatch(declared: fileLength, actual: file.count)
+    }
+    let sectionCount = header.readU32() ?? 0
+    guard ContainerLimits.sectionCount.contains(sectionCount) else {
+      throw .sectionCountOutOfRange(count: sectionCount)
+    }
+    guard header.readU32() == 0 else { throw .reservedNotZero(field: "header reserved", offset: 28) }
+    let storedDigest = Array(header.readBytes(32) ?? UnsafeRawBufferPointer(start: nil, count: 0))
+
+    let sections = try parseSectionTable(file, count: Int(sectionCount))
+    func region(_ s: SectionEntry) -> UnsafeRawBufferPointer {
+      UnsafeRawBufferPointer(rebasing: file[Int(s.offset)..<Int(s.offset + s.length)])
+    }
+    func section(_ kind: UInt32) -> SectionEntry {
+      // Presence of every required kind was checked by parseSectionTable.
+      sections.first { $0.kind == kind } ?? SectionEntry(kind: kind, flags: 1, offset: 0, length: 0)
+    }
+    let metaSection = section(SectionKind.meta)
+    let tensorSection = section(SectionKind.tensors)
+    let cdfSection = section(SectionKind.cdfs)
+    let dataSection = section(SectionKind.data)
+
+    let metadata = try parseMetadata(region(metaSection), base: Int(metaSection.offset))
+    let tensors = try parseTensors(
+      region(tensorSection), base: Int(tensorSection.offset), dataLength: dataSection.length)
+    let pending = try parseCDFRecords(
+      region(cdfSection), base: Int(cdfSection.offset), dataLength: dataSection.length)
+    try checkPlacement(tensors: tensors, cdfs: pending, data: dataSection, file: file)
+
+    // Model digest (§6): header bytes 0..<32, the section table, every section but DATA.
+    var hasher = SHA256()
+    hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: file[0..<32]))
+    hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: file[64..<(64 + 32 * sections.count)]))
+    for s in sections where s.kind != SectionKind.data { hasher.update(bufferPointer: region(s)) }
+    let computed = Array(hasher.finalize())
+    guard computed == storedDigest else {
+      throw .modelDigestMismatch(stored: hexString(storedDigest), computed: hexString(computed))
+    }
+
+    // Object digests, on all cores; the first mismatch in name order is reported.
+    let data = region(dataSection)
+    let objects: [(name: String, offset: UInt64, length: UInt64, sha: [UInt8])] =
+      tensors.map { ($0.name, $0.dataOffset, $0.dataLength, $0.sha256) }
+      + pending.map { ($0.name, $0.dataOffset, $0.dataLength, $0.sha256) }
+    let dataBase = UInt(bitPattern: data.baseAddress)
+    let matches = parallelMap(objects.count) { i in
+      let o = objects[i]
+      let start = UnsafeRawPointer(bitPattern: dataBase).map { $0 + Int(o.offset) }
+      let digest = SHA256.hash(data: UnsafeRawBufferPointer(start: start, count: Int(o.length)))
+      return Array(digest) == o.sha
+    }
+    let failed = objects.indices.filter { !matches[$0] }.map { objects[$0].name }
+    if let bad = failed.min(by: ContainerRules.precedes) { throw .objectDigestMismatch(name: bad) }
+
+    var cdfTables: [CDFTableRecord] = []
+    for p in pending {
+      let bytes = UnsafeRawBufferPointer(
+        rebasing: data[Int(p.dataOffset)..<Int(p.dataOffset + p.dataLength)])
+      var c = ByteCursor(bytes, base: 0)
+      var offsets = [Int32](), lengths = [UInt32](), cdf = [UInt32]()
+      offsets.reserveCapacity(p.count)
+      lengths.reserveCapacity(p.count)
+      cdf.reserveCapacity(p.count * p.stride)
+      for _ in 0..<p.count { offsets.append(c.readI32() ?? 0) }
+      for _ in 0..<p.count { lengths.append(c.readU32() ?? 0) }
+      for _ in 0..<(p.count * p.stride) { cdf.append(c.readU32() ?? 0) }
+      let table = CDFTable(
+        precision: p.precision, offsets: offsets, lengths: lengths, stride: p.stride, cdf: cdf)
+      try table.validate(name: p.name)
+      cdfTables.append(
+        CDFTableRecord(
+          name: p.name, table: table, dataOffset: p.dataOffset, dataLength: p.dataLength,
+          sha256: p.sha256))
+    }
+
+    return Parsed(
+      major: major, minor: minor, modelDigest: storedDigest, sections: sections,
+      metadata: metadata, tensors: tensors, cdfTables: cdfTables,
+      dataSectionOffset: Int(dataSection.offset))
+  }
+
+  // MARK: Section table and layout (§4)
+
+  static func parseSectionTable(_ file: UnsafeRawBufferPointer, count: Int)
+    throws(WeightFormatError) -> [SectionEntry]
+  {
+    let tableEnd = 64 + 32 * count
+    guard file.count >= tableEnd else { throw .truncatedRecord(section: "section table", offset: 64) }
+    var c = ByteCursor(UnsafeRawBufferPointer(rebasing: file[64..<tableEnd]), base: 64)
+    var sections: [SectionEntry] = []
+    var previousKind: UInt32 = 0
+    var previousEnd = UInt64(tableEnd)
+    for _ in 0..<count {
+      let entryOffset = c.offset
+      let kind = c.readU32() ?? 0
+      let flags = c.readU32() ?? 0
+      let offset = c.readU64() ?? 0
+      let length = c.readU64() ?? 0
+      guard c.readU64() == 0 else {
+        throw .reservedNotZero(field: "section entry reserved", offset: entryOffset + 24)
+      }
+      guard kind > previousKind else { throw .sectionsOutOfOrder(kind: kind, previous: previousKind) }
+      let known = SectionKind.required.contains(kind)
+      guard flags & ~1 == 0, !known || flags == 1, kind < 65_536 || flags == 0 else {
+        throw .invalidSectionFlags(kind: kind, flags: flags)
+      }
+      if !known && flags & 1 != 0 { throw .unknownCriticalSection(kind: kind) }
+      guard offset % 64 == 0 else { throw .sectionUnaligned(kind: kind, offset: offset) }
+      let (end, overflow) = offset.addingReportingOverflow(length)
+      guard !overflow, end <= UInt64(file.count) else {
+        throw .sectionOutOfBounds(kind: kind, offset: offset, length: length, fileLength: file.count)
+      }
+      guard offset >= previousEnd else {
+        throw .sectionOverlap(kind: kind, offset: offset, previousEnd: previousEnd)
+      }
+      guard offset == align64(previousEnd) else {
+        throw .sectionNotPacked(kind: kind, offset: offset, expected: align64(previousEnd))
+      }
+      if kind != SectionKind.data && length > ContainerLimits.maxIndexSectionLength {
+        throw .sectionTooLarge(kind: kind, length: length, limit: ContainerLimits.maxIndexSectionLength)
+      }
+      try checkZero(file, from: Int(previousEnd), to: Int(offset))
+      sections.append(SectionEntry(kind: kind, flags: flags, offset: offset, length: length))
+      previousKind = kind
+      previousEnd = end
+    }
+    for kind in SectionKind.required where !sections.contains(where: { $0.kind == kind }) {
+      throw .missingSection(kind: kind)
+    }
+    guard UInt64(file.count) == align64(previousEnd) else {
+      throw .fileLengthNotCanonical(declared: UInt64(file.count), expected: align64(previousEnd))
+    }
+    try checkZero(file, from: Int(previousEnd), to: file.count)
+    return sections
+  }
+
+  /// Checks that padding bytes `from..<to` are zero.
+  static func checkZero(_ file: UnsafeRawBufferPointer, from: Int, to: Int) throws(WeightFormatError) {
+    guard from < to else { return }
+    for i in from..<to where file[i] != 0 { throw .nonZeroPadding(offset: i) }
+  }
+
+  // MARK: Index sections (§5.1–5.3)
+
+  static func readName(_ c: inout ByteCursor, section: String, maxBytes: Int)
+    throws(WeightFormatError) -> String
+  {
+    let start = c.offset
+    guard let length = c.readU16() else { throw .truncatedRecord(section: section, offset: start) }
+    guard Int(length) <= maxBytes else {
+      throw .limitExceeded(
+        what: "name length", value: UInt64(length), limit: UInt64(maxBytes), offset: start)
+    }
+    guard let bytes = c.readBytes(Int(length)) else {
+      throw .truncatedRecord(section: section, offset: start)
+    }
+    guard let name = String(validating: bytes, as: UTF8.self) else {
+      throw .invalidString(offset: start + 2, reason: "not valid UTF-8")
+    }
+    try ContainerRules.checkName(name, maxBytes: maxBytes, offset: start + 2)
+    return name
+  }
+
+  static func parseMetadata(_ bytes: UnsafeRawBufferPointer, base: Int)
+    throws(WeightFormatError) -> [(key: String, value: MetadataValue)]
+  {
+    var c = ByteCursor(bytes, base: base)
+    guard let count = c.readU32() else { throw .truncatedRecord(section: "META", offset: base) }
+    guard count <= ContainerLimits.maxMetadataEntries else {
+      throw .limitExceeded(
+        what: "metadata entry count", value: UInt64(count),
+        limit: UInt64(ContainerLimits.maxMetadataEntries), offset: base)
+    }
+    var entries: [(key: String, value: MetadataValue)] = []
+    var values = 0
+    for _ in 0..<count {
+      let key = try readName(&c, section: "META", maxBytes: ContainerLimits.maxKeyBytes)
+      if let last = entries.last?.key {
+        if last == key { throw .duplicateName(kind: "metadata key", name: key) }
+        if !ContainerRules.precedes(last, key) {
+          throw .unsortedNames(kind: "metadata", name: key, previous: last)
+        }
+      }
+      let value = try readValue(&c, depth: 1, values: &values)
+      entries.append((key, value))
+    }
+    guard c.remaining == 0 else { throw .trailingBytesInSection(section: "META", offset: c.offset) }
+    return entries
+  }
+
+  static func readValue(_ c: inout ByteCursor, depth: Int, values: inout Int)
+    throws(WeightFormatError) -> MetadataValue
+  {
+    let start = c.offset
+    values += 1
+    guard values <= ContainerLimits.maxMetadataValues else {
+      throw .limitExceeded(
+        what: "metadata value count", value: UInt64(values),
+        limit: UInt64(ContainerLimits.maxMetadataValues), offset: start)
+    }
+    guard depth <= ContainerLimits.maxListDepth else {
+      throw .limitExceeded(
+        what: "metadata list depth", value: UInt64(depth),
+        limit: UInt64(ContainerLimits.maxListDepth), offset: start)
+    }
+    guard let tag = c.readU8() else { throw .truncatedRecord(section: "META", offset: start) }
+    switch tag {
+    case 1:
+      guard let length = c.readU32() else { throw .truncatedRecord(section: "META", offset: start) }
+      guard length <= ContainerLimits.maxStringBytes else {
+        throw .limitExceeded(
+          what: "string length", value: UInt64(length),
+          limit: UInt64(ContainerLimits.maxStringBytes), offset: start + 1)
+      }
+      guard let bytes = c.readBytes(Int(length)) else {
+        throw .truncatedRecord(section: "META", offset: start)
+      }
+      guard let s = String(validating: bytes, as: UTF8.self) else {
+        throw .invalidString(offset: start + 5, reason: "not valid UTF-8")
+      }
+      guard !s.utf8.contains(0) else { throw .invalidString(offset: start + 5, reason: "contains U+0000") }
+      return .string(s)
+    case 2:
+      guard let v = c.readI64() else { throw .truncatedRecord(section: "META", offset: start) }
+      return .integer(v)
+    case 3:
+      guard let count = c.readU32() else { throw .truncatedRecord(section: "META", offset: start) }
+      guard count <= ContainerLimits.maxListElements else {
+        throw .limitExceeded(
+          what: "list length", value: UInt64(count),
+          limit: UInt64(ContainerLimits.maxListElements), offset: start + 1)
+      }
+      var items: [MetadataValue] = []
+      for _ in 0..<count { items.append(try readValue(&c, depth: depth + 1, values: &values)) }
+      return .list(items)
+    default:
+      throw .unknownMetadataTag(tag: tag, offset: start)
+    }
+  }
+
+  static func parseTensors(_ bytes: UnsafeRawBufferPointer, base: Int, dataLength: UInt64)
+    throws(WeightFormatError) -> [TensorRecord]
+  {
+    var c = ByteCursor(bytes, base: base)
+    guard let count = c.readU32() else { throw .truncatedRecord(section: "TENSORS", offset: base) }
+    guard count <= ContainerLimits.maxTensors else {
+      throw .limitExceeded(
+        what: "tensor count", value: UInt64(count), limit: UInt64(ContainerLimits.maxTensors),
+        offset: base)
+    }
+    var records: [TensorRecord] = []
+    for _ in 0..<count {
+      let start = c.offset
+      let name = try readName(&c, section: "TENSORS", maxBytes: ContainerLimits.maxNameBytes)
+      if let last = records.last?.name {
+        if last == name { throw .duplicateName(kind: "tensor", name: name) }
+        if !ContainerRules.precedes(last, name) {
+          throw .unsortedNames(kind: "tensor", name: name, previous: last)
+        }
+      }
+      guard let code = c.readU8(), let rank = c.readU8(), let qkind = c.readU8(),
+        let reserved = c.readU8()
+      else { throw .truncatedRecord(section: "TENSORS", offset: start) }
+      guard let dtype = DType(rawValue: code) else { throw .unknownDType(code: code, tensor: name) }
+      guard Int(rank) <= ContainerLimits.maxRank else {
+        throw .limitExceeded(
+          what: "rank of \(name)", value: UInt64(rank), limit: UInt64(ContainerLimits.maxRank),
+          offset: c.offset - 3)
+      }
+      guard qkind <= 2 else { throw .unknownQuantizationKind(kind: qkind, tensor: name) }
+      guard reserved == 0 else {
+        throw .reservedNotZero(field: "tensor record reserved", offset: c.offset - 1)
+      }
+      var dims: [UInt64] = []
+      for _ in 0..<rank {
+        guard let d = c.readU64() else { throw .truncatedRecord(section: "TENSORS", offset: start) }
+        dims.append(d)
+      }
+      guard let dataOffset = c.readU64(), let length = c.readU64(),
+        let digest = c.readBytes(32)
+      else { throw .truncatedRecord(section: "TENSORS", offset: start) }
+      let expected = try ContainerRules.dataLength(name: name, dtype: dtype, shape: dims)
+      guard length == expected else {
+        throw .dataLengthMismatch(name: name, expected: expected, declared: length)
+      }
+      try checkDataRange(name: name, offset: dataOffset, length: length, dataLength: dataLength)
+
+      var quantization: Quantization?
+      if qkind != 0 {
+        var axis = -1
+        var tripleCount = 1
+        if qkind == 2 {
+          guard let a = c.readU8() else { throw .truncatedRecord(section: "TENSORS", offset: start) }
+          guard Int(a) < dims.count else {
+            throw .invalidQuantization(tensor: name, reason: "axis \(a) is not below rank \(rank)")
+          }
+          axis = Int(a)
+          // Bound the count by the bytes present before allocating for it.
+          guard dims[axis] <= UInt64(c.remaining / 12) else {
+            throw .truncatedRecord(section: "TENSORS", offset: start)
+          }
+          tripleCount = Int(dims[axis])
+        }
+        var params: [QuantizationParameters] = []
+        params.reserveCapacity(tripleCount)
+        for _ in 0..<tripleCount {
+          guard let m = c.readI32(), let s = c.readI32(), let z = c.readI32() else {
+            throw .truncatedRecord(section: "TENSORS", offset: start)
+          }
+          params.append(QuantizationParameters(multiplier: m, shift: s, zeroPoint: z))
+        }
+        let q: Quantization =
+          qkind == 1 ? .perTensor(params[0]) : .perAxis(axis: axis, params)
+        try ContainerRules.checkQuantization(q, name: name, dtype: dtype, shape: dims)
+        quantization = q
+      }
+      records.append(
+        TensorRecord(
+          name: name, dtype: dtype, shape: dims.map { Int($0) }, quantization: quantization,
+          dataOffset: dataOffset, dataLength: length, sha256: Array(digest)))
+    }
+    guard c.remaining == 0 else { throw .trailingBytesInSection(section: "TENSORS", offset: c.offset) }
+    return records
+  }
+
+  static func parseCDFRecords(_ bytes: UnsafeRawBufferPointer, base: Int, dataLength: UInt64)
+    throws(WeightFormatError) -> [PendingCDF]
+  {
+    var c = ByteCursor(bytes, base: base)
+    guard let count = c.readU32() else { throw .truncatedRecord(section: "CDFS", offset: base) }
+    guard count <= ContainerLimits.maxCDFTables else {
+      throw .limitExceeded(
+        what: "CDF table count", value: UInt64(count), limit: UInt64(ContainerLimits.maxCDFTables),
+        offset: base)
+    }
+    var records: [PendingCDF] = []
+    for _ in 0..<count {
+      let start = c.offset
+      let name = try readName(&c, section: "CDFS", maxBytes: ContainerLimits.maxNameBytes)
+      if let last = records.last?.name {
+        if last == name { throw .duplicateName(kind: "CDF table", name: name) }
+        if !ContainerRules.precedes(last, name) {
+          throw .unsortedNames(kind: "CDF table", name: name, previous: last)
+        }
+      }
+      guard let precision = c.readU8(), let r0 = c.readU8(), let r1 = c.readU8(),
+        let r2 = c.readU8(), let n = c.readU32(), let m = c.readU32(),
+        let dataOffset = c.readU64(), let length = c.readU64(), let digest = c.readBytes(32)
+      else { throw .truncatedRecord(section: "CDFS", offset: start) }
+      guard r0 == 0, r1 == 0, r2 == 0 else {
+        throw .reservedNotZero(field: "CDF record reserved", offset: start + 2 + name.utf8.count + 1)
+      }
+      guard ContainerLimits.precisionRange.contains(Int(precision)) else {
+        throw .invalidCDF(table: name, row: 0, reason: "precision \(precision) is outside 1…16")
+      }
+      guard n >= 1, n <= ContainerLimits.maxDistributions else {
+        throw .invalidCDF(table: name, row: 0, reason: "\(n) distributions, allowed 1…2^20")
+      }
+      guard m >= 2, UInt64(m) <= (UInt64(1) << precision) + 1 else {
+        throw .invalidCDF(table: name, row: 0, reason: "stride \(m) is outside 2…2^p+1")
+      }
+      guard UInt64(n) * UInt64(m) <= UInt64(ContainerLimits.maxCDFEntries) else {
+        throw .invalidCDF(table: name, row: 0, reason: "\(UInt64(n) * UInt64(m)) entries, over 2^26")
+      }
+      let expected = 8 * UInt64(n) + 4 * UInt64(n) * UInt64(m)
+      guard length == expected else {
+        throw .dataLengthMismatch(name: name, expected: expected, declared: length)
+      }
+      try checkDataRange(name: name, offset: dataOffset, length: length, dataLength: dataLength)
+      records.append(
+        PendingCDF(
+          name: name, precision: Int(precision), count: Int(n), stride: Int(m),
+          dataOffset: dataOffset, dataLength: length, sha256: Array(digest)))
+    }
+    guard c.remaining == 0 else { throw .trailingBytesInSection(section: "CDFS", offset: c.offset) }
+    return records
+  }
+
+  static func checkDataRange(name: String, offset: UInt64, length: UInt64, dataLength: UInt64)
+    throws(WeightFormatError)
+  {
+    guard offset % 64 == 0 else { throw .dataUnaligned(name: name, offset: offset) }
+    let (end, overflow) = offset.addingReportingOverflow(length)
+    guard !overflow, end <= dataLength else {
+      throw .dataOutOfBounds(name: name, offset: offset, length: length)
+    }
+  }
+
+  /// Checks §5.4: names unique over tensors and CDF tables, objects packed in name order, DATA's
+  /// length and zero padding.
+  static func checkPlacement(
+    tensors: [TensorRecord], cdfs: [PendingCDF], data: SectionEntry,
+    file: UnsafeRawBufferPointer
+  ) throws(WeightFormatError) {
+    var objects = tensors.map { (name: $0.name, offset: $0.dataOffset, length: $0.dataLength) }
+    objects += cdfs.map { (name: $0.name, offset: $0.dataOffset, length: $0.dataLength) }
+    objects.sort { ContainerRules.precedes($0.name, $1.name) }
+    var cursor: UInt64 = 0
+    var previous: String?
+    for o in objects {
+      if o.name == previous { throw .duplicateName(kind: "object", name: o.name) }
+      previous = o.name
+      let expected = align64(cursor)
+      guard o.offset == expected else {
+        throw .dataMisplaced(name: o.name, offset: o.offset, expected: expected)
+      }
+      try checkZero(file, from: Int(data.offset + cursor), to: Int(data.offset + expected))
+      cursor = expected + o.length
+    }
+    guard data.length == align64(cursor) else {
+      throw .dataSectionLengthNotCanonical(length: data.length, expected: align64(cursor))
+    }
+    try checkZero(file, from: Int(data.offset + cursor), to: Int(data.offset + data.length))
+  }
+}

@@ -1,0 +1,1 @@
+print("gic-ref")
