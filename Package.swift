@@ -63,6 +63,7 @@ let package = Package(
     ),
 
     // MARK: - Unit test bundles
+    .testTarget(name: "WeightFormatTests", dependencies: ["WeightFormat"]),
     .testTarget(
       name: "ConvertersTests",
       dependencies: ["Converters", "WeightFormat"],

@@ -1,0 +1,181 @@
+import Foundation
+import WeightFormat
+
+/// What `gic-convert inspect` reports about a `.gicw`, `.npz` or `.npy` file.
+///
+/// Encodes to the JSON of `inspect --json` (snake_case keys, NumPy dtype names).
+public struct Inspection: Encodable, Sendable {
+  public struct TensorInfo: Encodable, Sendable {
+    public var name: String
+    public var dtype: String
+    public var shape: [Int]
+    public var bytes: Int
+    /// SHA-256 of the little-endian, C-order element bytes.
+    public var sha256: String
+    public var quantization: QuantizationInfo?
+  }
+
+  public struct QuantizationInfo: Encodable, Sendable {
+    /// `per_tensor` or `per_axis`.
+    public var kind: String
+    public var axis: Int?
+    public var multipliers: [Int32]
+    public var shifts: [Int32]
+    public var zeroPoints: [Int32]
+  }
+
+  public struct CDFTableInfo: Encodable, Sendable {
+    public var name: String
+    public var precision: Int
+    public var distributions: Int
+    public var stride: Int
+    public var sha256: String
+  }
+
+  public var file: String
+  /// `gicw`, `npz` or `npy`.
+  public var format: String
+  public var version: String
+  public var fileBytes: Int
+  public var modelDigest: String?
+  public var metadata: [String: MetadataJSON]
+  public var tensors: [TensorInfo]
+  public var cdfTables: [CDFTableInfo]
+
+  /// Inspects the file at `path`, recognised by its magic bytes.
+  public static func inspect(path: String) throws -> Inspection {
+    let input = try InputFile.open(path)
+    switch input {
+    case .gicw(let bytes):
+      let file: WeightFile
+      do { file = try WeightFile(bytes: bytes) } catch { throw LocatedError(path: path, error) }
+      return Inspection(file: file, path: path)
+    case .npy, .npz:
+      let arrays = try ModelConverter.readArrays(path)
+      let size: Int
+      switch input {
+      case .npy(let b), .npz(let b), .gicw(let b): size = b.count
+      }
+      let isNPY: Bool
+      if case .npy = input { isNPY = true } else { isNPY = false }
+      return Inspection(
+        file: path, format: isNPY ? "npy" : "npz", version: "", fileBytes: size, modelDigest: nil,
+        metadata: [:],
+        tensors: arrays.map {
+          TensorInfo(
+            name: $0.name, dtype: $0.array.dtype.name, shape: $0.array.shape,
+            bytes: $0.array.data.count, sha256: SHA256Hex.of($0.array.data), quantization: nil)
+        }, cdfTables: [])
+    }
+  }
+
+  init(
+    file: String, format: String, version: String, fileBytes: Int, modelDigest: String?,
+    metadata: [String: MetadataJSON], tensors: [TensorInfo], cdfTables: [CDFTableInfo]
+  ) {
+    self.file = file
+    self.format = format
+    self.version = version
+    self.fileBytes = fileBytes
+    self.modelDigest = modelDigest
+    self.metadata = metadata
+    self.tensors = tensors
+    self.cdfTables = cdfTables
+  }
+
+  init(file: WeightFile, path: String) {
+    self.init(
+      file: path, format: "gicw", version: "\(file.major).\(file.minor)",
+      fileBytes: file.fileLength, modelDigest: file.modelDigestHex,
+      metadata: Dictionary(uniqueKeysWithValues: file.metadata.map { ($0.key, MetadataJSON($0.value)) }),
+      tensors: file.tensors.map { t in
+        TensorInfo(
+          name: t.name, dtype: t.dtype.name, shape: t.shape, bytes: Int(t.dataLength),
+          sha256: hexString(t.sha256), quantization: t.quantization.map(QuantizationInfo.init))
+      },
+      cdfTables: file.cdfTables.map {
+        CDFTableInfo(
+          name: $0.name, precision: $0.table.precision, distributions: $0.table.count,
+          stride: $0.table.stride, sha256: hexString($0.sha256))
+      })
+  }
+
+  /// The report as JSON text with sorted keys.
+  public func json() -> String {
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  /// The report as human-readable text.
+  public func text() -> String {
+    var lines: [String] = []
+    lines.append("file:         \(file) (\(fileBytes) bytes)")
+    lines.append("format:       \(format)\(version.isEmpty ? "" : " " + version)")
+    if let modelDigest { lines.append("model digest: \(modelDigest)") }
+    if !metadata.isEmpty {
+      lines.append("metadata:")
+      for key in metadata.keys.sorted() { lines.append("  \(key) = \(metadata[key]?.text ?? "")") }
+    }
+    let total = tensors.reduce(0) { $0 + $1.bytes }
+    lines.append("tensors:      \(tensors.count) (\(total) data bytes)")
+    let nameWidth = min(60, tensors.map(\.name.count).max() ?? 4)
+    for t in tensors {
+      let shape = "(" + t.shape.map(String.init).joined(separator: ", ") + (t.shape.count == 1 ? ",)" : ")")
+      var line = "  " + t.name.padding(toLength: max(nameWidth, t.name.count), withPad: " ", startingAt: 0)
+      line += "  " + t.dtype.padding(toLength: 7, withPad: " ", startingAt: 0)
+      line += "  " + shape.padding(toLength: max(18, shape.count), withPad: " ", startingAt: 0)
+      line += "  " + String(t.sha256.prefix(16))
+      if let q = t.quantization {
+        line += "  quantized \(q.kind)" + (q.axis.map { " axis \($0)" } ?? "")
+      }
+      lines.append(line)
+    }
+    if !cdfTables.isEmpty {
+      lines.append("cdf tables:   \(cdfTables.count)")
+      for c in cdfTables {
+        lines.append(
+          "  \(c.name)  \(c.distributions) distributions × \(c.stride) entries, precision \(c.precision)  "
+            + String(c.sha256.prefix(16)))
+      }
+    }
+    return lines.joined(separator: "\n")
+  }
+}
+
+extension Inspection.QuantizationInfo {
+  init(_ q: Quantization) {
+    let p = q.parameters
+    switch q {
+    case .perTensor: kind = "per_tensor"; axis = nil
+    case .perAxis(let a, _): kind = "per_axis"; axis = a
+    }
+    multipliers = p.map(\.multiplier)
+    shifts = p.map(\.shift)
+    zeroPoints = p.map(\.zeroPoint)
+  }
+}
+
+/// A metadata value in JSON form: a string, a number or an array.
+public struct MetadataJSON: Encodable, Sendable {
+  public var value: MetadataValue
+  public init(_ value: MetadataValue) { self.value = value }
+
+  public func encode(to encoder: any Encoder) throws {
+    switch value {
+    case .string(let s):
+      var c = encoder.singleValueContainer()
+      try c.encode(s)
+    case .integer(let i):
+      var c = encoder.singleValueContainer()
+      try c.encode(i)
+    case .list(let items):
+      var c = encoder.unkeyedContainer()
+      for item in items { try c.encode(MetadataJSON(item)) }
+    }
+  }
+
+  var text: String { value.description }
+}

@@ -1,0 +1,89 @@
+import CArchive
+import Foundation
+import WeightFormat
+
+/// Writes a `.npz` archive (stored, uncompressed members) through libarchive's zip writer.
+///
+/// The archive is written to a temporary file and renamed into place when complete.
+public struct NPZWriter {
+  private var members: [(name: String, dtype: DType, shape: [Int], data: Data)] = []
+
+  public init() {}
+
+  /// Adds an array under `name` (the member is `name.npy`); `data` is little-endian, C order.
+  public mutating func add(name: String, dtype: DType, shape: [Int], data: Data) {
+    members.append((name, dtype, shape, data))
+  }
+
+  /// Writes the archive to `path` atomically.
+  ///
+  /// - Throws: ``ConverterError/outputFailed(path:reason:)`` or a ``WeightFormatError/io(path:reason:)``.
+  public func write(to path: String) throws {
+    let output = try AtomicFileOutput(path: path)
+    let sink = Sink(output: output)
+    guard let a = archive_write_new() else {
+      throw ConverterError.outputFailed(path: path, reason: "libarchive could not allocate a writer")
+    }
+    defer { archive_write_free(a) }
+    func check(_ status: Int32) throws {
+      if let failure = sink.failure { throw failure }
+      guard status >= ARCHIVE_OK else {
+        throw ConverterError.outputFailed(path: path, reason: errorString(a))
+      }
+    }
+    try check(archive_write_set_format_zip(a))
+    try check(archive_write_set_options(a, "zip:compression=store"))
+    // Write immediately rather than in 10 KiB blocks; the zip format needs no padding.
+    try check(archive_write_set_bytes_per_block(a, 0))
+    let context = Unmanaged.passUnretained(sink).toOpaque()
+    try check(
+      archive_write_open2(
+        a, context, nil,
+        { _, context, buffer, length in
+          guard let context, let buffer else { return -1 }
+          let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+          do {
+            try sink.output.write(UnsafeRawBufferPointer(start: buffer, count: length))
+          } catch {
+            sink.failure = error
+            return -1
+          }
+          return length
+        }, nil, nil))
+    for m in members {
+      guard let entry = archive_entry_new() else {
+        throw ConverterError.outputFailed(path: path, reason: "libarchive could not allocate an entry")
+      }
+      defer { archive_entry_free(entry) }
+      let header = NPYWriter.header(dtype: m.dtype, shape: m.shape)
+      archive_entry_set_pathname_utf8(entry, m.name + ".npy")
+      archive_entry_set_size(entry, Int64(header.count + m.data.count))
+      archive_entry_set_filetype(entry, gic_ae_ifreg())
+      archive_entry_set_perm(entry, 0o644)
+      archive_entry_set_mtime(entry, 315_532_800, 0)  // 1980-01-01, as NumPy writes
+      try check(archive_write_header(a, entry))
+      try writeAll(a, header.withUnsafeBytes { Data($0) }, check)
+      try writeAll(a, m.data, check)
+    }
+    try check(archive_write_close(a))
+    try output.commit()
+  }
+
+  private func writeAll(_ a: OpaquePointer, _ data: Data, _ check: (Int32) throws -> Void) throws {
+    try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+      var offset = 0
+      while offset < b.count {
+        let n = archive_write_data(a, b.baseAddress.map { $0 + offset }, min(b.count - offset, 1 << 24))
+        if n <= 0 { try check(n < 0 ? Int32(n) : ARCHIVE_FATAL) }
+        offset += n
+      }
+    }
+  }
+
+  /// Carries the output file and the first write failure through libarchive's C callback.
+  private final class Sink {
+    let output: AtomicFileOutput
+    var failure: (any Error)?
+    init(output: AtomicFileOutput) { self.output = output }
+  }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Converters
+import Foundation
+
+/// `gic-convert convert`: NumPy export → `.gicw`.
+struct Convert: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Convert a .npz state dict or a .npy array into a .gicw container.",
+    discussion: """
+      Profiles: 'raw' stores every array as-is (dtype, shape and bytes). 'auto' (the default)
+      picks a codec profile from the array names, and 'raw' when none matches.
+      The output is written to a temporary file and renamed into place, so a failed conversion
+      never leaves a partial file. Progress is shown on stderr for inputs over 100 MB.
+      """
+  )
+
+  @Argument(help: "The NumPy export: a .npz (np.savez / np.savez_compressed) or a .npy file.")
+  var input: String
+
+  @Option(name: .shortAndLong, help: "The .gicw file to write (default: the input with .gicw).")
+  var output: String?
+
+  @Option(help: "Converter profile: auto or raw.")
+  var profile: String = "auto"
+
+  @Flag(help: "Print a JSON summary on stdout.")
+  var json = false
+
+  @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+  var quiet = false
+
+  func run() throws {
+    let destination = output ?? Self.defaultOutput(for: input)
+    let meter = ProgressMeter(label: "converting", enabled: !quiet)
+    let report = try ModelConverter.convert(
+      inputPath: input, outputPath: destination, profile: profile,
+      progress: { done, total in meter.update(done: done, total: total) })
+    meter.finish()
+    if json {
+      print(JSONOutput.encode(report))
+    } else if !quiet {
+      print(
+        "wrote \(report.output): \(report.tensors) tensors, \(report.fileBytes) bytes, profile "
+          + "\(report.profile), model digest \(report.modelDigest) "
+          + "(\(String(format: "%.2f", report.seconds)) s)")
+    }
+  }
+
+  static func defaultOutput(for input: String) -> String {
+    let lower = input.lowercased()
+    let stem = lower.hasSuffix(".npz") || lower.hasSuffix(".npy") ? String(input.dropLast(4)) : input
+    return stem + ".gicw"
+  }
+}
+
+/// Reports progress on stderr for inputs over 100 MB: a rewritten line on a terminal, a line per
+/// 10% otherwise.
+final class ProgressMeter: @unchecked Sendable {
+  static let threshold: UInt64 = 100_000_000
+  let label: String
+  let enabled: Bool
+  private var lastStep = -1
+  private var shown = false
+  private let isTerminal = isatty(2) != 0
+
+  init(label: String, enabled: Bool) {
+    self.label = label
+    self.enabled = enabled
+  }
+
+  func update(done: UInt64, total: UInt64) {
+    guard enabled, total > Self.threshold else { return }
+    let percent = Int(done * 100 / max(total, 1))
+    let step = isTerminal ? percent : percent / 10
+    guard step != lastStep else { return }
+    lastStep = step
+    shown = true
+    let mb = String(format: "%.1f / %.1f MB", Double(done) / 1e6, Double(total) / 1e6)
+    let text = "\(label): \(percent)% (\(mb))"
+    FileHandle.standardError.write(Data((isTerminal ? "\r\(text)" : "\(text)\n").utf8))
+  }
+
+  func finish() {
+    if shown && isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+  }
+}
+
+/// JSON encoding shared by the subcommands.
+enum JSONOutput {
+  static func encode(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+    return String(decoding: data, as: UTF8.self)
+  }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Converters
+
+/// `gic-convert inspect`: describe a `.gicw`, `.npz` or `.npy` file.
+struct Inspect: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "List the format, model digest, metadata and tensors of a .gicw, .npz or .npy file.",
+    discussion: """
+      The file kind is recognised by its magic bytes. Each tensor is listed with its NumPy dtype
+      name, shape, quantization and the SHA-256 of its little-endian, C-order bytes. With --json
+      the report is {"file", "format", "version", "file_bytes", "model_digest", "metadata",
+      "tensors": [{"name", "dtype", "shape", "bytes", "sha256", "quantization"}], "cdf_tables"}.
+      """
+  )
+
+  @Argument(help: "The file to inspect.")
+  var file: String
+
+  @Flag(help: "Print the report as JSON.")
+  var json = false
+
+  func run() throws {
+    let report = try Inspection.inspect(path: file)
+    print(json ? report.json() : report.text())
+  }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Converters
+import WeightFormat
+
+/// `gic-convert verify`: check a container's structure and every digest.
+struct Verify: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check a .gicw container's structure, model digest and every tensor digest.",
+    discussion: "Exit status 0 when the file conforms to spec/container.md, 1 otherwise."
+  )
+
+  @Argument(help: "The .gicw file to verify.")
+  var model: String
+
+  @Flag(help: "Print the result as JSON.")
+  var json = false
+
+  struct Result: Encodable {
+    var file: String
+    var ok: Bool
+    var version: String
+    var modelDigest: String
+    var tensors: Int
+    var cdfTables: Int
+    var objectDigestsChecked: Int
+    var fileBytes: Int
+  }
+
+  func run() throws {
+    let file: WeightFile
+    do { file = try WeightFile.open(path: model) } catch { throw LocatedError(path: model, error) }
+    let result = Result(
+      file: model, ok: true, version: "\(file.major).\(file.minor)",
+      modelDigest: file.modelDigestHex, tensors: file.tensors.count,
+      cdfTables: file.cdfTables.count,
+      objectDigestsChecked: file.tensors.count + file.cdfTables.count, fileBytes: file.fileLength)
+    if json {
+      print(JSONOutput.encode(result))
+    } else {
+      print(
+        "OK \(model): container \(result.version), \(result.tensors) tensors, \(result.cdfTables) "
+          + "CDF tables, \(result.objectDigestsChecked) object digests and the model digest "
+          + "\(result.modelDigest) verified")
+    }
+  }
+}
