@@ -69,6 +69,10 @@ let package = Package(
       dependencies: ["Converters", "WeightFormat"],
       exclude: ["Fixtures"]
     ),
+    .testTarget(
+      name: "CLITests",
+      dependencies: ["Converters", "WeightFormat", "gic-convert", "gic-ref"]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

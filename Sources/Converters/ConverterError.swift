@@ -18,7 +18,7 @@ extension ConverterError: CustomStringConvertible {
     switch self {
     case .unreadableFile(let path, let reason): "\(path): \(reason)"
     case .unrecognisedInput(let path):
-      "\(path): not a .npy, .npz or .gicw file (checked the magic bytes, not the extension)"
+      "\(path): not a .npy, .npz or .gicw file (by extension or magic bytes)"
     case .unknownProfile(let name, let available):
       "unknown profile '\(name)' (available: \(available.joined(separator: ", ")))"
     case .profileMismatch(let profile, let reason): "profile '\(profile)' cannot convert this input: \(reason)"

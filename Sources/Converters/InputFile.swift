@@ -1,7 +1,7 @@
 import Foundation
 import WeightFormat
 
-/// A file whose kind was recognised by its magic bytes: a `.npy`, `.npz` or `.gicw`.
+/// A file recognised as a `.npy`, `.npz` or `.gicw`, by its extension or else its magic bytes.
 public enum InputFile {
   case npy(Data)
   case npz(Data)
@@ -17,13 +17,15 @@ public enum InputFile {
     } catch {
       throw ConverterError.unreadableFile(path: path, reason: describeIOError(error))
     }
+    // The extension decides when it names a known kind, so that a damaged file gets that
+    // kind's specific error; the magic bytes decide otherwise.
+    let lower = path.lowercased()
+    if lower.hasSuffix(".npz") { return .npz(data) }
+    if lower.hasSuffix(".npy") { return .npy(data) }
+    if lower.hasSuffix(".gicw") { return .gicw(data) }
     if data.starts(with: NPYReader.magic) { return .npy(data) }
     if data.starts(with: WeightFile.magic) { return .gicw(data) }
-    // Zip archives start with a local header, or with the end record when empty; judge
-    // everything else that names itself .npz as a (damaged) zip so its error is specific.
-    if data.starts(with: [0x50, 0x4B]) || path.lowercased().hasSuffix(".npz") { return .npz(data) }
-    if path.lowercased().hasSuffix(".npy") { return .npy(data) }
-    if path.lowercased().hasSuffix(".gicw") { return .gicw(data) }
+    if data.starts(with: [0x50, 0x4B]) { return .npz(data) }
     throw ConverterError.unrecognisedInput(path: path)
   }
 }

@@ -6,7 +6,7 @@ struct Inspect: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "List the format, model digest, metadata and tensors of a .gicw, .npz or .npy file.",
     discussion: """
-      The file kind is recognised by its magic bytes. Each tensor is listed with its NumPy dtype
+      The kind is taken from the extension, else the magic bytes. Each tensor is listed with its NumPy dtype
       name, shape, quantization and the SHA-256 of its little-endian, C-order bytes. With --json
       the report is {"file", "format", "version", "file_bytes", "model_digest", "metadata",
       "tensors": [{"name", "dtype", "shape", "bytes", "sha256", "quantization"}], "cdf_tables"}.

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Runs the built command-line tools and captures their output.
+struct CLIRunner {
+  struct Result {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  /// The folder holding the built products (next to the test bundle).
+  static let productsDirectory: URL = {
+    var url = URL(fileURLWithPath: CommandLine.arguments[0])
+    while url.pathComponents.count > 1 && !FileManager.default.fileExists(
+      atPath: url.appendingPathComponent("gic-convert").path)
+    {
+      url.deleteLastPathComponent()
+    }
+    return url
+  }()
+
+  /// Runs `tool` with `arguments` in `directory`.
+  static func run(_ tool: String, _ arguments: [String], in directory: URL) throws -> Result {
+    let process = Process()
+    process.executableURL = productsDirectory.appendingPathComponent(tool)
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Result(
+      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+      stderr: String(decoding: errData, as: UTF8.self))
+  }
+
+  /// A fresh temporary directory.
+  static func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "gic-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  /// The repository's root folder.
+  static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent()
+}
