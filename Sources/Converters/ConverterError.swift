@@ -40,6 +40,17 @@ public struct LocatedError: Error, CustomStringConvertible, Sendable {
   public init(path: String, _ error: NPZError) { self.init(path, error, error.code) }
   public init(path: String, _ error: WeightFormatError) { self.init(path, error, error.code) }
 
+  /// Attaches `path` to a file-format error; other errors (which name their file already, or
+  /// concern no file) are returned unchanged.
+  public static func located(_ error: any Error, path: String) -> any Error {
+    switch error {
+    case let e as NPYError: LocatedError(path: path, e)
+    case let e as NPZError: LocatedError(path: path, e)
+    case let e as WeightFormatError: LocatedError(path: path, e)
+    default: error
+    }
+  }
+
   private init(_ path: String, _ error: any Error & Sendable, _ code: String) {
     self.path = path
     self.underlying = error

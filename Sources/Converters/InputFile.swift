@@ -1,32 +1,39 @@
 import Foundation
 import WeightFormat
 
-/// A file recognised as a `.npy`, `.npz` or `.gicw`, by its extension or else its magic bytes.
+/// The kinds of file the tools read: `.npy`, `.npz` and `.gicw`.
 public enum InputFile {
-  case npy(Data)
-  case npz(Data)
-  case gicw(Data)
+  public enum Kind: Sendable {
+    case npy
+    case npz
+    case gicw
+  }
 
-  /// Maps `path` into memory and recognises its kind.
+  /// Recognises a file by its extension when it names a known kind, so that a damaged file gets
+  /// that kind's specific error, and by its magic bytes otherwise.
   ///
   /// - Throws: ``ConverterError`` if the file cannot be read or is of no known kind.
-  public static func open(_ path: String) throws -> InputFile {
-    let data: Data
-    do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-    } catch {
-      throw ConverterError.unreadableFile(path: path, reason: describeIOError(error))
-    }
-    // The extension decides when it names a known kind, so that a damaged file gets that
-    // kind's specific error; the magic bytes decide otherwise.
+  public static func kind(of path: String) throws(ConverterError) -> Kind {
+    let source = try ByteSource.open(path: path)
+    defer { source.close() }
     let lower = path.lowercased()
-    if lower.hasSuffix(".npz") { return .npz(data) }
-    if lower.hasSuffix(".npy") { return .npy(data) }
-    if lower.hasSuffix(".gicw") { return .gicw(data) }
-    if data.starts(with: NPYReader.magic) { return .npy(data) }
-    if data.starts(with: WeightFile.magic) { return .gicw(data) }
-    if data.starts(with: [0x50, 0x4B]) { return .npz(data) }
-    throw ConverterError.unrecognisedInput(path: path)
+    if lower.hasSuffix(".npz") { return .npz }
+    if lower.hasSuffix(".npy") { return .npy }
+    if lower.hasSuffix(".gicw") { return .gicw }
+    let head = source.read(0..<8)
+    if head.starts(with: NPYReader.magic) { return .npy }
+    if head.starts(with: WeightFile.magic) { return .gicw }
+    if head.starts(with: [0x50, 0x4B]) { return .npz }
+    throw .unrecognisedInput(path: path)
+  }
+
+  /// Maps a file into memory.
+  public static func map(_ path: String) throws(ConverterError) -> Data {
+    do {
+      return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+    } catch {
+      throw .unreadableFile(path: path, reason: describeIOError(error))
+    }
   }
 }
 

@@ -44,29 +44,32 @@ public struct Inspection: Encodable, Sendable {
 
   /// Inspects the file at `path`, recognised by its magic bytes.
   public static func inspect(path: String) throws -> Inspection {
-    let input = try InputFile.open(path)
-    switch input {
-    case .gicw(let bytes):
+    let kind = try InputFile.kind(of: path)
+    if kind == .gicw {
+      let bytes = try InputFile.map(path)
       let file: WeightFile
-      do { file = try WeightFile(bytes: bytes) } catch { throw LocatedError(path: path, error) }
+      do { file = try WeightFile(bytes: bytes) } catch { throw LocatedError.located(error, path: path) }
       return Inspection(file: file, path: path)
-    case .npy, .npz:
-      let arrays = try ModelConverter.readArrays(path)
-      let size: Int
-      switch input {
-      case .npy(let b), .npz(let b), .gicw(let b): size = b.count
-      }
-      let isNPY: Bool
-      if case .npy = input { isNPY = true } else { isNPY = false }
-      return Inspection(
-        file: path, format: isNPY ? "npy" : "npz", version: "", fileBytes: size, modelDigest: nil,
-        metadata: [:],
-        tensors: arrays.map {
-          TensorInfo(
-            name: $0.name, dtype: $0.array.dtype.name, shape: $0.array.shape,
-            bytes: $0.array.data.count, sha256: SHA256Hex.of($0.array.data), quantization: nil)
-        }, cdfTables: [])
     }
+    // One array at a time: only its digest is kept.
+    var tensors: [TensorInfo] = []
+    func describe(_ name: String, _ array: NumPyArray) {
+      tensors.append(
+        TensorInfo(
+          name: name, dtype: array.dtype.name, shape: array.shape, bytes: array.data.count,
+          sha256: SHA256Hex.of(array.data), quantization: nil))
+    }
+    if kind == .npz {
+      do {
+        try NPZReader(path: path).forEachArray { name, array in describe(name, array) }
+      } catch { throw LocatedError.located(error, path: path) }
+    } else {
+      for (name, array) in try ModelConverter.readArrays(path) { describe(name, array) }
+    }
+    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue ?? 0
+    return Inspection(
+      file: path, format: kind == .npz ? "npz" : "npy", version: "", fileBytes: size,
+      modelDigest: nil, metadata: [:], tensors: tensors, cdfTables: [])
   }
 
   init(

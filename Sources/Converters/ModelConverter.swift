@@ -29,31 +29,98 @@ public enum ModelConverter {
     progress: Progress = { _, _ in }
   ) throws -> Report {
     let start = DispatchTime.now()
-    let arrays = try readArrays(inputPath, progress: progress)
-    let names = arrays.map(\.name)
-    let chosen = try ConversionProfile.resolve(profile, names: names)
-    var writer = WeightFileWriter()
-    var total: UInt64 = 0
+    var specs: [StreamingWeightFileWriter.TensorSpec] = []
+    var npz: NPZReader?
+    var npy: NumPyArray?
+    switch try InputFile.kind(of: inputPath) {
+    case .npz:
+      do {
+        let reader = try NPZReader(path: inputPath)
+        try reader.forEachHeader { name, header in
+          specs.append(.init(name: name, dtype: header.dtype, shape: header.shape))
+        }
+        npz = reader
+      } catch { throw LocatedError.located(error, path: inputPath) }
+    case .npy:
+      let array = try readArrays(inputPath)[0].array
+      specs.append(.init(name: tensorName(forNPY: inputPath), dtype: array.dtype, shape: array.shape))
+      npy = array
+    case .gicw:
+      throw ConverterError.profileMismatch(
+        profile: profile, reason: "\(inputPath) is already a .gicw container")
+    }
+    let chosen = try ConversionProfile.resolve(profile, names: specs.map(\.name))
+    let writer: StreamingWeightFileWriter
     do {
-      for (name, array) in arrays {
-        try writer.add(array.tensor(named: name))
-        total += UInt64(array.data.count)
+      writer = try StreamingWeightFileWriter(
+        path: outputPath, metadata: ["gic.profile": .string(chosen.rawValue)], tensors: specs)
+    } catch { throw LocatedError.located(error, path: inputPath) }
+    let total = specs.reduce(UInt64(0)) { $0 + UInt64($1.dtype.itemSize * (Tensor.elementCount($1.shape) ?? 0)) }
+
+    if let npy {
+      do {
+        try npy.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+          try writer.write(tensor: specs[0].name, data: b)
+        }
+      } catch { throw LocatedError.located(error, path: outputPath) }
+    } else if let npz {
+      try streamMembers(npz, into: writer, specs: specs, inputPath: inputPath, progress: progress)
+    }
+    let digest: [UInt8]
+    do { digest = try writer.finish() } catch { throw LocatedError.located(error, path: outputPath) }
+    let attributes = try? FileManager.default.attributesOfItem(atPath: outputPath)
+    let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    return Report(
+      input: inputPath, output: outputPath, profile: chosen.rawValue, tensors: specs.count,
+      dataBytes: total, fileBytes: size, modelDigest: hexString(digest), seconds: seconds)
+  }
+
+  /// Decodes the members of `npz` and hands each to `writer` on a second thread, so that
+  /// hashing and writing one tensor overlaps inflating the next. At most one tensor waits, so
+  /// memory stays within two tensors beyond the one being read.
+  static func streamMembers(
+    _ npz: NPZReader, into writer: StreamingWeightFileWriter,
+    specs: [StreamingWeightFileWriter.TensorSpec], inputPath: String, progress: Progress
+  ) throws {
+    let expected = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
+    let worker = DispatchQueue(label: "gic.convert.writer")
+    let slots = DispatchSemaphore(value: 1)
+    let failure = FirstFailure()
+    let size = npz.totalUncompressedBytes
+    do {
+      try npz.forEachArray(progress: { progress($0, size) }) { (name, array) throws(NPZError) in
+        // The archive is read twice; a member that changed in between is refused.
+        guard let spec = expected[name], spec.dtype == array.dtype, spec.shape == array.shape else {
+          throw .archive(name: name + ".npy", message: "changed while it was being converted")
+        }
+        if failure.error != nil { return }
+        slots.wait()
+        worker.async {
+          defer { slots.signal() }
+          do {
+            try array.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+              try writer.write(tensor: name, data: b)
+            }
+          } catch {
+            failure.record(error)
+          }
+        }
       }
     } catch {
-      throw LocatedError(path: inputPath, error)
+      worker.sync {}
+      throw LocatedError.located(error, path: inputPath)
     }
-    do {
-      try writer.setMetadata("gic.profile", .string(chosen.rawValue))
-      let digest = try writer.write(to: outputPath)
-      let attributes = try? FileManager.default.attributesOfItem(atPath: outputPath)
-      let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
-      let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-      return Report(
-        input: inputPath, output: outputPath, profile: chosen.rawValue, tensors: names.count,
-        dataBytes: total, fileBytes: size, modelDigest: hexString(digest), seconds: seconds)
-    } catch {
-      throw LocatedError(path: outputPath, error)
-    }
+    worker.sync {}
+    if let error = failure.error { throw error }
+  }
+
+  /// The first error recorded by a worker.
+  final class FirstFailure: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: (any Error)?
+    var error: (any Error)? { lock.withLock { stored } }
+    func record(_ e: any Error) { lock.withLock { if stored == nil { stored = e } } }
   }
 
   /// Reads every array of a `.npy` or `.npz` file, in file order.
@@ -61,20 +128,21 @@ public enum ModelConverter {
     -> [(name: String, array: NumPyArray)]
   {
     var arrays: [(name: String, array: NumPyArray)] = []
-    switch try InputFile.open(path) {
-    case .npy(let bytes):
+    switch try InputFile.kind(of: path) {
+    case .npy:
+      let bytes = try InputFile.map(path)
       do { arrays.append((tensorName(forNPY: path), try NPYReader.read(bytes))) } catch {
-        throw LocatedError(path: path, error)
+        throw LocatedError.located(error, path: path)
       }
-    case .npz(let bytes):
+    case .npz:
       do {
-        let reader = try NPZReader(bytes)
+        let reader = try NPZReader(path: path)
         let size = reader.totalUncompressedBytes
         try reader.forEachArray(progress: { progress($0, size) }) { name, array in
           arrays.append((name, array))
         }
       } catch {
-        throw LocatedError(path: path, error)
+        throw LocatedError.located(error, path: path)
       }
     case .gicw:
       throw ConverterError.profileMismatch(
@@ -96,7 +164,7 @@ public enum ModelConverter {
   /// Quantization parameters have no `.npz` representation and are not exported.
   public static func extract(modelPath: String, outputPath: String) throws -> Int {
     let file: WeightFile
-    do { file = try WeightFile.open(path: modelPath) } catch { throw LocatedError(path: modelPath, error) }
+    do { file = try WeightFile.open(path: modelPath) } catch { throw LocatedError.located(error, path: modelPath) }
     var npz = NPZWriter()
     for t in file.tensors {
       npz.add(name: t.name, dtype: t.dtype, shape: t.shape, data: file.data(of: t))

@@ -8,27 +8,46 @@ import WeightFormat
 /// NumPy always writes and members streamed with data descriptors. The central directory is
 /// checked first (``ZipDirectory``); libarchive then inflates each member into a buffer of
 /// exactly its declared size, and any byte beyond it, any CRC failure (a warning in libarchive
-/// 3.6) or any other negative status is an error.
-public struct NPZReader {
+/// 3.6) or any other negative status is an error. An archive on disk is read with bounded
+/// buffers, never mapped or loaded whole.
+public final class NPZReader {
   /// The default cap on the total uncompressed size of all members: 64 GiB.
   public static let defaultMaxTotalBytes: UInt64 = 64 << 30
+  /// libarchive's read block size for archives on disk.
+  static let blockSize = 1 << 20
 
-  private let archive: Data
+  private let source: ByteSource
   private let directory: ZipDirectory
 
-  /// Opens an archive held in (or mapped into) memory and checks its directory.
+  /// Opens an archive held in memory and checks its directory.
   ///
   /// - Throws: ``NPZError`` for a damaged, unsafe or unsupported archive.
-  public init(_ archive: Data, maxTotalBytes: UInt64 = NPZReader.defaultMaxTotalBytes)
+  public convenience init(_ archive: Data, maxTotalBytes: UInt64 = NPZReader.defaultMaxTotalBytes)
     throws(NPZError)
   {
-    var outcome: Result<ZipDirectory, NPZError> = .failure(.notZip)
-    archive.withUnsafeBytes { raw in
-      outcome = Result { () throws(NPZError) in try ZipDirectory.read(raw, maxTotalBytes: maxTotalBytes) }
-    }
-    self.archive = archive
-    self.directory = try outcome.get()
+    try self.init(source: .memory(archive), maxTotalBytes: maxTotalBytes)
   }
+
+  /// Opens the archive at `path` and checks its directory.
+  ///
+  /// - Throws: ``ConverterError`` if the file cannot be opened, ``NPZError`` if it is damaged.
+  public convenience init(path: String, maxTotalBytes: UInt64 = NPZReader.defaultMaxTotalBytes)
+    throws
+  {
+    try self.init(source: try ByteSource.open(path: path), maxTotalBytes: maxTotalBytes)
+  }
+
+  init(source: ByteSource, maxTotalBytes: UInt64) throws(NPZError) {
+    self.source = source
+    do {
+      directory = try ZipDirectory.read(source, maxTotalBytes: maxTotalBytes)
+    } catch {
+      source.close()
+      throw error
+    }
+  }
+
+  deinit { source.close() }
 
   /// The member names, without their `.npy` suffix, in directory order.
   public var names: [String] { directory.entries.map { String($0.name.dropLast(4)) } }
@@ -36,6 +55,34 @@ public struct NPZReader {
   /// The total uncompressed size of all members.
   public var totalUncompressedBytes: UInt64 {
     directory.entries.reduce(0) { $0 + $1.uncompressedSize }
+  }
+
+  /// Reads only the `.npy` header of every member, in archive order.
+  ///
+  /// Costs one small read per member (a stored member's data is skipped by seeking).
+  public func forEachHeader(_ body: (String, NPYReader.Header) throws(NPZError) -> Void)
+    throws(NPZError)
+  {
+    try iterate { (a, info) throws(NPZError) in
+      // Preamble (at most 12 bytes) plus NumPy's header limit.
+      let wanted = Int(min(info.uncompressedSize, UInt64(12 + NPYReader.maxHeaderLength)))
+      let prefix = try readMember(a, info, limit: wanted)
+      let header: NPYReader.Header
+      do throws(NPYError) {
+        header = try NPYReader.parseHeader(prefix)
+      } catch {
+        throw .invalidMember(name: info.name, error: error)
+      }
+      let available = info.uncompressedSize - UInt64(header.dataOffset)
+      if header.dataLength > available {
+        throw .invalidMember(
+          name: info.name, error: .truncatedData(expected: header.dataLength, available: Int(available)))
+      }
+      if header.dataLength < available {
+        throw .invalidMember(name: info.name, error: .trailingBytes(count: Int(available - header.dataLength)))
+      }
+      try body(String(info.name.dropLast(4)), header)
+    }
   }
 
   /// Decodes every member, in archive order, and passes it to `body` with its tensor name (the
@@ -46,51 +93,19 @@ public struct NPZReader {
     progress: (UInt64) -> Void = { _ in },
     _ body: (String, NumPyArray) throws(NPZError) -> Void
   ) throws(NPZError) {
-    guard !directory.entries.isEmpty else { return }
-    guard let a = archive_read_new() else {
-      throw .archive(name: nil, message: "libarchive could not allocate a reader")
-    }
-    defer { archive_read_free(a) }
-    archive_read_support_format_zip_seekable(a)
-    var pending = Dictionary(
-      uniqueKeysWithValues: directory.entries.map { ($0.name, $0) })
     var done: UInt64 = 0
-    var outcome: Result<Void, NPZError> = .success(())
-    archive.withUnsafeBytes { raw in
-      outcome = Result { () throws(NPZError) in
-        guard archive_read_open_memory(a, raw.baseAddress, raw.count) == ARCHIVE_OK else {
-          throw .archive(name: nil, message: errorString(a))
-        }
-        var entry: OpaquePointer?
-        while true {
-          let status = archive_read_next_header(a, &entry)
-          if status == ARCHIVE_EOF { break }
-          guard status >= ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
-            throw .archive(name: nil, message: errorString(a))
-          }
-          if status == ARCHIVE_WARN { throw .archive(name: nil, message: errorString(a)) }
-          let name = archive_entry_pathname_utf8(entry).map { String(cString: $0) }
-            ?? archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
-          guard let info = pending.removeValue(forKey: name) else {
-            throw .archive(
-              name: name, message: "local header does not match any central directory entry")
-          }
-          if archive_entry_is_encrypted(entry) != 0 { throw .encryptedMember(name: name) }
-          let bytes = try readMember(a, info)
-          let array: NumPyArray
-          do throws(NPYError) { array = try NPYReader.read(bytes) } catch {
-            throw .invalidMember(name: name, error: error)
-          }
-          try body(String(name.dropLast(4)), array)
-          done += info.uncompressedSize
-          progress(done)
-        }
-        if let missing = pending.keys.sorted().first {
-          throw .archive(name: missing, message: "listed in the directory but not found")
-        }
+    try iterate { (a, info) throws(NPZError) in
+      let bytes = try readMember(a, info, limit: nil)
+      let array: NumPyArray
+      do throws(NPYError) {
+        array = try NPYReader.read(bytes)
+      } catch {
+        throw .invalidMember(name: info.name, error: error)
       }
+      try body(String(info.name.dropLast(4)), array)
+      done += info.uncompressedSize
+      progress(done)
     }
-    try outcome.get()
   }
 
   /// Reads all arrays into a dictionary keyed by tensor name.
@@ -100,9 +115,66 @@ public struct NPZReader {
     return out
   }
 
-  /// Inflates one member into a buffer of exactly its declared size.
-  private func readMember(_ a: OpaquePointer, _ info: ZipDirectory.Entry) throws(NPZError) -> Data {
-    let size = Int(info.uncompressedSize)
+  /// Walks the archive with libarchive, matching each entry to its checked directory entry.
+  private func iterate(_ body: (OpaquePointer, ZipDirectory.Entry) throws(NPZError) -> Void)
+    throws(NPZError)
+  {
+    guard !directory.entries.isEmpty else { return }
+    guard let a = archive_read_new() else {
+      throw .archive(name: nil, message: "libarchive could not allocate a reader")
+    }
+    defer { archive_read_free(a) }
+    // Only the seekable zip reader: it trusts the central directory, never streams.
+    archive_read_support_format_zip_seekable(a)
+    var pending = Dictionary(uniqueKeysWithValues: directory.entries.map { ($0.name, $0) })
+    var outcome: Result<Void, NPZError> = .success(())
+    func walk() throws(NPZError) {
+      var entry: OpaquePointer?
+      while true {
+        let status = archive_read_next_header(a, &entry)
+        if status == ARCHIVE_EOF { break }
+        guard status == ARCHIVE_OK, let entry else {
+          throw .archive(name: nil, message: errorString(a))
+        }
+        let name =
+          archive_entry_pathname_utf8(entry).map { String(cString: $0) }
+          ?? archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+        guard let info = pending.removeValue(forKey: name) else {
+          throw .archive(name: name, message: "local header does not match the central directory")
+        }
+        if archive_entry_is_encrypted(entry) != 0 { throw .encryptedMember(name: name) }
+        try body(a, info)
+      }
+      if let missing = pending.keys.sorted().first {
+        throw .archive(name: missing, message: "listed in the directory but not found")
+      }
+    }
+    switch source {
+    case .memory(let data):
+      data.withUnsafeBytes { raw in
+        outcome = Result { () throws(NPZError) in
+          guard archive_read_open_memory(a, raw.baseAddress, raw.count) == ARCHIVE_OK else {
+            throw .archive(name: nil, message: errorString(a))
+          }
+          try walk()
+        }
+      }
+    case .file(let path, _, _):
+      outcome = Result { () throws(NPZError) in
+        guard archive_read_open_filename(a, path, Self.blockSize) == ARCHIVE_OK else {
+          throw .archive(name: nil, message: errorString(a))
+        }
+        try walk()
+      }
+    }
+    try outcome.get()
+  }
+
+  /// Inflates one member into a buffer of exactly its declared size, or its first `limit` bytes.
+  private func readMember(_ a: OpaquePointer, _ info: ZipDirectory.Entry, limit: Int?)
+    throws(NPZError) -> Data
+  {
+    let size = limit ?? Int(info.uncompressedSize)
     var data = Data(count: size)
     var filled = 0
     var failure: NPZError?
@@ -112,6 +184,8 @@ public struct NPZReader {
         let n: Int
         if filled < size {
           n = archive_read_data(a, buffer.baseAddress.map { $0 + filled }, size - filled)
+        } else if limit != nil {
+          return  // a prefix was asked for; libarchive skips the rest at the next header
         } else {
           // The buffer is full: one more byte means the member is longer than declared; the
           // end-of-entry call is also where libarchive checks the CRC.

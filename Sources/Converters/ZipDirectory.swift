@@ -15,6 +15,7 @@ struct ZipDirectory {
     var uncompressedSize: UInt64
     var externalAttributes: UInt32
     var hostSystem: UInt8
+    var localHeaderOffset: UInt64
   }
 
   var entries: [Entry]
@@ -26,65 +27,61 @@ struct ZipDirectory {
     static func maxUncompressed(compressed: UInt64) -> UInt64 { 1100 &* compressed &+ 4096 }
   }
 
-  /// Reads and checks the directory of `zip`.
+  /// Reads and checks the directory of an archive.
   ///
+  /// Reads only the first bytes, the last 64 KiB and the central directory itself.
   /// - Parameter maxTotalBytes: the most uncompressed bytes all members together may declare.
-  static func read(_ zip: UnsafeRawBufferPointer, maxTotalBytes: UInt64) throws(NPZError) -> ZipDirectory {
-    func u16(_ o: Int) -> UInt16 { UInt16(zip[o]) | UInt16(zip[o + 1]) << 8 }
-    func u32(_ o: Int) -> UInt32 { UInt32(u16(o)) | UInt32(u16(o + 2)) << 16 }
-    func u64(_ o: Int) -> UInt64 { UInt64(u32(o)) | UInt64(u32(o + 4)) << 32 }
-    func signature(_ o: Int, _ sig: UInt32) -> Bool { o >= 0 && o + 4 <= zip.count && u32(o) == sig }
+  static func read(_ source: ByteSource, maxTotalBytes: UInt64) throws(NPZError) -> ZipDirectory {
+    let size = source.count
     let localSig: UInt32 = 0x0403_4B50
     let centralSig: UInt32 = 0x0201_4B50
     let endSig: UInt32 = 0x0605_4B50
+    let head = ByteWindow(source, 0..<4)
+    // The end record is in the last 22 + 65535 bytes (its comment is at most 65535 bytes); the
+    // zip64 locator (20 bytes) and end record (56 bytes) precede it.
+    let tail = ByteWindow(source, max(0, size - 22 - 65_535 - 76)..<size)
 
-    // The end record is in the last 22 + 65535 bytes (its comment is at most 65535 bytes).
     var end = -1
-    if zip.count >= 22 {
-      var o = zip.count - 22
-      let lowest = max(0, zip.count - 22 - 65_535)
+    if size >= 22 {
+      var o = size - 22
+      let lowest = max(0, size - 22 - 65_535)
       while o >= lowest {
-        if signature(o, endSig) && o + 22 + Int(u16(o + 20)) == zip.count {
+        if tail.signature(o, endSig) && o + 22 + Int(tail.u16(o + 20)) == size {
           end = o
           break
         }
         o -= 1
       }
     }
-    let startsWithMember = signature(0, localSig)
+    let startsWithMember = head.signature(0, localSig)
     guard end >= 0 else {
       guard startsWithMember else { throw .notZip }
       // Local headers without a directory: cut inside the directory, or before it.
-      var o = 0
-      while o + 4 <= zip.count {
-        if signature(o, centralSig) {
-          throw .truncatedCentralDirectory(detail: "no end record follows the directory at \(o)")
-        }
-        o += 1
+      if let o = find(centralSig, in: source, below: size) {
+        throw .truncatedCentralDirectory(detail: "no end record follows the directory at \(o)")
       }
       throw .missingCentralDirectory
     }
-    if !startsWithMember && !(end == 0) {
-      // Find where the archive's first member actually starts, to say how much junk precedes it.
-      var first = 0
-      while first + 4 <= zip.count && !signature(first, localSig) { first += 1 }
-      guard first < end else { throw .notZip }
+    if !startsWithMember && end != 0 {
+      // Say how much unknown data precedes the first member, if there is one at all.
+      guard let first = find(localSig, in: source, below: end) else { throw .notZip }
       throw .junkBeforeFirstMember(bytes: first)
     }
 
-    var count = UInt64(u16(end + 10))
-    var cdSize = UInt64(u32(end + 12))
-    var cdOffset = UInt64(u32(end + 16))
+    var count = UInt64(tail.u16(end + 10))
+    var cdSize = UInt64(tail.u32(end + 12))
+    var cdOffset = UInt64(tail.u32(end + 16))
     var directoryEnd = UInt64(end)
     let locator = end - 20
-    if signature(locator, 0x0706_4B50) {
-      let z = u64(locator + 8)
-      guard z <= UInt64(locator), signature(Int(z), 0x0606_4B50), Int(z) + 56 <= locator else {
+    if tail.signature(locator, 0x0706_4B50) {
+      let z = tail.u64(locator + 8)
+      let record = ByteWindow(source, Int(min(z, UInt64(size)))..<Int(min(z + 56, UInt64(size))))
+      guard z + 56 <= UInt64(locator), record.signature(Int(z), 0x0606_4B50) else {
         throw .truncatedCentralDirectory(detail: "zip64 end record at \(z) is missing or damaged")
       }
-      count = u64(Int(z) + 32)
-      cdSize = u64(Int(z) + 40)
-      cdOffset = u64(Int(z) + 48)
+      count = record.u64(Int(z) + 32)
+      cdSize = record.u64(Int(z) + 40)
+      cdOffset = record.u64(Int(z) + 48)
       directoryEnd = z
     }
     let (cdEnd, overflow) = cdOffset.addingReportingOverflow(cdSize)
@@ -99,49 +96,56 @@ struct ZipDirectory {
       throw .truncatedCentralDirectory(detail: "\(count) entries cannot fit in \(cdSize) bytes")
     }
 
+    let cd = ByteWindow(source, Int(cdOffset)..<Int(cdEnd))
     var entries: [Entry] = []
     entries.reserveCapacity(Int(count))
     var seen = Set<String>()
     var total: UInt64 = 0
     var o = Int(cdOffset)
     for index in 0..<Int(count) {
-      guard o + 46 <= Int(cdEnd), signature(o, centralSig) else {
+      guard o + 46 <= Int(cdEnd), cd.signature(o, centralSig) else {
         throw .truncatedCentralDirectory(detail: "entry \(index) at offset \(o) is missing")
       }
-      let nameLength = Int(u16(o + 28))
-      let extraLength = Int(u16(o + 30))
-      let commentLength = Int(u16(o + 32))
+      let nameLength = Int(cd.u16(o + 28))
+      let extraLength = Int(cd.u16(o + 30))
+      let commentLength = Int(cd.u16(o + 32))
       let next = o + 46 + nameLength + extraLength + commentLength
       guard next <= Int(cdEnd) else {
         throw .truncatedCentralDirectory(detail: "entry \(index) at offset \(o) is cut short")
       }
       var e = Entry(
-        name: "", flags: u16(o + 8), method: u16(o + 10), crc32: u32(o + 16),
-        compressedSize: UInt64(u32(o + 20)), uncompressedSize: UInt64(u32(o + 24)),
-        externalAttributes: u32(o + 38), hostSystem: UInt8(u16(o + 4) >> 8))
+        name: "", flags: cd.u16(o + 8), method: cd.u16(o + 10), crc32: cd.u32(o + 16),
+        compressedSize: UInt64(cd.u32(o + 20)), uncompressedSize: UInt64(cd.u32(o + 24)),
+        externalAttributes: cd.u32(o + 38), hostSystem: UInt8(cd.u16(o + 4) >> 8),
+        localHeaderOffset: UInt64(cd.u32(o + 42)))
       // Zip64 extra field: the 64-bit values of the fields saturated at 0xFFFFFFFF, in order.
       var x = o + 46 + nameLength
       let extraEnd = x + extraLength
       while x + 4 <= extraEnd {
-        let id = u16(x)
-        let size = Int(u16(x + 2))
-        guard x + 4 + size <= extraEnd else { break }
+        let id = cd.u16(x)
+        let fieldSize = Int(cd.u16(x + 2))
+        guard x + 4 + fieldSize <= extraEnd else { break }
         if id == 1 {
           var f = x + 4
-          if e.uncompressedSize == 0xFFFF_FFFF && f + 8 <= x + 4 + size {
-            e.uncompressedSize = u64(f)
+          let fieldEnd = x + 4 + fieldSize
+          if e.uncompressedSize == 0xFFFF_FFFF && f + 8 <= fieldEnd {
+            e.uncompressedSize = cd.u64(f)
             f += 8
           }
-          if e.compressedSize == 0xFFFF_FFFF && f + 8 <= x + 4 + size {
-            e.compressedSize = u64(f)
+          if e.compressedSize == 0xFFFF_FFFF && f + 8 <= fieldEnd {
+            e.compressedSize = cd.u64(f)
+            f += 8
+          }
+          if e.localHeaderOffset == 0xFFFF_FFFF && f + 8 <= fieldEnd {
+            e.localHeaderOffset = cd.u64(f)
           }
         }
-        x += 4 + size
+        x += 4 + fieldSize
       }
-      let nameBytes = UnsafeRawBufferPointer(rebasing: zip[(o + 46)..<(o + 46 + nameLength)])
-      let printable = String(decoding: nameBytes, as: UTF8.self)
+      let nameBytes = cd.slice(o + 46, nameLength)
       guard let name = String(validating: nameBytes, as: UTF8.self) else {
-        throw .unsafeMemberName(name: printable, reason: "not valid UTF-8")
+        throw .unsafeMemberName(
+          name: String(decoding: nameBytes, as: UTF8.self), reason: "not valid UTF-8")
       }
       e.name = name
       try check(e, seen: &seen)
@@ -154,6 +158,22 @@ struct ZipDirectory {
       o = next
     }
     return ZipDirectory(entries: entries)
+  }
+
+  /// The first offset below `limit` where the 4-byte signature `sig` occurs, read in 1 MiB
+  /// chunks (only on error paths).
+  static func find(_ sig: UInt32, in source: ByteSource, below limit: Int) -> Int? {
+    var start = 0
+    while start < limit {
+      let w = ByteWindow(source, start..<min(limit, start + (1 << 20) + 3))
+      var o = start
+      while o + 4 <= w.base + w.bytes.count && o < limit {
+        if w.signature(o, sig) { return o }
+        o += 1
+      }
+      start += 1 << 20
+    }
+    return nil
   }
 
   /// Checks one entry, in the order: name, file type, suffix, encryption, method, sizes.

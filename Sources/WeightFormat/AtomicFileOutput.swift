@@ -73,6 +73,30 @@ public final class AtomicFileOutput {
     try outcome.get()
   }
 
+  /// Writes bytes at an absolute offset, leaving the append position alone.
+  public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(WeightFormatError) {
+    guard var p = bytes.baseAddress else { return }
+    var left = bytes.count
+    var position = off_t(offset)
+    while left > 0 {
+      let n = pwrite(fd, p, min(left, 1 << 30), position)
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw .io(path: path, reason: "write failed: \(systemErrorMessage())")
+      }
+      p += n
+      left -= n
+      position += off_t(n)
+    }
+  }
+
+  /// Sets the file's length; bytes never written read as zero.
+  public func setLength(_ length: UInt64) throws(WeightFormatError) {
+    if ftruncate(fd, off_t(length)) != 0 {
+      throw .io(path: path, reason: "cannot size output file: \(systemErrorMessage())")
+    }
+  }
+
   /// Flushes the file to storage and renames it to its final path.
   public func commit() throws(WeightFormatError) {
     guard !committed else { return }

@@ -1,0 +1,79 @@
+import Foundation
+import WeightFormat
+
+/// Random access to the bytes of an archive: a file read with `pread`, or memory.
+///
+/// The zip directory is read through this, so a large archive on disk is never mapped or read
+/// whole: only its end record and central directory are.
+public enum ByteSource: Sendable {
+  case memory(Data)
+  case file(path: String, descriptor: Int32, size: Int)
+
+  /// Opens a file for reading.
+  static func open(path: String) throws(ConverterError) -> ByteSource {
+    let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+      throw .unreadableFile(path: path, reason: String(cString: strerror(errno)))
+    }
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+      Glibc.close(fd)
+      throw .unreadableFile(path: path, reason: "not a regular file")
+    }
+    return .file(path: path, descriptor: fd, size: Int(info.st_size))
+  }
+
+  var count: Int {
+    switch self {
+    case .memory(let d): d.count
+    case .file(_, _, let size): size
+    }
+  }
+
+  /// Reads the bytes in `range` (clamped to the source).
+  func read(_ range: Range<Int>) -> [UInt8] {
+    let lower = max(0, range.lowerBound)
+    let upper = min(count, range.upperBound)
+    guard lower < upper else { return [] }
+    switch self {
+    case .memory(let d):
+      return Array(d[(d.startIndex + lower)..<(d.startIndex + upper)])
+    case .file(_, let fd, _):
+      var out = [UInt8](repeating: 0, count: upper - lower)
+      var done = 0
+      out.withUnsafeMutableBytes { b in
+        while done < b.count {
+          let n = pread(fd, b.baseAddress.map { $0 + done }, b.count - done, off_t(lower + done))
+          if n < 0 && errno == EINTR { continue }
+          if n <= 0 { break }
+          done += n
+        }
+      }
+      return Array(out[0..<done])
+    }
+  }
+
+  func close() {
+    if case .file(_, let fd, _) = self { Glibc.close(fd) }
+  }
+}
+
+/// A region of an archive held in memory, addressed by absolute offsets.
+struct ByteWindow {
+  let base: Int
+  let bytes: [UInt8]
+
+  init(_ source: ByteSource, _ range: Range<Int>) {
+    base = max(0, range.lowerBound)
+    bytes = source.read(range)
+  }
+
+  func contains(_ offset: Int, _ length: Int) -> Bool {
+    offset >= base && offset + length <= base + bytes.count
+  }
+  func u16(_ o: Int) -> UInt16 { UInt16(bytes[o - base]) | UInt16(bytes[o - base + 1]) << 8 }
+  func u32(_ o: Int) -> UInt32 { UInt32(u16(o)) | UInt32(u16(o + 2)) << 16 }
+  func u64(_ o: Int) -> UInt64 { UInt64(u32(o)) | UInt64(u32(o + 4)) << 32 }
+  func signature(_ o: Int, _ sig: UInt32) -> Bool { contains(o, 4) && u32(o) == sig }
+  func slice(_ o: Int, _ length: Int) -> ArraySlice<UInt8> { bytes[(o - base)..<(o - base + length)] }
+}
