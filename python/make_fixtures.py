@@ -830,13 +830,19 @@ def verify_malformed(path, expected):
         assert got == code, (name, got, code)
 
 
-def main():
+def main(argv=None):
+    import argparse
+    ap = argparse.ArgumentParser(description="Regenerate the .npy/.npz reader fixtures.")
+    ap.add_argument("--out", default=FIXTURES, help="fixtures folder (default: the committed one)")
+    args = ap.parse_args(argv)
+    valid_dir = os.path.join(args.out, "valid")
+    malformed_dir = os.path.join(args.out, "malformed")
     vfiles, vexp, (zu, zc, zr) = build_valid()
     mfiles, mexp = build_malformed()
-    write_dir(VALID, vfiles, vexp)
-    write_dir(MALFORMED, mfiles, mexp)
-    verify_valid(VALID, vexp)
-    verify_malformed(MALFORMED, mexp)
+    write_dir(valid_dir, vfiles, vexp)
+    write_dir(malformed_dir, mfiles, mexp)
+    verify_valid(valid_dir, vexp)
+    verify_malformed(malformed_dir, mexp)
 
     total = sum(len(v) for v in vfiles.values()) + sum(len(v) for v in mfiles.values())
     print(f"valid: {len(vfiles)} files, malformed: {len(mfiles)} files, {total} bytes total")

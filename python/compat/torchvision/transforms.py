@@ -1,0 +1,1 @@
+"""Stand-in for torchvision.transforms: no transforms (see python/compat/README.md)."""

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Export a CompressAI model's state dict to a NumPy .npz that `gic-convert` reads.
+
+The model's entropy models are updated first (`model.update(force=True)`), so the export carries
+CompressAI's own quantized CDF tables (`_quantized_cdf`, `_cdf_length`, `_offset`) next to the
+float parameters. Keys keep CompressAI's spelling; a `module.` prefix (from DataParallel) is
+stripped.
+
+Examples:
+  # an untrained model with a fixed seed (the shipped structural example)
+  python3 python/export_compressai.py bmshj2018-hyperprior --N 16 --M 24 --seed 0 -o example.npz
+  # a checkpoint saved with torch.save(model.state_dict(), path)
+  python3 python/export_compressai.py mbt2018-mean --N 128 --M 192 --checkpoint ckpt.pth -o m.npz
+"""
+import argparse
+import sys
+
+import numpy as np
+import torch
+
+from compressai_env import import_compressai
+
+import_compressai()
+from compressai.models import MeanScaleHyperprior, ScaleHyperprior  # noqa: E402
+
+ARCHITECTURES = {
+    "bmshj2018-hyperprior": ScaleHyperprior,
+    "mbt2018-mean": MeanScaleHyperprior,
+}
+
+
+def export(model, path):
+    """Writes the model's state dict (after update) to `path` with np.savez."""
+    model.update(force=True)
+    arrays = {}
+    for key, value in model.state_dict().items():
+        if key.startswith("module."):
+            key = key[len("module."):]
+        arrays[key] = value.detach().cpu().numpy()
+    np.savez(path, **arrays)
+    return arrays
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("architecture", choices=sorted(ARCHITECTURES))
+    ap.add_argument("--N", type=int, default=128)
+    ap.add_argument("--M", type=int, default=192)
+    ap.add_argument("--checkpoint", help="a state dict saved with torch.save")
+    ap.add_argument("--seed", type=int, default=0, help="initialisation seed (untrained export)")
+    ap.add_argument("-o", "--output", required=True)
+    args = ap.parse_args(argv)
+
+    torch.manual_seed(args.seed)
+    model = ARCHITECTURES[args.architecture](args.N, args.M)
+    if args.checkpoint:
+        state = torch.load(args.checkpoint, map_location="cpu")
+        state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
+        model.load_state_dict(state)
+    model.eval()
+    arrays = export(model, args.output)
+    total = sum(a.nbytes for a in arrays.values())
+    print(f"wrote {args.output}: {len(arrays)} arrays, {total} bytes", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test: the Swift suites (containers, NumPy readers, malformed corpora, command lines) and
+# the Python checks (fixtures regenerate byte-identically; NumPy reads what gic-convert extracts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+
+echo "== swift test" >&2
+swift build --build-tests >&2
+swift test
+
+if python3 -c "import numpy" >/dev/null 2>&1; then
+  echo "== python checks" >&2
+  python3 -m unittest discover -s python/tests -v
+else
+  echo "== python checks skipped: numpy is not installed" >&2
+fi
