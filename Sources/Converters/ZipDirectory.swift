@@ -20,7 +20,7 @@ struct ZipDirectory {
 
   var entries: [Entry]
 
-  /// Limits of the archive reader (documented in spec/container.md's companion, docs/formats.md).
+  /// Limits of the archive reader, documented in docs/numpy-import.md.
   enum Limits {
     static let maxMembers = ContainerLimits.maxTensors
     /// Deflate cannot expand by more than 1032:1; 1100× plus a constant leaves room for headers.
