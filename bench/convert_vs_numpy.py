@@ -7,7 +7,8 @@ resident memory of each, against the issue's bounds:
   - gic-convert peak memory <= output size + 2x the largest tensor.
 
 NumPy's time is measured inside its process (after `import numpy`), so it excludes interpreter
-start-up; gic-convert's is the whole process, start-up, fsync and rename included. Both read a
+start-up; gic-convert's is the whole process (under /usr/bin/time), start-up, fsync and rename
+included. Peak memory is GNU time's maximum resident set size for each. Both read a
 file that is in the page cache (one warm-up run each). Every gic-convert run writes a fresh
 output file.
 
@@ -36,16 +37,20 @@ print(json.dumps({"seconds": time.perf_counter() - t, "arrays": len(arrays)}))
 
 
 def run_measured(cmd):
-    """Runs cmd; returns (wall seconds, peak RSS in bytes, stdout)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0:
-        sys.exit(f"command failed: {' '.join(cmd)}\n{err.decode()}")
-    return wall, usage.ru_maxrss * 1024, out.decode()
+    """Runs cmd under GNU time; returns (wall seconds, peak RSS in bytes, stdout).
+
+    Peak RSS comes from /usr/bin/time (a small process) rather than from this interpreter's
+    wait4: on Linux a child's ru_maxrss can carry over its parent's at fork time.
+    """
+    with tempfile.NamedTemporaryFile("r") as rss_file:
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *cmd],
+                              capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            sys.exit(f"command failed: {' '.join(cmd)}\n{proc.stderr}")
+        rss_kb = int(rss_file.read().strip().splitlines()[-1])
+    return wall, rss_kb * 1024, proc.stdout
 
 
 def main():
