@@ -75,5 +75,7 @@ struct ByteWindow {
   func u32(_ o: Int) -> UInt32 { UInt32(u16(o)) | UInt32(u16(o + 2)) << 16 }
   func u64(_ o: Int) -> UInt64 { UInt64(u32(o)) | UInt64(u32(o + 4)) << 32 }
   func signature(_ o: Int, _ sig: UInt32) -> Bool { contains(o, 4) && u32(o) == sig }
-  func slice(_ o: Int, _ length: Int) -> ArraySlice<UInt8> { bytes[(o - base)..<(o - base + length)] }
+  func slice(_ o: Int, _ length: Int) -> ArraySlice<UInt8> {
+    bytes[(o - base)..<(o - base + length)]
+  }
 }

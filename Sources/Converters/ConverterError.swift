@@ -21,7 +21,8 @@ extension ConverterError: CustomStringConvertible {
       "\(path): not a .npy, .npz or .gicw file (by extension or magic bytes)"
     case .unknownProfile(let name, let available):
       "unknown profile '\(name)' (available: \(available.joined(separator: ", ")))"
-    case .profileMismatch(let profile, let reason): "profile '\(profile)' cannot convert this input: \(reason)"
+    case .profileMismatch(let profile, let reason):
+      "profile '\(profile)' cannot convert this input: \(reason)"
     case .outputFailed(let path, let reason): "\(path): \(reason)"
     }
   }

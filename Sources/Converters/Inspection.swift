@@ -48,7 +48,9 @@ public struct Inspection: Encodable, Sendable {
     if kind == .gicw {
       let bytes = try InputFile.map(path)
       let file: WeightFile
-      do { file = try WeightFile(bytes: bytes) } catch { throw LocatedError.located(error, path: path) }
+      do { file = try WeightFile(bytes: bytes) } catch {
+        throw LocatedError.located(error, path: path)
+      }
       return Inspection(file: file, path: path)
     }
     // One array at a time: only its digest is kept.
@@ -66,7 +68,8 @@ public struct Inspection: Encodable, Sendable {
     } else {
       for (name, array) in try ModelConverter.readArrays(path) { describe(name, array) }
     }
-    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue ?? 0
+    let size =
+      (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue ?? 0
     return Inspection(
       file: path, format: kind == .npz ? "npz" : "npy", version: "", fileBytes: size,
       modelDigest: nil, metadata: [:], tensors: tensors, cdfTables: [])
@@ -90,7 +93,8 @@ public struct Inspection: Encodable, Sendable {
     self.init(
       file: path, format: "gicw", version: "\(file.major).\(file.minor)",
       fileBytes: file.fileLength, modelDigest: file.modelDigestHex,
-      metadata: Dictionary(uniqueKeysWithValues: file.metadata.map { ($0.key, MetadataJSON($0.value)) }),
+      metadata: Dictionary(
+        uniqueKeysWithValues: file.metadata.map { ($0.key, MetadataJSON($0.value)) }),
       tensors: file.tensors.map { t in
         TensorInfo(
           name: t.name, dtype: t.dtype.name, shape: t.shape, bytes: Int(t.dataLength),
@@ -126,8 +130,10 @@ public struct Inspection: Encodable, Sendable {
     lines.append("tensors:      \(tensors.count) (\(total) data bytes)")
     let nameWidth = min(60, tensors.map(\.name.count).max() ?? 4)
     for t in tensors {
-      let shape = "(" + t.shape.map(String.init).joined(separator: ", ") + (t.shape.count == 1 ? ",)" : ")")
-      var line = "  " + t.name.padding(toLength: max(nameWidth, t.name.count), withPad: " ", startingAt: 0)
+      let shape =
+        "(" + t.shape.map(String.init).joined(separator: ", ") + (t.shape.count == 1 ? ",)" : ")")
+      var line =
+        "  " + t.name.padding(toLength: max(nameWidth, t.name.count), withPad: " ", startingAt: 0)
       line += "  " + t.dtype.padding(toLength: 7, withPad: " ", startingAt: 0)
       line += "  " + shape.padding(toLength: max(18, shape.count), withPad: " ", startingAt: 0)
       line += "  " + String(t.sha256.prefix(16))
@@ -152,8 +158,12 @@ extension Inspection.QuantizationInfo {
   init(_ q: Quantization) {
     let p = q.parameters
     switch q {
-    case .perTensor: kind = "per_tensor"; axis = nil
-    case .perAxis(let a, _): kind = "per_axis"; axis = a
+    case .perTensor:
+      kind = "per_tensor"
+      axis = nil
+    case .perAxis(let a, _):
+      kind = "per_axis"
+      axis = a
     }
     multipliers = p.map(\.multiplier)
     shifts = p.map(\.shift)

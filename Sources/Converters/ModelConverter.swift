@@ -43,7 +43,8 @@ public enum ModelConverter {
       } catch { throw LocatedError.located(error, path: inputPath) }
     case .npy:
       let array = try readArrays(inputPath)[0].array
-      specs.append(.init(name: tensorName(forNPY: inputPath), dtype: array.dtype, shape: array.shape))
+      specs.append(
+        .init(name: tensorName(forNPY: inputPath), dtype: array.dtype, shape: array.shape))
       npy = array
     case .gicw:
       throw ConverterError.profileMismatch(
@@ -55,7 +56,9 @@ public enum ModelConverter {
       writer = try StreamingWeightFileWriter(
         path: outputPath, metadata: ["gic.profile": .string(chosen.rawValue)], tensors: specs)
     } catch { throw LocatedError.located(error, path: inputPath) }
-    let total = specs.reduce(UInt64(0)) { $0 + UInt64($1.dtype.itemSize * (Tensor.elementCount($1.shape) ?? 0)) }
+    let total = specs.reduce(UInt64(0)) {
+      $0 + UInt64($1.dtype.itemSize * (Tensor.elementCount($1.shape) ?? 0))
+    }
 
     if let npy {
       do {
@@ -67,7 +70,9 @@ public enum ModelConverter {
       try streamMembers(npz, into: writer, specs: specs, inputPath: inputPath, progress: progress)
     }
     let digest: [UInt8]
-    do { digest = try writer.finish() } catch { throw LocatedError.located(error, path: outputPath) }
+    do { digest = try writer.finish() } catch {
+      throw LocatedError.located(error, path: outputPath)
+    }
     let attributes = try? FileManager.default.attributesOfItem(atPath: outputPath)
     let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
@@ -164,7 +169,9 @@ public enum ModelConverter {
   /// Quantization parameters have no `.npz` representation and are not exported.
   public static func extract(modelPath: String, outputPath: String) throws -> Int {
     let file: WeightFile
-    do { file = try WeightFile.open(path: modelPath) } catch { throw LocatedError.located(error, path: modelPath) }
+    do { file = try WeightFile.open(path: modelPath) } catch {
+      throw LocatedError.located(error, path: modelPath)
+    }
     var npz = NPZWriter()
     for t in file.tensors {
       npz.add(name: t.name, dtype: t.dtype, shape: t.shape, data: file.data(of: t))
@@ -180,7 +187,8 @@ public enum ModelConverter {
       npz.add(
         name: c.name + "._cdf_length", dtype: .int32, shape: [t.count],
         data: int32Data(t.lengths.map { Int32(bitPattern: $0) }))
-      npz.add(name: c.name + "._offset", dtype: .int32, shape: [t.count], data: int32Data(t.offsets))
+      npz.add(
+        name: c.name + "._offset", dtype: .int32, shape: [t.count], data: int32Data(t.offsets))
     }
     try npz.write(to: outputPath)
     return file.tensors.count + 3 * file.cdfTables.count

@@ -110,7 +110,9 @@ public enum NPYReader {
     for key in ["descr", "fortran_order", "shape"] where fields[key] == nil {
       throw .headerMissingKey(key: key)
     }
-    if let extra = fields.keys.sorted().first(where: { !["descr", "fortran_order", "shape"].contains($0) }) {
+    if let extra = fields.keys.sorted().first(where: {
+      !["descr", "fortran_order", "shape"].contains($0)
+    }) {
       throw .headerUnexpectedKey(key: extra)
     }
     let (dtype, bigEndian) = try parseDescr(fields["descr"] ?? .none)
@@ -139,7 +141,9 @@ public enum NPYReader {
       overflow = overflow || o
       length = p
     }
-    if overflow && !shape.contains(0) { throw .sizeOverflow(shape: (fields["shape"] ?? .none).repr) }
+    if overflow && !shape.contains(0) {
+      throw .sizeOverflow(shape: (fields["shape"] ?? .none).repr)
+    }
     if shape.contains(0) { length = 0 }
     return Header(
       dtype: dtype, bigEndian: bigEndian && dtype.itemSize > 1, fortranOrder: fortran,

@@ -35,7 +35,9 @@ public enum NPYWriter {
     }
     let headerLength = total - prefix
     var out = NPYReader.magic + [version, 0]
-    for k in 0..<(version == 1 ? 2 : 4) { out.append(UInt8(truncatingIfNeeded: headerLength >> (8 * k))) }
+    for k in 0..<(version == 1 ? 2 : 4) {
+      out.append(UInt8(truncatingIfNeeded: headerLength >> (8 * k)))
+    }
     out += Array(dict.utf8)
     out += [UInt8](repeating: 0x20, count: total - out.count - 1)
     out.append(0x0A)

@@ -76,10 +76,12 @@ public final class NPZReader {
       let available = info.uncompressedSize - UInt64(header.dataOffset)
       if header.dataLength > available {
         throw .invalidMember(
-          name: info.name, error: .truncatedData(expected: header.dataLength, available: Int(available)))
+          name: info.name,
+          error: .truncatedData(expected: header.dataLength, available: Int(available)))
       }
       if header.dataLength < available {
-        throw .invalidMember(name: info.name, error: .trailingBytes(count: Int(available - header.dataLength)))
+        throw .invalidMember(
+          name: info.name, error: .trailingBytes(count: Int(available - header.dataLength)))
       }
       try body(String(info.name.dropLast(4)), header)
     }
@@ -205,7 +207,8 @@ public final class NPZReader {
     }
     if let failure { throw failure }
     guard filled == size else {
-      throw .memberTruncated(name: info.name, declared: info.uncompressedSize, actual: UInt64(filled))
+      throw .memberTruncated(
+        name: info.name, declared: info.uncompressedSize, actual: UInt64(filled))
     }
     return data
   }

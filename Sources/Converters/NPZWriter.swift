@@ -22,7 +22,8 @@ public struct NPZWriter {
     let output = try AtomicFileOutput(path: path)
     let sink = Sink(output: output)
     guard let a = archive_write_new() else {
-      throw ConverterError.outputFailed(path: path, reason: "libarchive could not allocate a writer")
+      throw ConverterError.outputFailed(
+        path: path, reason: "libarchive could not allocate a writer")
     }
     defer { archive_write_free(a) }
     func check(_ status: Int32) throws {
@@ -52,7 +53,8 @@ public struct NPZWriter {
         }, nil, nil))
     for m in members {
       guard let entry = archive_entry_new() else {
-        throw ConverterError.outputFailed(path: path, reason: "libarchive could not allocate an entry")
+        throw ConverterError.outputFailed(
+          path: path, reason: "libarchive could not allocate an entry")
       }
       defer { archive_entry_free(entry) }
       let header = NPYWriter.header(dtype: m.dtype, shape: m.shape)
@@ -73,7 +75,8 @@ public struct NPZWriter {
     try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
       var offset = 0
       while offset < b.count {
-        let n = archive_write_data(a, b.baseAddress.map { $0 + offset }, min(b.count - offset, 1 << 24))
+        let n = archive_write_data(
+          a, b.baseAddress.map { $0 + offset }, min(b.count - offset, 1 << 24))
         if n <= 0 { try check(n < 0 ? Int32(n) : ARCHIVE_FATAL) }
         offset += n
       }

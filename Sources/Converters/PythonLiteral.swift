@@ -132,7 +132,9 @@ struct PythonLiteralParser {
   private mutating func number() throws(Failure) -> PythonLiteral {
     let start = i
     if s[i] == UInt8(ascii: "-") || s[i] == UInt8(ascii: "+") { i += 1 }
-    while i < s.count, isIdentifier(s[i]) || ((s[i] == 0x2B || s[i] == 0x2D) && (s[i - 1] | 0x20) == 0x65) {
+    while i < s.count,
+      isIdentifier(s[i]) || ((s[i] == 0x2B || s[i] == 0x2D) && (s[i - 1] | 0x20) == 0x65)
+    {
       i += 1
     }
     var text = String(decoding: s[start..<i], as: UTF8.self)

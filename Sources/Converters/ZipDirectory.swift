@@ -193,7 +193,9 @@ struct ZipDirectory {
     {
       throw .notRegularFile(name: name, kind: "directory")
     }
-    if e.hostSystem == 3 && unixType == 0o120000 { throw .notRegularFile(name: name, kind: "symbolic link") }
+    if e.hostSystem == 3 && unixType == 0o120000 {
+      throw .notRegularFile(name: name, kind: "symbolic link")
+    }
     if e.hostSystem == 3 && unixType != 0 && unixType != 0o100000 {
       throw .notRegularFile(name: name, kind: "special file")
     }

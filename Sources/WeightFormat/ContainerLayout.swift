@@ -33,7 +33,9 @@ struct ContainerLayout {
     self.tensors = tensors.sorted { ContainerRules.precedes($0.name, $1.name) }
     self.cdfTables = cdfTables.sorted { ContainerRules.precedes($0.name, $1.name) }
     var lengths = Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.length) })
-    for c in cdfTables { lengths[c.name] = UInt64(8 * c.table.count + 4 * c.table.count * c.table.stride) }
+    for c in cdfTables {
+      lengths[c.name] = UInt64(8 * c.table.count + 4 * c.table.count * c.table.stride)
+    }
     let order = lengths.keys.sorted(by: ContainerRules.precedes)
     var offsets: [String: UInt64] = [:]
     var cursor: UInt64 = 0

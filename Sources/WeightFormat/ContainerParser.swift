@@ -45,7 +45,9 @@ enum ContainerParser {
     }
     guard header.readU32() == 0 else { throw .reservedNotZero(field: "header flags", offset: 12) }
     let fileLength = header.readU64() ?? 0
-    guard fileLength <= ContainerLimits.maxFileLength else { throw .fileTooLarge(length: fileLength) }
+    guard fileLength <= ContainerLimits.maxFileLength else {
+      throw .fileTooLarge(length: fileLength)
+    }
     guard fileLength == UInt64(file.count) else {
       throw .fileLengthMismatch(declared: fileLength, actual: file.count)
     }
@@ -53,7 +55,9 @@ enum ContainerParser {
     guard ContainerLimits.sectionCount.contains(sectionCount) else {
       throw .sectionCountOutOfRange(count: sectionCount)
     }
-    guard header.readU32() == 0 else { throw .reservedNotZero(field: "header reserved", offset: 28) }
+    guard header.readU32() == 0 else {
+      throw .reservedNotZero(field: "header reserved", offset: 28)
+    }
     let storedDigest = Array(header.readBytes(32) ?? UnsafeRawBufferPointer(start: nil, count: 0))
 
     let sections = try parseSectionTable(file, count: Int(sectionCount))
@@ -79,7 +83,8 @@ enum ContainerParser {
     // Model digest (§6): header bytes 0..<32, the section table, every section but DATA.
     var hasher = SHA256()
     hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: file[0..<32]))
-    hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: file[64..<(64 + 32 * sections.count)]))
+    hasher.update(
+      bufferPointer: UnsafeRawBufferPointer(rebasing: file[64..<(64 + 32 * sections.count)]))
     for s in sections where s.kind != SectionKind.data { hasher.update(bufferPointer: region(s)) }
     let computed = Array(hasher.finalize())
     guard computed == storedDigest else {
@@ -106,7 +111,9 @@ enum ContainerParser {
       let bytes = UnsafeRawBufferPointer(
         rebasing: data[Int(p.dataOffset)..<Int(p.dataOffset + p.dataLength)])
       var c = ByteCursor(bytes, base: 0)
-      var offsets = [Int32](), lengths = [UInt32](), cdf = [UInt32]()
+      var offsets: [Int32] = []
+      var lengths: [UInt32] = []
+      var cdf: [UInt32] = []
       offsets.reserveCapacity(p.count)
       lengths.reserveCapacity(p.count)
       cdf.reserveCapacity(p.count * p.stride)
@@ -134,7 +141,9 @@ enum ContainerParser {
     throws(WeightFormatError) -> [SectionEntry]
   {
     let tableEnd = 64 + 32 * count
-    guard file.count >= tableEnd else { throw .truncatedRecord(section: "section table", offset: 64) }
+    guard file.count >= tableEnd else {
+      throw .truncatedRecord(section: "section table", offset: 64)
+    }
     var c = ByteCursor(UnsafeRawBufferPointer(rebasing: file[64..<tableEnd]), base: 64)
     var sections: [SectionEntry] = []
     var previousKind: UInt32 = 0
@@ -148,7 +157,9 @@ enum ContainerParser {
       guard c.readU64() == 0 else {
         throw .reservedNotZero(field: "section entry reserved", offset: entryOffset + 24)
       }
-      guard kind > previousKind else { throw .sectionsOutOfOrder(kind: kind, previous: previousKind) }
+      guard kind > previousKind else {
+        throw .sectionsOutOfOrder(kind: kind, previous: previousKind)
+      }
       let known = SectionKind.required.contains(kind)
       guard flags & ~1 == 0, !known || flags == 1, kind < 65_536 || flags == 0 else {
         throw .invalidSectionFlags(kind: kind, flags: flags)
@@ -157,7 +168,8 @@ enum ContainerParser {
       guard offset % 64 == 0 else { throw .sectionUnaligned(kind: kind, offset: offset) }
       let (end, overflow) = offset.addingReportingOverflow(length)
       guard !overflow, end <= UInt64(file.count) else {
-        throw .sectionOutOfBounds(kind: kind, offset: offset, length: length, fileLength: file.count)
+        throw .sectionOutOfBounds(
+          kind: kind, offset: offset, length: length, fileLength: file.count)
       }
       guard offset >= previousEnd else {
         throw .sectionOverlap(kind: kind, offset: offset, previousEnd: previousEnd)
@@ -166,7 +178,8 @@ enum ContainerParser {
         throw .sectionNotPacked(kind: kind, offset: offset, expected: align64(previousEnd))
       }
       if kind != SectionKind.data && length > ContainerLimits.maxIndexSectionLength {
-        throw .sectionTooLarge(kind: kind, length: length, limit: ContainerLimits.maxIndexSectionLength)
+        throw .sectionTooLarge(
+          kind: kind, length: length, limit: ContainerLimits.maxIndexSectionLength)
       }
       try checkZero(file, from: Int(previousEnd), to: Int(offset))
       sections.append(SectionEntry(kind: kind, flags: flags, offset: offset, length: length))
@@ -184,7 +197,9 @@ enum ContainerParser {
   }
 
   /// Checks that padding bytes `from..<to` are zero.
-  static func checkZero(_ file: UnsafeRawBufferPointer, from: Int, to: Int) throws(WeightFormatError) {
+  static func checkZero(_ file: UnsafeRawBufferPointer, from: Int, to: Int)
+    throws(WeightFormatError)
+  {
     guard from < to else { return }
     for i in from..<to where file[i] != 0 { throw .nonZeroPadding(offset: i) }
   }
@@ -267,7 +282,9 @@ enum ContainerParser {
       guard let s = String(validating: bytes, as: UTF8.self) else {
         throw .invalidString(offset: start + 5, reason: "not valid UTF-8")
       }
-      guard !s.utf8.contains(0) else { throw .invalidString(offset: start + 5, reason: "contains U+0000") }
+      guard !s.utf8.contains(0) else {
+        throw .invalidString(offset: start + 5, reason: "contains U+0000")
+      }
       return .string(s)
     case 2:
       guard let v = c.readI64() else { throw .truncatedRecord(section: "META", offset: start) }
@@ -339,7 +356,9 @@ enum ContainerParser {
         var axis = -1
         var tripleCount = 1
         if qkind == 2 {
-          guard let a = c.readU8() else { throw .truncatedRecord(section: "TENSORS", offset: start) }
+          guard let a = c.readU8() else {
+            throw .truncatedRecord(section: "TENSORS", offset: start)
+          }
           guard Int(a) < dims.count else {
             throw .invalidQuantization(tensor: name, reason: "axis \(a) is not below rank \(rank)")
           }
@@ -368,7 +387,9 @@ enum ContainerParser {
           name: name, dtype: dtype, shape: dims.map { Int($0) }, quantization: quantization,
           dataOffset: dataOffset, dataLength: length, sha256: Array(digest)))
     }
-    guard c.remaining == 0 else { throw .trailingBytesInSection(section: "TENSORS", offset: c.offset) }
+    guard c.remaining == 0 else {
+      throw .trailingBytesInSection(section: "TENSORS", offset: c.offset)
+    }
     return records
   }
 
@@ -397,7 +418,8 @@ enum ContainerParser {
         let dataOffset = c.readU64(), let length = c.readU64(), let digest = c.readBytes(32)
       else { throw .truncatedRecord(section: "CDFS", offset: start) }
       guard r0 == 0, r1 == 0, r2 == 0 else {
-        throw .reservedNotZero(field: "CDF record reserved", offset: start + 2 + name.utf8.count + 1)
+        throw .reservedNotZero(
+          field: "CDF record reserved", offset: start + 2 + name.utf8.count + 1)
       }
       guard ContainerLimits.precisionRange.contains(Int(precision)) else {
         throw .invalidCDF(table: name, row: 0, reason: "precision \(precision) is outside 1…16")
@@ -409,7 +431,8 @@ enum ContainerParser {
         throw .invalidCDF(table: name, row: 0, reason: "stride \(m) is outside 2…2^p+1")
       }
       guard UInt64(n) * UInt64(m) <= UInt64(ContainerLimits.maxCDFEntries) else {
-        throw .invalidCDF(table: name, row: 0, reason: "\(UInt64(n) * UInt64(m)) entries, over 2^26")
+        throw .invalidCDF(
+          table: name, row: 0, reason: "\(UInt64(n) * UInt64(m)) entries, over 2^26")
       }
       let expected = 8 * UInt64(n) + 4 * UInt64(n) * UInt64(m)
       guard length == expected else {

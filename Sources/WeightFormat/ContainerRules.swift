@@ -50,7 +50,8 @@ enum ContainerRules {
     }
     if case .perAxis(let axis, let params) = q {
       guard axis >= 0, axis < shape.count else {
-        throw .invalidQuantization(tensor: name, reason: "axis \(axis) is not below rank \(shape.count)")
+        throw .invalidQuantization(
+          tensor: name, reason: "axis \(axis) is not below rank \(shape.count)")
       }
       guard shape[axis] >= 1, UInt64(params.count) == shape[axis] else {
         throw .invalidQuantization(

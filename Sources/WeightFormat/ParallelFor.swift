@@ -19,7 +19,8 @@ final class DisjointSlots<T>: @unchecked Sendable {
 public func parallelMap<T>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
   guard count > 1 else { return (0..<count).map(body) }
   let slots = DisjointSlots<T>(count: count)
-  DispatchQueue.concurrentPerform(iterations: count) { i in (slots.base + i).initialize(to: body(i)) }
+  DispatchQueue.concurrentPerform(iterations: count) { i in (slots.base + i).initialize(to: body(i))
+  }
   let results = Array(UnsafeBufferPointer(start: slots.base, count: count))
   slots.base.deinitialize(count: count)
   return results

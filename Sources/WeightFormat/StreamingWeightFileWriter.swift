@@ -54,7 +54,9 @@ public final class StreamingWeightFileWriter: @unchecked Sendable {
       guard lengths[t.name] == nil else { throw .duplicateName(kind: "tensor", name: t.name) }
       let length = try checker.checkSpec(t)
       entries.append(
-        .init(name: t.name, dtype: t.dtype, shape: t.shape, quantization: t.quantization, length: length))
+        .init(
+          name: t.name, dtype: t.dtype, shape: t.shape, quantization: t.quantization, length: length
+        ))
       lengths[t.name] = length
     }
     for (name, table) in cdfTables {

@@ -12,8 +12,9 @@ public struct Tensor: Sendable {
   public var data: Data
 
   /// Creates a tensor; ``WeightFileWriter/add(_:)`` checks its consistency.
-  public init(name: String, dtype: DType, shape: [Int], quantization: Quantization? = nil, data: Data)
-  {
+  public init(
+    name: String, dtype: DType, shape: [Int], quantization: Quantization? = nil, data: Data
+  ) {
     self.name = name
     self.dtype = dtype
     self.shape = shape
@@ -68,7 +69,7 @@ public struct SectionEntry: Sendable, Hashable {
 /// Lower-case hexadecimal text of bytes.
 public func hexString(_ bytes: some Sequence<UInt8>) -> String {
   let digits = Array("0123456789abcdef".utf8)
-  var out = [UInt8]()
+  var out: [UInt8] = []
   for b in bytes {
     out.append(digits[Int(b >> 4)])
     out.append(digits[Int(b & 15)])

@@ -19,7 +19,8 @@ public struct WeightFileWriter: Sendable {
   /// Sets a metadata entry, replacing an earlier value for the key.
   ///
   /// - Throws: ``WeightFormatError`` if the key or value breaks a rule or limit of §5.1.
-  public mutating func setMetadata(_ key: String, _ value: MetadataValue) throws(WeightFormatError) {
+  public mutating func setMetadata(_ key: String, _ value: MetadataValue) throws(WeightFormatError)
+  {
     try ContainerRules.checkName(key, maxBytes: ContainerLimits.maxKeyBytes, offset: 0)
     _ = try ContainerRules.checkMetadataValue(value, depth: 1, offset: 0)
     if metadata[key] == nil && metadata.count >= ContainerLimits.maxMetadataEntries {

@@ -48,7 +48,8 @@ struct Convert: ParsableCommand {
 
   static func defaultOutput(for input: String) -> String {
     let lower = input.lowercased()
-    let stem = lower.hasSuffix(".npz") || lower.hasSuffix(".npy") ? String(input.dropLast(4)) : input
+    let stem =
+      lower.hasSuffix(".npz") || lower.hasSuffix(".npy") ? String(input.dropLast(4)) : input
     return stem + ".gicw"
   }
 }

@@ -54,8 +54,14 @@ struct Model: ParsableCommand {
       throw ModelError(message: "\(model): \(error)")
     }
     let profile: String
-    if case .string(let p) = file.metadata("gic.profile") { profile = p } else { profile = "unknown" }
-    print("\(model): profile \(profile), \(file.tensors.count) tensors, model digest \(file.modelDigestHex)")
+    if case .string(let p) = file.metadata("gic.profile") {
+      profile = p
+    } else {
+      profile = "unknown"
+    }
+    print(
+      "\(model): profile \(profile), \(file.tensors.count) tensors, model digest \(file.modelDigestHex)"
+    )
   }
 
   struct ModelError: Error, CustomStringConvertible {

@@ -11,8 +11,9 @@ struct CLIRunner {
   /// The folder holding the built products (next to the test bundle).
   static let productsDirectory: URL = {
     var url = URL(fileURLWithPath: CommandLine.arguments[0])
-    while url.pathComponents.count > 1 && !FileManager.default.fileExists(
-      atPath: url.appendingPathComponent("gic-convert").path)
+    while url.pathComponents.count > 1
+      && !FileManager.default.fileExists(
+        atPath: url.appendingPathComponent("gic-convert").path)
     {
       url.deleteLastPathComponent()
     }

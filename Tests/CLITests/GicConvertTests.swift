@@ -36,7 +36,8 @@ struct GicConvertTests {
     #expect(verify.status == 0)
     #expect(verify.stdout.hasPrefix("OK"))
 
-    let extract = try CLIRunner.run("gic-convert", ["extract", "m.gicw", "-o", "back.npz"], in: dir)
+    let extract = try CLIRunner.run(
+      "gic-convert", ["extract", "m.gicw", "-o", "back.npz"], in: dir)
     #expect(extract.status == 0, "\(extract.stderr)")
     let back = try NPZReader(Data(contentsOf: dir.appendingPathComponent("back.npz"))).readAll()
     #expect(Set(back.keys) == Set(original.keys))
@@ -52,10 +53,12 @@ struct GicConvertTests {
     #expect(try Data(contentsOf: dir.appendingPathComponent("again.gicw")) == first)
   }
 
-  @Test("two conversions of the same input are byte-identical", arguments: [
-    "valid/npz_savez.npz", "valid/npz_savez_compressed.npz", "valid/npy_le_float32.npy",
-    "valid/npy_fortran_be_float64_2d.npy",
-  ])
+  @Test(
+    "two conversions of the same input are byte-identical",
+    arguments: [
+      "valid/npz_savez.npz", "valid/npz_savez_compressed.npz", "valid/npy_le_float32.npy",
+      "valid/npy_fortran_be_float64_2d.npy",
+    ])
   func deterministic(input: String) throws {
     let dir = try CLIRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -72,7 +75,8 @@ struct GicConvertTests {
     let dir = try CLIRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     for name in Fixtures.malformed {
-      let r = try CLIRunner.run("gic-convert", [fixture("malformed/" + name), "-o", "out.gicw"], in: dir)
+      let r = try CLIRunner.run(
+        "gic-convert", [fixture("malformed/" + name), "-o", "out.gicw"], in: dir)
       #expect(r.status == 1, "\(name)")
       #expect(r.stderr.hasPrefix("error: "), "\(name): \(r.stderr)")
       #expect(r.stderr.split(separator: "\n").count == 1, "\(name): \(r.stderr)")
@@ -88,7 +92,8 @@ struct GicConvertTests {
     let existing = dir.appendingPathComponent("model.gicw")
     try Data("precious".utf8).write(to: existing)
     let r = try CLIRunner.run(
-      "gic-convert", [fixture("malformed/npz_crc_mismatch_deflated.npz"), "-o", "model.gicw"], in: dir)
+      "gic-convert", [fixture("malformed/npz_crc_mismatch_deflated.npz"), "-o", "model.gicw"],
+      in: dir)
     #expect(r.status == 1)
     #expect(try Data(contentsOf: existing) == Data("precious".utf8))
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["model.gicw"])
@@ -98,12 +103,15 @@ struct GicConvertTests {
   func usage() throws {
     let dir = try CLIRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    for args in [[], ["--profile", "nope", fixture("valid/npy_le_float32.npy")], ["inspect"],
-      ["--bogus-flag", "x.npz"], ["missing.npz"], ["verify", "missing.gicw"]]
-    {
+    for args in [
+      [], ["--profile", "nope", fixture("valid/npy_le_float32.npy")], ["inspect"],
+      ["--bogus-flag", "x.npz"], ["missing.npz"], ["verify", "missing.gicw"],
+    ] {
       let r = try CLIRunner.run("gic-convert", args, in: dir)
       #expect(r.status == 1, "\(args)")
-      #expect(r.stderr.hasPrefix("error: ") && r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+      #expect(
+        r.stderr.hasPrefix("error: ") && r.stderr.split(separator: "\n").count == 1,
+        "\(args): \(r.stderr)")
     }
     let help = try CLIRunner.run("gic-convert", ["--help"], in: dir)
     #expect(help.status == 0)
@@ -114,7 +122,10 @@ struct GicConvertTests {
   func flippedByte() throws {
     let dir = try CLIRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    #expect(try CLIRunner.run("gic-convert", [fixture("valid/npy_le_float32.npy"), "-o", "m.gicw"], in: dir).status == 0)
+    #expect(
+      try CLIRunner.run(
+        "gic-convert", [fixture("valid/npy_le_float32.npy"), "-o", "m.gicw"], in: dir
+      ).status == 0)
     let url = dir.appendingPathComponent("m.gicw")
     var bytes = try Data(contentsOf: url)
     let file = try WeightFile(bytes: bytes)
@@ -134,9 +145,11 @@ struct GicConvertTests {
   func inspectNumPy() throws {
     let dir = try CLIRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let r = try CLIRunner.run("gic-convert", ["inspect", "--json", fixture("valid/npy_le_float32.npy")], in: dir)
+    let r = try CLIRunner.run(
+      "gic-convert", ["inspect", "--json", fixture("valid/npy_le_float32.npy")], in: dir)
     #expect(r.status == 0)
-    let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let json = try #require(
+      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     #expect(json["format"] as? String == "npy")
     let tensors = try #require(json["tensors"] as? [[String: Any]])
     #expect(tensors.first?["dtype"] as? String == "float32")

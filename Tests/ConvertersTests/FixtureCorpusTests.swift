@@ -31,7 +31,9 @@ enum Fixtures {
 
 @Suite("NumPy fixtures written by real NumPy")
 struct ValidFixtureTests {
-  @Test("every valid file reads to the dtype, shape and bytes NumPy reports", arguments: Fixtures.names("valid"))
+  @Test(
+    "every valid file reads to the dtype, shape and bytes NumPy reports",
+    arguments: Fixtures.names("valid"))
   func validFile(name: String) throws {
     let expected = try #require(Fixtures.manifest("valid")[name] as? [String: Any])
     let arrays = try Fixtures.read("valid", name)
