@@ -75,10 +75,11 @@ struct ZipDirectory {
     let locator = end - 20
     if tail.signature(locator, 0x0706_4B50) {
       let z = tail.u64(locator + 8)
-      let record = ByteWindow(source, Int(min(z, UInt64(size)))..<Int(min(z + 56, UInt64(size))))
-      guard z + 56 <= UInt64(locator), record.signature(Int(z), 0x0606_4B50) else {
-        throw .truncatedCentralDirectory(detail: "zip64 end record at \(z) is missing or damaged")
-      }
+      let damaged = NPZError.truncatedCentralDirectory(
+        detail: "zip64 end record at \(z) is missing or damaged")
+      guard z <= UInt64(locator), z + 56 <= UInt64(locator) else { throw damaged }
+      let record = ByteWindow(source, Int(z)..<Int(z + 56))
+      guard record.signature(Int(z), 0x0606_4B50), record.contains(Int(z), 56) else { throw damaged }
       count = record.u64(Int(z) + 32)
       cdSize = record.u64(Int(z) + 40)
       cdOffset = record.u64(Int(z) + 48)
@@ -97,6 +98,9 @@ struct ZipDirectory {
     }
 
     let cd = ByteWindow(source, Int(cdOffset)..<Int(cdEnd))
+    guard cd.bytes.count == Int(cdSize) else {
+      throw .truncatedCentralDirectory(detail: "the directory could not be read in full")
+    }
     var entries: [Entry] = []
     entries.reserveCapacity(Int(count))
     var seen = Set<String>()
