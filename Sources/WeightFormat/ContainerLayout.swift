@@ -15,29 +15,30 @@ struct ContainerLayout {
     var length: UInt64
   }
 
-  let metadata: [String: MetadataValue]
+  let metadata: [(key: String, value: MetadataValue)]  // sorted by key
   let tensors: [TensorEntry]  // sorted by name
   let cdfTables: [(name: String, table: CDFTable)]  // sorted by name
   /// Offset of each object relative to the start of DATA.
-  let dataOffsets: [String: UInt64]
+  let dataOffsets: [ByteName: UInt64]
   /// The length of the DATA section.
   let dataLength: UInt64
   /// The objects (tensors and CDF tables) in DATA order.
-  let objectOrder: [String]
+  let objectOrder: [ByteName]
 
+  /// Lays out content whose names are unique by their UTF-8 bytes.
   init(
-    metadata: [String: MetadataValue], tensors: [TensorEntry],
+    metadata: [(key: String, value: MetadataValue)], tensors: [TensorEntry],
     cdfTables: [(name: String, table: CDFTable)]
   ) {
-    self.metadata = metadata
+    self.metadata = metadata.sorted { ContainerRules.precedes($0.key, $1.key) }
     self.tensors = tensors.sorted { ContainerRules.precedes($0.name, $1.name) }
     self.cdfTables = cdfTables.sorted { ContainerRules.precedes($0.name, $1.name) }
-    var lengths = Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.length) })
+    var lengths = Dictionary(uniqueKeysWithValues: tensors.map { (ByteName($0.name), $0.length) })
     for c in cdfTables {
-      lengths[c.name] = UInt64(8 * c.table.count + 4 * c.table.count * c.table.stride)
+      lengths[ByteName(c.name)] = UInt64(8 * c.table.count + 4 * c.table.count * c.table.stride)
     }
-    let order = lengths.keys.sorted(by: ContainerRules.precedes)
-    var offsets: [String: UInt64] = [:]
+    let order = lengths.keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+    var offsets: [ByteName: UInt64] = [:]
     var cursor: UInt64 = 0
     for name in order {
       let start = align64(cursor)
@@ -50,12 +51,12 @@ struct ContainerLayout {
   }
 
   /// The index sections: META, TENSORS, CDFS, given each object's digest.
-  func indexSections(digests: [String: [UInt8]]) -> [[UInt8]] {
+  func indexSections(digests: [ByteName: [UInt8]]) -> [[UInt8]] {
     var meta = ByteWriter()
     meta.append(UInt32(metadata.count))
-    for key in metadata.keys.sorted(by: ContainerRules.precedes) {
+    for (key, value) in metadata {
       Self.appendName(&meta, key)
-      Self.appendValue(&meta, metadata[key] ?? .integer(0))
+      Self.appendValue(&meta, value)
     }
 
     var tensorIndex = ByteWriter()
@@ -67,9 +68,9 @@ struct ContainerLayout {
       tensorIndex.append(t.quantization?.kind ?? 0)
       tensorIndex.append(UInt8(0))
       for d in t.shape { tensorIndex.append(UInt64(d)) }
-      tensorIndex.append(dataOffsets[t.name] ?? 0)
+      tensorIndex.append(dataOffsets[ByteName(t.name)] ?? 0)
       tensorIndex.append(t.length)
-      tensorIndex.append(contentsOf: digests[t.name] ?? [])
+      tensorIndex.append(contentsOf: digests[ByteName(t.name)] ?? [])
       if let q = t.quantization {
         if case .perAxis(let axis, _) = q { tensorIndex.append(UInt8(axis)) }
         for p in q.parameters {
@@ -88,9 +89,9 @@ struct ContainerLayout {
       cdfIndex.append(contentsOf: [0, 0, 0])
       cdfIndex.append(UInt32(t.count))
       cdfIndex.append(UInt32(t.stride))
-      cdfIndex.append(dataOffsets[name] ?? 0)
+      cdfIndex.append(dataOffsets[ByteName(name)] ?? 0)
       cdfIndex.append(UInt64(8 * t.count + 4 * t.count * t.stride))
-      cdfIndex.append(contentsOf: digests[name] ?? [])
+      cdfIndex.append(contentsOf: digests[ByteName(name)] ?? [])
     }
     return [meta.bytes, tensorIndex.bytes, cdfIndex.bytes]
   }
@@ -105,7 +106,7 @@ struct ContainerLayout {
 
   /// Everything before DATA — header, section table, index sections and padding — and the
   /// model digest (§6).
-  func prefix(digests: [String: [UInt8]]) -> (bytes: [UInt8], modelDigest: [UInt8]) {
+  func prefix(digests: [ByteName: [UInt8]]) -> (bytes: [UInt8], modelDigest: [UInt8]) {
     let indexSections = indexSections(digests: digests)
     var table = ByteWriter()
     var position = align64(UInt64(64 + 32 * 4))

@@ -177,7 +177,9 @@ enum ContainerParser {
       guard offset == align64(previousEnd) else {
         throw .sectionNotPacked(kind: kind, offset: offset, expected: align64(previousEnd))
       }
-      if kind != SectionKind.data && length > ContainerLimits.maxIndexSectionLength {
+      if SectionKind.required.contains(kind) && kind != SectionKind.data
+        && length > ContainerLimits.maxIndexSectionLength
+      {
         throw .sectionTooLarge(
           kind: kind, length: length, limit: ContainerLimits.maxIndexSectionLength)
       }
@@ -240,7 +242,9 @@ enum ContainerParser {
     for _ in 0..<count {
       let key = try readName(&c, section: "META", maxBytes: ContainerLimits.maxKeyBytes)
       if let last = entries.last?.key {
-        if last == key { throw .duplicateName(kind: "metadata key", name: key) }
+        if ContainerRules.sameName(last, key) {
+          throw .duplicateName(kind: "metadata key", name: key)
+        }
         if !ContainerRules.precedes(last, key) {
           throw .unsortedNames(kind: "metadata", name: key, previous: last)
         }
@@ -319,7 +323,7 @@ enum ContainerParser {
       let start = c.offset
       let name = try readName(&c, section: "TENSORS", maxBytes: ContainerLimits.maxNameBytes)
       if let last = records.last?.name {
-        if last == name { throw .duplicateName(kind: "tensor", name: name) }
+        if ContainerRules.sameName(last, name) { throw .duplicateName(kind: "tensor", name: name) }
         if !ContainerRules.precedes(last, name) {
           throw .unsortedNames(kind: "tensor", name: name, previous: last)
         }
@@ -408,7 +412,9 @@ enum ContainerParser {
       let start = c.offset
       let name = try readName(&c, section: "CDFS", maxBytes: ContainerLimits.maxNameBytes)
       if let last = records.last?.name {
-        if last == name { throw .duplicateName(kind: "CDF table", name: name) }
+        if ContainerRules.sameName(last, name) {
+          throw .duplicateName(kind: "CDF table", name: name)
+        }
         if !ContainerRules.precedes(last, name) {
           throw .unsortedNames(kind: "CDF table", name: name, previous: last)
         }
@@ -470,7 +476,9 @@ enum ContainerParser {
     var cursor: UInt64 = 0
     var previous: String?
     for o in objects {
-      if o.name == previous { throw .duplicateName(kind: "object", name: o.name) }
+      if let previous, ContainerRules.sameName(o.name, previous) {
+        throw .duplicateName(kind: "object", name: o.name)
+      }
       previous = o.name
       let expected = align64(cursor)
       guard o.offset == expected else {

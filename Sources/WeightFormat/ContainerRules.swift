@@ -106,6 +106,11 @@ enum ContainerRules {
     }
   }
 
+  /// Whether two names are the same by their UTF-8 bytes (§1), not by Unicode equivalence.
+  static func sameName(_ a: String, _ b: String) -> Bool {
+    a.utf8.elementsEqual(b.utf8)
+  }
+
   /// Whether `a` sorts strictly before `b` by unsigned UTF-8 bytes (§1).
   static func precedes(_ a: String, _ b: String) -> Bool {
     a.utf8.lexicographicallyPrecedes(b.utf8)

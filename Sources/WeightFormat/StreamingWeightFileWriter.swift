@@ -30,48 +30,31 @@ public final class StreamingWeightFileWriter: @unchecked Sendable {
   private let layout: ContainerLayout
   private let output: AtomicFileOutput
   private let dataStart: UInt64
-  private let lengths: [String: UInt64]
-  private var digests: [String: [UInt8]] = [:]
+  private let lengths: [ByteName: UInt64]
+  private var digests: [ByteName: [UInt8]] = [:]
 
   /// Validates the declared content, fixes the layout and creates the temporary output file.
   ///
-  /// - Throws: ``WeightFormatError`` if a name, shape, quantization or table breaks the spec,
-  ///   or the file cannot be created.
+  /// - Throws: ``WeightFormatError`` if a name, shape, quantization or table breaks the spec or a
+  ///   limit, or the file cannot be created.
   public init(
     path: String, metadata: [String: MetadataValue], tensors: [TensorSpec],
     cdfTables: [String: CDFTable] = [:]
   ) throws(WeightFormatError) {
+    // The in-memory writer's checks (names, limits, running section sizes) apply unchanged.
     var checker = WeightFileWriter()
     for (key, value) in metadata { try checker.setMetadata(key, value) }
-    var entries: [ContainerLayout.TensorEntry] = []
-    var lengths: [String: UInt64] = [:]
-    guard tensors.count <= ContainerLimits.maxTensors else {
-      throw .limitExceeded(
-        what: "tensor count", value: UInt64(tensors.count),
-        limit: UInt64(ContainerLimits.maxTensors), offset: 0)
-    }
-    for t in tensors {
-      guard lengths[t.name] == nil else { throw .duplicateName(kind: "tensor", name: t.name) }
-      let length = try checker.checkSpec(t)
-      entries.append(
-        .init(
-          name: t.name, dtype: t.dtype, shape: t.shape, quantization: t.quantization, length: length
-        ))
-      lengths[t.name] = length
-    }
-    for (name, table) in cdfTables {
-      guard lengths[name] == nil else { throw .duplicateName(kind: "object", name: name) }
-      try checker.add(table, named: name)
-    }
-    layout = ContainerLayout(
-      metadata: metadata, tensors: entries, cdfTables: cdfTables.map { ($0.key, $0.value) })
+    var lengths: [ByteName: UInt64] = [:]
+    for t in tensors { lengths[ByteName(t.name)] = try checker.declare(t) }
+    for (name, table) in cdfTables { try checker.add(table, named: name) }
+    layout = checker.containerLayout
     self.lengths = lengths
     dataStart = layout.dataSectionOffset()
     output = try AtomicFileOutput(path: path)
     try output.setLength(dataStart + layout.dataLength)
     for (name, table) in cdfTables {
       let bytes = table.serializedData
-      try withBytes(bytes) { (b) throws(WeightFormatError) in try store(name, b) }
+      try withBytes(bytes) { (b) throws(WeightFormatError) in try store(ByteName(name), b) }
     }
   }
 
@@ -80,17 +63,17 @@ public final class StreamingWeightFileWriter: @unchecked Sendable {
   /// - Throws: ``WeightFormatError`` if the tensor was not declared, was already written, or the
   ///   data length does not match its shape.
   public func write(tensor name: String, data: UnsafeRawBufferPointer) throws(WeightFormatError) {
-    guard let length = lengths[name] else {
+    guard let length = lengths[ByteName(name)] else {
       throw .invalidTensor(name: name, reason: "was not declared to the streaming writer")
     }
     guard UInt64(data.count) == length else {
       throw .dataLengthMismatch(name: name, expected: length, declared: UInt64(data.count))
     }
-    try store(name, data)
+    try store(ByteName(name), data)
   }
 
-  private func store(_ name: String, _ data: UnsafeRawBufferPointer) throws(WeightFormatError) {
-    guard digests[name] == nil else { throw .duplicateName(kind: "object", name: name) }
+  private func store(_ name: ByteName, _ data: UnsafeRawBufferPointer) throws(WeightFormatError) {
+    guard digests[name] == nil else { throw .duplicateName(kind: "object", name: name.string) }
     digests[name] = Array(SHA256.hash(data: data))
     try output.write(data, at: dataStart + (layout.dataOffsets[name] ?? 0))
   }
@@ -102,7 +85,7 @@ public final class StreamingWeightFileWriter: @unchecked Sendable {
   ///   failure (then no file is left at the destination).
   public func finish() throws(WeightFormatError) -> [UInt8] {
     if let missing = layout.objectOrder.first(where: { digests[$0] == nil }) {
-      throw .invalidTensor(name: missing, reason: "its data was never written")
+      throw .invalidTensor(name: missing.string, reason: "its data was never written")
     }
     let (prefix, modelDigest) = layout.prefix(digests: digests)
     try withBytes(prefix) { (b) throws(WeightFormatError) in try output.write(b, at: 0) }

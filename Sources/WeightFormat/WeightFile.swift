@@ -62,17 +62,17 @@ public struct WeightFile: Sendable {
 
   /// The record of the tensor named `name`, if any.
   public func tensor(named name: String) -> TensorRecord? {
-    tensors.first { $0.name == name }
+    tensors.first { ContainerRules.sameName($0.name, name) }
   }
 
   /// The CDF table named `name`, if any.
   public func cdfTable(named name: String) -> CDFTable? {
-    cdfTables.first { $0.name == name }?.table
+    cdfTables.first { ContainerRules.sameName($0.name, name) }?.table
   }
 
   /// The metadata value for `key`, if any.
   public func metadata(_ key: String) -> MetadataValue? {
-    metadata.first { $0.key == key }?.value
+    metadata.first { ContainerRules.sameName($0.key, key) }?.value
   }
 
   /// The data bytes of a tensor (already verified against its digest when the file was opened).
