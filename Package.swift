@@ -70,6 +70,11 @@ let package = Package(
       exclude: ["Fixtures"]
     ),
     .testTarget(
+      name: "ReferenceCodecTests",
+      dependencies: ["ReferenceCodec", "WeightFormat"],
+      exclude: ["Fixtures"]
+    ),
+    .testTarget(
       name: "CLITests",
       dependencies: ["Converters", "WeightFormat", "gic-convert", "gic-ref"]
     ),
