@@ -91,12 +91,16 @@ public final class NPZReader {
   /// member name without `.npy`).
   ///
   /// - Parameter progress: called after each member with the uncompressed bytes done so far.
+  /// - Parameter only: when given, members whose tensor name is not in the set are skipped
+  ///   (a stored member by seeking, a deflated one without inflating into memory).
   public func forEachArray(
+    only: Set<String>? = nil,
     progress: (UInt64) -> Void = { _ in },
     _ body: (String, NumPyArray) throws(NPZError) -> Void
   ) throws(NPZError) {
     var done: UInt64 = 0
     try iterate { (a, info) throws(NPZError) in
+      if let only, !only.contains(String(info.name.dropLast(4))) { return }
       let bytes = try readMember(a, info, limit: nil)
       let array: NumPyArray
       do throws(NPYError) {
