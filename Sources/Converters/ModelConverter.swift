@@ -51,23 +51,65 @@ public enum ModelConverter {
         profile: profile, reason: "\(inputPath) is already a .gicw container")
     }
     let chosen = try ConversionProfile.resolve(profile, names: specs.map(\.name))
+    var extra = CompressAITableProfile()
+    var arrays: [String: NumPyArray] = [:]
+    if chosen == .compressaiTables {
+      let needed = CompressAITableProfile.neededArrays(names: specs.map(\.name))
+      do {
+        if let npz {
+          try npz.forEachArray(only: needed) { name, array in arrays[name] = array }
+        } else if let npy {
+          arrays[specs[0].name] = npy
+        }
+      } catch { throw LocatedError.located(error, path: inputPath) }
+      do { extra = try CompressAITableProfile(arrays: arrays) } catch {
+        throw ConverterError.profileMismatch(profile: chosen.rawValue, reason: "\(error)")
+      }
+    }
+    // A derived tensor already in the input (an extracted container converted again) must hold
+    // exactly the derived values; it is then replaced, with its quantization parameters.
+    var derivedNames = Set<String>()
+    for (spec, data) in extra.tensors {
+      derivedNames.insert(spec.name)
+      guard let i = specs.firstIndex(where: { $0.name == spec.name }) else {
+        specs.append(spec)
+        continue
+      }
+      guard let existing = arrays[spec.name], existing.dtype == spec.dtype,
+        existing.shape == spec.shape,
+        existing.data == data
+      else {
+        throw ConverterError.profileMismatch(
+          profile: chosen.rawValue,
+          reason: "the input's \(spec.name) differs from the values derived from the scale table")
+      }
+      specs[i] = spec
+    }
     let writer: StreamingWeightFileWriter
     do {
       writer = try StreamingWeightFileWriter(
-        path: outputPath, metadata: ["gic.profile": .string(chosen.rawValue)], tensors: specs)
+        path: outputPath, metadata: ["gic.profile": .string(chosen.rawValue)], tensors: specs,
+        cdfTables: extra.cdfTables)
+      for (spec, data) in extra.tensors {
+        try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+          try writer.write(tensor: spec.name, data: b)
+        }
+      }
     } catch { throw LocatedError.located(error, path: inputPath) }
     let total = specs.reduce(UInt64(0)) {
       $0 + UInt64($1.dtype.itemSize * (Tensor.elementCount($1.shape) ?? 0))
     }
 
-    if let npy {
+    if let npy, !derivedNames.contains(specs[0].name) {
       do {
         try npy.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
           try writer.write(tensor: specs[0].name, data: b)
         }
       } catch { throw LocatedError.located(error, path: outputPath) }
     } else if let npz {
-      try streamMembers(npz, into: writer, specs: specs, inputPath: inputPath, progress: progress)
+      try streamMembers(
+        npz, into: writer, specs: specs, skipping: derivedNames, inputPath: inputPath,
+        progress: progress)
     }
     let digest: [UInt8]
     do { digest = try writer.finish() } catch {
@@ -86,7 +128,8 @@ public enum ModelConverter {
   /// memory stays within two tensors beyond the one being read.
   static func streamMembers(
     _ npz: NPZReader, into writer: StreamingWeightFileWriter,
-    specs: [StreamingWeightFileWriter.TensorSpec], inputPath: String, progress: Progress
+    specs: [StreamingWeightFileWriter.TensorSpec], skipping: Set<String> = [], inputPath: String,
+    progress: Progress
   ) throws {
     let expected = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
     let worker = DispatchQueue(label: "gic.convert.writer")
@@ -99,7 +142,7 @@ public enum ModelConverter {
         guard let spec = expected[name], spec.dtype == array.dtype, spec.shape == array.shape else {
           throw .archive(name: name + ".npy", message: "changed while it was being converted")
         }
-        if failure.error != nil { return }
+        if failure.error != nil || skipping.contains(name) { return }
         slots.wait()
         worker.async {
           defer { slots.signal() }
@@ -164,33 +207,45 @@ public enum ModelConverter {
 
   /// Writes the tensors of a container back to a `.npz` that `numpy.load` reads.
   ///
-  /// Tensors come back bit-identical (little-endian, C order). A CDF table `t` becomes three
-  /// int32 arrays in CompressAI's naming: `t._quantized_cdf`, `t._cdf_length`, `t._offset`.
-  /// Quantization parameters have no `.npz` representation and are not exported.
-  public static func extract(modelPath: String, outputPath: String) throws -> Int {
+  /// Tensors come back bit-identical (little-endian, C order). With `cdfTables`, a CDF table `t`
+  /// also becomes three int32 arrays: `t.gicw.cdf` (rows padded with zeros), `t.gicw.cdf_length`
+  /// and `t.gicw.offset`. Quantization parameters have no `.npz` representation and are not
+  /// exported.
+  ///
+  /// - Returns: The number of arrays written.
+  public static func extract(modelPath: String, outputPath: String, cdfTables: Bool = false) throws
+    -> Int
+  {
     let file: WeightFile
     do { file = try WeightFile.open(path: modelPath) } catch {
       throw LocatedError.located(error, path: modelPath)
     }
     var npz = NPZWriter()
-    for t in file.tensors {
-      npz.add(name: t.name, dtype: t.dtype, shape: t.shape, data: file.data(of: t))
-    }
-    for c in file.cdfTables {
-      let t = c.table
-      func int32Data(_ values: [Int32]) -> Data {
-        values.map(\.littleEndian).withUnsafeBytes { Data($0) }
+    var names = Set<String>()
+    func add(_ name: String, _ dtype: DType, _ shape: [Int], _ data: Data) throws {
+      guard names.insert(name).inserted else {
+        throw ConverterError.outputFailed(
+          path: outputPath, reason: "two arrays would be named \(name) in the .npz")
       }
-      npz.add(
-        name: c.name + "._quantized_cdf", dtype: .int32, shape: [t.count, t.stride],
-        data: int32Data(t.cdf.map { Int32(bitPattern: $0) }))
-      npz.add(
-        name: c.name + "._cdf_length", dtype: .int32, shape: [t.count],
-        data: int32Data(t.lengths.map { Int32(bitPattern: $0) }))
-      npz.add(
-        name: c.name + "._offset", dtype: .int32, shape: [t.count], data: int32Data(t.offsets))
+      npz.add(name: name, dtype: dtype, shape: shape, data: data)
+    }
+    for t in file.tensors { try add(t.name, t.dtype, t.shape, file.data(of: t)) }
+    if cdfTables {
+      for c in file.cdfTables {
+        let t = c.table
+        func int32Data(_ values: [Int32]) -> Data {
+          values.map(\.littleEndian).withUnsafeBytes { Data($0) }
+        }
+        try add(
+          c.name + ".gicw.cdf", .int32, [t.count, t.stride],
+          int32Data(t.cdf.map { Int32(bitPattern: $0) }))
+        try add(
+          c.name + ".gicw.cdf_length", .int32, [t.count],
+          int32Data(t.lengths.map { Int32(bitPattern: $0) }))
+        try add(c.name + ".gicw.offset", .int32, [t.count], int32Data(t.offsets))
+      }
     }
     try npz.write(to: outputPath)
-    return file.tensors.count + 3 * file.cdfTables.count
+    return names.count
   }
 }

@@ -79,7 +79,9 @@ struct ZipDirectory {
         detail: "zip64 end record at \(z) is missing or damaged")
       guard z <= UInt64(locator), z + 56 <= UInt64(locator) else { throw damaged }
       let record = ByteWindow(source, Int(z)..<Int(z + 56))
-      guard record.signature(Int(z), 0x0606_4B50), record.contains(Int(z), 56) else { throw damaged }
+      guard record.signature(Int(z), 0x0606_4B50), record.contains(Int(z), 56) else {
+        throw damaged
+      }
       count = record.u64(Int(z) + 32)
       cdSize = record.u64(Int(z) + 40)
       cdOffset = record.u64(Int(z) + 48)

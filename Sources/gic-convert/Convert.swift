@@ -7,8 +7,11 @@ struct Convert: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Convert a .npz state dict or a .npy array into a .gicw container.",
     discussion: """
-      Profiles: 'raw' stores every array as-is (dtype, shape and bytes). 'auto' (the default)
-      picks a codec profile from the array names, and 'raw' when none matches.
+      Profiles: 'raw' stores every array as-is (dtype, shape and bytes). 'compressai-tables' also
+      stores each CompressAI entropy model's CDF table as a first-class table (copied from
+      _quantized_cdf, or computed from the parameters) and a Gaussian conditional's integer
+      scale thresholds. 'auto' (the default) picks the most specific profile that matches the
+      array names.
       The output is written to a temporary file and renamed into place, so a failed conversion
       never leaves a partial file. Progress is shown on stderr for inputs over 100 MB.
       """
@@ -20,7 +23,7 @@ struct Convert: ParsableCommand {
   @Option(name: .shortAndLong, help: "The .gicw file to write (default: the input with .gicw).")
   var output: String?
 
-  @Option(help: "Converter profile: auto or raw.")
+  @Option(help: "Converter profile: auto, raw or compressai-tables.")
   var profile: String = "auto"
 
   @Flag(help: "Print a JSON summary on stdout.")

@@ -627,7 +627,7 @@ public enum EntropyTableError: Error, Sendable, Equatable {
   case invalidArgument(name: String, reason: String)
 
   /// A stable identifier of the error kind, such as `entropy.invalidTable`.
-  public var code: String { "entropy." + caseName(of: self) }
+  public var code: String { "tables." + caseName(of: self) }
 }
 
 extension EntropyTableError: CustomStringConvertible {

@@ -1,0 +1,64 @@
+import Converters
+import Foundation
+import Testing
+import WeightFormat
+
+@Suite("compressai-tables profile")
+struct ProfileTests {
+  let example = CLIRunner.repositoryRoot.appendingPathComponent(
+    "models/example-bmshj2018-hyperprior.npz"
+  ).path
+
+  @Test("auto-detection stores CompressAI's tables and the scale thresholds")
+  func tables() throws {
+    let dir = try CLIRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("m.gicw").path
+    let report = try ModelConverter.convert(inputPath: example, outputPath: out)
+    #expect(report.profile == "compressai-tables")
+    let file = try WeightFile.open(path: out)
+    let arrays = try NPZReader(path: example).readAll()
+    for prefix in ["entropy_bottleneck", "gaussian_conditional"] {
+      let stored = try #require(file.cdfTable(named: prefix))
+      #expect(stored == (try CompressAITables.copiedTable(prefix: prefix, in: arrays)))
+    }
+    let thresholds = try #require(file.tensor(named: "gaussian_conditional.scale_thresholds"))
+    #expect(thresholds.dtype == .int32 && thresholds.shape == [63])
+    #expect(
+      thresholds.quantization
+        == .perTensor(QuantizationParameters(multiplier: 1, shift: 16, zeroPoint: 0)))
+  }
+
+  @Test("profile raw stores the arrays only")
+  func raw() throws {
+    let dir = try CLIRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("m.gicw").path
+    _ = try ModelConverter.convert(inputPath: example, outputPath: out, profile: "raw")
+    let file = try WeightFile.open(path: out)
+    #expect(file.cdfTables.isEmpty)
+    #expect(file.tensor(named: "gaussian_conditional.scale_thresholds") == nil)
+    #expect(file.tensors.count == (try NPZReader(path: example).names.count))
+  }
+
+  @Test("a scale_thresholds array that disagrees with the scale table is refused")
+  func tamperedThresholds() throws {
+    let dir = try CLIRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = dir.appendingPathComponent("m.gicw").path
+    let npz = dir.appendingPathComponent("x.npz").path
+    _ = try ModelConverter.convert(inputPath: example, outputPath: model)
+    let file = try WeightFile.open(path: model)
+    var writer = NPZWriter()
+    for t in file.tensors {
+      var data = file.data(of: t)
+      if t.name == "gaussian_conditional.scale_thresholds" { data[data.startIndex] ^= 1 }
+      writer.add(name: t.name, dtype: t.dtype, shape: t.shape, data: data)
+    }
+    try writer.write(to: npz)
+    #expect(throws: ConverterError.self) {
+      _ = try ModelConverter.convert(
+        inputPath: npz, outputPath: dir.appendingPathComponent("y.gicw").path)
+    }
+  }
+}
