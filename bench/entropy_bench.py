@@ -104,32 +104,42 @@ def model_bits(table, values, rows):
     return float(np.sum(PRECISION - np.log2(f.astype(np.float64))))
 
 
-def zigzag(v):
-    return ((v << 1) ^ (v >> 63)).astype(np.uint64)
-
-
-def gic_escape_payload(values):
-    """spec/entropy-coding.md §5 payload of escaped values: (n-1 per value, 16-bit chunks)."""
-    w = zigzag(values)
-    n = np.ones(len(w), dtype=np.int64)
-    for c in (1, 2, 3):
-        n += (w >> np.uint64(16 * c)) != 0
-    # Chunk k of every value that has more than k chunks, value by value, least significant first.
+def gic_escape_payload(table, values, rows):
+    """spec/entropy-coding.md §5 payload of escaped values: a 5-bit head (side << 4 | m-1) per
+    value, then m 4-bit nibbles of the distance d from the row's direct range, LSB first."""
+    _, lengths, offsets = table
+    lo = offsets[rows].astype(np.int64)
+    hi = lo + lengths[rows].astype(np.int64) - 3
+    above = values > hi
+    d = np.where(above, values - hi - 1, lo - 1 - values).astype(np.uint64)
+    m = np.ones(len(d), dtype=np.int64)
+    for k in range(1, 16):
+        m += (d >> np.uint64(4 * k)) != 0
+    heads = (above.astype(np.int64) << 4) | (m - 1)
     none = np.uint64(1 << 20)
-    mat = np.stack([np.where(n > k, (w >> np.uint64(16 * k)) & np.uint64(0xFFFF), none)
-                    for k in range(4)], axis=1).reshape(-1)
-    chunks = mat[mat != none]
-    return (n - 1).astype(np.int32), np.asarray(chunks, dtype=np.uint64).astype(np.int32)
+    mat = np.stack([np.where(m > k, (d >> np.uint64(4 * k)) & np.uint64(15), none)
+                    for k in range(16)], axis=1).reshape(-1)
+    nibbles = mat[mat != none]
+    return heads.astype(np.int32), np.asarray(nibbles, dtype=np.uint64).astype(np.int32)
 
 
-def gic_from_payload(counts, chunks):
-    n = counts.astype(np.int64) + 1
-    starts = np.concatenate([[0], np.cumsum(n)[:-1]])
-    w = np.zeros(len(n), dtype=np.uint64)
-    for k in range(4):
-        has = n > k
-        w[has] |= chunks[starts[has] + k].astype(np.uint64) << np.uint64(16 * k)
-    return ((w >> np.uint64(1)) ^ (np.uint64(0) - (w & np.uint64(1)))).view(np.int64)
+def gic_from_payload(table, rows, heads, nibbles):
+    _, lengths, offsets = table
+    lo = offsets[rows].astype(np.int64)
+    hi = lo + lengths[rows].astype(np.int64) - 3
+    m = (heads.astype(np.int64) & 15) + 1
+    starts = np.concatenate([[0], np.cumsum(m)[:-1]]).astype(np.int64)
+    d = np.zeros(len(m), dtype=np.uint64)
+    for k in range(16):
+        has = m > k
+        d[has] |= nibbles[starts[has] + k].astype(np.uint64) << np.uint64(4 * k)
+    d = d.astype(np.int64)
+    return np.where(heads & 16 != 0, hi + 1 + d, lo - 1 - d)
+
+
+def gic_escape_bits(table, values, rows):
+    heads, nibbles = gic_escape_payload(table, values, rows)
+    return 5 * len(heads) + 4 * len(nibbles)
 
 
 def compressai_bypass_bits(table, values, rows):
@@ -245,7 +255,7 @@ def run_constriction_gaussian(case, reps, scale_table):
 
 def run_constriction_categorical(case, reps):
     """Per-row Categorical models (from the table's quantized probabilities), data grouped by row,
-    escape payloads as in gic (2-bit count, 16-bit chunks) with Uniform models. Only the coder
+    escape payloads as in gic (5-bit head, 4-bit nibbles) with Uniform models. Only the coder
     calls are timed: grouping values by row and scattering them back are not."""
     import constriction
     cdf, lengths, offsets = case["table"]
@@ -260,9 +270,9 @@ def run_constriction_categorical(case, reps):
     counts_per_row = np.bincount(rows, minlength=nrows)
     bounds = np.concatenate([[0], np.cumsum(counts_per_row)])
     groups = [sym[order[bounds[r]:bounds[r + 1]]].astype(np.int32) for r in range(nrows)]
-    esc_counts, esc_chunks = gic_escape_payload(values[escape])
+    esc_counts, esc_chunks = gic_escape_payload(case["table"], values[escape], rows[escape])
     n_esc, n_chunks = len(esc_counts), len(esc_chunks)
-    u4, u16 = constriction.stream.model.Uniform(4), constriction.stream.model.Uniform(1 << 16)
+    u4, u16 = constriction.stream.model.Uniform(32), constriction.stream.model.Uniform(16)
 
     def encode():
         coder = constriction.stream.stack.AnsCoder()
@@ -279,7 +289,7 @@ def run_constriction_categorical(case, reps):
         out = [coder.decode(models[r], int(counts_per_row[r])) if counts_per_row[r] else None
                for r in range(nrows)]
         counts = coder.decode(u4, n_esc) if n_esc else np.zeros(0, np.int32)
-        chunks = coder.decode(u16, int(np.sum(counts.astype(np.int64) + 1))) if n_esc else counts
+        chunks = coder.decode(u16, int(np.sum((counts.astype(np.int64) & 15) + 1))) if n_esc else counts
         return out, counts, chunks
 
     enc = timed(encode, reps)
@@ -295,14 +305,14 @@ def run_constriction_categorical(case, reps):
     got_escape = got_sym == lengths[rows] - 2
     if n_chunks != len(chunks) or not np.array_equal(got_escape, escape):
         raise SystemExit("constriction Categorical round trip failed (escapes)")
-    got[got_escape] = gic_from_payload(counts, chunks)
+    got[got_escape] = gic_from_payload(case["table"], rows[got_escape], counts, chunks)
     if not np.array_equal(got, values):
         raise SystemExit("constriction Categorical round trip failed")
-    bypass = 2 * n_esc + 16 * n_chunks
+    bypass = 5 * n_esc + 4 * n_chunks
     ideal = (case["model_bits"] + bypass) / 8
     return entry("constriction AnsCoder, Categorical per row", n, enc, dec, 4 * len(compressed), ideal,
                  f"{nrows} models Categorical(perfect=False), one call per row on grouped data; "
-                 "escape payload as gic's with Uniform(4)/Uniform(65536)")
+                 "escape payload as gic's with Uniform(32)/Uniform(16)")
 
 
 # ----------------------------------------------------------------------------- main

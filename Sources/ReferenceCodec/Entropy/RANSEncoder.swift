@@ -9,6 +9,11 @@ public struct RANSEncoder: Sendable {
 
   public init() {}
 
+  /// Reserves room for `count` more units.
+  public mutating func reserveCapacity(_ count: Int) {
+    units.reserveCapacity(units.count + count)
+  }
+
   /// The number of units put so far.
   public var unitCount: Int { units.count }
 
