@@ -172,7 +172,12 @@ def gaussian():
     return state, float(multiplier)
 
 
-def main():
+def main(argv=None):
+    import argparse
+    global OUT
+    ap = argparse.ArgumentParser(description="Regenerate the CompressAI entropy-table fixtures.")
+    ap.add_argument("--out", default=OUT, help="output folder (default: the committed one)")
+    OUT = ap.parse_args(argv).out
     os.makedirs(OUT, exist_ok=True)
     eb = bottleneck()
     gc, multiplier = gaussian()

@@ -47,6 +47,31 @@ class FixtureRegeneration(unittest.TestCase):
                     self.assertTrue(same, f"{folder}/{name} differs when regenerated")
 
 
+def compressai_available():
+    try:
+        sys.path.insert(0, os.path.join(ROOT, "python"))
+        from compressai_env import import_compressai
+        import_compressai()
+        return True
+    except Exception:
+        return False
+
+
+class EntropyFixtureRegeneration(unittest.TestCase):
+    @unittest.skipUnless(compressai_available(), "needs torch and CompressAI")
+    def test_entropy_fixtures_regenerate_byte_identically(self):
+        committed = os.path.join(FIXTURES, "entropy")
+        with tempfile.TemporaryDirectory() as out:
+            subprocess.run(
+                [sys.executable, os.path.join(ROOT, "python", "make_entropy_fixtures.py"), "--out", out],
+                check=True, capture_output=True)
+            self.assertEqual(sorted(os.listdir(committed)), sorted(os.listdir(out)))
+            for name in os.listdir(committed):
+                self.assertTrue(
+                    filecmp.cmp(os.path.join(committed, name), os.path.join(out, name), shallow=False),
+                    f"entropy/{name} differs when regenerated")
+
+
 class RoundTrip(unittest.TestCase):
     """npz -> gicw -> npz through the CLI, compared with numpy.load."""
 
