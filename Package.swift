@@ -71,7 +71,7 @@ let package = Package(
     ),
     .testTarget(
       name: "ReferenceCodecTests",
-      dependencies: ["ReferenceCodec", "WeightFormat"],
+      dependencies: ["ReferenceCodec", "WeightFormat", "Converters"],
       exclude: ["Fixtures"]
     ),
     .testTarget(
