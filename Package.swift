@@ -33,19 +33,23 @@ let package = Package(
     .executableTarget(
       name: "gic-convert",
       dependencies: [
-        "Converters", "WeightFormat",
+        "Converters", "WeightFormat", "CLISupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .executableTarget(
       name: "gic-ref",
       dependencies: [
-        "ReferenceCodec", "WeightFormat",
+        "ReferenceCodec", "WeightFormat", "CLISupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
 
-    // MARK: - Implementation details (C system libraries; no stable Swift API)
+    // MARK: - Implementation details (no stable Swift API)
+    .target(
+      name: "CLISupport",
+      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
     .systemLibrary(
       name: "CArchive",
       pkgConfig: "libarchive",
@@ -63,15 +67,16 @@ let package = Package(
     ),
 
     // MARK: - Unit test bundles
-    .testTarget(name: "WeightFormatTests", dependencies: ["WeightFormat"]),
+    .target(name: "GICTestSupport", path: "Tests/GICTestSupport"),
+    .testTarget(name: "WeightFormatTests", dependencies: ["WeightFormat", "GICTestSupport"]),
     .testTarget(
       name: "ConvertersTests",
-      dependencies: ["Converters", "WeightFormat"],
+      dependencies: ["Converters", "WeightFormat", "GICTestSupport"],
       exclude: ["Fixtures"]
     ),
     .testTarget(
       name: "ReferenceCodecTests",
-      dependencies: ["ReferenceCodec", "WeightFormat", "Converters"],
+      dependencies: ["ReferenceCodec", "WeightFormat", "Converters", "GICTestSupport"],
       exclude: ["Fixtures"]
     ),
     .testTarget(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Converters
 import Foundation
 import WeightFormat
@@ -19,36 +20,11 @@ struct GicConvert: ParsableCommand {
     defaultSubcommand: Convert.self
   )
 
-  /// Runs the tool with exit status 0 or 1 and one-line errors, instead of ArgumentParser's
-  /// usage-error status 64 and multi-line messages.
   static func main() {
-    do {
-      var command = try parseAsRoot()
-      try command.run()
-    } catch {
-      if exitCode(for: error) == .success {
-        // --help and --version
-        print(fullMessage(for: error))
-        Foundation.exit(0)
-      }
-      reportAndExit(error)
+    runAsTool { error in
+      error is LocatedError || error is ConverterError || error is WeightFormatError
+        || error is NPYError || error is NPZError
     }
-  }
-
-  static func reportAndExit(_ error: any Error) -> Never {
-    var message = "\(error)"
-    if error is LocatedError || error is ConverterError || error is WeightFormatError
-      || error is NPYError || error is NPZError
-    {
-      message = "\(error)"
-    } else {
-      message = self.message(for: error)
-      if message.isEmpty { message = "\(error)" }
-      message += " (see 'gic-convert --help')"
-    }
-    let line = message.split(whereSeparator: \.isNewline).joined(separator: "; ")
-    FileHandle.standardError.write(Data("error: \(line)\n".utf8))
-    Foundation.exit(1)
   }
 }
 

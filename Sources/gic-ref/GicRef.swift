@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import ReferenceCodec
 import WeightFormat
@@ -21,20 +22,7 @@ struct GicRef: ParsableCommand {
   )
 
   static func main() {
-    do {
-      var command = try parseAsRoot()
-      try command.run()
-    } catch {
-      if exitCode(for: error) == .success {
-        print(fullMessage(for: error))
-        Foundation.exit(0)
-      }
-      var message = error is WeightFormatError ? "\(error)" : self.message(for: error)
-      if message.isEmpty { message = "\(error)" }
-      let line = message.split(whereSeparator: \.isNewline).joined(separator: "; ")
-      FileHandle.standardError.write(Data("error: \(line)\n".utf8))
-      Foundation.exit(1)
-    }
+    runAsTool { error in error is WeightFormatError || error is Model.ModelError }
   }
 }
 

@@ -107,7 +107,7 @@ struct QuantizedCDFTests {
 
   @Test("1,000 random PMFs give valid CDFs, deterministically")
   func randomInvariants() throws {
-    var rng = SplitMix64(state: 0xC0FF_EE00_1234)
+    var rng = SplitMix64(seed: 0xC0FF_EE00_1234)
     var raised = 0
     for round in 0..<1000 {
       let n = Int.random(in: 1...400, using: &rng)
@@ -324,7 +324,7 @@ struct CompressAITablesTests {
     #expect(thresholds.count == table.count - 1)
     #expect(thresholds.first == Int64((table[0] * 65536).rounded(.toNearestOrAwayFromZero)))
     #expect(zip(thresholds, thresholds.dropFirst()).allSatisfy { $0 < $1 })
-    var rng = SplitMix64(state: 0x5CA1E)
+    var rng = SplitMix64(seed: 0x5CA1E)
     for _ in 0..<5000 {
       let sigma = Int64.random(in: 0...(Int64(300) << fractionBits), using: &rng)
       let index = thresholds.filter { $0 < sigma }.count

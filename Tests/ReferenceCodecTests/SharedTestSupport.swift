@@ -1,0 +1,2 @@
+// The fixed-seed generator and other helpers shared by every test bundle.
+@_exported import GICTestSupport
