@@ -8,4 +8,11 @@ static inline png_uint_32 gic_png_format_rgba(void) { return PNG_FORMAT_RGBA; }
 static inline png_uint_32 gic_png_format_gray(void) { return PNG_FORMAT_GRAY; }
 static inline png_uint_32 gic_png_image_version(void) { return PNG_IMAGE_VERSION; }
 static inline size_t gic_png_image_size(png_imagep image) { return PNG_IMAGE_SIZE(*image); }
+static inline png_uint_32 gic_png_format_flag_alpha(void) { return PNG_FORMAT_FLAG_ALPHA; }
+static inline png_uint_32 gic_png_format_flag_color(void) { return PNG_FORMAT_FLAG_COLOR; }
+static inline png_uint_32 gic_png_format_flag_linear(void) { return PNG_FORMAT_FLAG_LINEAR; }
+static inline png_uint_32 gic_png_format_flag_colormap(void) { return PNG_FORMAT_FLAG_COLORMAP; }
+static inline png_alloc_size_t gic_png_image_png_size_max(png_imagep image) {
+  return PNG_IMAGE_PNG_SIZE_MAX(*image);
+}
 #endif
