@@ -28,7 +28,7 @@ let package = Package(
     ),
     .target(
       name: "ReferenceCodec",
-      dependencies: ["WeightFormat", "CPNG"]
+      dependencies: ["WeightFormat", "CPNG", "CKernels"]
     ),
     .executableTarget(
       name: "gic-convert",
@@ -50,6 +50,7 @@ let package = Package(
       name: "CLISupport",
       dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
+    .target(name: "CKernels"),
     .systemLibrary(
       name: "CArchive",
       pkgConfig: "libarchive",

@@ -1,0 +1,116 @@
+/*
+ * CKernels: the fast integer kernels of the gic decoder (spec/integer-ops.md §3, §4, §2.2).
+ *
+ * Implementation details of ReferenceCodec; no stable API. Every kernel has a portable C path
+ * and an AVX2 path (x86-64, selected at run time). Both are bit-exact: they return exactly the
+ * values of the plain Swift reference kernels in Sources/ReferenceCodec/Graph for every input
+ * within the accumulator bound of §3.
+ *
+ * Layouts: activations are channels-last, (H, W, C) int16, with C rounded up to an even count
+ * (the extra channel holds zeros) so that every pixel is a run of channel pairs. Weights are
+ * packed once per layer by gic_conv_pack_weights.
+ */
+#ifndef GIC_CKERNELS_H
+#define GIC_CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Which implementation a kernel call runs. */
+enum {
+  /* The process default: AVX2 when the CPU has it, unless GIC_KERNELS=scalar is set. */
+  GIC_KERNEL_PATH_AUTOMATIC = 0,
+  /* The portable C implementation. */
+  GIC_KERNEL_PATH_PORTABLE = 1,
+  /* The AVX2 implementation; the portable one on CPUs (or builds) without AVX2. */
+  GIC_KERNEL_PATH_AVX2 = 2,
+};
+
+/* Output channels per packed weight block. */
+#define GIC_CONV_BLOCK 16
+
+/* Whether this build and CPU can run the AVX2 path. */
+int gic_kernels_have_avx2(void);
+
+/*
+ * The path GIC_KERNEL_PATH_AUTOMATIC resolves to: GIC_KERNEL_PATH_AVX2 when available, unless the
+ * environment variable GIC_KERNELS is "scalar" or "portable" (read once, on first use).
+ */
+int gic_kernels_default_path(void);
+
+/* The path a call with `path` runs: never AUTOMATIC, never AVX2 where it is unavailable. */
+int gic_kernels_resolve_path(int path);
+
+/* The number of int16 values gic_conv_pack_weights writes. */
+size_t gic_conv_packed_count(int out_channels, int pairs, int kernel_h, int kernel_w);
+
+/*
+ * Packs weights w'(o, i, u, v) for 0 ≤ o < out_channels, 0 ≤ i < in_channels, 0 ≤ u < kernel_h,
+ * 0 ≤ v < kernel_w, read at origin[o·stride_o + i·stride_i + u·stride_u + v·stride_v] (strides
+ * in elements, any sign: this selects, reorders and flips subsets of a stored kernel), into
+ * `packed`: for each block of 16 output channels, each (u, v) and each input channel pair p,
+ * 32 values [w'(o, 2p, u, v), w'(o, 2p + 1, u, v) for o in the block]; zeros past in_channels and
+ * out_channels. pairs = ceil(in_channels / 2).
+ */
+void gic_conv_pack_weights(
+    const int16_t *origin, ptrdiff_t stride_o, ptrdiff_t stride_i, ptrdiff_t stride_u,
+    ptrdiff_t stride_v, int out_channels, int in_channels, int kernel_h, int kernel_w,
+    int16_t *packed);
+
+/*
+ * One 2-D convolution (cross-correlation) of a channels-last input with packed weights:
+ *
+ *   out[y, x, o] = bias[o] + Σ w'(o, i, u, v) · in[origin_y + y·stride + u,
+ *                                                  origin_x + x·stride + v, i]
+ *
+ * with in = 0 outside 0 … in_height − 1 / 0 … in_width − 1 (zero padding, any origin), summed
+ * in 32-bit wrapping arithmetic: exact whenever the true sum fits int32 (§3). A transposed
+ * convolution is a set of such convolutions, one per output phase, each writing a strided
+ * subset of the output (out_row_stride, out_pixel_stride).
+ */
+typedef struct gic_conv2d_params {
+  /* in_height × in_width pixels of 2·pairs int16 each (channel fastest). */
+  const int16_t *input;
+  int32_t in_height, in_width, pairs;
+  /* From gic_conv_pack_weights with the same out_channels, pairs, kernel_h, kernel_w. */
+  const int16_t *weights;
+  /* out_channels int32 biases. */
+  const int32_t *bias;
+  int32_t out_channels, kernel_h, kernel_w, stride;
+  /* Input coordinates of output (0, 0)'s tap (0, 0); negative for zero padding. */
+  int32_t origin_y, origin_x;
+  int32_t out_height, out_width;
+  /* Output (y, x, o) is output[y·out_row_stride + x·out_pixel_stride + o]. */
+  int32_t *output;
+  ptrdiff_t out_row_stride, out_pixel_stride;
+} gic_conv2d_params;
+
+/*
+ * Computes output rows row_begin ..< row_end. Calls on disjoint row ranges write disjoint
+ * output and may run concurrently.
+ */
+void gic_conv2d_s16(const gic_conv2d_params *params, int row_begin, int row_end, int path);
+
+/*
+ * Requantizes accumulators (spec §2.2): for each of `pixels` pixels and each channel
+ * 0 ≤ c < channels,
+ *
+ *   out[p·out_stride + c] = clamp(rshift(acc[p·acc_stride + c] · m[c], s[c]), lo, hi)
+ *
+ * with the product exact in 64 bits (|acc| ≤ 2^31, 1 ≤ m < 2^31), rshift rounding half up,
+ * 0 ≤ s[c] ≤ 62 and −32767 ≤ lo ≤ hi ≤ 32767. Values between channels and out_stride are left
+ * as they are.
+ */
+void gic_requant_s32_s16(
+    const int32_t *acc, ptrdiff_t acc_stride, int16_t *out, ptrdiff_t out_stride, size_t pixels,
+    int channels, const int32_t *m, const int32_t *s, int32_t lo, int32_t hi, int path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,57 @@
+/* Shared declarations of the CKernels implementation files (not part of the module's API). */
+#ifndef GIC_CKERNELS_INTERNAL_H
+#define GIC_CKERNELS_INTERNAL_H
+
+#include "CKernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define GIC_HAVE_X86 1
+#else
+#define GIC_HAVE_X86 0
+#endif
+
+/*
+ * A run of n output pixels of one row and one block of 16 output channels whose kernel window
+ * is clipped the same way: input rows u0 ..< u0 + rows and columns v0 ..< v0 + run / pairs of
+ * the kernel.
+ */
+typedef struct gic_conv_block {
+  /* Input channel pair 0 at kernel tap (u0, v0) of the first pixel. */
+  const int16_t *in;
+  /* Elements from one input row to the next, and from one output pixel's window to the next. */
+  ptrdiff_t in_row, in_pixel;
+  /* The block's packed weights at tap (u0, v0), and the elements from one kernel row to the next. */
+  const int16_t *w;
+  ptrdiff_t w_row;
+  /* Kernel rows, and channel pairs per kernel row (columns × pairs: they are contiguous). */
+  int rows, run;
+  /* 16 biases (zeros past the valid channels). */
+  const int32_t *bias;
+  /* Output channel 0 of the first pixel; elements between pixels; channels to store (1…16). */
+  int32_t *out;
+  ptrdiff_t out_pixel;
+  int valid;
+} gic_conv_block;
+
+/* Computes b's n pixels, 1 ≤ n ≤ the path's block width. */
+typedef void (*gic_conv_block_fn)(const gic_conv_block *b, int n);
+
+/* The AVX2 block kernel and its widest run of pixels. */
+#define GIC_AVX2_PIXELS 6
+void gic_conv_block_avx2(const gic_conv_block *b, int n);
+
+void gic_requant_avx2(
+    const int32_t *acc, ptrdiff_t acc_stride, int16_t *out, ptrdiff_t out_stride, size_t pixels,
+    int channels, const int32_t *m, const int32_t *s, int32_t lo, int32_t hi);
+
+/* The portable requantization of one value. */
+static inline int16_t gic_requant1(int32_t a, int32_t m, int32_t s, int32_t lo, int32_t hi) {
+  /* |a| ≤ 2^31 and m < 2^31: |a·m| < 2^62, and adding 2^(s−1) ≤ 2^61 cannot overflow. */
+  int64_t v = (int64_t)a * (int64_t)m;
+  if (s > 0) v = (v + ((int64_t)1 << (s - 1))) >> s; /* arithmetic shift (two's complement) */
+  if (v < lo) v = lo;
+  if (v > hi) v = hi;
+  return (int16_t)v;
+}
+
+#endif

@@ -1,0 +1,20 @@
+/* gic_requant_s32_s16: the portable path and the dispatch. */
+#include "internal.h"
+
+void gic_requant_s32_s16(
+    const int32_t *acc, ptrdiff_t acc_stride, int16_t *out, ptrdiff_t out_stride, size_t pixels,
+    int channels, const int32_t *m, const int32_t *s, int32_t lo, int32_t hi, int path) {
+#if GIC_HAVE_X86
+  if (gic_kernels_resolve_path(path) == GIC_KERNEL_PATH_AVX2) {
+    gic_requant_avx2(acc, acc_stride, out, out_stride, pixels, channels, m, s, lo, hi);
+    return;
+  }
+#else
+  (void)path;
+#endif
+  for (size_t p = 0; p < pixels; p++) {
+    for (int c = 0; c < channels; c++) {
+      out[p * out_stride + c] = gic_requant1(acc[p * acc_stride + c], m[c], s[c], lo, hi);
+    }
+  }
+}

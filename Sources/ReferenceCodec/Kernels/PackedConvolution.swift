@@ -1,0 +1,295 @@
+import CKernels
+
+/// A `ConvolutionLayer` with its weights packed for the fast int16 kernels (CKernels).
+///
+/// Bit-exact: `accumulators` returns exactly `ConvolutionLayer.referenceAccumulators` and `run`
+/// exactly `ConvolutionLayer.reference` (spec/integer-ops.md §4, §4.1, §2.2) for every input
+/// whose clamp range keeps the layer's accumulator bound (§3) within 2^31 − 1, on every
+/// `KernelPath` and for every thread count.
+///
+/// A convolution is one pass of the kernel `gic_conv2d_s16`. A transposed convolution with stride
+/// s is s² ordinary stride-1 convolutions, one per output phase (Y mod s, X mod s): output row
+/// Y = s·Y′ + r receives exactly the taps u ≡ r + p (mod s), from input rows y = Y′ + d − j for
+/// u = u₀ + s·j (from Y = y·s − p + u, §4.1). For CompressAI's deconv (k 5, s 2, p 2) the phases
+/// use 3×3, 3×2, 2×3 and 2×2 subsets of the kernel, 25 taps per input pixel in all.
+///
+/// - Complexity: packing is O(weights), once; a call is O(H_out · W_out · C_out · C_in · k²/s²
+///   for transposed, k² for ordinary convolutions), split over row bands.
+public struct PackedConvolution: Sendable {
+  /// One stride-`stride` convolution writing output pixels (offsetY + step·y′, offsetX + step·x′).
+  struct Phase: Sendable {
+    var weights: [Int16]
+    var kernelH: Int
+    var kernelW: Int
+    var stride: Int
+    var originY: Int
+    var originX: Int
+    var offsetY: Int
+    var offsetX: Int
+    var step: Int
+
+    /// Rows or columns of this phase in an output of `n` rows or columns.
+    func count(_ n: Int, offset: Int) -> Int { n > offset ? (n - offset + step - 1) / step : 0 }
+  }
+
+  public let layer: ConvolutionLayer
+  let phases: [Phase]
+  let pairs: Int
+  /// Per output channel: Σ|w| over its weights (the §3 bound is |b_o| + sumAbs_o · X).
+  let sumAbs: [Int64]
+  let shifts: [Int32]
+
+  /// Packs `layer`'s weights.
+  ///
+  /// - Precondition: the layer's requantization has multipliers in 1 … 2^31 − 1 and shifts in
+  ///   0 … 62; stride ≥ 1.
+  public init(_ layer: ConvolutionLayer) {
+    let q = layer.requantization
+    precondition(q.multipliers.allSatisfy { $0 >= 1 }, "multipliers 1 … 2^31 − 1")
+    precondition(q.shifts.allSatisfy { (0...62).contains($0) }, "shifts 0 … 62")
+    precondition(layer.stride >= 1 && layer.kernel >= 1, "stride and kernel ≥ 1")
+    self.layer = layer
+    self.pairs = (layer.inputChannels + 1) / 2
+    self.shifts = q.shifts.map { Int32($0) }
+    let cin = layer.inputChannels
+    let cout = layer.outputChannels
+    let k = layer.kernel
+    let s = layer.stride
+    let p = layer.padding
+    var sums = [Int64](repeating: 0, count: cout)
+    for o in 0..<cout {
+      for i in 0..<cin {
+        for u in 0..<k {
+          for v in 0..<k { sums[o] += abs(layer.weight(o: o, i: i, u: u, v: v)) }
+        }
+      }
+    }
+    self.sumAbs = sums
+
+    func pack(
+      offset: Int, strideO: Int, strideI: Int, strideU: Int, strideV: Int, kh: Int, kw: Int
+    ) -> [Int16] {
+      let count = gic_conv_packed_count(Int32(cout), Int32((cin + 1) / 2), Int32(kh), Int32(kw))
+      guard kh > 0 && kw > 0 else { return [] }
+      return [Int16](unsafeUninitializedCapacity: count) { out, n in
+        layer.weights.withUnsafeBufferPointer { w in
+          gic_conv_pack_weights(
+            w.baseAddress.map { $0 + offset }, strideO, strideI, strideU, strideV, Int32(cout),
+            Int32(cin), Int32(kh), Int32(kw), out.baseAddress)
+        }
+        n = count
+      }
+    }
+
+    switch layer.kind {
+    case .convolution:
+      // Weights (C_out, C_in, k, k).
+      phases = [
+        Phase(
+          weights: pack(
+            offset: 0, strideO: cin * k * k, strideI: k * k, strideU: k, strideV: 1, kh: k, kw: k),
+          kernelH: k, kernelW: k, stride: s, originY: -p, originX: -p, offsetY: 0, offsetX: 0,
+          step: 1)
+      ]
+    case .transposed:
+      // Weights (C_in, C_out, k, k). Phase r uses taps u = u₀ + s·j, j < n, reading input row
+      // Y′ + d − j; as a correlation over t = n − 1 − j: origin d − n + 1, tap t ↦ u₀ + s·(n−1−t).
+      func taps(_ r: Int) -> (first: Int, count: Int, origin: Int) {
+        let first = (r + p) % s
+        let count = first < k ? (k - first + s - 1) / s : 0
+        let d = (r + p - first) / s
+        return (first, count, d - count + 1)
+      }
+      var list: [Phase] = []
+      for ry in 0..<s {
+        for rx in 0..<s {
+          let ty = taps(ry)
+          let tx = taps(rx)
+          let offset =
+            ty.count > 0 && tx.count > 0
+            ? (ty.first + s * (ty.count - 1)) * k + tx.first + s * (tx.count - 1) : 0
+          list.append(
+            Phase(
+              weights: pack(
+                offset: offset, strideO: k * k, strideI: cout * k * k, strideU: -s * k,
+                strideV: -s, kh: ty.count, kw: tx.count),
+              kernelH: ty.count, kernelW: tx.count, stride: 1, originY: ty.origin,
+              originX: tx.origin, offsetY: ry, offsetX: rx, step: s))
+        }
+      }
+      phases = list
+    }
+  }
+
+  /// The largest accumulator bound B_o (§3) for inputs bounded by `x`: the kernels are exact
+  /// when it is at most 2^31 − 1.
+  ///
+  /// - Complexity: O(C_out) (the weight sums are computed once, when packing).
+  public func accumulatorBound(inputBound x: Int64) -> Int64 {
+    var worst: Int64 = 0
+    for o in 0..<layer.outputChannels {
+      worst = max(worst, abs(Int64(layer.biases[o])) + sumAbs[o] * x)
+    }
+    return worst
+  }
+
+  /// The accumulators a[o, y, x] of §4 / §4.1 in (C_out, H_out, W_out) order.
+  ///
+  /// - Parameters:
+  ///   - input: the layer's input; its clamp range bounds the accumulators (§3).
+  ///   - threads: the number of row bands computed concurrently (1: the calling thread only).
+  ///   - path: the kernel implementation.
+  /// - Returns: exactly `ConvolutionLayer.referenceAccumulators(input)`, as Int32.
+  /// - Precondition: the accumulator bound for `input.bound` is at most 2^31 − 1.
+  public func accumulators(
+    _ input: ActivationTensor, threads: Int = 1, path: KernelPath = .automatic
+  ) -> [Int32] {
+    let (h, w) = layer.outputSize(height: input.height, width: input.width)
+    let hwc = channelsLastAccumulators(
+      ChannelsLastActivations(input), threads: threads, path: path)
+    let c = layer.outputChannels
+    let plane = h * w
+    return [Int32](unsafeUninitializedCapacity: c * plane) { out, n in
+      hwc.withUnsafeBufferPointer { src in
+        for o in 0..<c {
+          for p in 0..<plane { out[o * plane + p] = src[p * c + o] }
+        }
+      }
+      n = c * plane
+    }
+  }
+
+  /// The accumulators in (H_out, W_out, C_out) order: a[o, y, x] at (y · W_out + x) · C_out + o.
+  ///
+  /// - Parameters:
+  ///   - input: the layer's input; its clamp range bounds the accumulators (§3).
+  ///   - threads: the number of row bands computed concurrently (1: the calling thread only).
+  ///   - path: the kernel implementation.
+  /// - Returns: `ConvolutionLayer.referenceAccumulators`' values, as Int32, channels last.
+  /// - Precondition: the accumulator bound for `input.bound` is at most 2^31 − 1.
+  public func channelsLastAccumulators(
+    _ input: ChannelsLastActivations, threads: Int = 1, path: KernelPath = .automatic
+  ) -> [Int32] {
+    precondition(input.channels == layer.inputChannels, "input channels")
+    precondition(
+      accumulatorBound(inputBound: input.bound) <= Int64(Int32.max),
+      "accumulator bound (spec §3) exceeds 2^31 − 1 for this input range")
+    let (h, w) = layer.outputSize(height: input.height, width: input.width)
+    let cout = layer.outputChannels
+    let count = h * w * cout
+    guard count > 0 else { return [] }
+    // Work items: (phase, row band), each writing the disjoint set of its rows' pixels. Phases
+    // without output pixels (offsets past a small output) have none.
+    let items = phases.indices.flatMap { index in
+      let phase = phases[index]
+      let rows = phase.count(h, offset: phase.offsetY)
+      guard rows > 0 && phase.count(w, offset: phase.offsetX) > 0 else {
+        return [(phase: Int, rows: Range<Int>)]()
+      }
+      return DisjointWork.bands(rows, parts: threads).map { (phase: index, rows: $0) }
+    }
+    let pathCode = path.code
+    let pairs = Int32(pairs)
+    return [Int32](unsafeUninitializedCapacity: count) { out, n in
+      let output = DisjointWrites(buffer: out)
+      input.values.withUnsafeBufferPointer { inBuffer in
+        layer.biases.withUnsafeBufferPointer { biasBuffer in
+          let (source, bias) = (SharedReads(buffer: inBuffer), SharedReads(buffer: biasBuffer))
+          DisjointWork.forEach(items.count, threads: threads) { k in
+            let (index, rows) = items[k]
+            let phase = phases[index]
+            phase.weights.withUnsafeBufferPointer { weights in
+              var params = gic_conv2d_params(
+                input: source.pointer(), in_height: Int32(input.height),
+                in_width: Int32(input.width), pairs: pairs, weights: weights.baseAddress,
+                bias: bias.pointer(), out_channels: Int32(cout),
+                kernel_h: Int32(phase.kernelH), kernel_w: Int32(phase.kernelW),
+                stride: Int32(phase.stride), origin_y: Int32(phase.originY),
+                origin_x: Int32(phase.originX),
+                out_height: Int32(phase.count(h, offset: phase.offsetY)),
+                out_width: Int32(phase.count(w, offset: phase.offsetX)),
+                output: output.pointer(at: (phase.offsetY * w + phase.offsetX) * cout),
+                out_row_stride: phase.step * w * cout, out_pixel_stride: phase.step * cout)
+              gic_conv2d_s16(&params, Int32(rows.lowerBound), Int32(rows.upperBound), pathCode)
+            }
+          }
+        }
+      }
+      n = count
+    }
+  }
+
+  /// Runs the layer: accumulate (§4), then requantize (§2.2); equals `ConvolutionLayer.reference`.
+  ///
+  /// - Precondition: the accumulator bound for `input.bound` is at most 2^31 − 1.
+  public func run(
+    _ input: ActivationTensor, outputExponent: Int, threads: Int = 1,
+    path: KernelPath = .automatic
+  ) -> ActivationTensor {
+    run(
+      ChannelsLastActivations(input), outputExponent: outputExponent, threads: threads, path: path
+    ).activationTensor
+  }
+
+  /// Runs the layer on a channels-last tensor, producing a channels-last tensor.
+  ///
+  /// - Precondition: the accumulator bound for `input.bound` is at most 2^31 − 1.
+  public func run(
+    _ input: ChannelsLastActivations, outputExponent: Int, threads: Int = 1,
+    path: KernelPath = .automatic
+  ) -> ChannelsLastActivations {
+    let (h, w) = layer.outputSize(height: input.height, width: input.width)
+    let acc = channelsLastAccumulators(input, threads: threads, path: path)
+    let cout = layer.outputChannels
+    let q = layer.requantization
+    let stride = (cout + 1) & ~1
+    var values = [Int16](repeating: 0, count: h * w * stride)
+    if !acc.isEmpty {
+      Self.requantize(
+        acc, channels: cout, into: &values, stride: stride, multipliers: q.multipliers,
+        shifts: shifts, lo: q.lo, hi: q.hi, threads: threads, path: path)
+    }
+    return ChannelsLastActivations(
+      channels: cout, height: h, width: w, values: values, exponent: outputExponent, lo: q.lo,
+      hi: q.hi)
+  }
+
+  /// Requantizes channels-last accumulators (§2.2) into channels-last int16 values with pixel
+  /// stride `stride`, leaving the values between `channels` and `stride` as they are.
+  ///
+  /// Bit-exact: equals `IntegerMath.requant` for every int32 accumulator, multiplier in
+  /// 1 … 2^31 − 1 and shift in 0 … 62.
+  public static func requantize(
+    _ acc: [Int32], channels: Int, into out: inout [Int16], stride: Int, multipliers: [Int32],
+    shifts: [Int32], lo: Int32, hi: Int32, threads: Int = 1, path: KernelPath = .automatic
+  ) {
+    precondition(multipliers.count == channels && shifts.count == channels, "one per channel")
+    precondition(channels > 0 && acc.count % channels == 0, "whole pixels")
+    let pixels = acc.count / channels
+    precondition(stride >= channels && out.count >= pixels * stride, "output size")
+    precondition(-32767 <= lo && lo <= hi && hi <= 32767, "clamp range within ±32767")
+    precondition(multipliers.allSatisfy { $0 >= 1 }, "multipliers 1 … 2^31 − 1")
+    precondition(shifts.allSatisfy { (0...62).contains($0) }, "shifts 0 … 62")
+    let bands = DisjointWork.bands(pixels, parts: threads)
+    let pathCode = path.code
+    acc.withUnsafeBufferPointer { a in
+      multipliers.withUnsafeBufferPointer { m in
+        shifts.withUnsafeBufferPointer { s in
+          out.withUnsafeMutableBufferPointer { o in
+            let output = DisjointWrites(buffer: o)
+            let (source, mul, shift) = (
+              SharedReads(buffer: a), SharedReads(buffer: m), SharedReads(buffer: s)
+            )
+            DisjointWork.forEach(bands.count, threads: threads) { k in
+              let band = bands[k]
+              gic_requant_s32_s16(
+                source.pointer(at: band.lowerBound * channels), channels,
+                output.pointer(at: band.lowerBound * stride), stride, band.count, Int32(channels),
+                mul.pointer(), shift.pointer(), lo, hi, pathCode)
+            }
+          }
+        }
+      }
+    }
+  }
+}
