@@ -54,8 +54,15 @@ static void gic_conv_block_portable(const gic_conv_block *b, int n) {
         }
       }
     }
-    int32_t *out = b->out + k * b->out_pixel;
-    for (int l = 0; l < b->valid; l++) out[l] = (int32_t)acc[l];
+    if (b->out16 != NULL) {
+      int16_t *out = b->out16 + k * b->out_pixel;
+      for (int l = 0; l < b->valid; l++) {
+        out[l] = gic_requant1((int32_t)acc[l], b->m[l], b->s[l], b->lo, b->hi);
+      }
+    } else {
+      int32_t *out = b->out + k * b->out_pixel;
+      for (int l = 0; l < b->valid; l++) out[l] = (int32_t)acc[l];
+    }
   }
 }
 
@@ -97,6 +104,8 @@ void gic_conv2d_s16(const gic_conv2d_params *p, int row_begin, int row_end, int 
   int empty = kh == 0 || kw == 0 || p->pairs == 0;
 
   gic_conv_block b;
+  b.lo = p->lo;
+  b.hi = p->hi;
   b.in_row = in_row;
   b.in_pixel = s * cs;
   b.w_row = w_row;
@@ -108,16 +117,23 @@ void gic_conv2d_s16(const gic_conv2d_params *p, int row_begin, int row_end, int 
     const ptrdiff_t u1 = clamp(p->in_height - iy, u0, kh);
     const int rows = empty ? 0 : (int)(u1 - u0);
     for (int ob = 0; ob < blocks; ob++) {
-      int32_t bias[GIC_CONV_BLOCK];
+      int32_t bias[GIC_CONV_BLOCK], m[GIC_CONV_BLOCK], sh[GIC_CONV_BLOCK];
       int valid = p->out_channels - ob * GIC_CONV_BLOCK;
       if (valid > GIC_CONV_BLOCK) valid = GIC_CONV_BLOCK;
       for (int l = 0; l < GIC_CONV_BLOCK; l++) {
-        bias[l] = l < valid ? p->bias[ob * GIC_CONV_BLOCK + l] : 0;
+        int o = ob * GIC_CONV_BLOCK + l;
+        bias[l] = l < valid ? p->bias[o] : 0;
+        m[l] = (l < valid && p->output16 != NULL) ? p->requant_m[o] : 1;
+        sh[l] = (l < valid && p->output16 != NULL) ? p->requant_s[o] : 0;
       }
       b.bias = bias;
+      b.m = m;
+      b.s = sh;
       b.valid = valid;
       const int16_t *wb = p->weights + ob * w_block;
-      int32_t *out_row = p->output + y * p->out_row_stride + ob * GIC_CONV_BLOCK;
+      const ptrdiff_t out_offset = y * p->out_row_stride + ob * GIC_CONV_BLOCK;
+      int32_t *out_row = p->output16 == NULL ? p->output + out_offset : NULL;
+      int16_t *out16_row = p->output16 != NULL ? p->output16 + out_offset : NULL;
 
       /* Border columns: one pixel at a time, the window clipped to the input. */
       for (ptrdiff_t x = 0; x < p->out_width; x++) {
@@ -136,7 +152,8 @@ void gic_conv2d_s16(const gic_conv2d_params *p, int row_begin, int row_end, int 
           b.in = p->input;
           b.w = wb;
         }
-        b.out = out_row + x * p->out_pixel_stride;
+        b.out = out_row != NULL ? out_row + x * p->out_pixel_stride : NULL;
+        b.out16 = out16_row != NULL ? out16_row + x * p->out_pixel_stride : NULL;
         block(&b, 1);
       }
 
@@ -152,7 +169,8 @@ void gic_conv2d_s16(const gic_conv2d_params *p, int row_begin, int row_end, int 
           b.in = p->input;
           b.w = wb;
         }
-        b.out = out_row + x * p->out_pixel_stride;
+        b.out = out_row != NULL ? out_row + x * p->out_pixel_stride : NULL;
+        b.out16 = out16_row != NULL ? out16_row + x * p->out_pixel_stride : NULL;
         block(&b, n);
         x += n;
       }

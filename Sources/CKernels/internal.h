@@ -31,6 +31,13 @@ typedef struct gic_conv_block {
   int32_t *out;
   ptrdiff_t out_pixel;
   int valid;
+  /*
+   * Fused requantization: when out16 is not NULL it replaces out, and receives the requantized
+   * accumulators; m and s are 16 multipliers and shifts (1 and 0 past the valid channels).
+   */
+  int16_t *out16;
+  const int32_t *m, *s;
+  int32_t lo, hi;
 } gic_conv_block;
 
 /* Computes b's n pixels, 1 ≤ n ≤ the path's block width. */

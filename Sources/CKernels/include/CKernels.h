@@ -87,6 +87,14 @@ typedef struct gic_conv2d_params {
   /* Output (y, x, o) is output[y·out_row_stride + x·out_pixel_stride + o]. */
   int32_t *output;
   ptrdiff_t out_row_stride, out_pixel_stride;
+  /*
+   * Optional fused requantization (as gic_requant_s32_s16): when output16 is not NULL, output
+   * is not used and output16[y·out_row_stride + x·out_pixel_stride + o] receives
+   * clamp(rshift(a · requant_m[o], requant_s[o]), lo, hi) for the accumulator a.
+   */
+  const int32_t *requant_m, *requant_s;
+  int32_t lo, hi;
+  int16_t *output16;
 } gic_conv2d_params;
 
 /*

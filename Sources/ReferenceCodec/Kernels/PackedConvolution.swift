@@ -170,51 +170,12 @@ public struct PackedConvolution: Sendable {
   public func channelsLastAccumulators(
     _ input: ChannelsLastActivations, threads: Int = 1, path: KernelPath = .automatic
   ) -> [Int32] {
-    precondition(input.channels == layer.inputChannels, "input channels")
-    precondition(
-      accumulatorBound(inputBound: input.bound) <= Int64(Int32.max),
-      "accumulator bound (spec §3) exceeds 2^31 − 1 for this input range")
     let (h, w) = layer.outputSize(height: input.height, width: input.width)
-    let cout = layer.outputChannels
-    let count = h * w * cout
-    guard count > 0 else { return [] }
-    // Work items: (phase, row band), each writing the disjoint set of its rows' pixels. Phases
-    // without output pixels (offsets past a small output) have none.
-    let items = phases.indices.flatMap { index in
-      let phase = phases[index]
-      let rows = phase.count(h, offset: phase.offsetY)
-      guard rows > 0 && phase.count(w, offset: phase.offsetX) > 0 else {
-        return [(phase: Int, rows: Range<Int>)]()
-      }
-      return DisjointWork.bands(rows, parts: threads).map { (phase: index, rows: $0) }
-    }
-    let pathCode = path.code
-    let pairs = Int32(pairs)
+    let count = h * w * layer.outputChannels
     return [Int32](unsafeUninitializedCapacity: count) { out, n in
-      let output = DisjointWrites(buffer: out)
-      input.values.withUnsafeBufferPointer { inBuffer in
-        layer.biases.withUnsafeBufferPointer { biasBuffer in
-          let (source, bias) = (SharedReads(buffer: inBuffer), SharedReads(buffer: biasBuffer))
-          DisjointWork.forEach(items.count, threads: threads) { k in
-            let (index, rows) = items[k]
-            let phase = phases[index]
-            phase.weights.withUnsafeBufferPointer { weights in
-              var params = gic_conv2d_params(
-                input: source.pointer(), in_height: Int32(input.height),
-                in_width: Int32(input.width), pairs: pairs, weights: weights.baseAddress,
-                bias: bias.pointer(), out_channels: Int32(cout),
-                kernel_h: Int32(phase.kernelH), kernel_w: Int32(phase.kernelW),
-                stride: Int32(phase.stride), origin_y: Int32(phase.originY),
-                origin_x: Int32(phase.originX),
-                out_height: Int32(phase.count(h, offset: phase.offsetY)),
-                out_width: Int32(phase.count(w, offset: phase.offsetX)),
-                output: output.pointer(at: (phase.offsetY * w + phase.offsetX) * cout),
-                out_row_stride: phase.step * w * cout, out_pixel_stride: phase.step * cout)
-              gic_conv2d_s16(&params, Int32(rows.lowerBound), Int32(rows.upperBound), pathCode)
-            }
-          }
-        }
-      }
+      convolve(
+        input, into: .accumulators(DisjointWrites(buffer: out)), pixelStride: layer.outputChannels,
+        threads: threads, path: path)
       n = count
     }
   }
@@ -233,25 +194,106 @@ public struct PackedConvolution: Sendable {
 
   /// Runs the layer on a channels-last tensor, producing a channels-last tensor.
   ///
+  /// Implementation note: the requantization is fused into the convolution kernel (each block
+  /// of accumulators is requantized in registers), so no int32 tensor is materialized; the
+  /// arithmetic is that of `requantize`.
+  ///
   /// - Precondition: the accumulator bound for `input.bound` is at most 2^31 − 1.
   public func run(
     _ input: ChannelsLastActivations, outputExponent: Int, threads: Int = 1,
     path: KernelPath = .automatic
   ) -> ChannelsLastActivations {
     let (h, w) = layer.outputSize(height: input.height, width: input.width)
-    let acc = channelsLastAccumulators(input, threads: threads, path: path)
     let cout = layer.outputChannels
     let q = layer.requantization
     let stride = (cout + 1) & ~1
+    // Zero-filled: the padding channel of an odd channel count stays 0.
     var values = [Int16](repeating: 0, count: h * w * stride)
-    if !acc.isEmpty {
-      Self.requantize(
-        acc, channels: cout, into: &values, stride: stride, multipliers: q.multipliers,
-        shifts: shifts, lo: q.lo, hi: q.hi, threads: threads, path: path)
+    values.withUnsafeMutableBufferPointer { out in
+      q.multipliers.withUnsafeBufferPointer { m in
+        shifts.withUnsafeBufferPointer { s in
+          convolve(
+            input,
+            into: .requantized(
+              DisjointWrites(buffer: out), multipliers: SharedReads(buffer: m),
+              shifts: SharedReads(buffer: s), lo: q.lo, hi: q.hi),
+            pixelStride: stride, threads: threads, path: path)
+        }
+      }
     }
     return ChannelsLastActivations(
       channels: cout, height: h, width: w, values: values, exponent: outputExponent, lo: q.lo,
       hi: q.hi)
+  }
+
+  /// Where `convolve` writes: int32 accumulators, or requantized int16 values.
+  private enum Sink: Sendable {
+    case accumulators(DisjointWrites<Int32>)
+    case requantized(
+      DisjointWrites<Int16>, multipliers: SharedReads<Int32>, shifts: SharedReads<Int32>,
+      lo: Int32, hi: Int32)
+  }
+
+  /// Runs the kernel over every (phase, row band), writing output pixel (y, x) channel o at
+  /// (y · W_out + x) · pixelStride + o of the sink's buffer.
+  private func convolve(
+    _ input: ChannelsLastActivations, into sink: Sink, pixelStride: Int, threads: Int,
+    path: KernelPath
+  ) {
+    precondition(input.channels == layer.inputChannels, "input channels")
+    precondition(
+      accumulatorBound(inputBound: input.bound) <= Int64(Int32.max),
+      "accumulator bound (spec §3) exceeds 2^31 − 1 for this input range")
+    let (h, w) = layer.outputSize(height: input.height, width: input.width)
+    let cout = layer.outputChannels
+    guard h > 0 && w > 0 && cout > 0 else { return }
+    // Work items: (phase, row band), each writing the disjoint set of its rows' pixels. Phases
+    // without output pixels (offsets past a small output) have none.
+    let items = phases.indices.flatMap { index in
+      let phase = phases[index]
+      let rows = phase.count(h, offset: phase.offsetY)
+      guard rows > 0 && phase.count(w, offset: phase.offsetX) > 0 else {
+        return [(phase: Int, rows: Range<Int>)]()
+      }
+      return DisjointWork.bands(rows, parts: threads).map { (phase: index, rows: $0) }
+    }
+    let pathCode = path.code
+    let pairs = Int32(pairs)
+    input.values.withUnsafeBufferPointer { inBuffer in
+      layer.biases.withUnsafeBufferPointer { biasBuffer in
+        let (source, bias) = (SharedReads(buffer: inBuffer), SharedReads(buffer: biasBuffer))
+        DisjointWork.forEach(items.count, threads: threads) { k in
+          let (index, rows) = items[k]
+          let phase = phases[index]
+          let origin = (phase.offsetY * w + phase.offsetX) * pixelStride
+          phase.weights.withUnsafeBufferPointer { weights in
+            var params = gic_conv2d_params(
+              input: source.pointer(), in_height: Int32(input.height),
+              in_width: Int32(input.width), pairs: pairs, weights: weights.baseAddress,
+              bias: bias.pointer(), out_channels: Int32(cout),
+              kernel_h: Int32(phase.kernelH), kernel_w: Int32(phase.kernelW),
+              stride: Int32(phase.stride), origin_y: Int32(phase.originY),
+              origin_x: Int32(phase.originX),
+              out_height: Int32(phase.count(h, offset: phase.offsetY)),
+              out_width: Int32(phase.count(w, offset: phase.offsetX)), output: nil,
+              out_row_stride: phase.step * w * pixelStride,
+              out_pixel_stride: phase.step * pixelStride, requant_m: nil, requant_s: nil, lo: 0,
+              hi: 0, output16: nil)
+            switch sink {
+            case .accumulators(let out):
+              params.output = out.pointer(at: origin)
+            case .requantized(let out, let m, let s, let lo, let hi):
+              params.output16 = out.pointer(at: origin)
+              params.requant_m = m.pointer()
+              params.requant_s = s.pointer()
+              params.lo = lo
+              params.hi = hi
+            }
+            gic_conv2d_s16(&params, Int32(rows.lowerBound), Int32(rows.upperBound), pathCode)
+          }
+        }
+      }
+    }
   }
 
   /// Requantizes channels-last accumulators (§2.2) into channels-last int16 values with pixel

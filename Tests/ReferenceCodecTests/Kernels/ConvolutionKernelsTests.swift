@@ -66,8 +66,15 @@ struct ConvolutionKernelsTests {
         #expect(acc.count == expected.count)
         let mismatch = acc.indices.first { Int64(acc[$0]) != expected[$0] }
         #expect(mismatch == nil, "\(path), \(threads) threads: first mismatch at \(mismatch ?? -1)")
-        let out = packed.run(input, outputExponent: 5, threads: threads, path: path)
-        #expect(out == expectedOutput, "\(path), \(threads) threads: requantized output")
+        // run() requantizes inside the kernel (fused); channels last, the padding channel of
+        // an odd channel count must stay 0.
+        let fused = packed.run(
+          ChannelsLastActivations(input), outputExponent: 5, threads: threads, path: path)
+        #expect(fused.activationTensor == expectedOutput, "\(path), \(threads) threads: output")
+        if c.outputChannels % 2 == 1 {
+          let pads = stride(from: c.outputChannels, to: fused.values.count, by: fused.channelStride)
+          #expect(pads.allSatisfy { fused.values[$0] == 0 }, "padding channel")
+        }
       }
     }
   }
