@@ -208,6 +208,17 @@ enum ContainerParser {
 
   // MARK: Index sections (§5.1–5.3)
 
+  /// Checks that `name` follows `previous` in strictly ascending UTF-8 byte order (§5).
+  static func checkOrder(_ name: String, after previous: String?, kind: String)
+    throws(WeightFormatError)
+  {
+    guard let previous else { return }
+    if ContainerRules.sameName(previous, name) { throw .duplicateName(kind: kind, name: name) }
+    if !ContainerRules.precedes(previous, name) {
+      throw .unsortedNames(kind: kind, name: name, previous: previous)
+    }
+  }
+
   static func readName(_ c: inout ByteCursor, section: String, maxBytes: Int)
     throws(WeightFormatError) -> String
   {
@@ -241,14 +252,7 @@ enum ContainerParser {
     var values = 0
     for _ in 0..<count {
       let key = try readName(&c, section: "META", maxBytes: ContainerLimits.maxKeyBytes)
-      if let last = entries.last?.key {
-        if ContainerRules.sameName(last, key) {
-          throw .duplicateName(kind: "metadata key", name: key)
-        }
-        if !ContainerRules.precedes(last, key) {
-          throw .unsortedNames(kind: "metadata", name: key, previous: last)
-        }
-      }
+      try checkOrder(key, after: entries.last?.key, kind: "metadata key")
       let value = try readValue(&c, depth: 1, values: &values)
       entries.append((key, value))
     }
@@ -322,12 +326,7 @@ enum ContainerParser {
     for _ in 0..<count {
       let start = c.offset
       let name = try readName(&c, section: "TENSORS", maxBytes: ContainerLimits.maxNameBytes)
-      if let last = records.last?.name {
-        if ContainerRules.sameName(last, name) { throw .duplicateName(kind: "tensor", name: name) }
-        if !ContainerRules.precedes(last, name) {
-          throw .unsortedNames(kind: "tensor", name: name, previous: last)
-        }
-      }
+      try checkOrder(name, after: records.last?.name, kind: "tensor")
       guard let code = c.readU8(), let rank = c.readU8(), let qkind = c.readU8(),
         let reserved = c.readU8()
       else { throw .truncatedRecord(section: "TENSORS", offset: start) }
@@ -411,14 +410,7 @@ enum ContainerParser {
     for _ in 0..<count {
       let start = c.offset
       let name = try readName(&c, section: "CDFS", maxBytes: ContainerLimits.maxNameBytes)
-      if let last = records.last?.name {
-        if ContainerRules.sameName(last, name) {
-          throw .duplicateName(kind: "CDF table", name: name)
-        }
-        if !ContainerRules.precedes(last, name) {
-          throw .unsortedNames(kind: "CDF table", name: name, previous: last)
-        }
-      }
+      try checkOrder(name, after: records.last?.name, kind: "CDF table")
       guard let precision = c.readU8(), let r0 = c.readU8(), let r1 = c.readU8(),
         let r2 = c.readU8(), let n = c.readU32(), let m = c.readU32(),
         let dataOffset = c.readU64(), let length = c.readU64(), let digest = c.readBytes(32)

@@ -50,16 +50,10 @@ extension EntropyTable {
                 let c = cdf[base &+ s]
                 let f = cdf[base &+ s &+ 1] &- c
                 var next = UInt64(f) &* (x &>> p) &+ UInt64(slot &- c)
-                if next < RANS.lowerBound {
-                  guard position &+ 4 <= end else {
-                    failure = .damagedStream(
-                      offset: position, reason: "stream ends inside a renormalisation")
-                    return
-                  }
-                  let word = UInt32(
-                    littleEndian: (data + position).loadUnaligned(as: UInt32.self))
-                  next = (next &<< 32) | UInt64(word)
-                  position &+= 4
+                guard Self.renormalize(&next, data, &position, end) else {
+                  failure = .damagedStream(
+                    offset: position, reason: "stream ends inside a renormalisation")
+                  return
                 }
                 x = y
                 y = next
@@ -76,16 +70,10 @@ extension EntropyTable {
                     let bits: UInt64 = k == 0 ? 5 : 4
                     let v = x & ((1 &<< bits) &- 1)
                     var n = x &>> bits
-                    if n < RANS.lowerBound {
-                      guard position &+ 4 <= end else {
-                        failure = .damagedStream(
-                          offset: position, reason: "stream ends inside a renormalisation")
-                        return
-                      }
-                      let word = UInt32(
-                        littleEndian: (data + position).loadUnaligned(as: UInt32.self))
-                      n = (n &<< 32) | UInt64(word)
-                      position &+= 4
+                    guard Self.renormalize(&n, data, &position, end) else {
+                      failure = .damagedStream(
+                        offset: position, reason: "stream ends inside a renormalisation")
+                      return
                     }
                     x = y
                     y = n
@@ -125,6 +113,20 @@ extension EntropyTable {
     }
     if let failure { throw failure }
     try decoder.finish()
+  }
+
+  /// Renormalises a state below L with the next 32-bit word (§3.2 step 4); `false` when the
+  /// stream has no word left.
+  @inline(__always)
+  static func renormalize(
+    _ state: inout UInt64, _ data: UnsafeRawPointer, _ position: inout Int, _ end: Int
+  ) -> Bool {
+    guard state < RANS.lowerBound else { return true }
+    guard position &+ 4 <= end else { return false }
+    let word = UInt32(littleEndian: (data + position).loadUnaligned(as: UInt32.self))
+    state = (state &<< 32) | UInt64(word)
+    position &+= 4
+    return true
   }
 
   /// Decodes `rows.count` values as 32-bit integers with the batch kernel.
