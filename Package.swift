@@ -33,7 +33,7 @@ let package = Package(
     .executableTarget(
       name: "gic-convert",
       dependencies: [
-        "Converters", "WeightFormat", "CLISupport",
+        "Converters", "WeightFormat", "ReferenceCodec", "CLISupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

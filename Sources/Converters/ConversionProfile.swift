@@ -7,15 +7,45 @@
 ///   has none), and for a Gaussian conditional the integer scale thresholds
 ///   `<prefix>.scale_thresholds` (spec/entropy-coding.md §4.2).
 ///
-/// Codec profiles (CompressAI models, `gic-v1`) are added with the codec. Auto-detection picks
-/// the most specific profile whose key pattern matches, and `raw` when none does.
+/// - `bmshj2018-hyperprior` and `mbt2018-mean` are codec profiles: CompressAI's
+///   `ScaleHyperprior` and `MeanScaleHyperprior` (any N, M) become integer graphs with calibrated
+///   activation formats, entropy tables and codec metadata (spec/integer-ops.md,
+///   spec/bitstream.md); the float weights are not stored.
+///
+/// Auto-detection picks the most specific profile whose key pattern matches, and `raw` when none
+/// does.
 public enum ConversionProfile: String, Sendable, CaseIterable {
   case raw
   case compressaiTables = "compressai-tables"
+  case bmshj2018Hyperprior = "bmshj2018-hyperprior"
+  case mbt2018Mean = "mbt2018-mean"
+
+  /// Whether the profile makes a codec model (and needs calibration images).
+  public var isCodec: Bool { self == .bmshj2018Hyperprior || self == .mbt2018Mean }
 
   /// Picks the profile whose key pattern matches `names`, or `raw`.
   public static func detect(names: [String]) -> ConversionProfile {
     EntropyModelPrefixes.find(in: names).isEmpty ? .raw : .compressaiTables
+  }
+
+  /// Picks the profile whose key pattern and shapes match, or `raw`.
+  public static func detect(shapes: [String: [Int]]) -> ConversionProfile {
+    switch HyperpriorArchitecture.detect(shapes: shapes) {
+    case .bmshj2018Hyperprior: .bmshj2018Hyperprior
+    case .mbt2018Mean: .mbt2018Mean
+    case nil: detect(names: Array(shapes.keys))
+    }
+  }
+
+  /// Resolves a `--profile` argument: a profile name, or `auto`.
+  public static func resolve(_ argument: String, shapes: [String: [Int]]) throws(ConverterError)
+    -> ConversionProfile
+  {
+    if argument == "auto" { return detect(shapes: shapes) }
+    guard let profile = ConversionProfile(rawValue: argument) else {
+      throw .unknownProfile(name: argument, available: ["auto"] + allCases.map(\.rawValue))
+    }
+    return profile
   }
 
   /// Resolves a `--profile` argument: a profile name, or `auto`.

@@ -26,7 +26,7 @@ public enum ModelConverter {
   /// - Throws: ``LocatedError`` for a malformed input or output, ``ConverterError`` otherwise.
   public static func convert(
     inputPath: String, outputPath: String, profile: String = "auto",
-    progress: Progress = { _, _ in }
+    calibration: [CalibrationImage] = [], threads: Int = 1, progress: Progress = { _, _ in }
   ) throws -> Report {
     let start = DispatchTime.now()
     var specs: [StreamingWeightFileWriter.TensorSpec] = []
@@ -50,7 +50,17 @@ public enum ModelConverter {
       throw ConverterError.profileMismatch(
         profile: profile, reason: "\(inputPath) is already a .gicw container")
     }
-    let chosen = try ConversionProfile.resolve(profile, names: specs.map(\.name))
+    let chosen = try ConversionProfile.resolve(
+      profile, shapes: Dictionary(specs.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a }))
+    if chosen.isCodec {
+      guard let npz else {
+        throw ConverterError.profileMismatch(
+          profile: chosen.rawValue, reason: "a codec profile needs a whole state dict (.npz)")
+      }
+      return try convertCodec(
+        npz, profile: chosen, inputPath: inputPath, outputPath: outputPath,
+        calibration: calibration, threads: threads, start: start)
+    }
     var extra = CompressAITableProfile()
     var arrays: [String: NumPyArray] = [:]
     if chosen == .compressaiTables {
@@ -121,6 +131,52 @@ public enum ModelConverter {
     return Report(
       input: inputPath, output: outputPath, profile: chosen.rawValue, tensors: specs.count,
       dataBytes: total, fileBytes: size, modelDigest: hexString(digest), seconds: seconds)
+  }
+
+  /// The profile `auto` picks for a `.npz` file, from its array names and shapes.
+  public static func detectProfile(inputPath: String) throws -> ConversionProfile {
+    var shapes: [String: [Int]] = [:]
+    do {
+      try NPZReader(path: inputPath).forEachHeader { name, header in shapes[name] = header.shape }
+    } catch { throw LocatedError.located(error, path: inputPath) }
+    return ConversionProfile.detect(shapes: shapes)
+  }
+
+  /// Converts a state dict with a codec profile: reads every array, calibrates, quantizes and
+  /// writes the codec model.
+  static func convertCodec(
+    _ npz: NPZReader, profile: ConversionProfile, inputPath: String, outputPath: String,
+    calibration: [CalibrationImage], threads: Int, start: DispatchTime
+  ) throws -> Report {
+    var arrays: [String: NumPyArray] = [:]
+    do { try npz.forEachArray { name, array in arrays[name] = array } } catch {
+      throw LocatedError.located(error, path: inputPath)
+    }
+    let kind: HyperpriorArchitecture.Kind =
+      profile == .mbt2018Mean ? .mbt2018Mean : .bmshj2018Hyperprior
+    guard HyperpriorArchitecture.detect(shapes: arrays.mapValues(\.shape)) == kind else {
+      throw ConverterError.profileMismatch(
+        profile: profile.rawValue,
+        reason: "the arrays are not a CompressAI \(kind.rawValue) state dict (keys or shapes differ)")
+    }
+    let output = try HyperpriorConversion.convert(
+      kind: kind, arrays: arrays, calibration: calibration, threads: threads)
+    var writer = WeightFileWriter()
+    let digest: [UInt8]
+    do {
+      for (key, value) in output.metadata { try writer.setMetadata(key, value) }
+      for tensor in output.tensors { try writer.add(tensor) }
+      for (name, table) in output.cdfTables { try writer.add(table, named: name) }
+      digest = try writer.write(to: outputPath)
+    } catch { throw LocatedError.located(error, path: outputPath) }
+    let attributes = try? FileManager.default.attributesOfItem(atPath: outputPath)
+    let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    return Report(
+      input: inputPath, output: outputPath, profile: profile.rawValue,
+      tensors: output.tensors.count,
+      dataBytes: output.tensors.reduce(0) { $0 + UInt64($1.data.count) }, fileBytes: size,
+      modelDigest: hexString(digest), seconds: seconds)
   }
 
   /// Decodes the members of `npz` and hands each to `writer` on a second thread, so that

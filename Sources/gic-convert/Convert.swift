@@ -10,8 +10,13 @@ struct Convert: ParsableCommand {
       Profiles: 'raw' stores every array as-is (dtype, shape and bytes). 'compressai-tables' also
       stores each CompressAI entropy model's CDF table as a first-class table (copied from
       _quantized_cdf, or computed from the parameters) and a Gaussian conditional's integer
-      scale thresholds. 'auto' (the default) picks the most specific profile that matches the
-      array names.
+      scale thresholds. 'bmshj2018-hyperprior' and 'mbt2018-mean' make codec models for gic-ref
+      from CompressAI ScaleHyperprior / MeanScaleHyperprior state dicts (any N, M): int16
+      weights per output channel, int32 accumulators with a recorded overflow bound, activation
+      formats calibrated on real images, CompressAI's CDF tables (spec/integer-ops.md). 'auto'
+      (the default) picks the most specific profile that matches the array names and shapes.
+      Calibration images (codec profiles): --calibration PNG files or directories of PNGs; by
+      default the calibration split of data/images/manifest.json under the current directory.
       The output is written to a temporary file and renamed into place, so a failed conversion
       never leaves a partial file. Progress is shown on stderr for inputs over 100 MB.
       """
@@ -26,6 +31,15 @@ struct Convert: ParsableCommand {
   @Option(help: "Converter profile: auto, raw or compressai-tables.")
   var profile: String = "auto"
 
+  @Option(
+    help: ArgumentHelp(
+      "Calibration image (PNG) or directory of PNGs, for codec profiles; repeatable.",
+      valueName: "path"))
+  var calibration: [String] = []
+
+  @Option(help: "Worker threads for calibration.")
+  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
   @Flag(help: "Print a JSON summary on stdout.")
   var json = false
 
@@ -35,8 +49,11 @@ struct Convert: ParsableCommand {
   func run() throws {
     let destination = output ?? Self.defaultOutput(for: input)
     let meter = ProgressMeter(label: "converting", enabled: !quiet)
+    let images = try CalibrationSet.images(
+      paths: calibration, needed: { try CalibrationSet.needsCalibration(input, profile: profile) })
     let report = try ModelConverter.convert(
-      inputPath: input, outputPath: destination, profile: profile,
+      inputPath: input, outputPath: destination, profile: profile, calibration: images,
+      threads: max(1, threads),
       progress: { done, total in meter.update(done: done, total: total) })
     meter.finish()
     if json {

@@ -23,7 +23,7 @@ struct GicConvert: ParsableCommand {
   static func main() {
     runAsTool { error in
       error is LocatedError || error is ConverterError || error is WeightFormatError
-        || error is NPYError || error is NPZError
+        || error is NPYError || error is NPZError || error is CalibrationSet.Failure
     }
   }
 }

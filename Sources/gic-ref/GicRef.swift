@@ -5,24 +5,75 @@ import ReferenceCodec
 import WeightFormat
 
 /// `gic-ref`: the bit-exact reference codec's command-line front end.
-///
-/// This release loads and validates models the way the decoder does; `encode`, `decode`,
-/// `verify` and `vectors` follow with spec/bitstream.md and spec/conformance.md.
 @main
 struct GicRef: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "gic-ref",
     abstract: "The gic reference codec (bit-exact, integer-only).",
     discussion: """
-      Available now: 'model' loads a .gicw container as the decoder does and prints its identity.
+      encode turns a PNG into a .gic bitstream with a codec model made by gic-convert; decode
+      turns it back into a PNG. The bytes and pixels are the same on every machine, for every
+      --threads value and build (spec/bitstream.md, spec/integer-ops.md).
       Exit status: 0 on success, 1 on any error (one line 'error: …' on stderr).
       """,
-    version: "gic-ref \(ReferenceCodec.version), container format 1.0",
-    subcommands: [Model.self]
+    version: "gic-ref \(ReferenceCodec.version), bitstream format 1.0, container format 1.0",
+    subcommands: [Encode.self, Decode.self, Info.self, PSNR.self, Model.self]
   )
 
   static func main() {
-    runAsTool { error in error is WeightFormatError || error is Model.ModelError }
+    runAsTool { error in
+      error is WeightFormatError || error is ToolError || error is ModelError
+        || error is BitstreamError || error is EntropyError || error is ImageError
+    }
+  }
+}
+
+/// An error message that already names its file.
+struct ToolError: Error, CustomStringConvertible {
+  var description: String
+  init(_ message: String) { description = message }
+}
+
+/// Options shared by encode and decode.
+struct CodecOptions: ParsableArguments {
+  @Option(name: .shortAndLong, help: "The codec model (.gicw made by gic-convert).")
+  var model: String
+
+  @Option(help: "Worker threads for the network kernels (the output does not depend on it).")
+  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Flag(help: "Print a JSON summary on stdout.")
+  var json = false
+
+  @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+  var quiet = false
+
+  /// Opens the model and prepares the codec.
+  func loadCodec() throws -> HyperpriorCodec {
+    let file: WeightFile
+    do { file = try ReferenceCodec.loadModel(path: model) } catch {
+      if case .io = error { throw ToolError("\(error)") }
+      throw ToolError("\(model): \(error)")
+    }
+    do { return try HyperpriorCodec(file: file) } catch {
+      throw ToolError("\(model): \(error)")
+    }
+  }
+}
+
+/// Seconds since `start`.
+func seconds(since start: DispatchTime) -> Double {
+  Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+/// JSON encoding shared by the subcommands.
+enum JSONOutput {
+  static func encode(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+    return String(decoding: data, as: UTF8.self)
   }
 }
 
@@ -37,9 +88,8 @@ struct Model: ParsableCommand {
   func run() throws {
     let file: WeightFile
     do { file = try ReferenceCodec.loadModel(path: model) } catch {
-      // An I/O error already names the path.
-      if case .io = error { throw ModelError(message: "\(error)") }
-      throw ModelError(message: "\(model): \(error)")
+      if case .io = error { throw ToolError("\(error)") }
+      throw ToolError("\(model): \(error)")
     }
     let profile: String
     if case .string(let p) = file.metadata("gic.profile") {
@@ -47,13 +97,16 @@ struct Model: ParsableCommand {
     } else {
       profile = "unknown"
     }
-    print(
-      "\(model): profile \(profile), \(file.tensors.count) tensors, model digest \(file.modelDigestHex)"
-    )
-  }
-
-  struct ModelError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+    var line = "\(model): profile \(profile), \(file.tensors.count) tensors, model digest \(file.modelDigestHex)"
+    if Bitstream.Profile(name: profile) != nil {
+      do {
+        let codec = try HyperpriorCodec(file: file)
+        let macs = codec.synthesis.multiplyAccumulates(height: 32, width: 48)
+        line += ", codec model (g_s: \(String(format: "%.2f", Double(macs) / 1e9)) GMAC per 768×512 picture)"
+      } catch {
+        throw ToolError("\(model): \(error)")
+      }
+    }
+    print(line)
   }
 }

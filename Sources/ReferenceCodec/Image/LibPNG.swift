@@ -84,12 +84,15 @@ enum LibPNG {
   /// Encodes 8-bit RGB samples as a PNG with the simplified writer.
   ///
   /// - Throws: ``ImageError/encodingFailed(message:)`` with libpng's message.
-  static func writeRGB(_ pixels: [UInt8], width: Int, height: Int) throws(ImageError) -> [UInt8] {
+  static func writeRGB(_ pixels: [UInt8], width: Int, height: Int, gray: Bool = false)
+    throws(ImageError) -> [UInt8]
+  {
     var image = png_image()
     image.version = gic_png_image_version()
     image.width = UInt32(width)
     image.height = UInt32(height)
-    image.format = gic_png_format_rgb()
+    // PNG_FORMAT_GRAY is 0: one 8-bit sample per pixel.
+    image.format = gray ? 0 : gic_png_format_rgb()
     defer { png_image_free(&image) }
     var capacity = Int(gic_png_image_png_size_max(&image))
     // The bound is never reached (png.h); a retry with libpng's own figure covers a zlib that

@@ -21,8 +21,10 @@ extension PNGCodec {
   /// complete, and a failure leaves no file behind and an existing file untouched.
   ///
   /// - Throws: as ``encode(_:)``, or ``ImageError/io(path:reason:)``.
-  public static func write(_ image: RGBImage, to path: String) throws(ImageError) {
-    let bytes = try encode(image)
+  public static func write(_ image: RGBImage, to path: String, grayscale: Bool = false)
+    throws(ImageError)
+  {
+    let bytes = try grayscale ? encodeGray(image) : encode(image)
     do {
       let output = try AtomicFileOutput(path: path)
       try output.write(bytes)

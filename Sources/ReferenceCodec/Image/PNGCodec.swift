@@ -72,6 +72,22 @@ public enum PNGCodec {
     return try LibPNG.writeRGB(image.pixels, width: image.width, height: image.height)
   }
 
+  /// Encodes an image as an 8-bit grayscale PNG with gray = ⌊(R + G + B + 1) / 3⌋
+  /// (spec/bitstream.md §6.4).
+  ///
+  /// - Throws: as ``encode(_:)``.
+  public static func encodeGray(_ image: RGBImage) throws(ImageError) -> [UInt8] {
+    try RGBImage.check(width: image.width, height: image.height, count: image.pixels.count)
+    try checkLimits(width: image.width, height: image.height)
+    let n = image.width * image.height
+    var gray = [UInt8](repeating: 0, count: n)
+    for i in 0..<n {
+      let sum = Int(image.pixels[3 * i]) + Int(image.pixels[3 * i + 1]) + Int(image.pixels[3 * i + 2])
+      gray[i] = UInt8((sum + 1) / 3)
+    }
+    return try LibPNG.writeRGB(gray, width: image.width, height: image.height, gray: true)
+  }
+
   /// Checks a header's dimensions against ``maxDimension`` and ``maxPixels``.
   static func checkLimits(width: Int, height: Int) throws(ImageError) {
     guard (1...maxDimension).contains(width), (1...maxDimension).contains(height) else {

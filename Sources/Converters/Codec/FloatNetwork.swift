@@ -1,0 +1,65 @@
+/// A network in floating point, as the converter reads it from a state dict: the source of the
+/// integer graph and the model the calibration runs.
+struct FloatNetwork: Sendable {
+  /// One layer: its operator, parameters and the value it produces.
+  struct Layer: Sendable {
+    enum Kind: Sendable {
+      /// Convolution (weights (C_out, C_in, k, k)) or transposed convolution (weights
+      /// (C_in, C_out, k, k), PyTorch's layout).
+      case convolution(
+        weight: [Float], bias: [Float], inChannels: Int, outChannels: Int, kernel: Int,
+        stride: Int, padding: Int, transposed: Bool, outputPadding: Int)
+      /// GDN or inverse GDN with effective (un-reparametrised) β (C) and γ (C, C).
+      case gdn(beta: [Double], gamma: [Double], inverse: Bool)
+      case leakyReLU(slope: Double)
+      case abs
+    }
+
+    var kind: Kind
+    /// A ReLU follows (folded into the integer node's clamp).
+    var relu: Bool = false
+    var input: String
+    /// The value produced.
+    var output: String
+    /// The prefix of the layer's parameter tensors (CompressAI's module path).
+    var prefix: String
+  }
+
+  var name: String
+  var input: String
+  var inputChannels: Int
+  var layers: [Layer]
+  var outputs: [String]
+
+  /// Runs the network, returning every value it computes (input included) by name.
+  func run(_ x: FloatTensor, threads: Int) -> [String: FloatTensor] {
+    var values = [input: x]
+    for layer in layers {
+      let v = values[layer.input]!
+      var out: FloatTensor
+      switch layer.kind {
+      case .convolution(
+        let w, let b, _, let cout, let k, let stride, let padding, let transposed, let op):
+        out =
+          transposed
+          ? FloatKernels.convTranspose2d(
+            v, weight: w, bias: b, outChannels: cout, kernel: k, stride: stride,
+            padding: padding, outputPadding: op, threads: threads)
+          : FloatKernels.conv2d(
+            v, weight: w, bias: b, outChannels: cout, kernel: k, stride: stride,
+            padding: padding, threads: threads)
+      case .gdn(let beta, let gamma, let inverse):
+        out = FloatKernels.gdn(
+          v, beta: beta.map { Float($0) }, gamma: gamma.map { Float($0) }, inverse: inverse,
+          threads: threads)
+      case .leakyReLU(let slope):
+        out = FloatKernels.leakyRelu(v, slope: Float(slope))
+      case .abs:
+        out = FloatKernels.abs(v)
+      }
+      if layer.relu { out = FloatKernels.relu(out) }
+      values[layer.output] = out
+    }
+    return values
+  }
+}

@@ -1,0 +1,208 @@
+import Foundation
+
+/// CompressAI's hyperprior models as the codec profiles `bmshj2018-hyperprior`
+/// (`ScaleHyperprior`) and `mbt2018-mean` (`MeanScaleHyperprior`), for any N and M.
+///
+/// Layouts (CompressAI `compressai/models/google.py`): g_a = conv(3→N) GDN conv GDN conv GDN
+/// conv(N→M), all k5 s2; g_s mirrors it with transposed convolutions (k5 s2 p2 output padding 1)
+/// and inverse GDN. bmshj2018: h_a = conv(M→N, k3 s1) ReLU conv(k5 s2) ReLU conv(k5 s2) on |y|;
+/// h_s = deconv ReLU deconv ReLU conv(N→M, k3 s1) ReLU → scales. mbt2018-mean: h_a on y with
+/// LeakyReLU(0.01); h_s = deconv(N→M) LReLU deconv(M→3M/2) LReLU conv(3M/2→2M, k3 s1), whose
+/// first M channels are the scales and last M the means (split into two integer nodes).
+struct HyperpriorArchitecture: Sendable {
+  enum Kind: String, Sendable {
+    case bmshj2018Hyperprior = "bmshj2018-hyperprior"
+    case mbt2018Mean = "mbt2018-mean"
+  }
+
+  let kind: Kind
+  let n: Int
+  let m: Int
+  let analysis: FloatNetwork
+  let hyperAnalysis: FloatNetwork
+  let hyperSynthesis: FloatNetwork
+  let synthesis: FloatNetwork
+  /// The entropy bottleneck's medians (quantiles[:, 0, 1]).
+  let medians: [Double]
+
+  /// The keys that identify a hyperprior state dict (without `module.`).
+  static let requiredKeys = [
+    "g_a.0.weight", "g_a.1.gamma", "g_a.6.weight", "g_s.0.weight", "g_s.6.weight",
+    "h_a.0.weight", "h_a.4.weight", "h_s.0.weight", "h_s.4.weight",
+    "entropy_bottleneck.quantiles", "gaussian_conditional.scale_table",
+  ]
+
+  /// The kind of hyperprior model a state dict holds, from its keys and shapes; nil if it is not
+  /// one.
+  static func detect(shapes: [String: [Int]]) -> Kind? {
+    let stripped = Dictionary(
+      shapes.map { (CompressAITables.stripModule($0.key), $0.value) },
+      uniquingKeysWith: { a, _ in a })
+    guard requiredKeys.allSatisfy({ stripped[$0] != nil }),
+      let ga6 = stripped["g_a.6.weight"], ga6.count == 4,
+      let hs4 = stripped["h_s.4.weight"], hs4.count == 4
+    else { return nil }
+    let m = ga6[0]
+    if hs4[0] == 2 * m { return .mbt2018Mean }
+    if hs4[0] == m { return .bmshj2018Hyperprior }
+    return nil
+  }
+
+  /// Reads the float parameters of a model of kind `kind` from its arrays.
+  ///
+  /// - Throws: ``ConverterError/profileMismatch(profile:reason:)`` naming the array at fault.
+  init(kind: Kind, arrays raw: [String: NumPyArray]) throws {
+    self.kind = kind
+    let arrays: [String: NumPyArray]
+    do { arrays = try CompressAITables.strippingModulePrefix(raw) } catch {
+      throw ConverterError.profileMismatch(profile: kind.rawValue, reason: error.description)
+    }
+    func fail(_ reason: String) -> ConverterError {
+      .profileMismatch(profile: kind.rawValue, reason: reason)
+    }
+    func floats(_ name: String, shape: [Int]? = nil) throws -> [Double] {
+      let v: (shape: [Int], values: [Double])
+      do { v = try CompressAITables.floats(name, in: arrays) } catch {
+        throw fail(error.description)
+      }
+      if let shape, v.shape != shape {
+        throw fail("\(name) has shape \(v.shape), expected \(shape)")
+      }
+      guard v.values.allSatisfy(\.isFinite) else { throw fail("\(name) has non-finite values") }
+      return v.values
+    }
+    func shape(_ name: String) throws -> [Int] {
+      guard let a = arrays[name] else { throw fail("missing array \(name)") }
+      return a.shape
+    }
+    let ga0 = try shape("g_a.0.weight")
+    let ga6 = try shape("g_a.6.weight")
+    guard ga0.count == 4, ga0[1] == 3, ga6.count == 4 else {
+      throw fail("g_a.0.weight must be (N, 3, 5, 5)")
+    }
+    let n = ga0[0]
+    let m = ga6[0]
+    self.n = n
+    self.m = m
+
+    func conv(
+      _ prefix: String, input: String, output: String? = nil, cin: Int, cout: Int, k: Int,
+      stride: Int, transposed: Bool = false, relu: Bool = false, channels: Range<Int>? = nil
+    ) throws -> FloatNetwork.Layer {
+      let fullOut = channels == nil ? cout : try shape(prefix + ".weight")[0]
+      let wshape = transposed ? [cin, cout, k, k] : [fullOut, cin, k, k]
+      var w = try floats(prefix + ".weight", shape: wshape)
+      var b = try floats(prefix + ".bias", shape: [fullOut])
+      if let channels {
+        let per = cin * k * k
+        w = Array(w[(channels.lowerBound * per)..<(channels.upperBound * per)])
+        b = Array(b[channels])
+      }
+      return FloatNetwork.Layer(
+        kind: .convolution(
+          weight: w.map { Float($0) }, bias: b.map { Float($0) }, inChannels: cin,
+          outChannels: channels?.count ?? cout, kernel: k, stride: stride, padding: k / 2,
+          transposed: transposed, outputPadding: transposed ? stride - 1 : 0),
+        relu: relu, input: input, output: output ?? prefix,
+        prefix: channels == nil ? prefix : prefix + "." + (output ?? ""))
+    }
+    /// CompressAI's GDN parameters, un-reparametrised: max(p, bound)² − pedestal (float64).
+    func gdn(_ prefix: String, input: String, channels c: Int, inverse: Bool) throws
+      -> FloatNetwork.Layer
+    {
+      func effective(_ name: String, shape: [Int]) throws -> [Double] {
+        let p = try floats(prefix + "." + name, shape: shape)
+        let bound = try floats(prefix + "." + name + "_reparam.lower_bound.bound")
+        let pedestal = try floats(prefix + "." + name + "_reparam.pedestal")
+        guard bound.count == 1, pedestal.count == 1 else {
+          throw fail("\(prefix).\(name)_reparam buffers must hold one value each")
+        }
+        return p.map { max($0, bound[0]) * max($0, bound[0]) - pedestal[0] }
+      }
+      let beta = try effective("beta", shape: [c])
+      let gamma = try effective("gamma", shape: [c, c])
+      guard beta.allSatisfy({ $0 > 0 }) else { throw fail("\(prefix).beta must be positive") }
+      return FloatNetwork.Layer(
+        kind: .gdn(beta: beta, gamma: gamma, inverse: inverse), input: input, output: prefix,
+        prefix: prefix)
+    }
+
+    analysis = FloatNetwork(
+      name: "g_a", input: "x", inputChannels: 3,
+      layers: [
+        try conv("g_a.0", input: "x", cin: 3, cout: n, k: 5, stride: 2),
+        try gdn("g_a.1", input: "g_a.0", channels: n, inverse: false),
+        try conv("g_a.2", input: "g_a.1", cin: n, cout: n, k: 5, stride: 2),
+        try gdn("g_a.3", input: "g_a.2", channels: n, inverse: false),
+        try conv("g_a.4", input: "g_a.3", cin: n, cout: n, k: 5, stride: 2),
+        try gdn("g_a.5", input: "g_a.4", channels: n, inverse: false),
+        try conv("g_a.6", input: "g_a.5", output: "y", cin: n, cout: m, k: 5, stride: 2),
+      ], outputs: ["y"])
+    synthesis = FloatNetwork(
+      name: "g_s", input: "y_hat", inputChannels: m,
+      layers: [
+        try conv("g_s.0", input: "y_hat", cin: m, cout: n, k: 5, stride: 2, transposed: true),
+        try gdn("g_s.1", input: "g_s.0", channels: n, inverse: true),
+        try conv("g_s.2", input: "g_s.1", cin: n, cout: n, k: 5, stride: 2, transposed: true),
+        try gdn("g_s.3", input: "g_s.2", channels: n, inverse: true),
+        try conv("g_s.4", input: "g_s.3", cin: n, cout: n, k: 5, stride: 2, transposed: true),
+        try gdn("g_s.5", input: "g_s.4", channels: n, inverse: true),
+        try conv(
+          "g_s.6", input: "g_s.5", output: "x_hat", cin: n, cout: 3, k: 5, stride: 2,
+          transposed: true),
+      ], outputs: ["x_hat"])
+    switch kind {
+    case .bmshj2018Hyperprior:
+      hyperAnalysis = FloatNetwork(
+        name: "h_a", input: "y", inputChannels: m,
+        layers: [
+          FloatNetwork.Layer(kind: .abs, input: "y", output: "y_abs", prefix: "h_a.abs"),
+          try conv("h_a.0", input: "y_abs", cin: m, cout: n, k: 3, stride: 1, relu: true),
+          try conv("h_a.2", input: "h_a.0", cin: n, cout: n, k: 5, stride: 2, relu: true),
+          try conv("h_a.4", input: "h_a.2", output: "z", cin: n, cout: n, k: 5, stride: 2),
+        ], outputs: ["z"])
+      hyperSynthesis = FloatNetwork(
+        name: "h_s", input: "z_hat", inputChannels: n,
+        layers: [
+          try conv(
+            "h_s.0", input: "z_hat", cin: n, cout: n, k: 5, stride: 2, transposed: true,
+            relu: true),
+          try conv(
+            "h_s.2", input: "h_s.0", cin: n, cout: n, k: 5, stride: 2, transposed: true,
+            relu: true),
+          try conv(
+            "h_s.4", input: "h_s.2", output: "scales", cin: n, cout: m, k: 3, stride: 1,
+            relu: true),
+        ], outputs: ["scales"])
+    case .mbt2018Mean:
+      let mid = try shape("h_s.2.weight")
+      guard mid.count == 4, mid[0] == m else { throw fail("h_s.2.weight must be (M, 3M/2, 5, 5)") }
+      let wide = mid[1]
+      hyperAnalysis = FloatNetwork(
+        name: "h_a", input: "y", inputChannels: m,
+        layers: [
+          try conv("h_a.0", input: "y", cin: m, cout: n, k: 3, stride: 1),
+          FloatNetwork.Layer(kind: .leakyReLU(slope: 0.01), input: "h_a.0", output: "h_a.1", prefix: "h_a.1"),
+          try conv("h_a.2", input: "h_a.1", cin: n, cout: n, k: 5, stride: 2),
+          FloatNetwork.Layer(kind: .leakyReLU(slope: 0.01), input: "h_a.2", output: "h_a.3", prefix: "h_a.3"),
+          try conv("h_a.4", input: "h_a.3", output: "z", cin: n, cout: n, k: 5, stride: 2),
+        ], outputs: ["z"])
+      hyperSynthesis = FloatNetwork(
+        name: "h_s", input: "z_hat", inputChannels: n,
+        layers: [
+          try conv("h_s.0", input: "z_hat", cin: n, cout: m, k: 5, stride: 2, transposed: true),
+          FloatNetwork.Layer(kind: .leakyReLU(slope: 0.01), input: "h_s.0", output: "h_s.1", prefix: "h_s.1"),
+          try conv("h_s.2", input: "h_s.1", cin: m, cout: wide, k: 5, stride: 2, transposed: true),
+          FloatNetwork.Layer(kind: .leakyReLU(slope: 0.01), input: "h_s.2", output: "h_s.3", prefix: "h_s.3"),
+          try conv(
+            "h_s.4", input: "h_s.3", output: "scales", cin: wide, cout: 2 * m, k: 3, stride: 1,
+            channels: 0..<m),
+          try conv(
+            "h_s.4", input: "h_s.3", output: "means", cin: wide, cout: 2 * m, k: 3, stride: 1,
+            channels: m..<(2 * m)),
+        ], outputs: ["scales", "means"])
+    }
+    let quantiles = try floats("entropy_bottleneck.quantiles", shape: [n, 1, 3])
+    medians = (0..<n).map { quantiles[3 * $0 + 1] }
+  }
+}

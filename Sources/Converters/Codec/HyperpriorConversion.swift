@@ -1,0 +1,220 @@
+import Foundation
+import WeightFormat
+
+/// An 8-bit RGB picture the converter calibrates activation ranges on.
+public struct CalibrationImage: Sendable {
+  public var name: String
+  public var width: Int
+  public var height: Int
+  /// width · height · 3 samples, R G B interleaved, rows top to bottom.
+  public var pixels: [UInt8]
+
+  public init(name: String, width: Int, height: Int, pixels: [UInt8]) {
+    precondition(width >= 1 && height >= 1 && pixels.count == width * height * 3, "RGB pixels")
+    self.name = name
+    self.width = width
+    self.height = height
+    self.pixels = pixels
+  }
+}
+
+/// Converts a CompressAI hyperprior state dict into a codec model: integer graphs, entropy
+/// tables and the codec metadata read by `ReferenceCodec.HyperpriorCodec`.
+///
+/// Activation formats come from a float run of the model on the calibration images, through the
+/// same coding path the codec takes (x → y → z → ẑ → scales, means → ŷ → x̂), with the image
+/// padded to a multiple of 64 by repeating its last row and column.
+enum HyperpriorConversion {
+  /// The hyper-latent's stride: coded sizes are multiples of it.
+  static let hyperStride = 64
+  static let latentStride = 16
+
+  /// What the conversion produces.
+  struct Output {
+    var metadata: [String: MetadataValue]
+    var tensors: [Tensor]
+    var cdfTables: [String: CDFTable]
+    /// Calibrated max |value| of every activation, by value name.
+    var ranges: [String: Double]
+  }
+
+  static func convert(
+    kind: HyperpriorArchitecture.Kind, arrays: [String: NumPyArray],
+    calibration: [CalibrationImage], threads: Int
+  ) throws -> Output {
+    guard !calibration.isEmpty else {
+      throw ConverterError.profileMismatch(
+        profile: kind.rawValue,
+        reason: "codec profiles need calibration images (gic-convert --calibration DIR|PNG…)")
+    }
+    let model = try HyperpriorArchitecture(kind: kind, arrays: arrays)
+    let ranges = calibrate(model, images: calibration, threads: threads)
+
+    // Formats of every value, graph by graph.
+    typealias Format = GraphQuantizer.Format
+    func range(_ name: String) -> Double { ranges[name] ?? 0 }
+    let y = Format.power(GraphQuantizer.exponent(maxAbs: range("y"), range: 0...14))
+    let z = Format.power(GraphQuantizer.exponent(maxAbs: range("z"), range: 0...14))
+    var quantizer = GraphQuantizer()
+
+    func graph(
+      _ net: FloatNetwork, input: Format, fixed: [String: Format]
+    ) throws -> (GraphDescription, [String: Format]) {
+      var formats = [net.input: input]
+      var nodes: [GraphDescription.Node] = []
+      for layer in net.layers {
+        let inFormat = formats[layer.input]!
+        switch layer.kind {
+        case .convolution:
+          let out =
+            fixed[layer.output]
+            ?? Format.power(
+              GraphQuantizer.exponent(maxAbs: range(layer.output), range: -16...24),
+              nonNegative: layer.relu)
+          var f = out
+          if layer.relu { f.lo = 0 }
+          nodes.append(try quantizer.convolution(layer, input: inFormat, output: f))
+          formats[layer.output] = f
+        case .gdn:
+          let out =
+            fixed[layer.output]
+            ?? Format.power(GraphQuantizer.exponent(maxAbs: range(layer.output), range: -16...24))
+          nodes.append(try quantizer.gdn(layer, input: inFormat, output: out))
+          formats[layer.output] = out
+        case .leakyReLU(let slope):
+          let (node, out) = GraphQuantizer.leakyReLU(layer, slope: slope, input: inFormat)
+          nodes.append(node)
+          formats[layer.output] = out
+        case .abs:
+          nodes.append(
+            GraphDescription.Node(
+              op: "abs", inputs: [layer.input], output: layer.output, attributes: [],
+              parameters: []))
+          var out = inFormat
+          out.lo = 0
+          out.hi = inFormat.bound
+          formats[layer.output] = out
+        }
+      }
+      let description = GraphDescription(
+        inputs: [
+          .init(
+            name: net.input, channels: net.inputChannels, exponent: input.exponent, lo: input.lo,
+            hi: input.hi)
+        ], outputs: net.outputs, nodes: nodes)
+      return (description, formats)
+    }
+
+    let (ga, _) = try graph(model.analysis, input: .pixels, fixed: ["y": y])
+    let (ha, _) = try graph(model.hyperAnalysis, input: y, fixed: ["z": z])
+    let scaleExponent = GraphQuantizer.exponent(maxAbs: range("scales"), range: 0...14)
+    var scales = Format.power(scaleExponent, nonNegative: kind == .bmshj2018Hyperprior)
+    if kind == .mbt2018Mean { scales.lo = -GraphQuantizer.activationBound }
+    let (hs, _) = try graph(
+      model.hyperSynthesis, input: z, fixed: ["scales": scales, "means": y])
+    let (gs, _) = try graph(model.synthesis, input: y, fixed: ["x_hat": .pixels])
+
+    // Entropy models.
+    let (tables, thresholds): ([String: CDFTable], [Int64])
+    do {
+      (tables, thresholds) = try entropyTables(arrays, scaleExponent: scaleExponent)
+    } catch {
+      throw ConverterError.profileMismatch(profile: kind.rawValue, reason: "\(error)")
+    }
+    quantizer.addInt32(
+      "gaussian_conditional.scale_thresholds", thresholds.map { Int32($0) },
+      shape: [thresholds.count],
+      quantization: .perTensor(QuantizationParameters(multiplier: 1, shift: Int32(scaleExponent))))
+    let medians = model.medians.map { Int32(($0 * pow(2, Double(z.exponent))).rounded()) }
+    quantizer.addInt32(
+      "entropy_bottleneck.medians", medians, shape: [medians.count],
+      quantization: .perTensor(QuantizationParameters(multiplier: 1, shift: Int32(z.exponent))))
+
+    var metadata: [String: MetadataValue] = [
+      "gic.profile": .string(kind.rawValue),
+      "gic.codec.hyper_stride": .integer(Int64(hyperStride)),
+      "gic.codec.latent_stride": .integer(Int64(latentStride)),
+      "gic.source.channels": .list([.integer(Int64(model.n)), .integer(Int64(model.m))]),
+      "gic.calibration.images": .list(
+        calibration.map {
+          .list([.string($0.name), .integer(Int64($0.width)), .integer(Int64($0.height))])
+        }),
+    ]
+    for (name, g) in [("g_a", ga), ("h_a", ha), ("h_s", hs), ("g_s", gs)] {
+      metadata[GraphDescription.metadataKey(name)] = g.metadataValue
+    }
+    return Output(
+      metadata: metadata, tensors: quantizer.tensors, cdfTables: tables, ranges: ranges)
+  }
+
+  /// CompressAI's stored tables and the scale thresholds in units of 2^−scaleExponent.
+  static func entropyTables(_ arrays: [String: NumPyArray], scaleExponent: Int)
+    throws(EntropyTableError) -> ([String: CDFTable], [Int64])
+  {
+    var tables: [String: CDFTable] = [:]
+    tables["entropy_bottleneck"] = try CompressAITables.table(
+      prefix: "entropy_bottleneck", in: arrays)
+    tables["gaussian_conditional"] = try CompressAITables.table(
+      prefix: "gaussian_conditional", in: arrays)
+    let scaleTable = try CompressAITables.scaleTable(
+      prefix: "gaussian_conditional", in: try CompressAITables.strippingModulePrefix(arrays))
+    let thresholds = try CompressAITables.scaleThresholds(
+      scaleTable: scaleTable, fractionBits: scaleExponent)
+    return (tables, thresholds)
+  }
+
+  /// Max |value| of every activation over the calibration images.
+  static func calibrate(
+    _ model: HyperpriorArchitecture, images: [CalibrationImage], threads: Int
+  ) -> [String: Double] {
+    var ranges: [String: Double] = [:]
+    func record(_ values: [String: FloatTensor]) {
+      for (name, t) in values { ranges[name] = max(ranges[name] ?? 0, Double(t.maxAbs())) }
+    }
+    for image in images {
+      let x = paddedTensor(image)
+      let a = model.analysis.run(x, threads: threads)
+      record(a)
+      let y = a["y"]!
+      let h = model.hyperAnalysis.run(y, threads: threads)
+      record(h)
+      var zHat = h["z"]!
+      let plane = zHat.height * zHat.width
+      for c in 0..<zHat.channels {
+        let m = Float(model.medians[c])
+        for p in 0..<plane {
+          let v = zHat.values[c * plane + p]
+          zHat.values[c * plane + p] = (v - m).rounded(.toNearestOrEven) + m
+        }
+      }
+      let s = model.hyperSynthesis.run(zHat, threads: threads)
+      record(s)
+      var yHat = y
+      let means = s["means"]
+      for i in yHat.values.indices {
+        let mu = means?.values[i] ?? 0
+        yHat.values[i] = (yHat.values[i] - mu).rounded(.toNearestOrEven) + mu
+      }
+      record(model.synthesis.run(yHat, threads: threads))
+    }
+    return ranges
+  }
+
+  /// The image as a (3, H, W) tensor of samples / 255, padded to a multiple of 64 by
+  /// repeating the last row and column.
+  static func paddedTensor(_ image: CalibrationImage) -> FloatTensor {
+    let w = (image.width + hyperStride - 1) / hyperStride * hyperStride
+    let h = (image.height + hyperStride - 1) / hyperStride * hyperStride
+    var values = [Float](repeating: 0, count: 3 * w * h)
+    for y in 0..<h {
+      let sy = min(y, image.height - 1)
+      for x in 0..<w {
+        let sx = min(x, image.width - 1)
+        for c in 0..<3 {
+          values[(c * h + y) * w + x] = Float(image.pixels[(sy * image.width + sx) * 3 + c]) / 255
+        }
+      }
+    }
+    return FloatTensor(channels: 3, height: h, width: w, values: values)
+  }
+}

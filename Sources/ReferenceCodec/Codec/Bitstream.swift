@@ -1,0 +1,254 @@
+import WeightFormat
+
+/// A `.gic` bitstream: header and entropy-coded substreams (spec/bitstream.md).
+///
+/// Parsing checks every field before anything is allocated from it; serializing a parsed
+/// bitstream gives back the same bytes (the encoding is canonical).
+public struct Bitstream: Sendable, Equatable {
+  /// The 4-byte magic at offset 0.
+  public static let magic: [UInt8] = [0x89, 0x47, 0x49, 0x43]
+  /// The version this implementation writes.
+  public static let version = (major: UInt8(1), minor: UInt8(0))
+  /// The most substreams a bitstream may declare.
+  public static let maxSubstreams = 16
+  /// The largest substream length accepted (spec/bitstream.md §5).
+  public static let maxSubstreamLength = 1 << 30
+
+  /// The codec profile a bitstream was made for (spec/bitstream.md §3).
+  public enum Profile: UInt8, Sendable, CaseIterable {
+    case bmshj2018Hyperprior = 1
+    case mbt2018Mean = 2
+    case gicV1 = 3
+
+    /// The profile's name as `gic.profile` spells it.
+    public var name: String {
+      switch self {
+      case .bmshj2018Hyperprior: "bmshj2018-hyperprior"
+      case .mbt2018Mean: "mbt2018-mean"
+      case .gicV1: "gic-v1"
+      }
+    }
+
+    /// The profile named `name`, if any.
+    public init?(name: String) {
+      guard let p = Self.allCases.first(where: { $0.name == name }) else { return nil }
+      self = p
+    }
+  }
+
+  public var major: UInt8 = Bitstream.version.major
+  public var minor: UInt8 = Bitstream.version.minor
+  public var profile: Profile
+  /// The source image was grayscale: decoders write a grayscale picture (spec §6).
+  public var grayscale: Bool
+  /// The first 8 bytes of the SHA-256 model digest of the container the stream was made with.
+  public var modelDigestPrefix: [UInt8]
+  public var width: Int
+  public var height: Int
+  /// The rate index (profiles with rate control; 0 otherwise).
+  public var rateIndex: Int
+  /// Reverse-process steps (profiles with a sampler; 0 otherwise).
+  public var steps: Int
+  /// The sampler's noise seed, when noise is injected.
+  public var seed: UInt64?
+  /// The entropy-coded substreams, in order.
+  public var substreams: [[UInt8]]
+
+  public init(
+    profile: Profile, grayscale: Bool, modelDigestPrefix: [UInt8], width: Int, height: Int,
+    rateIndex: Int = 0, steps: Int = 0, seed: UInt64? = nil, substreams: [[UInt8]]
+  ) {
+    self.profile = profile
+    self.grayscale = grayscale
+    self.modelDigestPrefix = modelDigestPrefix
+    self.width = width
+    self.height = height
+    self.rateIndex = rateIndex
+    self.steps = steps
+    self.seed = seed
+    self.substreams = substreams
+  }
+
+  /// The bytes before the first substream.
+  public var headerLength: Int { serializedHeader().count }
+
+  /// The whole bitstream.
+  ///
+  /// - Precondition: the fields are within the ranges of spec/bitstream.md §2.
+  public func serialized() -> [UInt8] {
+    var out = serializedHeader()
+    for s in substreams { out += s }
+    return out
+  }
+
+  func serializedHeader() -> [UInt8] {
+    precondition(modelDigestPrefix.count == 8, "8-byte digest prefix")
+    precondition((1...65536).contains(width) && (1...65536).contains(height), "size")
+    precondition((0...65535).contains(rateIndex) && (0...255).contains(steps), "parameters")
+    precondition((1...Self.maxSubstreams).contains(substreams.count), "substream count")
+    var out = Self.magic
+    out += [major, minor, profile.rawValue]
+    out.append((grayscale ? 1 : 0) | (seed != nil ? 2 : 0))
+    out += modelDigestPrefix
+    func u16(_ v: Int) { out += [UInt8(v & 0xFF), UInt8(v >> 8)] }
+    u16(width - 1)
+    u16(height - 1)
+    u16(rateIndex)
+    out.append(UInt8(steps))
+    out.append(UInt8(substreams.count))
+    if let seed {
+      for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: seed >> (8 * UInt64(k)))) }
+    }
+    for s in substreams {
+      var v = s.count
+      repeat {
+        let byte = UInt8(v & 0x7F)
+        v >>= 7
+        out.append(v == 0 ? byte : byte | 0x80)
+      } while v != 0
+    }
+    return out
+  }
+
+  /// Parses a bitstream, checking every field (spec/bitstream.md §2–§5).
+  ///
+  /// - Throws: ``BitstreamError`` naming the field and offset at fault.
+  public init(parsing bytes: [UInt8]) throws(BitstreamError) {
+    var at = 0
+    func need(_ n: Int, _ field: String) throws(BitstreamError) {
+      guard bytes.count - at >= n else {
+        throw .truncated(field: field, offset: at, length: bytes.count)
+      }
+    }
+    try need(4, "magic")
+    guard Array(bytes[0..<4]) == Self.magic else { throw .badMagic }
+    at = 4
+    try need(20, "header")
+    major = bytes[4]
+    minor = bytes[5]
+    guard major == Self.version.major else {
+      throw .unsupportedVersion(major: Int(major), minor: Int(minor))
+    }
+    guard let p = Profile(rawValue: bytes[6]) else {
+      throw .invalidField(field: "profile", offset: 6, reason: "unknown profile \(bytes[6])")
+    }
+    profile = p
+    let flags = bytes[7]
+    guard flags & ~3 == 0 else {
+      throw .invalidField(
+        field: "flags", offset: 7, reason: "reserved bits set (0x\(String(flags, radix: 16)))")
+    }
+    grayscale = flags & 1 != 0
+    modelDigestPrefix = Array(bytes[8..<16])
+    func u16(_ o: Int) -> Int { Int(bytes[o]) | Int(bytes[o + 1]) << 8 }
+    width = u16(16) + 1
+    height = u16(18) + 1
+    rateIndex = u16(20)
+    steps = Int(bytes[22])
+    let count = Int(bytes[23])
+    at = 24
+    guard (1...Self.maxSubstreams).contains(count) else {
+      throw .invalidField(
+        field: "substream count", offset: 23, reason: "\(count), expected 1…\(Self.maxSubstreams)")
+    }
+    if flags & 2 != 0 {
+      try need(8, "seed")
+      var s: UInt64 = 0
+      for k in 0..<8 { s |= UInt64(bytes[at + k]) << (8 * UInt64(k)) }
+      seed = s
+      at += 8
+    } else {
+      seed = nil
+    }
+    var lengths: [Int] = []
+    for k in 0..<count {
+      let start = at
+      var value = 0
+      var shift = 0
+      while true {
+        try need(1, "substream \(k) length")
+        let byte = bytes[at]
+        at += 1
+        value |= Int(byte & 0x7F) << shift
+        if byte & 0x80 == 0 {
+          guard byte != 0 || shift == 0 else {
+            throw .invalidField(
+              field: "substream \(k) length", offset: start,
+              reason: "not the shortest encoding (spec/bitstream.md §2)")
+          }
+          break
+        }
+        shift += 7
+        guard shift <= 28 else {
+          throw .invalidField(
+            field: "substream \(k) length", offset: start, reason: "longer than 5 bytes")
+        }
+      }
+      guard value <= Self.maxSubstreamLength else {
+        throw .invalidField(
+          field: "substream \(k) length", offset: start,
+          reason: "\(value) bytes exceeds the limit \(Self.maxSubstreamLength)")
+      }
+      lengths.append(value)
+    }
+    let total = lengths.reduce(0, +)
+    guard bytes.count - at == total else {
+      if bytes.count - at < total {
+        throw .truncated(field: "substreams", offset: at, length: bytes.count)
+      }
+      throw .trailingBytes(offset: at + total, count: bytes.count - at - total)
+    }
+    var streams: [[UInt8]] = []
+    for n in lengths {
+      streams.append(Array(bytes[at..<(at + n)]))
+      at += n
+    }
+    substreams = streams
+  }
+}
+
+/// Why a bitstream could not be parsed or decoded.
+///
+/// ``description`` is a one-line message naming the field and byte offset; ``code``
+/// (`bitstream.badMagic`, …) a stable identifier.
+public enum BitstreamError: Error, Sendable, Equatable {
+  case badMagic
+  case unsupportedVersion(major: Int, minor: Int)
+  case truncated(field: String, offset: Int, length: Int)
+  case trailingBytes(offset: Int, count: Int)
+  case invalidField(field: String, offset: Int, reason: String)
+  /// The stream was made with another model.
+  case modelMismatch(stream: String, model: String)
+  /// The stream's profile or parameters do not fit the model.
+  case incompatible(reason: String)
+
+  /// A stable identifier of the error kind.
+  public var code: String {
+    switch self {
+    case .badMagic: "bitstream.badMagic"
+    default: "bitstream." + caseName(of: self)
+    }
+  }
+}
+
+extension BitstreamError: CustomStringConvertible {
+  /// A one-line message naming what is wrong and where.
+  public var description: String {
+    switch self {
+    case .badMagic:
+      "not a gic bitstream (the first 4 bytes are not 89 47 49 43)"
+    case .unsupportedVersion(let major, let minor):
+      "bitstream version \(major).\(minor) is not supported (this decoder reads major version \(Bitstream.version.major))"
+    case .truncated(let field, let offset, let length):
+      "bitstream is truncated: \(field) at byte \(offset) runs past the end (\(length) bytes)"
+    case .trailingBytes(let offset, let count):
+      "bitstream has \(count) unexpected bytes after the last substream, at byte \(offset)"
+    case .invalidField(let field, let offset, let reason):
+      "bitstream field \(field) at byte \(offset) is invalid: \(reason)"
+    case .modelMismatch(let stream, let model):
+      "bitstream was made with model \(stream)…, but the model given is \(model)…; decode with the model the stream was encoded with"
+    case .incompatible(let reason):
+      "bitstream does not fit the model: \(reason)"
+    }
+  }
+}

@@ -1,0 +1,202 @@
+extension HyperpriorCodec {
+  /// Symbols are clamped to ±2^20 before they are scaled back (spec/bitstream.md §6.3).
+  static let symbolLimit: Int64 = 1 << 20
+
+  /// The padded size of a `width` × `height` picture.
+  public func paddedSize(width: Int, height: Int) -> (width: Int, height: Int) {
+    ((width + multiple - 1) / multiple * multiple, (height + multiple - 1) / multiple * multiple)
+  }
+
+  /// Encodes an image.
+  ///
+  /// - Parameters:
+  ///   - grayscale: record that the source was grayscale (the decoder then writes gray).
+  ///   - threads: worker threads for the network kernels; the bytes do not depend on it.
+  /// - Throws: ``BitstreamError`` if the image is too large, ``EntropyError`` if a symbol cannot
+  ///   be coded.
+  public func encode(
+    _ image: RGBImage, grayscale: Bool = false, threads: Int = 1, path: KernelPath = .automatic
+  ) throws -> Bitstream {
+    let (pw, ph) = paddedSize(width: image.width, height: image.height)
+    guard image.width <= 65536, image.height <= 65536, pw * ph <= Self.maxPaddedPixels else {
+      throw BitstreamError.incompatible(
+        reason: "\(image.width)×\(image.height) exceeds the coded-size limit of 2^26 padded pixels")
+    }
+    let x = Self.paddedTensor(image, width: pw, height: ph)
+    let y = analysis.run([x], threads: threads, path: path)[0]
+    let z = hyperAnalysis.run([y], threads: threads, path: path)[0]
+    let zHatFormat = hyperSynthesis.values[0]
+    let (zSymbols, zHat) = Self.quantize(
+      z, centers: .perChannel(medians), exponent: zHatFormat.exponent, lo: zHatFormat.lo,
+      hi: zHatFormat.hi)
+    let hyper = hyperSynthesis.run([zHat], threads: threads, path: path)
+    let yHatFormat = synthesis.values[0]
+    let centers: Centers = hyper.count > 1 ? .tensor(hyper[1]) : .zero
+    let (ySymbols, _) = Self.quantize(
+      y, centers: centers, exponent: yHatFormat.exponent, lo: yHatFormat.lo, hi: yHatFormat.hi)
+    let zStream = try factorized.encode(zSymbols, plane: z.height * z.width)
+    let yStream = try gaussian.table.encode(values: ySymbols, rows: rows(hyper[0]))
+    return Bitstream(
+      profile: profile, grayscale: grayscale, modelDigestPrefix: digestPrefix,
+      width: image.width, height: image.height, substreams: [zStream, yStream])
+  }
+
+  /// Decodes a bitstream made with this model.
+  ///
+  /// - Throws: ``BitstreamError`` if the stream was made with another model or does not fit
+  ///   this one, ``EntropyError`` if a substream is damaged.
+  public func decode(_ stream: Bitstream, threads: Int = 1, path: KernelPath = .automatic) throws
+    -> RGBImage
+  {
+    guard stream.modelDigestPrefix == digestPrefix else {
+      throw BitstreamError.modelMismatch(
+        stream: stream.modelDigestPrefix.map { String(format2: $0) }.joined(),
+        model: String(modelDigest.prefix(16)))
+    }
+    guard stream.profile == profile else {
+      throw BitstreamError.incompatible(
+        reason: "profile \(stream.profile.name), the model is \(profile.name)")
+    }
+    guard stream.rateIndex == 0, stream.steps == 0, stream.seed == nil else {
+      throw BitstreamError.incompatible(
+        reason: "\(profile.name) has no rate index, sampler steps or seed (all must be 0)")
+    }
+    guard stream.substreams.count == 2 else {
+      throw BitstreamError.incompatible(
+        reason: "\(stream.substreams.count) substreams, \(profile.name) has 2 (z, y)")
+    }
+    let (pw, ph) = paddedSize(width: stream.width, height: stream.height)
+    guard pw * ph <= Self.maxPaddedPixels else {
+      throw BitstreamError.incompatible(
+        reason: "\(stream.width)×\(stream.height) exceeds the coded-size limit of 2^26 padded pixels")
+    }
+    let zFormat = hyperSynthesis.values[0]
+    let (zh, zw) = (ph / multiple, pw / multiple)
+    let zSymbols = try factorized.decode(stream.substreams[0], plane: zh * zw)
+    let zHat = Self.dequantize(
+      zSymbols, channels: zFormat.channels, height: zh, width: zw, centers: .perChannel(medians),
+      exponent: zFormat.exponent, lo: zFormat.lo, hi: zFormat.hi)
+    let hyper = hyperSynthesis.run([zHat], threads: threads, path: path)
+    let (yh, yw) = (ph / latentStride, pw / latentStride)
+    precondition(hyper[0].height == yh && hyper[0].width == yw, "h_s output size")
+    let ySymbols = try gaussian.table.decode32(stream.substreams[1], rows: rows(hyper[0]))
+    let yFormat = synthesis.values[0]
+    let centers: Centers = hyper.count > 1 ? .tensor(hyper[1]) : .zero
+    let yHat = Self.dequantize(
+      ySymbols, channels: yFormat.channels, height: yh, width: yw, centers: centers,
+      exponent: yFormat.exponent, lo: yFormat.lo, hi: yFormat.hi)
+    let xHat = synthesis.run([yHat], threads: threads, path: path)[0]
+    return Self.croppedImage(xHat, width: stream.width, height: stream.height)
+  }
+
+  /// The Gaussian row of every value, (C, H, W) order, from the scales tensor.
+  func rows(_ scales: ChannelsLastActivations) -> [Int32] {
+    let c = scales.channels
+    let plane = scales.height * scales.width
+    var rows = [Int32](repeating: 0, count: c * plane)
+    for p in 0..<plane {
+      for ch in 0..<c {
+        rows[ch * plane + p] = Int32(
+          gaussian.model.row(forScale: Int64(scales.values[p * scales.channelStride + ch])))
+      }
+    }
+    return rows
+  }
+
+  /// What is subtracted before rounding: nothing, a per-channel constant, or a tensor.
+  enum Centers {
+    case zero
+    case perChannel([Int32])
+    case tensor(ChannelsLastActivations)
+
+    func value(pixel p: Int, channel c: Int) -> Int64 {
+      switch self {
+      case .zero: 0
+      case .perChannel(let m): Int64(m[c])
+      case .tensor(let t): Int64(t.values[p * t.channelStride + c])
+      }
+    }
+  }
+
+  /// Symbols s = rshift(v − center, e) in (C, H, W) order and the dequantized tensor
+  /// clamp(s·2^e + center, lo, hi) (spec/bitstream.md §6.3).
+  static func quantize(
+    _ v: ChannelsLastActivations, centers: Centers, exponent e: Int, lo: Int32, hi: Int32
+  ) -> (symbols: [Int64], dequantized: ChannelsLastActivations) {
+    let c = v.channels
+    let plane = v.height * v.width
+    var symbols = [Int64](repeating: 0, count: c * plane)
+    for p in 0..<plane {
+      for ch in 0..<c {
+        let center = centers.value(pixel: p, channel: ch)
+        symbols[ch * plane + p] = IntegerMath.rshift(
+          Int64(v.values[p * v.channelStride + ch]) - center, e)
+      }
+    }
+    let dequantized = dequantize(
+      symbols, channels: c, height: v.height, width: v.width, centers: centers, exponent: e,
+      lo: lo, hi: hi)
+    return (symbols, dequantized)
+  }
+
+  /// clamp(clamp(s, ±2^20)·2^e + center, lo, hi) for symbols in (C, H, W) order, channels last.
+  static func dequantize<S: BinaryInteger>(
+    _ symbols: [S], channels c: Int, height: Int, width: Int, centers: Centers, exponent e: Int,
+    lo: Int32, hi: Int32
+  ) -> ChannelsLastActivations {
+    let plane = height * width
+    let stride = (c + 1) & ~1
+    var values = [Int16](repeating: 0, count: plane * stride)
+    for p in 0..<plane {
+      for ch in 0..<c {
+        let s = min(max(Int64(symbols[ch * plane + p]), -symbolLimit), symbolLimit)
+        let v = (s << Int64(e)) + centers.value(pixel: p, channel: ch)
+        values[p * stride + ch] = Int16(min(max(v, Int64(lo)), Int64(hi)))
+      }
+    }
+    return ChannelsLastActivations(
+      channels: c, height: height, width: width, values: values, exponent: e, lo: lo, hi: hi)
+  }
+
+  /// The image as a 3-channel tensor of 0…255, padded to `width` × `height` by repeating the last
+  /// column and row (spec/bitstream.md §6.1).
+  static func paddedTensor(_ image: RGBImage, width: Int, height: Int) -> ChannelsLastActivations {
+    var values = [Int16](repeating: 0, count: width * height * 4)
+    image.pixels.withUnsafeBufferPointer { src in
+      for y in 0..<height {
+        let sy = min(y, image.height - 1)
+        for x in 0..<width {
+          let sx = min(x, image.width - 1)
+          let s = (sy * image.width + sx) * 3
+          let d = (y * width + x) * 4
+          values[d] = Int16(src[s])
+          values[d + 1] = Int16(src[s + 1])
+          values[d + 2] = Int16(src[s + 2])
+        }
+      }
+    }
+    return ChannelsLastActivations(
+      channels: 3, height: height, width: width, values: values, exponent: 0, lo: 0, hi: 255)
+  }
+
+  /// The top-left `width` × `height` pixels of a 3-channel tensor of 0…255.
+  static func croppedImage(_ t: ChannelsLastActivations, width: Int, height: Int) -> RGBImage {
+    var pixels = [UInt8](repeating: 0, count: width * height * 3)
+    for y in 0..<height {
+      for x in 0..<width {
+        let s = (y * t.width + x) * t.channelStride
+        let d = (y * width + x) * 3
+        for c in 0..<3 { pixels[d + c] = UInt8(clamping: t.values[s + c]) }
+      }
+    }
+    return RGBImage(unchecked: width, height: height, pixels: pixels)
+  }
+}
+
+extension String {
+  /// Two lower-case hexadecimal digits.
+  init(format2 byte: UInt8) {
+    let digits = Array("0123456789abcdef")
+    self = String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+  }
+}

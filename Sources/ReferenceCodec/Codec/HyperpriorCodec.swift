@@ -1,0 +1,138 @@
+import WeightFormat
+
+/// The integer codec of the CompressAI hyperprior profiles `bmshj2018-hyperprior` and
+/// `mbt2018-mean` (spec/bitstream.md §6).
+///
+/// Four stored graphs: analysis `g_a` (x → y), hyper-analysis `h_a` (y → z), hyper-synthesis
+/// `h_s` (ẑ → scales[, means]) and synthesis `g_s` (ŷ → x̂). z is coded with the factorized table
+/// `entropy_bottleneck` around integer medians, y with the Gaussian table `gaussian_conditional`
+/// whose row each scale selects.
+///
+/// Bit-exact: encoding and decoding are integer-only; the bytes and pixels do not depend on the
+/// thread count or kernel path.
+public struct HyperpriorCodec: Sendable {
+  public let profile: Bitstream.Profile
+  /// The first 8 bytes of the model digest, as bitstreams record it.
+  public let digestPrefix: [UInt8]
+  /// The model digest, lower-case hexadecimal.
+  public let modelDigest: String
+  /// Image sizes are padded to a multiple of this (the hyper-latent's stride).
+  public let multiple: Int
+  /// The latent y's stride.
+  public let latentStride: Int
+  public let analysis: IntegerGraph
+  public let hyperAnalysis: IntegerGraph
+  public let hyperSynthesis: IntegerGraph
+  public let synthesis: IntegerGraph
+  let factorized: FactorizedModel
+  let medians: [Int32]
+  let gaussian: GaussianConditionalCoder
+
+  /// The largest coded (padded) picture, in pixels; bounds every allocation of a decode.
+  public static let maxPaddedPixels = 1 << 26
+
+  /// Loads a codec model.
+  ///
+  /// - Throws: ``ModelError`` if the container is not a hyperprior codec model or any graph,
+  ///   table or tensor breaks its rules.
+  public init(file: WeightFile) throws(ModelError) {
+    guard case .string(let name) = file.metadata("gic.profile") else {
+      throw .notACodecModel(reason: "no gic.profile metadata")
+    }
+    guard let profile = Bitstream.Profile(name: name),
+      profile == .bmshj2018Hyperprior || profile == .mbt2018Mean
+    else {
+      throw .notACodecModel(
+        reason: "profile \(name) is not a codec profile (convert with --profile auto)")
+    }
+    self.profile = profile
+    digestPrefix = Array(file.modelDigest.prefix(8))
+    modelDigest = file.modelDigestHex
+    let hyperStride = try file.integerMetadata("gic.codec.hyper_stride")
+    let latentStride = try file.integerMetadata("gic.codec.latent_stride")
+    guard [16, 32, 64, 128].contains(hyperStride), [4, 8, 16, 32].contains(latentStride),
+      hyperStride % latentStride == 0
+    else {
+      throw .missing(
+        what: "valid strides",
+        reason: "gic.codec.hyper_stride \(hyperStride), gic.codec.latent_stride \(latentStride)")
+    }
+    multiple = Int(hyperStride)
+    self.latentStride = Int(latentStride)
+    analysis = try IntegerGraph(file: file, name: "g_a")
+    hyperAnalysis = try IntegerGraph(file: file, name: "h_a")
+    hyperSynthesis = try IntegerGraph(file: file, name: "h_s")
+    synthesis = try IntegerGraph(file: file, name: "g_s")
+    do {
+      factorized = try FactorizedModel(file: file, name: "entropy_bottleneck")
+      gaussian = try GaussianConditionalCoder(file: file, name: "gaussian_conditional")
+    } catch {
+      throw .missing(what: "entropy tables", reason: error.description)
+    }
+    try Self.checkInterfaces(
+      analysis, hyperAnalysis, hyperSynthesis, synthesis, means: profile == .mbt2018Mean,
+      scaleBits: gaussian.scaleFractionBits)
+    let z = hyperAnalysis.outputs[0]
+    guard factorized.channels == z.channels else {
+      throw .missing(
+        what: "entropy_bottleneck rows",
+        reason: "\(factorized.channels) rows for \(z.channels) hyper-latent channels")
+    }
+    medians = try file.integers(
+      "entropy_bottleneck.medians", as: Int32.self, shape: [z.channels])
+    guard medians.allSatisfy({ abs(Int64($0)) <= 1 << 20 }) else {
+      throw .missing(what: "entropy_bottleneck.medians", reason: "values beyond ±2^20")
+    }
+  }
+
+  /// Checks that the four graphs connect: formats of x, y, z, ẑ, ŷ, scales and means.
+  static func checkInterfaces(
+    _ ga: IntegerGraph, _ ha: IntegerGraph, _ hs: IntegerGraph, _ gs: IntegerGraph, means: Bool,
+    scaleBits: Int
+  ) throws(ModelError) {
+    func fail(_ reason: String) -> ModelError { .missing(what: "consistent graphs", reason: reason) }
+    guard ga.inputCount == 1, ga.outputs.count == 1, ha.inputCount == 1, ha.outputs.count == 1,
+      hs.inputCount == 1, hs.outputs.count == (means ? 2 : 1), gs.inputCount == 1,
+      gs.outputs.count == 1
+    else { throw fail("g_a, h_a, g_s take one input and give one output; h_s gives scales[, means]") }
+    let x = ga.values[0]
+    guard x.channels == 3, x.exponent == 0, x.lo == 0, x.hi == 255 else {
+      throw fail("g_a's input must be 3 channels of 0…255 at exponent 0")
+    }
+    let y = ga.outputs[0]
+    guard (0...14).contains(y.exponent) else {
+      throw fail("the latent y's exponent \(y.exponent) is outside 0…14")
+    }
+    guard ha.values[0].channels == y.channels, ha.values[0].exponent == y.exponent,
+      ha.values[0].lo <= y.lo, ha.values[0].hi >= y.hi
+    else { throw fail("h_a's input does not take g_a's output") }
+    let z = ha.outputs[0]
+    guard (0...14).contains(z.exponent) else {
+      throw fail("the hyper-latent z's exponent \(z.exponent) is outside 0…14")
+    }
+    let zHat = hs.values[0]
+    guard zHat.channels == z.channels, zHat.exponent == z.exponent else {
+      throw fail("h_s's input does not match h_a's output")
+    }
+    let scales = hs.outputs[0]
+    guard scales.channels == y.channels, scales.exponent == scaleBits else {
+      throw fail(
+        "h_s's scales (\(scales.channels) channels, exponent \(scales.exponent)) do not match y and the scale thresholds (\(scaleBits) fraction bits)"
+      )
+    }
+    if means {
+      let mu = hs.outputs[1]
+      guard mu.channels == y.channels, mu.exponent == y.exponent else {
+        throw fail("h_s's means must have y's channels and exponent")
+      }
+    }
+    let yHat = gs.values[0]
+    guard yHat.channels == y.channels, yHat.exponent == y.exponent else {
+      throw fail("g_s's input does not match y")
+    }
+    let out = gs.outputs[0]
+    guard out.channels == 3, out.lo == 0, out.hi == 255 else {
+      throw fail("g_s's output must be 3 channels of 0…255")
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import Converters
+import Foundation
+import ReferenceCodec
+
+/// Finds and reads the calibration images of a codec conversion.
+enum CalibrationSet {
+  /// A calibration image that cannot be used.
+  struct Failure: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  /// The default set: the `calibration` split of `data/images/manifest.json`.
+  static let manifest = "data/images/manifest.json"
+
+  /// Whether converting `input` with `profile` makes a codec model.
+  static func needsCalibration(_ input: String, profile: String) throws -> Bool {
+    guard input.lowercased().hasSuffix(".npz") else { return false }
+    if profile != "auto" {
+      return ConversionProfile(rawValue: profile)?.isCodec ?? false
+    }
+    return try ModelConverter.detectProfile(inputPath: input).isCodec
+  }
+
+  /// Reads the PNGs named by `paths` (files, or directories whose `.png` files are taken in
+  /// name order); with no paths, the manifest's calibration split when `needed()` says so.
+  static func images(paths: [String], needed: () throws -> Bool) throws -> [CalibrationImage] {
+    var files: [String] = []
+    if paths.isEmpty {
+      guard try needed() else { return [] }
+      files = try manifestFiles()
+    }
+    for path in paths {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw Failure(description: "\(path): calibration path does not exist")
+      }
+      if isDirectory.boolValue {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        let pngs = names.filter { $0.lowercased().hasSuffix(".png") }.sorted()
+        guard !pngs.isEmpty else {
+          throw Failure(description: "\(path): no .png files to calibrate on")
+        }
+        files += pngs.map { path + "/" + $0 }
+      } else {
+        files.append(path)
+      }
+    }
+    return try files.map { file in
+      let decoded: PNGDecoded
+      do { decoded = try PNGCodec.read(path: file) } catch {
+        throw Failure(description: "\(file): \(error)")
+      }
+      let name = file.split(separator: "/").last.map(String.init) ?? file
+      return CalibrationImage(
+        name: name, width: decoded.image.width, height: decoded.image.height,
+        pixels: decoded.image.pixels)
+    }
+  }
+
+  /// The files of the manifest's calibration split.
+  static func manifestFiles() throws -> [String] {
+    guard let data = FileManager.default.contents(atPath: manifest),
+      let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let images = root["images"] as? [[String: Any]]
+    else {
+      throw Failure(
+        description:
+          "codec profiles need calibration images: pass --calibration PNG|DIR (no readable \(manifest) in the current directory)"
+      )
+    }
+    let directory = (manifest as NSString).deletingLastPathComponent
+    let files = images.compactMap { entry -> String? in
+      guard let file = entry["file"] as? String, let splits = entry["splits"] as? [String],
+        splits.contains("calibration")
+      else { return nil }
+      return directory + "/" + file
+    }
+    guard !files.isEmpty else {
+      throw Failure(description: "\(manifest) lists no calibration images")
+    }
+    return files.sorted()
+  }
+}

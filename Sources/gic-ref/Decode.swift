@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import ReferenceCodec
+import WeightFormat
+
+/// `gic-ref decode`: `.gic` → PNG.
+struct Decode: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Decode a .gic bitstream into a PNG image.",
+    discussion: """
+      The model must be the one the stream was encoded with (its digest is in the stream's
+      header; see 'gic-ref info'). The PNG is 8-bit RGB, or grayscale when the source was
+      grayscale; it is written to a temporary file and renamed into place.
+      """)
+
+  @Argument(help: "The .gic bitstream.")
+  var input: String
+
+  @OptionGroup var options: CodecOptions
+
+  @Option(name: .shortAndLong, help: "The PNG to write (default: the input with .png).")
+  var output: String?
+
+  struct Report: Encodable {
+    var input: String
+    var output: String
+    var width: Int
+    var height: Int
+    var grayscale: Bool
+    var threads: Int
+    var seconds: Double
+    var decodeSeconds: Double
+  }
+
+  func run() throws {
+    let start = DispatchTime.now()
+    let destination = output ?? Self.defaultOutput(for: input)
+    let codec = try options.loadCodec()
+    let bytes: [UInt8]
+    do {
+      bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: input)))
+    } catch {
+      throw ToolError("\(input): cannot read file")
+    }
+    let stream: Bitstream
+    do { stream = try Bitstream(parsing: bytes) } catch { throw ToolError("\(input): \(error)") }
+    let coding = DispatchTime.now()
+    let image: RGBImage
+    do { image = try codec.decode(stream, threads: max(1, options.threads)) } catch {
+      throw ToolError("\(input): \(error)")
+    }
+    let decodeSeconds = seconds(since: coding)
+    do { try PNGCodec.write(image, to: destination, grayscale: stream.grayscale) } catch {
+      throw ToolError("\(error)")
+    }
+    let report = Report(
+      input: input, output: destination, width: image.width, height: image.height,
+      grayscale: stream.grayscale, threads: max(1, options.threads),
+      seconds: seconds(since: start), decodeSeconds: decodeSeconds)
+    if options.json {
+      print(JSONOutput.encode(report))
+    } else if !options.quiet {
+      print(
+        "decoded \(input) → \(destination) (\(image.width)×\(image.height)"
+          + "\(stream.grayscale ? ", gray" : "")): "
+          + "\(String(format: "%.3f", decodeSeconds)) s decoding, "
+          + "\(String(format: "%.3f", report.seconds)) s total")
+    }
+  }
+
+  static func defaultOutput(for input: String) -> String {
+    let stem = input.lowercased().hasSuffix(".gic") ? String(input.dropLast(4)) : input
+    return stem + ".png"
+  }
+}

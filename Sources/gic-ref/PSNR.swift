@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import ReferenceCodec
+
+/// `gic-ref psnr`: compare two PNGs.
+struct PSNR: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "psnr",
+    abstract: "Print the PSNR (dB) between two PNG images of the same size (8-bit RGB samples).")
+
+  @Argument(help: "The reference PNG.")
+  var reference: String
+
+  @Argument(help: "The PNG to compare.")
+  var test: String
+
+  @Flag(help: "Print JSON.")
+  var json = false
+
+  struct Report: Encodable {
+    var psnr: Double
+    var mse: Double
+    var width: Int
+    var height: Int
+  }
+
+  func run() throws {
+    func load(_ path: String) throws -> RGBImage {
+      do { return try PNGCodec.read(path: path).image } catch {
+        if case .io = error { throw ToolError("\(error)") }
+        throw ToolError("\(path): \(error)")
+      }
+    }
+    let a = try load(reference)
+    let b = try load(test)
+    guard a.width == b.width, a.height == b.height else {
+      throw ToolError(
+        "\(test) is \(b.width)×\(b.height), \(reference) is \(a.width)×\(a.height): sizes differ")
+    }
+    var sum = 0
+    for i in a.pixels.indices {
+      let d = Int(a.pixels[i]) - Int(b.pixels[i])
+      sum += d * d
+    }
+    let mse = Double(sum) / Double(a.pixels.count)
+    let psnr = mse == 0 ? Double.infinity : 10 * log10(255 * 255 / mse)
+    if json {
+      // JSON has no infinity: identical images report 999.
+      print(JSONOutput.encode(Report(psnr: psnr.isFinite ? psnr : 999, mse: mse, width: a.width, height: a.height)))
+    } else {
+      print(psnr.isFinite ? String(format: "%.4f dB (MSE %.4f)", psnr, mse) : "identical (PSNR ∞)")
+    }
+  }
+}
