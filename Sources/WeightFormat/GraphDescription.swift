@@ -1,16 +1,17 @@
 /// A network stored in a container: a list of operator nodes in topological order
 /// (spec/integer-ops.md §8).
 ///
-/// The graph lives in the metadata entry `gic.graph.<name>` as a list whose items are
+/// The graph lives in the metadata entry `gic.graph.<name>` as a list of items, each a list:
 ///
-///     ["inputs", [[value, channels, exponent, lo, hi], …]]      (first item)
-///     ["outputs", [value, …]]                                   (second item)
-///     [op, [input values…], output value, [[attribute, integer], …], [parameter tensors…]]
+///     ["input", value, channels, exponent, lo, hi]      one per graph input, first
+///     ["output", value]                                 one per graph output, next
+///     ["node", op, [input values…], output value, [name, integer, name, integer, …],
+///      [parameter tensors…]]                             one per node, in order
 ///
 /// Values are named by strings; attributes are integers named by strings; parameters are tensor
-/// names in the same container. This type only encodes and decodes that structure; what an
-/// operator means, and which attributes and parameters it needs, is checked by the engine that
-/// runs the graph.
+/// names in the same container. The nesting depth is 3, within the container's limit of 4. This
+/// type only encodes and decodes that structure; what an operator means, and which attributes and
+/// parameters it needs, is checked by the engine that runs the graph.
 public struct GraphDescription: Sendable, Equatable {
   /// A value the graph takes from its caller, with its shape and number format.
   public struct Input: Sendable, Equatable {
@@ -76,22 +77,21 @@ public struct GraphDescription: Sendable, Equatable {
 
   /// The graph as a metadata value.
   public var metadataValue: MetadataValue {
-    let inputList = MetadataValue.list(
-      inputs.map { i in
+    var items: [MetadataValue] = []
+    for i in inputs {
+      items.append(
         .list([
-          .string(i.name), .integer(Int64(i.channels)), .integer(Int64(i.exponent)),
-          .integer(Int64(i.lo)), .integer(Int64(i.hi)),
-        ])
-      })
-    var items: [MetadataValue] = [
-      .list([.string("inputs"), inputList]),
-      .list([.string("outputs"), .list(outputs.map { .string($0) })]),
-    ]
+          .string("input"), .string(i.name), .integer(Int64(i.channels)),
+          .integer(Int64(i.exponent)), .integer(Int64(i.lo)), .integer(Int64(i.hi)),
+        ]))
+    }
+    for o in outputs { items.append(.list([.string("output"), .string(o)])) }
     for node in nodes {
       items.append(
         .list([
-          .string(node.op), .list(node.inputs.map { .string($0) }), .string(node.output),
-          .list(node.attributes.map { .list([.string($0.name), .integer($0.value)]) }),
+          .string("node"), .string(node.op), .list(node.inputs.map { .string($0) }),
+          .string(node.output),
+          .list(node.attributes.flatMap { [MetadataValue.string($0.name), .integer($0.value)] }),
           .list(node.parameters.map { .string($0) }),
         ]))
     }
@@ -106,62 +106,76 @@ public struct GraphDescription: Sendable, Equatable {
     func fail(_ item: Int, _ reason: String) -> GraphFormatError {
       .malformed(graph: name, item: item, reason: reason)
     }
-    guard case .list(let items) = value, items.count >= 2 else {
-      throw fail(0, "a graph is a list of at least an inputs item and an outputs item")
-    }
-    guard case .list(let head) = items[0], head.count == 2, head[0] == .string("inputs"),
-      case .list(let inputItems) = head[1]
-    else { throw fail(0, "the first item must be [\"inputs\", [...]]") }
+    guard case .list(let items) = value else { throw fail(0, "a graph is a list of items") }
     var inputs: [Input] = []
-    for entry in inputItems {
-      guard case .list(let f) = entry, f.count == 5, case .string(let n) = f[0],
-        case .integer(let c) = f[1], case .integer(let e) = f[2], case .integer(let lo) = f[3],
-        case .integer(let hi) = f[4], (1...65536).contains(c), (-64...64).contains(e),
-        (-32767...32767).contains(lo), (-32767...32767).contains(hi), lo <= hi
-      else {
-        throw fail(0, "an input must be [name, channels 1…65536, exponent −64…64, lo, hi]")
-      }
-      inputs.append(Input(name: n, channels: Int(c), exponent: Int(e), lo: Int(lo), hi: Int(hi)))
-    }
-    guard case .list(let tail) = items[1], tail.count == 2, tail[0] == .string("outputs"),
-      case .list(let outputItems) = tail[1]
-    else { throw fail(1, "the second item must be [\"outputs\", [...]]") }
     var outputs: [String] = []
-    for entry in outputItems {
-      guard case .string(let n) = entry else { throw fail(1, "output names must be strings") }
-      outputs.append(n)
-    }
     var nodes: [Node] = []
-    for (index, item) in items.enumerated().dropFirst(2) {
-      guard case .list(let f) = item, f.count == 5, case .string(let op) = f[0],
-        case .list(let ins) = f[1], case .string(let out) = f[2], case .list(let attrs) = f[3],
-        case .list(let params) = f[4]
-      else {
-        throw fail(index, "a node must be [op, [inputs], output, [attributes], [parameters]]")
+    for (index, item) in items.enumerated() {
+      guard case .list(let f) = item, case .string(let kind)? = f.first else {
+        throw fail(index, "an item is a list starting with \"input\", \"output\" or \"node\"")
       }
-      var inputNames: [String] = []
-      for v in ins {
-        guard case .string(let s) = v else { throw fail(index, "input names must be strings") }
-        inputNames.append(s)
-      }
-      var attributes: [(name: String, value: Int64)] = []
-      for a in attrs {
-        guard case .list(let pair) = a, pair.count == 2, case .string(let n) = pair[0],
-          case .integer(let v) = pair[1]
-        else { throw fail(index, "an attribute must be [name, integer]") }
-        guard !attributes.contains(where: { $0.name == n }) else {
-          throw fail(index, "attribute \(n) appears twice")
+      switch kind {
+      case "input":
+        guard outputs.isEmpty, nodes.isEmpty else {
+          throw fail(index, "inputs come before outputs and nodes")
         }
-        attributes.append((n, v))
+        guard f.count == 6, case .string(let n) = f[1], case .integer(let c) = f[2],
+          case .integer(let e) = f[3], case .integer(let lo) = f[4], case .integer(let hi) = f[5],
+          (1...65536).contains(c), (-64...64).contains(e), (-32767...32767).contains(lo),
+          (-32767...32767).contains(hi), lo <= hi
+        else {
+          throw fail(
+            index, "an input is [\"input\", name, channels 1…65536, exponent −64…64, lo, hi]")
+        }
+        inputs.append(Input(name: n, channels: Int(c), exponent: Int(e), lo: Int(lo), hi: Int(hi)))
+      case "output":
+        guard nodes.isEmpty else { throw fail(index, "outputs come before nodes") }
+        guard f.count == 2, case .string(let n) = f[1] else {
+          throw fail(index, "an output is [\"output\", name]")
+        }
+        outputs.append(n)
+      case "node":
+        guard f.count == 6, case .string(let op) = f[1], case .list(let ins) = f[2],
+          case .string(let out) = f[3], case .list(let attrs) = f[4], case .list(let params) = f[5]
+        else {
+          throw fail(
+            index, "a node is [\"node\", op, [inputs], output, [attributes], [parameters]]")
+        }
+        var inputNames: [String] = []
+        for v in ins {
+          guard case .string(let s) = v else { throw fail(index, "input names must be strings") }
+          inputNames.append(s)
+        }
+        guard attrs.count % 2 == 0 else {
+          throw fail(index, "attributes are name, integer pairs")
+        }
+        var attributes: [(name: String, value: Int64)] = []
+        for k in stride(from: 0, to: attrs.count, by: 2) {
+          guard case .string(let n) = attrs[k], case .integer(let v) = attrs[k + 1] else {
+            throw fail(index, "attributes are name, integer pairs")
+          }
+          guard !attributes.contains(where: { $0.name == n }) else {
+            throw fail(index, "attribute \(n) appears twice")
+          }
+          attributes.append((n, v))
+        }
+        var parameters: [String] = []
+        for p in params {
+          guard case .string(let s) = p else {
+            throw fail(index, "parameter names must be strings")
+          }
+          parameters.append(s)
+        }
+        nodes.append(
+          Node(
+            op: op, inputs: inputNames, output: out, attributes: attributes,
+            parameters: parameters))
+      default:
+        throw fail(index, "unknown item kind \(kind)")
       }
-      var parameters: [String] = []
-      for p in params {
-        guard case .string(let s) = p else { throw fail(index, "parameter names must be strings") }
-        parameters.append(s)
-      }
-      nodes.append(
-        Node(
-          op: op, inputs: inputNames, output: out, attributes: attributes, parameters: parameters))
+    }
+    guard !inputs.isEmpty, !outputs.isEmpty else {
+      throw fail(0, "a graph needs at least one input and one output")
     }
     self.init(inputs: inputs, outputs: outputs, nodes: nodes)
   }
