@@ -10,7 +10,10 @@ struct Decode: ParsableCommand {
     discussion: """
       The model must be the one the stream was encoded with (its digest is in the stream's
       header; see 'gic-ref info'). The PNG is 8-bit RGB, or grayscale when the source was
-      grayscale; it is written to a temporary file and renamed into place.
+      grayscale (gray = ⌊(R + G + B + 1) / 3⌋). With an output name ending in .rgb, the raw 8-bit
+      RGB samples are written instead (R G B interleaved, rows top to bottom, no header). The
+      output is written to a temporary file and renamed into place; --json reports the SHA-256
+      of the decoded RGB samples, the value conformance compares.
       """)
 
   @Argument(help: "The .gic bitstream.")
@@ -30,6 +33,9 @@ struct Decode: ParsableCommand {
     var threads: Int
     var seconds: Double
     var decodeSeconds: Double
+    /// SHA-256 of the decoded 8-bit RGB samples (R G B interleaved, rows top to bottom) — the
+    /// value conformance compares.
+    var rgbSha256: String
   }
 
   func run() throws {
@@ -50,13 +56,22 @@ struct Decode: ParsableCommand {
       throw ToolError("\(input): \(error)")
     }
     let decodeSeconds = seconds(since: coding)
-    do { try PNGCodec.write(image, to: destination, grayscale: stream.grayscale) } catch {
-      throw ToolError("\(error)")
+    if destination.lowercased().hasSuffix(".rgb") {
+      do {
+        let file = try AtomicFileOutput(path: destination)
+        try file.write(image.pixels)
+        try file.commit()
+      } catch { throw ToolError("\(destination): \(error)") }
+    } else {
+      do { try PNGCodec.write(image, to: destination, grayscale: stream.grayscale) } catch {
+        throw ToolError("\(error)")
+      }
     }
     let report = Report(
       input: input, output: destination, width: image.width, height: image.height,
       grayscale: stream.grayscale, threads: max(1, options.threads),
-      seconds: seconds(since: start), decodeSeconds: decodeSeconds)
+      seconds: seconds(since: start), decodeSeconds: decodeSeconds,
+      rgbSha256: SHA256Hex.of(Data(image.pixels)))
     if options.json {
       print(JSONOutput.encode(report))
     } else if !options.quiet {

@@ -9,12 +9,14 @@ struct ProfileTests {
     "models/example-bmshj2018-hyperprior.npz"
   ).path
 
-  @Test("auto-detection stores CompressAI's tables and the scale thresholds")
+  @Test("auto-detection picks the codec profile; compressai-tables stores CompressAI's tables and the scale thresholds")
   func tables() throws {
+    #expect(try ModelConverter.detectProfile(inputPath: example) == .bmshj2018Hyperprior)
     let dir = try CLIRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("m.gicw").path
-    let report = try ModelConverter.convert(inputPath: example, outputPath: out)
+    let report = try ModelConverter.convert(
+      inputPath: example, outputPath: out, profile: "compressai-tables")
     #expect(report.profile == "compressai-tables")
     let file = try WeightFile.open(path: out)
     let arrays = try NPZReader(path: example).readAll()
@@ -47,7 +49,8 @@ struct ProfileTests {
     defer { try? FileManager.default.removeItem(at: dir) }
     let model = dir.appendingPathComponent("m.gicw").path
     let npz = dir.appendingPathComponent("x.npz").path
-    _ = try ModelConverter.convert(inputPath: example, outputPath: model)
+    _ = try ModelConverter.convert(
+      inputPath: example, outputPath: model, profile: "compressai-tables")
     let file = try WeightFile.open(path: model)
     var writer = NPZWriter()
     for t in file.tensors {
@@ -58,7 +61,8 @@ struct ProfileTests {
     try writer.write(to: npz)
     #expect(throws: ConverterError.self) {
       _ = try ModelConverter.convert(
-        inputPath: npz, outputPath: dir.appendingPathComponent("y.gicw").path)
+        inputPath: npz, outputPath: dir.appendingPathComponent("y.gicw").path,
+        profile: "compressai-tables")
     }
   }
 }

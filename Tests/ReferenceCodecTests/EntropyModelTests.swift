@@ -17,7 +17,8 @@ struct EntropyModelTests {
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let path = dir.appendingPathComponent("m.gicw").path
-    _ = try ModelConverter.convert(inputPath: example, outputPath: path)
+    _ = try ModelConverter.convert(
+      inputPath: example, outputPath: path, profile: "compressai-tables")
     return try WeightFile(bytes: Data(contentsOf: URL(fileURLWithPath: path)))
   }
 

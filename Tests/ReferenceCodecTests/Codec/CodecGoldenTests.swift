@@ -1,0 +1,163 @@
+import Foundation
+import ReferenceCodec
+import Testing
+import WeightFormat
+
+/// The committed codec fixtures (scripts/make_codec_fixtures.py).
+enum CodecFixtures {
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures/codec")
+
+  struct Golden: Decodable, Sendable, CustomTestStringConvertible {
+    var model: String
+    var image: String
+    var bytes: Int
+    var bitstreamSha256: String
+    var rgbSha256: String
+    var testDescription: String { "\(model) × \(image)" }
+  }
+
+  static let goldens: [Golden] = {
+    struct File: Decodable { var vectors: [Golden] }
+    let data = try! Data(contentsOf: root.appendingPathComponent("goldens.json"))
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return try! decoder.decode(File.self, from: data).vectors
+  }()
+
+  static func codec(_ name: String) throws -> HyperpriorCodec {
+    try HyperpriorCodec(file: try WeightFile.open(path: root.appendingPathComponent(name).path))
+  }
+
+  static func image(_ name: String) throws -> PNGDecoded {
+    try PNGCodec.read(path: root.appendingPathComponent(name).path)
+  }
+}
+
+@Suite("Codec goldens and determinism")
+struct CodecGoldenTests {
+  /// Encoding reproduces the committed bitstream and decoding the committed pixels, for every
+  /// thread count and kernel path: the golden values come from the release binaries, so this
+  /// debug-build test also checks debug against release.
+  @Test(arguments: CodecFixtures.goldens)
+  func goldenBitstreamAndPixels(golden: CodecFixtures.Golden) throws {
+    let codec = try CodecFixtures.codec(golden.model)
+    let source = try CodecFixtures.image(golden.image)
+    let gray = source.sourceFormat == .gray || source.sourceFormat == .grayAlpha
+    for path in KernelPath.available {
+      for threads in [1, 2, 8] {
+        let stream = try codec.encode(source.image, grayscale: gray, threads: threads, path: path)
+        let bytes = stream.serialized()
+        #expect(bytes.count == golden.bytes, "\(path), \(threads) threads")
+        #expect(SHA256Hex.of(Data(bytes)) == golden.bitstreamSha256, "\(path), \(threads) threads")
+        let decoded = try codec.decode(
+          try Bitstream(parsing: bytes), threads: threads, path: path)
+        #expect(decoded.width == source.image.width && decoded.height == source.image.height)
+        #expect(SHA256Hex.of(Data(decoded.pixels)) == golden.rgbSha256, "\(path), \(threads) threads")
+      }
+    }
+  }
+
+  /// Encoding twice gives identical bytes.
+  @Test func encodingIsRepeatable() throws {
+    let codec = try CodecFixtures.codec("mbt2018-mean-N16-M24.gicw")
+    let image = try CodecFixtures.image("rgb-77x45.png").image
+    let a = try codec.encode(image).serialized()
+    let b = try codec.encode(image).serialized()
+    #expect(a == b)
+  }
+
+  /// A stream made with one model is refused by another, naming both digests.
+  @Test func otherModelIsRefused() throws {
+    let bmshj = try CodecFixtures.codec("bmshj2018-hyperprior-N16-M24.gicw")
+    let mbt = try CodecFixtures.codec("mbt2018-mean-N16-M24.gicw")
+    let stream = try bmshj.encode(try CodecFixtures.image("rgb-77x45.png").image)
+    #expect {
+      _ = try mbt.decode(stream)
+    } throws: { error in
+      guard case BitstreamError.modelMismatch = error else { return false }
+      return (error as! BitstreamError).description.contains(String(mbt.modelDigest.prefix(16)))
+    }
+  }
+
+  /// Every truncation and every single-byte change of a bitstream either decodes or fails with
+  /// a typed error; none crashes.
+  @Test func damagedStreamsFailCleanly() throws {
+    let codec = try CodecFixtures.codec("mbt2018-mean-N16-M24.gicw")
+    let bytes = try codec.encode(try CodecFixtures.image("rgb-77x45.png").image).serialized()
+    func attempt(_ b: [UInt8]) -> String {
+      do {
+        let s = try Bitstream(parsing: b)
+        _ = try codec.decode(s)
+        return "ok"
+      } catch let e as BitstreamError {
+        return e.code
+      } catch let e as EntropyError {
+        return e.code
+      } catch {
+        return "untyped: \(error)"
+      }
+    }
+    for n in 0..<bytes.count {
+      let result = attempt(Array(bytes[..<n]))
+      #expect(result.hasPrefix("bitstream.") || result.hasPrefix("entropy."), "length \(n): \(result)")
+    }
+    var rng = SplitMix64(seed: 7)
+    for i in 0..<bytes.count {
+      var b = bytes
+      b[i] ^= UInt8.random(in: 1...255, using: &rng)
+      let result = attempt(b)
+      #expect(!result.hasPrefix("untyped"), "byte \(i): \(result)")
+    }
+  }
+}
+
+@Suite("Bitstream header")
+struct BitstreamTests {
+  static let sample = Bitstream(
+    profile: .mbt2018Mean, grayscale: true, modelDigestPrefix: [1, 2, 3, 4, 5, 6, 7, 8],
+    width: 640, height: 427, rateIndex: 0, steps: 0, seed: nil,
+    substreams: [Array(repeating: 7, count: 200), Array(repeating: 9, count: 3)])
+
+  @Test func roundTrip() throws {
+    let bytes = Self.sample.serialized()
+    #expect(Array(bytes[0..<4]) == Bitstream.magic)
+    #expect(try Bitstream(parsing: bytes) == Self.sample)
+    #expect(Self.sample.headerLength == 24 + 2 + 1)
+    var seeded = Self.sample
+    seeded.seed = 0x0123_4567_89AB_CDEF
+    seeded.rateIndex = 300
+    seeded.steps = 2
+    #expect(try Bitstream(parsing: seeded.serialized()) == seeded)
+  }
+
+  @Test func malformedHeadersAreNamed() throws {
+    let bytes = Self.sample.serialized()
+    func code(_ b: [UInt8]) -> String {
+      do {
+        _ = try Bitstream(parsing: b)
+        return "ok"
+      } catch { return error.code }
+    }
+    var b = bytes
+    b[0] = 0
+    #expect(code(b) == "bitstream.badMagic")
+    b = bytes
+    b[4] = 2
+    #expect(code(b) == "bitstream.unsupportedVersion")
+    b = bytes
+    b[6] = 9
+    #expect(code(b) == "bitstream.invalidField")
+    b = bytes
+    b[7] = 4
+    #expect(code(b) == "bitstream.invalidField")
+    b = bytes
+    b[23] = 0
+    #expect(code(b) == "bitstream.invalidField")
+    #expect(code(bytes + [0]) == "bitstream.trailingBytes")
+    #expect(code(Array(bytes.dropLast())) == "bitstream.truncated")
+    // A length with a redundant continuation byte (200 = C8 01 → C8 81 00) is not canonical.
+    b = Array(bytes[0..<24]) + [0xC8, 0x81, 0x00, 0x03] + Array(bytes[27...])
+    #expect(code(b) == "bitstream.invalidField")
+  }
+}
