@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test: the Swift suites (containers, NumPy readers, malformed corpora, command lines) and
-# the Python checks (fixtures regenerate byte-identically; NumPy reads what gic-convert extracts).
+# Every test: the Swift suites (containers, NumPy readers, malformed corpora, codec, command
+# lines), the release binaries against the codec goldens, and the Python checks (fixtures regenerate byte-identically; NumPy reads what gic-convert extracts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -8,6 +8,9 @@ bash scripts/bootstrap.sh
 echo "== swift test" >&2
 swift build --build-tests >&2
 swift test
+
+echo "== release build against the codec goldens" >&2
+bash scripts/check_release_goldens.sh
 
 if python3 -c "import numpy" >/dev/null 2>&1; then
   echo "== python checks" >&2

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+@Suite("gic-ref command line")
+struct GicRefTests {
+  let root = CLIRunner.repositoryRoot
+  var codec: URL { root.appendingPathComponent("Tests/ReferenceCodecTests/Fixtures/codec") }
+  func path(_ name: String) -> String { codec.appendingPathComponent(name).path }
+
+  func json(_ text: String) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+  }
+
+  @Test("encode, info, decode and psnr; outputs match the goldens; gray stays gray")
+  func roundTrip() throws {
+    let dir = try CLIRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = path("mbt2018-mean-N16-M24.gicw")
+    let encode = try CLIRunner.run(
+      "gic-ref", ["encode", path("gray-33x20.png"), "-m", model, "-o", "g.gic", "--json"], in: dir)
+    #expect(encode.status == 0, "\(encode.stderr)")
+    let e = try json(encode.stdout)
+    #expect(e["width"] as? Int == 33 && e["height"] as? Int == 20)
+    #expect(e["source_format"] as? String == "gray")
+    let bytes = try #require(e["bytes"] as? Int)
+    #expect((e["bpp"] as? Double ?? 0) == Double(bytes * 8) / Double(33 * 20))
+
+    let info = try CLIRunner.run("gic-ref", ["info", "g.gic", "--json"], in: dir)
+    #expect(info.status == 0)
+    let i = try json(info.stdout)
+    #expect(i["profile"] as? String == "mbt2018-mean")
+    #expect(i["grayscale"] as? Bool == true)
+    #expect(i["bytes"] as? Int == bytes)
+    #expect((i["substream_bytes"] as? [Int])?.count == 2)
+
+    let decode = try CLIRunner.run(
+      "gic-ref", ["decode", "g.gic", "-m", model, "-o", "g.png", "--json", "--threads", "3"],
+      in: dir)
+    #expect(decode.status == 0, "\(decode.stderr)")
+    let d = try json(decode.stdout)
+    let golden = CodecGolden.find(model: "mbt2018-mean-N16-M24.gicw", image: "gray-33x20.png")
+    #expect(d["rgb_sha256"] as? String == golden?.rgb)
+    // The PNG written is grayscale (colour type 0 at byte 25 of the IHDR).
+    let png = try Data(contentsOf: dir.appendingPathComponent("g.png"))
+    #expect(png[25] == 0)
+
+    let psnr = try CLIRunner.run("gic-ref", ["psnr", path("gray-33x20.png"), "g.png", "--json"], in: dir)
+    #expect(psnr.status == 0)
+    #expect((try json(psnr.stdout)["psnr"] as? Double ?? 0) > 5)
+  }
+
+  @Test("a stream decoded with another model, a damaged stream and a missing file fail with one line")
+  func errors() throws {
+    let dir = try CLIRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let encode = try CLIRunner.run(
+      "gic-ref",
+      ["encode", path("rgb-77x45.png"), "-m", path("bmshj2018-hyperprior-N16-M24.gicw"), "-o", "a.gic"],
+      in: dir)
+    #expect(encode.status == 0, "\(encode.stderr)")
+    let wrong = try CLIRunner.run(
+      "gic-ref", ["decode", "a.gic", "-m", path("mbt2018-mean-N16-M24.gicw"), "-o", "a.png"], in: dir)
+    #expect(wrong.status == 1)
+    #expect(wrong.stderr.hasPrefix("error: a.gic: bitstream was made with model"))
+    #expect(wrong.stderr.split(separator: "\n").count == 1)
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("a.png").path))
+
+    var bytes = try Data(contentsOf: dir.appendingPathComponent("a.gic"))
+    bytes.removeLast()
+    try bytes.write(to: dir.appendingPathComponent("b.gic"))
+    let damaged = try CLIRunner.run(
+      "gic-ref", ["decode", "b.gic", "-m", path("bmshj2018-hyperprior-N16-M24.gicw")], in: dir)
+    #expect(damaged.status == 1)
+    #expect(damaged.stderr.contains("truncated"))
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.png").path))
+
+    let missing = try CLIRunner.run(
+      "gic-ref", ["encode", "nope.png", "-m", path("bmshj2018-hyperprior-N16-M24.gicw")], in: dir)
+    #expect(missing.status == 1)
+    #expect(missing.stderr.contains("nope.png"))
+
+    let notCodec = try CLIRunner.run(
+      "gic-ref", ["encode", path("rgb-1x1.png"), "-m", "../missing.gicw"], in: dir)
+    #expect(notCodec.status == 1)
+  }
+}
+
+/// Goldens of the codec fixtures, read from goldens.json.
+enum CodecGolden {
+  static func find(model: String, image: String) -> (stream: String, rgb: String)? {
+    let url = CLIRunner.repositoryRoot.appendingPathComponent(
+      "Tests/ReferenceCodecTests/Fixtures/codec/goldens.json")
+    guard let data = try? Data(contentsOf: url),
+      let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let vectors = root["vectors"] as? [[String: Any]],
+      let v = vectors.first(where: { $0["model"] as? String == model && $0["image"] as? String == image })
+    else { return nil }
+    return (v["bitstream_sha256"] as! String, v["rgb_sha256"] as! String)
+  }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Debug/release determinism: the release binaries must reproduce the codec goldens (bitstream
+# and decoded-pixel SHA-256) that the debug-build test suite also checks, for 1, 2 and 8
+# threads and with the fast kernels on and off (GIC_KERNELS=scalar).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product gic-ref >&2
+bin=$(swift build -c release --show-bin-path)
+python3 - "$bin/gic-ref" <<'PY'
+import hashlib, json, os, subprocess, sys, tempfile
+gic_ref = sys.argv[1]
+root = "Tests/ReferenceCodecTests/Fixtures/codec"
+vectors = json.load(open(os.path.join(root, "goldens.json")))["vectors"]
+tmp = tempfile.mkdtemp()
+failures = 0
+for v in vectors:
+    for kernels in ("auto", "scalar"):
+        env = dict(os.environ)
+        if kernels == "scalar":
+            env["GIC_KERNELS"] = "scalar"
+        for threads in ("1", "2", "8"):
+            gic = os.path.join(tmp, "x.gic")
+            subprocess.run([gic_ref, "encode", os.path.join(root, v["image"]), "-m",
+                            os.path.join(root, v["model"]), "-o", gic, "-q", "--threads", threads],
+                           check=True, env=env)
+            digest = hashlib.sha256(open(gic, "rb").read()).hexdigest()
+            out = json.loads(subprocess.run(
+                [gic_ref, "decode", gic, "-m", os.path.join(root, v["model"]), "-o",
+                 os.path.join(tmp, "x.png"), "--json", "--threads", threads],
+                check=True, env=env, capture_output=True, text=True).stdout)
+            ok = digest == v["bitstream_sha256"] and out["rgb_sha256"] == v["rgb_sha256"]
+            failures += not ok
+            print(f"{'ok ' if ok else 'MISMATCH'} {v['model']} {v['image']} kernels={kernels} threads={threads}")
+print(f"{len(vectors) * 6 - failures}/{len(vectors) * 6} release runs match the goldens")
+sys.exit(1 if failures else 0)
+PY
