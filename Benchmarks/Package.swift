@@ -3,6 +3,7 @@
 //
 //   swift build -c release --package-path Benchmarks
 //   python3 bench/entropy_bench.py        # builds this package, generates data, runs everything
+//   Benchmarks/.build/release/gdn-bench   # the GDN kernel (Sources/gdn-bench/main.swift)
 import Foundation
 import PackageDescription
 
@@ -23,7 +24,11 @@ let package = Package(
         .product(name: "WeightFormat", package: root),
         .product(name: "Converters", package: root),
       ]
-    )
+    ),
+    .executableTarget(
+      name: "gdn-bench",
+      dependencies: [.product(name: "ReferenceCodec", package: root)]
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

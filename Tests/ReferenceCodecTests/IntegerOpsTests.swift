@@ -109,4 +109,46 @@ struct IntegerOpsTests {
     }
   }
 
+  @Test("integer GDN and inverse GDN follow their float definitions closely")
+  func gdn() {
+    // x in units of 2^-8; γ in units of 2^-12. u = x² >> 6 is in units of 2^-10, γ·u and β in
+    // units of 2^-22 (|x| ≤ 800 keeps u ≤ 10000, below the saturation at 32767).
+    let c = 4
+    var rng = SplitMix64(seed: 13)
+    let gammaReal = (0..<(c * c)).map { _ in Double.random(in: 0...0.5, using: &rng) }
+    let betaReal = (0..<c).map { _ in Double.random(in: 0.5...1.5, using: &rng) }
+    let gamma = gammaReal.map { Int16(($0 * 4096).rounded()) }
+    let beta = betaReal.map { Int32(($0 * 4_194_304).rounded()) }
+    let xs = (0..<(c * 6)).map { _ in Int16.random(in: -800...800, using: &rng) }
+    let input = ActivationTensor(
+      channels: c, height: 2, width: 3, values: xs, exponent: 8, lo: -800, hi: 800)
+    // n is in units of 2^-22, so r = isqrt(n) is √norm in units of 2^-11.
+    // Inverse: x · r is in units of 2^-19, back to 2^-8 with m = 1, s = 11.
+    let igdn = GDNLayer(
+      channels: c, gamma: gamma, beta: beta, squareShift: 6,
+      requantization: Requantization(channels: c, multiplier: 1, shift: 11, lo: -32767, hi: 32767),
+      inverse: true)
+    // GDN: x / √norm = (x_q · 2^-8) / (r · 2^-11), or x_q · 2^11 / r in units of 2^-8:
+    // m = 2^11, s = 0.
+    let gdnLayer = GDNLayer(
+      channels: c, gamma: gamma, beta: beta, squareShift: 6,
+      requantization: Requantization(
+        channels: c, multiplier: 2048, shift: 0, lo: -32767, hi: 32767),
+      inverse: false)
+    #expect(igdn.accumulatorBound(inputBound: 800) <= Int64(Int32.max))
+    let inv = igdn.reference(input, outputExponent: 8)
+    let fwd = gdnLayer.reference(input, outputExponent: 8)
+    for p in 0..<6 {
+      for i in 0..<c {
+        var norm = betaReal[i]
+        for j in 0..<c {
+          let xj = Double(xs[j * 6 + p]) / 256
+          norm += gammaReal[i * c + j] * xj * xj
+        }
+        let x = Double(xs[i * 6 + p]) / 256
+        #expect(abs(Double(inv.values[i * 6 + p]) / 256 - x * norm.squareRoot()) < 0.02)
+        #expect(abs(Double(fwd.values[i * 6 + p]) / 256 - x / norm.squareRoot()) < 0.02)
+      }
+    }
+  }
 }

@@ -1,5 +1,5 @@
 /*
- * CKernels: the fast integer kernels of the gic decoder (spec/integer-ops.md §3, §4, §2.2).
+ * CKernels: the fast integer kernels of the gic codec (spec/integer-ops.md §2–§5).
  *
  * Implementation details of ReferenceCodec; no stable API. Every kernel has a portable C path
  * and an AVX2 path (x86-64, selected at run time). Both are bit-exact: they return exactly the
@@ -116,6 +116,50 @@ void gic_conv2d_s16(const gic_conv2d_params *params, int row_begin, int row_end,
 void gic_requant_s32_s16(
     const int32_t *acc, ptrdiff_t acc_stride, int16_t *out, ptrdiff_t out_stride, size_t pixels,
     int channels, const int32_t *m, const int32_t *s, int32_t lo, int32_t hi, int path);
+
+/*
+ * Integer square roots: r[k] = isqrt(max(n[k], 0)), the largest r with r² ≤ max(n[k], 0), for
+ * 0 ≤ k < count (spec §2.3 on the int32 range; 0 ≤ r[k] ≤ 46340); integer arithmetic only. n and
+ * r may be the same array.
+ */
+void gic_isqrt_s32(const int32_t *n, int32_t *r, size_t count, int path);
+
+/*
+ * One GDN or inverse GDN layer (spec §5) on channels-last pixels of 2·ceil(channels / 2) int16
+ * values each (the padding channel of an odd count is 0 in the input and left as it is in the
+ * output). At each pixel, with x its values:
+ *
+ *   u[j] = min(rshift(x[j]², square_shift), 32767)
+ *   n[i] = beta[i] + Σ_j γ[i, j] · u[j]          (32-bit; exact within the §3 bound)
+ *   r[i] = isqrt(max(n[i], 0))                   (the floor square root)
+ *   inverse: out[i] = clamp(rshift(x[i] · r[i] · m[i], s[i]), lo, hi)      (0 ≤ s[i] ≤ 62)
+ *   GDN:     out[i] = clamp(rdiv(x[i] · m[i], max(r[i], 1) · 2^s[i]), lo, hi)  (0 ≤ s[i] ≤ 46)
+ *
+ * with 1 ≤ m[i] ≤ 2^31 − 1, 0 ≤ square_shift ≤ 30, −32767 ≤ lo ≤ hi ≤ 32767 and |x| ≤ 32767.
+ */
+typedef struct gic_gdn_params {
+  const int16_t *input;
+  int16_t *output;
+  int32_t channels, square_shift;
+  /* γ (C, C) packed by gic_conv_pack_weights as a 1×1 convolution with C inputs and outputs. */
+  const int16_t *weights;
+  const int32_t *beta;
+  /* Per channel multipliers m and shifts s of the output step. */
+  const int32_t *m, *s;
+  int32_t lo, hi;
+  /* Nonzero: inverse GDN; zero: GDN. */
+  int32_t inverse;
+} gic_gdn_params;
+
+/*
+ * Computes pixels pixel_begin ..< pixel_end as one band, with scratch u of
+ * (pixel_end − pixel_begin) · 2·ceil(channels / 2) int16 and acc of as many int32. Calls on
+ * disjoint pixel ranges, each with its own scratch, write disjoint output and may run
+ * concurrently.
+ */
+void gic_gdn_s16(
+    const gic_gdn_params *params, size_t pixel_begin, size_t pixel_end, int16_t *u, int32_t *acc,
+    int path);
 
 #ifdef __cplusplus
 }

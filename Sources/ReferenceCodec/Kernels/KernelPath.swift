@@ -1,6 +1,6 @@
 import CKernels
 
-/// Which implementation of the fast kernels (`PackedConvolution`) runs.
+/// Which implementation of the fast kernels (`PackedConvolution`, `PackedGDN`) runs.
 ///
 /// Every path is bit-exact: each returns exactly the values of the plain reference kernels in
 /// `Graph/` (spec/integer-ops.md §7), so the choice only changes speed. Tests run every path in

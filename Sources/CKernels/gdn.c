@@ -1,0 +1,262 @@
+/*
+ * gic_gdn_s16 and gic_isqrt_s32: GDN and inverse GDN (spec/integer-ops.md §5), portable and AVX2
+ * paths (the AVX2 functions are compiled for AVX2 per function; run-time dispatch).
+ *
+ * A band of pixels goes through four flat passes over channels-last arrays that share one
+ * layout (pixel stride 2·ceil(C/2)): squares u, the norms n by gic_conv2d_s16 (the band is a
+ * 1 × pixels image, γ a 1×1 convolution), then r = isqrt(max(n, 0)) and the output step. The
+ * arithmetic is integer-only; every step is exact (see each function), so both paths return
+ * the reference values.
+ */
+#include "internal.h"
+
+#if GIC_HAVE_X86
+#include <immintrin.h>
+
+#define GIC_AVX2 __attribute__((target("avx2")))
+#endif
+
+/*
+ * isqrt(max(n, 0)), the largest r with r² ≤ max(n, 0), by the bitwise (digit-by-digit) method:
+ * 16 steps, one per result bit, with rem < 2^31 and root + bit < 2^31 throughout. Integer-only
+ * and branchless.
+ */
+static inline int32_t gic_isqrt1(int32_t n) {
+  uint32_t rem = n > 0 ? (uint32_t)n : 0;
+  uint32_t root = 0;
+  for (int k = 15; k >= 0; k--) {
+    const uint32_t bit = (uint32_t)1 << (2 * k);
+    const uint32_t t = root + bit;
+    const uint32_t ge = 0u - (uint32_t)(rem >= t);
+    rem -= t & ge;
+    root = (root >> 1) + (bit & ge);
+  }
+  return (int32_t)root;
+}
+
+/* min(rshift(x², t), 32767): x² ≤ 2^30 and the rounding term ≤ 2^29, so int32 is exact. */
+static inline int16_t gic_square1(int16_t x, int32_t t) {
+  int32_t v = (int32_t)x * (int32_t)x;
+  if (t > 0) v = (v + (1 << (t - 1))) >> t;
+  return (int16_t)(v > 32767 ? 32767 : v);
+}
+
+/* rdiv(a, d) (spec §2.4), d > 0 and 2·|a| + d < 2^63: a / d rounded half away from zero. */
+static inline int64_t gic_rdiv1(int64_t a, int64_t d) {
+  const uint64_t mag = a < 0 ? 0 - (uint64_t)a : (uint64_t)a;
+  const uint64_t q = (2 * mag + (uint64_t)d) / (2 * (uint64_t)d);
+  return a < 0 ? -(int64_t)q : (int64_t)q;
+}
+
+/* GDN's output step: clamp(rdiv(x · m, max(r, 1) · 2^s), lo, hi), |x·m| < 2^46, s ≤ 46. */
+static inline int16_t gic_gdn_forward1(
+    int16_t x, int32_t r, int32_t m, int32_t s, int32_t lo, int32_t hi) {
+  const int64_t d = (int64_t)(r > 1 ? r : 1) << s;
+  int64_t v = gic_rdiv1((int64_t)x * (int64_t)m, d);
+  if (v < lo) v = lo;
+  if (v > hi) v = hi;
+  return (int16_t)v;
+}
+
+/* Values per block of the portable square roots (two small stack arrays). */
+#define GIC_ISQRT_BLOCK 64
+
+/*
+ * gic_isqrt1 over an array, a block at a time with the 16 steps outside the loop over the block's
+ * values: the inner loops are plain elementwise selects that compilers turn into SIMD compares
+ * (SSE2, NEON) rather than the mispredicted branches they make of gic_isqrt1 on random data.
+ */
+static void gic_isqrt_portable(const int32_t *n, int32_t *r, size_t count) {
+  uint32_t rem[GIC_ISQRT_BLOCK], root[GIC_ISQRT_BLOCK];
+  for (size_t b = 0; b < count; b += GIC_ISQRT_BLOCK) {
+    const size_t m = count - b < GIC_ISQRT_BLOCK ? count - b : GIC_ISQRT_BLOCK;
+    for (size_t e = 0; e < m; e++) {
+      rem[e] = n[b + e] > 0 ? (uint32_t)n[b + e] : 0;
+      root[e] = 0;
+    }
+    for (int k = 15; k >= 0; k--) {
+      const uint32_t bit = (uint32_t)1 << (2 * k);
+      for (size_t e = 0; e < m; e++) {
+        const uint32_t t = root[e] + bit;
+        const uint32_t ge = 0u - (uint32_t)(rem[e] >= t);
+        rem[e] -= t & ge;
+        root[e] = (root[e] >> 1) + (bit & ge);
+      }
+    }
+    for (size_t e = 0; e < m; e++) r[b + e] = (int32_t)root[e];
+  }
+}
+
+#if GIC_HAVE_X86
+/*
+ * gic_isqrt1 on 8 lanes. Lane values stay below 2^31, so the signed compare vpcmpgtd is the
+ * unsigned one of the portable path; the mask lt is "rem < t", the portable ~ge.
+ */
+GIC_AVX2 static inline __attribute__((always_inline)) __m256i gic_isqrt8(__m256i n) {
+  __m256i rem = _mm256_max_epi32(n, _mm256_setzero_si256());
+  __m256i root = _mm256_setzero_si256();
+#pragma clang loop unroll(full)
+  for (int k = 15; k >= 0; k--) {
+    const __m256i bit = _mm256_set1_epi32(1 << (2 * k));
+    const __m256i t = _mm256_add_epi32(root, bit);
+    const __m256i lt = _mm256_cmpgt_epi32(t, rem);
+    rem = _mm256_sub_epi32(rem, _mm256_andnot_si256(lt, t));
+    root = _mm256_add_epi32(_mm256_srli_epi32(root, 1), _mm256_andnot_si256(lt, bit));
+  }
+  return root;
+}
+
+/* 16 lanes per step (two independent chains keep the vector ports busy), then 8, then scalar. */
+GIC_AVX2 static void gic_isqrt_avx2(const int32_t *n, int32_t *r, size_t count) {
+  size_t k = 0;
+  for (; k + 16 <= count; k += 16) {
+    const __m256i a = gic_isqrt8(_mm256_loadu_si256((const __m256i *)(n + k)));
+    const __m256i b = gic_isqrt8(_mm256_loadu_si256((const __m256i *)(n + k + 8)));
+    _mm256_storeu_si256((__m256i *)(r + k), a);
+    _mm256_storeu_si256((__m256i *)(r + k + 8), b);
+  }
+  for (; k + 8 <= count; k += 8) {
+    _mm256_storeu_si256(
+        (__m256i *)(r + k), gic_isqrt8(_mm256_loadu_si256((const __m256i *)(n + k))));
+  }
+  for (; k < count; k++) r[k] = gic_isqrt1(n[k]);
+}
+
+/*
+ * gic_square1 on 16 lanes: vpmullw/vpmulhw give the low and high halves of the exact 32-bit
+ * squares, interleaved per 128-bit lane; vpackssdw undoes that interleaving and saturates the
+ * (non-negative) results at 32767, which is the min of step 1.
+ */
+GIC_AVX2 static void gic_square_avx2(const int16_t *x, int16_t *u, size_t count, int32_t t) {
+  const __m256i round = _mm256_set1_epi32(t > 0 ? 1 << (t - 1) : 0);
+  const __m128i shift = _mm_cvtsi32_si128(t);
+  size_t k = 0;
+  for (; k + 16 <= count; k += 16) {
+    const __m256i v = _mm256_loadu_si256((const __m256i *)(x + k));
+    const __m256i lo = _mm256_mullo_epi16(v, v);
+    const __m256i hi = _mm256_mulhi_epi16(v, v);
+    __m256i a = _mm256_unpacklo_epi16(lo, hi);
+    __m256i b = _mm256_unpackhi_epi16(lo, hi);
+    a = _mm256_srl_epi32(_mm256_add_epi32(a, round), shift);
+    b = _mm256_srl_epi32(_mm256_add_epi32(b, round), shift);
+    _mm256_storeu_si256((__m256i *)(u + k), _mm256_packs_epi32(a, b));
+  }
+  for (; k < count; k++) u[k] = gic_square1(x[k], t);
+}
+
+/* Inverse GDN's product: acc[k] ← x[k] · isqrt(max(acc[k], 0)), exact (|x · r| < 2^31). */
+GIC_AVX2 static void gic_gdn_product_avx2(const int16_t *x, int32_t *acc, size_t count) {
+  size_t k = 0;
+  for (; k + 16 <= count; k += 16) {
+    const __m256i ra = gic_isqrt8(_mm256_loadu_si256((const __m256i *)(acc + k)));
+    const __m256i rb = gic_isqrt8(_mm256_loadu_si256((const __m256i *)(acc + k + 8)));
+    const __m256i xa = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(x + k)));
+    const __m256i xb = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(x + k + 8)));
+    _mm256_storeu_si256((__m256i *)(acc + k), _mm256_mullo_epi32(xa, ra));
+    _mm256_storeu_si256((__m256i *)(acc + k + 8), _mm256_mullo_epi32(xb, rb));
+  }
+  for (; k < count; k++) acc[k] = (int32_t)x[k] * gic_isqrt1(acc[k]);
+}
+#endif
+
+void gic_isqrt_s32(const int32_t *n, int32_t *r, size_t count, int path) {
+#if GIC_HAVE_X86
+  if (gic_kernels_resolve_path(path) == GIC_KERNEL_PATH_AVX2) {
+    gic_isqrt_avx2(n, r, count);
+    return;
+  }
+#else
+  (void)path;
+#endif
+  gic_isqrt_portable(n, r, count);
+}
+
+void gic_gdn_s16(
+    const gic_gdn_params *p, size_t pixel_begin, size_t pixel_end, int16_t *u, int32_t *acc,
+    int path) {
+  if (pixel_end <= pixel_begin || p->channels <= 0) return;
+  const int avx2 = gic_kernels_resolve_path(path) == GIC_KERNEL_PATH_AVX2;
+  const int channels = p->channels;
+  const int pairs = (channels + 1) / 2;
+  const size_t stride = 2 * (size_t)pairs;
+  const size_t pixels = pixel_end - pixel_begin;
+  const size_t count = pixels * stride;
+  const int16_t *x = p->input + pixel_begin * stride;
+  int16_t *out = p->output + pixel_begin * stride;
+
+  /* 1. u = min(rshift(x², t), 32767); the padding channel (x = 0) gives u = 0. */
+#if GIC_HAVE_X86
+  if (avx2) {
+    gic_square_avx2(x, u, count, p->square_shift);
+  } else
+#endif
+  {
+    for (size_t k = 0; k < count; k++) u[k] = gic_square1(x[k], p->square_shift);
+  }
+
+  /*
+   * 2. n = β + γ·u: a 1×1 convolution of the 1 × pixels image u, in 32-bit wrapping arithmetic,
+   * exact under the caller's bound. It writes channels 0 ..< C of each pixel; an odd C's
+   * padding entry is set to 0 so the flat passes below read defined values (its x is 0).
+   */
+  gic_conv2d_params conv = {
+      .input = u,
+      .in_height = 1,
+      .in_width = (int32_t)pixels,
+      .pairs = pairs,
+      .weights = p->weights,
+      .bias = p->beta,
+      .out_channels = channels,
+      .kernel_h = 1,
+      .kernel_w = 1,
+      .stride = 1,
+      .origin_y = 0,
+      .origin_x = 0,
+      .out_height = 1,
+      .out_width = (int32_t)pixels,
+      .output = acc,
+      .out_row_stride = (ptrdiff_t)count,
+      .out_pixel_stride = (ptrdiff_t)stride,
+      .requant_m = NULL,
+      .requant_s = NULL,
+      .lo = 0,
+      .hi = 0,
+      .output16 = NULL,
+  };
+  gic_conv2d_s16(&conv, 0, 1, path);
+  if (stride != (size_t)channels) {
+    for (size_t q = 0; q < pixels; q++) acc[q * stride + channels] = 0;
+  }
+
+  if (p->inverse) {
+    /* 3–4. acc ← x · isqrt(max(n, 0)), then requant (the requantization kernel, exact). */
+#if GIC_HAVE_X86
+    if (avx2) {
+      gic_gdn_product_avx2(x, acc, count);
+    } else
+#endif
+    {
+      gic_isqrt_portable(acc, acc, count);
+      for (size_t k = 0; k < count; k++) acc[k] *= x[k];
+    }
+    gic_requant_s32_s16(
+        acc, (ptrdiff_t)stride, out, (ptrdiff_t)stride, pixels, channels, p->m, p->s, p->lo,
+        p->hi, path);
+  } else {
+    /* 3–4. acc ← isqrt(max(n, 0)), then the scalar 64-bit division. */
+#if GIC_HAVE_X86
+    if (avx2) {
+      gic_isqrt_avx2(acc, acc, count);
+    } else
+#endif
+    {
+      gic_isqrt_portable(acc, acc, count);
+    }
+    for (size_t q = 0; q < pixels; q++) {
+      for (int c = 0; c < channels; c++) {
+        const size_t k = q * stride + (size_t)c;
+        out[k] = gic_gdn_forward1(x[k], acc[k], p->m[c], p->s[c], p->lo, p->hi);
+      }
+    }
+  }
+}
