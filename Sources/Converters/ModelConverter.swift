@@ -21,8 +21,13 @@ public enum ModelConverter {
   /// Reads `inputPath`, applies the profile and writes `outputPath` atomically.
   ///
   /// - Parameters:
-  ///   - profile: a profile name or `auto` (detect from the array names).
+  ///   - inputPath: the `.npz` or `.npy` export.
+  ///   - outputPath: the container to write.
+  ///   - profile: a profile name or `auto` (detect from the array names and shapes).
+  ///   - calibration: images for the codec profiles' activation ranges.
+  ///   - threads: worker threads for calibration.
   ///   - progress: called as input bytes are consumed.
+  /// - Returns: what was written.
   /// - Throws: ``LocatedError`` for a malformed input or output, ``ConverterError`` otherwise.
   public static func convert(
     inputPath: String, outputPath: String, profile: String = "auto",
@@ -51,7 +56,8 @@ public enum ModelConverter {
         profile: profile, reason: "\(inputPath) is already a .gicw container")
     }
     let chosen = try ConversionProfile.resolve(
-      profile, shapes: Dictionary(specs.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a }))
+      profile,
+      shapes: Dictionary(specs.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a }))
     if chosen.isCodec {
       guard let npz else {
         throw ConverterError.profileMismatch(
@@ -157,7 +163,8 @@ public enum ModelConverter {
     guard HyperpriorArchitecture.detect(shapes: arrays.mapValues(\.shape)) == kind else {
       throw ConverterError.profileMismatch(
         profile: profile.rawValue,
-        reason: "the arrays are not a CompressAI \(kind.rawValue) state dict (keys or shapes differ)")
+        reason:
+          "the arrays are not a CompressAI \(kind.rawValue) state dict (keys or shapes differ)")
     }
     let output = try HyperpriorConversion.convert(
       kind: kind, arrays: arrays, calibration: calibration, threads: threads)

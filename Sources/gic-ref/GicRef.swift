@@ -97,12 +97,14 @@ struct Model: ParsableCommand {
     } else {
       profile = "unknown"
     }
-    var line = "\(model): profile \(profile), \(file.tensors.count) tensors, model digest \(file.modelDigestHex)"
+    var line =
+      "\(model): profile \(profile), \(file.tensors.count) tensors, model digest \(file.modelDigestHex)"
     if Bitstream.Profile(name: profile) != nil {
       do {
         let codec = try HyperpriorCodec(file: file)
         let macs = codec.synthesis.multiplyAccumulates(height: 32, width: 48)
-        line += ", codec model (g_s: \(String(format: "%.2f", Double(macs) / 1e9)) GMAC per 768×512 picture)"
+        line +=
+          ", codec model (g_s: \(String(format: "%.2f", Double(macs) / 1e9)) GMAC per 768×512 picture)"
       } catch {
         throw ToolError("\(model): \(error)")
       }

@@ -53,8 +53,12 @@ struct Info: ParsableCommand {
     print("\(input): gic bitstream \(report.version), profile \(report.profile)")
     print("  picture     \(s.width)×\(s.height)\(s.grayscale ? ", grayscale source" : "")")
     print("  model       \(report.modelDigestPrefix)… (first 8 bytes of the model digest)")
-    print("  parameters  rate index \(s.rateIndex), steps \(s.steps), seed \(s.seed.map(String.init) ?? "none")")
-    print("  bytes       \(bytes.count) = header \(s.headerLength) + substreams \(report.substreamBytes.map(String.init).joined(separator: " + "))")
+    print(
+      "  parameters  rate index \(s.rateIndex), steps \(s.steps), seed \(s.seed.map(String.init) ?? "none")"
+    )
+    print(
+      "  bytes       \(bytes.count) = header \(s.headerLength) + substreams \(report.substreamBytes.map(String.init).joined(separator: " + "))"
+    )
     print("  rate        \(String(format: "%.4f", report.bpp)) bpp")
   }
 }

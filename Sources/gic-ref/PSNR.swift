@@ -46,7 +46,9 @@ struct PSNR: ParsableCommand {
     let psnr = mse == 0 ? Double.infinity : 10 * log10(255 * 255 / mse)
     if json {
       // JSON has no infinity: identical images report 999.
-      print(JSONOutput.encode(Report(psnr: psnr.isFinite ? psnr : 999, mse: mse, width: a.width, height: a.height)))
+      print(
+        JSONOutput.encode(
+          Report(psnr: psnr.isFinite ? psnr : 999, mse: mse, width: a.width, height: a.height)))
     } else {
       print(psnr.isFinite ? String(format: "%.4f dB (MSE %.4f)", psnr, mse) : "identical (PSNR ∞)")
     }

@@ -44,22 +44,28 @@ struct GicRefTests {
     let png = try Data(contentsOf: dir.appendingPathComponent("g.png"))
     #expect(png[25] == 0)
 
-    let psnr = try CLIRunner.run("gic-ref", ["psnr", path("gray-33x20.png"), "g.png", "--json"], in: dir)
+    let psnr = try CLIRunner.run(
+      "gic-ref", ["psnr", path("gray-33x20.png"), "g.png", "--json"], in: dir)
     #expect(psnr.status == 0)
     #expect((try json(psnr.stdout)["psnr"] as? Double ?? 0) > 5)
   }
 
-  @Test("a stream decoded with another model, a damaged stream and a missing file fail with one line")
+  @Test(
+    "a stream decoded with another model, a damaged stream and a missing file fail with one line")
   func errors() throws {
     let dir = try CLIRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let encode = try CLIRunner.run(
       "gic-ref",
-      ["encode", path("rgb-77x45.png"), "-m", path("bmshj2018-hyperprior-N16-M24.gicw"), "-o", "a.gic"],
+      [
+        "encode", path("rgb-77x45.png"), "-m", path("bmshj2018-hyperprior-N16-M24.gicw"), "-o",
+        "a.gic",
+      ],
       in: dir)
     #expect(encode.status == 0, "\(encode.stderr)")
     let wrong = try CLIRunner.run(
-      "gic-ref", ["decode", "a.gic", "-m", path("mbt2018-mean-N16-M24.gicw"), "-o", "a.png"], in: dir)
+      "gic-ref", ["decode", "a.gic", "-m", path("mbt2018-mean-N16-M24.gicw"), "-o", "a.png"],
+      in: dir)
     #expect(wrong.status == 1)
     #expect(wrong.stderr.hasPrefix("error: a.gic: bitstream was made with model"))
     #expect(wrong.stderr.split(separator: "\n").count == 1)
@@ -93,8 +99,69 @@ enum CodecGolden {
     guard let data = try? Data(contentsOf: url),
       let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
       let vectors = root["vectors"] as? [[String: Any]],
-      let v = vectors.first(where: { $0["model"] as? String == model && $0["image"] as? String == image })
+      let v = vectors.first(where: {
+        $0["model"] as? String == model && $0["image"] as? String == image
+      })
     else { return nil }
     return (v["bitstream_sha256"] as! String, v["rgb_sha256"] as! String)
+  }
+}
+
+@Suite("codec conversion")
+struct CodecConversionTests {
+  let root = CLIRunner.repositoryRoot
+  var example: String {
+    root.appendingPathComponent("models/example-bmshj2018-hyperprior.npz").path
+  }
+  var calibration: String { root.appendingPathComponent("data/images/chelsea.png").path }
+
+  @Test(
+    "auto-detects the profile, calibrates, and converts byte-identically twice; the model encodes and decodes"
+  )
+  func convertTwice() throws {
+    let dir = try CLIRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for name in ["a.gicw", "b.gicw"] {
+      let r = try CLIRunner.run(
+        "gic-convert", [example, "-o", name, "--calibration", calibration, "--json"], in: dir)
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(r.stdout.contains("\"profile\" : \"bmshj2018-hyperprior\""))
+    }
+    let a = try Data(contentsOf: dir.appendingPathComponent("a.gicw"))
+    let b = try Data(contentsOf: dir.appendingPathComponent("b.gicw"))
+    #expect(a == b)
+    let model = try CLIRunner.run("gic-ref", ["model", "a.gicw"], in: dir)
+    #expect(model.status == 0)
+    #expect(model.stdout.contains("codec model"))
+    let image = root.appendingPathComponent(
+      "Tests/ReferenceCodecTests/Fixtures/codec/rgb-77x45.png"
+    ).path
+    let enc = try CLIRunner.run(
+      "gic-ref", ["encode", image, "-m", "a.gicw", "-o", "x.gic"], in: dir)
+    #expect(enc.status == 0, "\(enc.stderr)")
+    let dec = try CLIRunner.run(
+      "gic-ref", ["decode", "x.gic", "-m", "a.gicw", "-o", "x.png"], in: dir)
+    #expect(dec.status == 0, "\(dec.stderr)")
+  }
+
+  @Test(
+    "a codec profile without calibration images, and a profile that does not fit, fail with one line"
+  )
+  func errors() throws {
+    let dir = try CLIRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let none = try CLIRunner.run("gic-convert", [example, "-o", "m.gicw"], in: dir)
+    #expect(none.status == 1)
+    #expect(none.stderr.contains("--calibration"))
+    let wrong = try CLIRunner.run(
+      "gic-convert",
+      [example, "-o", "m.gicw", "--profile", "mbt2018-mean", "--calibration", calibration], in: dir)
+    #expect(wrong.status == 1)
+    #expect(wrong.stderr.contains("mbt2018-mean"))
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("m.gicw").path))
+    let missing = try CLIRunner.run(
+      "gic-convert", [example, "-o", "m.gicw", "--calibration", "nowhere"], in: dir)
+    #expect(missing.status == 1)
+    #expect(missing.stderr.contains("nowhere"))
   }
 }

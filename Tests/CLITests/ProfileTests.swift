@@ -9,7 +9,9 @@ struct ProfileTests {
     "models/example-bmshj2018-hyperprior.npz"
   ).path
 
-  @Test("auto-detection picks the codec profile; compressai-tables stores CompressAI's tables and the scale thresholds")
+  @Test(
+    "auto-detection picks the codec profile; compressai-tables stores CompressAI's tables and the scale thresholds"
+  )
   func tables() throws {
     #expect(try ModelConverter.detectProfile(inputPath: example) == .bmshj2018Hyperprior)
     let dir = try CLIRunner.temporaryDirectory()

@@ -35,7 +35,7 @@ struct FloatNetwork: Sendable {
   func run(_ x: FloatTensor, threads: Int) -> [String: FloatTensor] {
     var values = [input: x]
     for layer in layers {
-      let v = values[layer.input]!
+      guard let v = values[layer.input] else { preconditionFailure("layers in order") }
       var out: FloatTensor
       switch layer.kind {
       case .convolution(

@@ -182,18 +182,22 @@ struct HyperpriorArchitecture: Sendable {
         name: "h_a", input: "y", inputChannels: m,
         layers: [
           try conv("h_a.0", input: "y", cin: m, cout: n, k: 3, stride: 1),
-          FloatNetwork.Layer(kind: .leakyReLU(slope: 0.01), input: "h_a.0", output: "h_a.1", prefix: "h_a.1"),
+          FloatNetwork.Layer(
+            kind: .leakyReLU(slope: 0.01), input: "h_a.0", output: "h_a.1", prefix: "h_a.1"),
           try conv("h_a.2", input: "h_a.1", cin: n, cout: n, k: 5, stride: 2),
-          FloatNetwork.Layer(kind: .leakyReLU(slope: 0.01), input: "h_a.2", output: "h_a.3", prefix: "h_a.3"),
+          FloatNetwork.Layer(
+            kind: .leakyReLU(slope: 0.01), input: "h_a.2", output: "h_a.3", prefix: "h_a.3"),
           try conv("h_a.4", input: "h_a.3", output: "z", cin: n, cout: n, k: 5, stride: 2),
         ], outputs: ["z"])
       hyperSynthesis = FloatNetwork(
         name: "h_s", input: "z_hat", inputChannels: n,
         layers: [
           try conv("h_s.0", input: "z_hat", cin: n, cout: m, k: 5, stride: 2, transposed: true),
-          FloatNetwork.Layer(kind: .leakyReLU(slope: 0.01), input: "h_s.0", output: "h_s.1", prefix: "h_s.1"),
+          FloatNetwork.Layer(
+            kind: .leakyReLU(slope: 0.01), input: "h_s.0", output: "h_s.1", prefix: "h_s.1"),
           try conv("h_s.2", input: "h_s.1", cin: m, cout: wide, k: 5, stride: 2, transposed: true),
-          FloatNetwork.Layer(kind: .leakyReLU(slope: 0.01), input: "h_s.2", output: "h_s.3", prefix: "h_s.3"),
+          FloatNetwork.Layer(
+            kind: .leakyReLU(slope: 0.01), input: "h_s.2", output: "h_s.3", prefix: "h_s.3"),
           try conv(
             "h_s.4", input: "h_s.3", output: "scales", cin: wide, cout: 2 * m, k: 3, stride: 1,
             channels: 0..<m),

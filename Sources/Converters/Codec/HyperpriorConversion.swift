@@ -63,7 +63,7 @@ enum HyperpriorConversion {
       var formats = [net.input: input]
       var nodes: [GraphDescription.Node] = []
       for layer in net.layers {
-        let inFormat = formats[layer.input]!
+        guard let inFormat = formats[layer.input] else { preconditionFailure("layers in order") }
         switch layer.kind {
         case .convolution:
           let out =
@@ -175,10 +175,10 @@ enum HyperpriorConversion {
       let x = paddedTensor(image)
       let a = model.analysis.run(x, threads: threads)
       record(a)
-      let y = a["y"]!
+      guard let y = a["y"] else { preconditionFailure("g_a gives y") }
       let h = model.hyperAnalysis.run(y, threads: threads)
       record(h)
-      var zHat = h["z"]!
+      guard var zHat = h["z"] else { preconditionFailure("h_a gives z") }
       let plane = zHat.height * zHat.width
       for c in 0..<zHat.channels {
         let m = Float(model.medians[c])

@@ -68,7 +68,8 @@ extension HyperpriorCodec {
     let (pw, ph) = paddedSize(width: stream.width, height: stream.height)
     guard pw * ph <= Self.maxPaddedPixels else {
       throw BitstreamError.incompatible(
-        reason: "\(stream.width)×\(stream.height) exceeds the coded-size limit of 2^26 padded pixels")
+        reason:
+          "\(stream.width)×\(stream.height) exceeds the coded-size limit of 2^26 padded pixels")
     }
     let zFormat = hyperSynthesis.values[0]
     let (zh, zw) = (ph / multiple, pw / multiple)

@@ -90,11 +90,15 @@ public struct HyperpriorCodec: Sendable {
     _ ga: IntegerGraph, _ ha: IntegerGraph, _ hs: IntegerGraph, _ gs: IntegerGraph, means: Bool,
     scaleBits: Int
   ) throws(ModelError) {
-    func fail(_ reason: String) -> ModelError { .missing(what: "consistent graphs", reason: reason) }
+    func fail(_ reason: String) -> ModelError {
+      .missing(what: "consistent graphs", reason: reason)
+    }
     guard ga.inputCount == 1, ga.outputs.count == 1, ha.inputCount == 1, ha.outputs.count == 1,
       hs.inputCount == 1, hs.outputs.count == (means ? 2 : 1), gs.inputCount == 1,
       gs.outputs.count == 1
-    else { throw fail("g_a, h_a, g_s take one input and give one output; h_s gives scales[, means]") }
+    else {
+      throw fail("g_a, h_a, g_s take one input and give one output; h_s gives scales[, means]")
+    }
     let x = ga.values[0]
     guard x.channels == 3, x.exponent == 0, x.lo == 0, x.hi == 255 else {
       throw fail("g_a's input must be 3 channels of 0…255 at exponent 0")

@@ -56,7 +56,8 @@ extension WeightFile {
     let size = MemoryLayout<T>.size
     let expectedDType: DType = size == 2 ? .int16 : size == 4 ? .int32 : .int64
     guard record.dtype == expectedDType else {
-      throw .missing(what: "tensor \(name)", reason: "dtype \(record.dtype), expected \(expectedDType)")
+      throw .missing(
+        what: "tensor \(name)", reason: "dtype \(record.dtype), expected \(expectedDType)")
     }
     if let shape, record.shape != shape {
       throw .missing(what: "tensor \(name)", reason: "shape \(record.shape), expected \(shape)")

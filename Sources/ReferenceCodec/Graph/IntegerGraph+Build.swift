@@ -22,7 +22,9 @@ extension IntegerGraph {
       return Int(v)
     }
     func expectInputs(_ n: Int) throws(ModelError) {
-      guard inputs.count == n else { throw fail("\(node.op) takes \(n) input(s), not \(inputs.count)") }
+      guard inputs.count == n else {
+        throw fail("\(node.op) takes \(n) input(s), not \(inputs.count)")
+      }
     }
     func expectParameters(_ n: Int) throws(ModelError) {
       guard node.parameters.count == n else {
@@ -177,7 +179,9 @@ extension IntegerGraph {
       return (.add(multipliers: m, shifts: s), try format(channels: inputs[0].channels))
 
     case "concat":
-      guard inputs.count >= 1 && inputs.count <= 64 else { throw fail("concat takes 1 … 64 inputs") }
+      guard inputs.count >= 1 && inputs.count <= 64 else {
+        throw fail("concat takes 1 … 64 inputs")
+      }
       try expectParameters(0)
       let (m, s) = try scalePairs(inputs.count)
       let channels = inputs.reduce(0) { $0 + $1.channels }

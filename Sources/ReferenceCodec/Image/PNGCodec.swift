@@ -82,7 +82,8 @@ public enum PNGCodec {
     let n = image.width * image.height
     var gray = [UInt8](repeating: 0, count: n)
     for i in 0..<n {
-      let sum = Int(image.pixels[3 * i]) + Int(image.pixels[3 * i + 1]) + Int(image.pixels[3 * i + 2])
+      let sum =
+        Int(image.pixels[3 * i]) + Int(image.pixels[3 * i + 1]) + Int(image.pixels[3 * i + 2])
       gray[i] = UInt8((sum + 1) / 3)
     }
     return try LibPNG.writeRGB(gray, width: image.width, height: image.height, gray: true)

@@ -53,7 +53,8 @@ struct CodecGoldenTests {
         let decoded = try codec.decode(
           try Bitstream(parsing: bytes), threads: threads, path: path)
         #expect(decoded.width == source.image.width && decoded.height == source.image.height)
-        #expect(SHA256Hex.of(Data(decoded.pixels)) == golden.rgbSha256, "\(path), \(threads) threads")
+        #expect(
+          SHA256Hex.of(Data(decoded.pixels)) == golden.rgbSha256, "\(path), \(threads) threads")
       }
     }
   }
@@ -100,7 +101,8 @@ struct CodecGoldenTests {
     }
     for n in 0..<bytes.count {
       let result = attempt(Array(bytes[..<n]))
-      #expect(result.hasPrefix("bitstream.") || result.hasPrefix("entropy."), "length \(n): \(result)")
+      #expect(
+        result.hasPrefix("bitstream.") || result.hasPrefix("entropy."), "length \(n): \(result)")
     }
     var rng = SplitMix64(seed: 7)
     for i in 0..<bytes.count {

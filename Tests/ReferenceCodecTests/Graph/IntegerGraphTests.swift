@@ -145,7 +145,8 @@ struct IntegerGraphTests {
         ("kernel", 3), ("stride", 2), ("padding", 1), ("exponent", 1), ("lo", -50), ("hi", 60),
         ("accumulator_bound", bound),
       ], ["c.w", "c.b", "c.m", "c.s"])
-    let graph = try IntegerGraph(file: try b.file(inputs: [Self.input], outputs: ["y"]), name: "test")
+    let graph = try IntegerGraph(
+      file: try b.file(inputs: [Self.input], outputs: ["y"]), name: "test")
     let x = Self.randomInput(&rng)
     let layer = ConvolutionLayer(
       kind: .convolution, inputChannels: 4, outputChannels: 3, kernel: 3, stride: 2, padding: 1,
@@ -211,8 +212,10 @@ struct IntegerGraphTests {
         ], ["c.w", "c.b", "c.m", "c.s"])
       let wide = GraphDescription.Input(name: "x", channels: 4, exponent: 0, lo: -32767, hi: 32767)
       let file = try b.file(inputs: [wide], outputs: ["y"])
-      #expect(throws: ModelError.accumulatorBoundExceeded(
-        graph: "test", output: "y", bound: 36 * 32767 * 32767)) {
+      #expect(
+        throws: ModelError.accumulatorBoundExceeded(
+          graph: "test", output: "y", bound: 36 * 32767 * 32767)
+      ) {
         _ = try IntegerGraph(file: file, name: "test")
       }
     }
@@ -231,7 +234,9 @@ struct IntegerGraphTests {
     let bad: [MetadataValue] = [
       .string("x"),
       .list([.list([.string("node")])]),
-      .list([.list([.string("input"), .string("x"), .integer(0), .integer(0), .integer(0), .integer(0)])]),
+      .list([
+        .list([.string("input"), .string("x"), .integer(0), .integer(0), .integer(0), .integer(0)])
+      ]),
       .list([.list([.string("wat")])]),
     ]
     for value in bad {
