@@ -4,7 +4,7 @@ extension IntegerGraph {
   /// The operators of spec/integer-ops.md §4–§6 by their stored names.
   public static let operatorNames = [
     "conv2d", "conv_transpose2d", "gdn", "igdn", "relu", "leaky_relu", "abs", "clamp", "add",
-    "concat", "pixel_shuffle", "affine",
+    "concat", "pixel_shuffle", "affine", "conditioned_affine",
   ]
 
   /// Checks one node and prepares its kernel; returns the operation and its output value.
@@ -213,6 +213,25 @@ extension IntegerGraph {
       let q = try requantization(c, lo: out.lo, hi: out.hi)
       return (
         .affine(scale: a, bias: b, multipliers: q.multipliers, shifts: q.shifts), out
+      )
+
+    case "conditioned_affine":
+      try expectInputs(1)
+      try expectParameters(4)
+      let c = inputs[0].channels
+      guard let record = file.tensor(named: node.parameters[0]), record.shape.count == 2,
+        record.shape[1] == c, (1...65536).contains(record.shape[0])
+      else {
+        throw fail("scale table \(node.parameters[0]) must be int16 (levels, \(c))")
+      }
+      let levels = record.shape[0]
+      let a = try file.integers(node.parameters[0], as: Int16.self, shape: [levels, c])
+      let b = try file.integers(node.parameters[1], as: Int32.self, shape: [levels, c])
+      let out = try format(channels: c)
+      let q = try requantization(c, lo: out.lo, hi: out.hi)
+      return (
+        .conditionedAffine(
+          levels: levels, scale: a, bias: b, multipliers: q.multipliers, shifts: q.shifts), out
       )
 
     default:

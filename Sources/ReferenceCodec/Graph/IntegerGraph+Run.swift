@@ -11,9 +11,11 @@ extension IntegerGraph {
   ///   - path: the kernel implementation.
   /// - Precondition: the inputs match the graph's input descriptions.
   public func run(
-    _ inputs: [ChannelsLastActivations], threads: Int = 1, path: KernelPath = .automatic
+    _ inputs: [ChannelsLastActivations], level: Int = 0, threads: Int = 1,
+    path: KernelPath = .automatic
   ) -> [ChannelsLastActivations] {
     precondition(inputs.count == inputCount, "one tensor per graph input")
+    precondition(levels == 0 || (0..<levels).contains(level), "conditioning level in range")
     var live = [ChannelsLastActivations?](repeating: nil, count: values.count)
     for (i, x) in inputs.enumerated() {
       precondition(x.channels == values[i].channels, "input \(values[i].name) channels")
@@ -25,7 +27,8 @@ extension IntegerGraph {
     for step in steps {
       let args = step.inputs.map { live[$0]! }
       let v = values[step.output]
-      live[step.output] = Self.apply(step.operation, args, value: v, threads: threads, path: path)
+      live[step.output] = Self.apply(
+        step.operation, args, value: v, level: level, threads: threads, path: path)
       for r in step.releases { live[r] = nil }
     }
     return outputIndices.map { live[$0]! }
@@ -33,8 +36,8 @@ extension IntegerGraph {
 
   /// One operator on channels-last tensors (spec/integer-ops.md §4–§6).
   static func apply(
-    _ operation: Operation, _ x: [ChannelsLastActivations], value v: Value, threads: Int,
-    path: KernelPath
+    _ operation: Operation, _ x: [ChannelsLastActivations], value v: Value, level: Int,
+    threads: Int, path: KernelPath
   ) -> ChannelsLastActivations {
     switch operation {
     case .convolution(let packed):
@@ -59,6 +62,11 @@ extension IntegerGraph {
       return pixelShuffle(x[0], factor: r, value: v)
     case .affine(let a, let b, let m, let s):
       return affine(x[0], scale: a, bias: b, multipliers: m, shifts: s, value: v)
+    case .conditionedAffine(_, let a, let b, let m, let s):
+      let c = x[0].channels
+      return affine(
+        x[0], scale: Array(a[(level * c)..<((level + 1) * c)]),
+        bias: Array(b[(level * c)..<((level + 1) * c)]), multipliers: m, shifts: s, value: v)
     }
   }
 

@@ -33,6 +33,9 @@ public struct IntegerGraph: Sendable {
     case concat(multipliers: [Int32], shifts: [Int])
     case pixelShuffle(factor: Int)
     case affine(scale: [Int16], bias: [Int32], multipliers: [Int32], shifts: [Int])
+    /// Per-level scale and bias tables, (levels, C) each, row `level` used.
+    case conditionedAffine(
+      levels: Int, scale: [Int16], bias: [Int32], multipliers: [Int32], shifts: [Int])
   }
 
   struct Step: Sendable {
@@ -49,6 +52,15 @@ public struct IntegerGraph: Sendable {
   public let inputCount: Int
   public let outputIndices: [Int]
   let steps: [Step]
+
+  /// The number of conditioning levels the graph's `conditioned_affine` nodes take (0 if none):
+  /// ``run(_:level:threads:path:)`` needs a level in 0 ..< `levels`.
+  public var levels: Int {
+    steps.compactMap { step -> Int? in
+      if case .conditionedAffine(let levels, _, _, _, _) = step.operation { return levels }
+      return nil
+    }.min() ?? 0
+  }
 
   /// The graph's input values.
   public var inputs: ArraySlice<Value> { values[..<inputCount] }
