@@ -40,7 +40,7 @@ let package = Package(
     .executableTarget(
       name: "gic-ref",
       dependencies: [
-        "ReferenceCodec", "WeightFormat", "CLISupport",
+        "ReferenceCodec", "WeightFormat", "Converters", "CLISupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

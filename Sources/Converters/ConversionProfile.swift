@@ -19,9 +19,10 @@ public enum ConversionProfile: String, Sendable, CaseIterable {
   case compressaiTables = "compressai-tables"
   case bmshj2018Hyperprior = "bmshj2018-hyperprior"
   case mbt2018Mean = "mbt2018-mean"
+  case gicV1 = "gic-v1"
 
   /// Whether the profile makes a codec model (and needs calibration images).
-  public var isCodec: Bool { self == .bmshj2018Hyperprior || self == .mbt2018Mean }
+  public var isCodec: Bool { self == .bmshj2018Hyperprior || self == .mbt2018Mean || self == .gicV1 }
 
   /// Picks the profile whose key pattern matches `names`, or `raw`.
   public static func detect(names: [String]) -> ConversionProfile {
@@ -30,10 +31,11 @@ public enum ConversionProfile: String, Sendable, CaseIterable {
 
   /// Picks the profile whose key pattern and shapes match, or `raw`.
   public static func detect(shapes: [String: [Int]]) -> ConversionProfile {
+    if GICv1Architecture.detect(shapes: shapes) { return .gicV1 }
     switch HyperpriorArchitecture.detect(shapes: shapes) {
-    case .bmshj2018Hyperprior: .bmshj2018Hyperprior
-    case .mbt2018Mean: .mbt2018Mean
-    case nil: detect(names: Array(shapes.keys))
+    case .bmshj2018Hyperprior: return .bmshj2018Hyperprior
+    case .mbt2018Mean: return .mbt2018Mean
+    case nil: return detect(names: Array(shapes.keys))
     }
   }
 

@@ -24,6 +24,13 @@ struct Decode: ParsableCommand {
   @Option(name: .shortAndLong, help: "The PNG to write (default: the input with .png).")
   var output: String?
 
+  @Option(
+    name: .customLong("dump-symbols"),
+    help: ArgumentHelp(
+      "Also write the decoded symbols and coding parameters to a .npz (for float decoders).",
+      valueName: "npz"))
+  var dumpSymbols: String?
+
   struct Report: Encodable {
     var input: String
     var output: String
@@ -52,8 +59,15 @@ struct Decode: ParsableCommand {
     do { stream = try Bitstream(parsing: bytes) } catch { throw ToolError("\(input): \(error)") }
     let coding = DispatchTime.now()
     let image: RGBImage
-    do { image = try codec.decode(stream, threads: max(1, options.threads)) } catch {
+    let symbols: (z: [Int32], y: [Int32])
+    do {
+      (image, symbols) = try codec.decodeWithSymbols(stream, threads: max(1, options.threads))
+    } catch {
       throw ToolError("\(input): \(error)")
+    }
+    if let dumpSymbols {
+      try SymbolDump.write(
+        symbols, stream: stream, codec: codec, to: dumpSymbols)
     }
     let decodeSeconds = seconds(since: coding)
     if destination.lowercased().hasSuffix(".rgb") {

@@ -13,6 +13,10 @@ struct Encode: ParsableCommand {
       16-bit PNGs are refused. The picture is padded to a multiple of the model's stride (64) by
       repeating its last column and row; the decoder crops the padding away (spec/bitstream.md).
       The output is written to a temporary file and renamed into place.
+      Rate control (gic-v1 models only; other profiles refuse these options): --rate R in 0…1
+      (1 = most bits) picks rate index round(255·R); --target-bpp B picks the rate index whose
+      file is closest to B bits per pixel; --steps N (0…4, default 2) sets the decoder's
+      reverse-process steps and --seed S turns on the sampler's noise with seed S.
       """)
 
   @Argument(help: "The PNG image.")
@@ -22,6 +26,26 @@ struct Encode: ParsableCommand {
 
   @Option(name: .shortAndLong, help: "The .gic file to write (default: the input with .gic).")
   var output: String?
+
+  @Option(help: "Rate in 0…1, 1 = most bits (gic-v1; default 0.5).")
+  var rate: Double?
+
+  @Option(name: .customLong("target-bpp"), help: "Target bits per pixel (gic-v1).")
+  var targetBPP: Double?
+
+  @Option(help: "Reverse-process steps the decoder runs, 0…4 (gic-v1; default 2).")
+  var steps: Int?
+
+  @Option(help: "Sampler noise seed (gic-v1; no noise without it).")
+  var seed: UInt64?
+
+  func validate() throws {
+    if let rate, !(0...1).contains(rate) { throw ValidationError("--rate must be within 0…1") }
+    if rate != nil && targetBPP != nil {
+      throw ValidationError("--rate and --target-bpp exclude each other")
+    }
+    if let targetBPP, !(targetBPP > 0) { throw ValidationError("--target-bpp must be positive") }
+  }
 
   struct Report: Encodable {
     var input: String
@@ -33,6 +57,10 @@ struct Encode: ParsableCommand {
     var bytes: Int
     var payloadBytes: Int
     var bpp: Double
+    var profile: String
+    var rateIndex: Int
+    var steps: Int
+    var seed: UInt64?
     var modelDigest: String
     var threads: Int
     var seconds: Double
@@ -50,8 +78,25 @@ struct Encode: ParsableCommand {
     }
     let gray = decoded.sourceFormat == .gray || decoded.sourceFormat == .grayAlpha
     let coding = DispatchTime.now()
-    let stream = try codec.encode(
-      decoded.image, grayscale: gray, threads: max(1, options.threads))
+    let threads = max(1, options.threads)
+    let stream: Bitstream
+    if codec.rateVariable == nil {
+      guard rate == nil, targetBPP == nil, steps == nil, seed == nil else {
+        throw ToolError(
+          "\(options.model): profile \(codec.profile.name) has a fixed rate and no reverse process; --rate, --target-bpp, --steps and --seed apply to gic-v1 models")
+      }
+      stream = try codec.encode(decoded.image, grayscale: gray, threads: threads)
+    } else if let targetBPP {
+      stream = try codec.encode(
+        decoded.image, grayscale: gray, targetBitsPerPixel: targetBPP, steps: steps ?? 2,
+        seed: seed, threads: threads)
+    } else {
+      let levels = codec.rateVariable?.rateLevels ?? 256
+      let index = Int((Double(levels - 1) * (rate ?? 0.5)).rounded())
+      stream = try codec.encode(
+        decoded.image, grayscale: gray, rateIndex: index, steps: steps ?? 2, seed: seed,
+        threads: threads)
+    }
     let encodeSeconds = seconds(since: coding)
     let bytes = stream.serialized()
     do {
@@ -67,16 +112,23 @@ struct Encode: ParsableCommand {
       height: decoded.image.height, sourceFormat: decoded.sourceFormat.rawValue,
       droppedAlpha: decoded.droppedAlpha, bytes: bytes.count,
       payloadBytes: stream.substreams.reduce(0) { $0 + $1.count },
-      bpp: Double(bytes.count * 8) / pixels, modelDigest: codec.modelDigest,
+      bpp: Double(bytes.count * 8) / pixels, profile: codec.profile.name,
+      rateIndex: stream.rateIndex, steps: stream.steps, seed: stream.seed,
+      modelDigest: codec.modelDigest,
       threads: max(1, options.threads), seconds: seconds(since: start),
       encodeSeconds: encodeSeconds)
     if options.json {
       print(JSONOutput.encode(report))
     } else if !options.quiet {
       let note = decoded.droppedAlpha ? " (alpha dropped)" : ""
+      let rateNote =
+        codec.rateVariable == nil
+        ? ""
+        : ", rate index \(stream.rateIndex), \(stream.steps) steps"
+          + (stream.seed.map { ", seed \($0)" } ?? "")
       print(
         "encoded \(input) (\(report.width)×\(report.height), \(report.sourceFormat)\(note)) → "
-          + "\(destination): \(report.bytes) bytes, \(String(format: "%.4f", report.bpp)) bpp, "
+          + "\(destination): \(report.bytes) bytes, \(String(format: "%.4f", report.bpp)) bpp\(rateNote), "
           + "\(String(format: "%.3f", report.encodeSeconds)) s encoding, "
           + "\(String(format: "%.3f", report.seconds)) s total")
     }

@@ -13,6 +13,13 @@ struct FloatNetwork: Sendable {
       case gdn(beta: [Double], gamma: [Double], inverse: Bool)
       case leakyReLU(slope: Double)
       case abs
+      /// out[c, y·r + i, x·r + j] = in[c·r² + i·r + j, y, x].
+      case pixelShuffle(factor: Int)
+      /// The sum of the layer's input and `other`.
+      case add(other: String)
+      /// Per-level channel affine: out = in · scale[level][c] + bias[level][c] (FiLM with the
+      /// conditioning folded per level by the converter).
+      case film(scale: [[Double]], bias: [[Double]])
     }
 
     var kind: Kind
@@ -32,7 +39,9 @@ struct FloatNetwork: Sendable {
   var outputs: [String]
 
   /// Runs the network, returning every value it computes (input included) by name.
-  func run(_ x: FloatTensor, threads: Int) -> [String: FloatTensor] {
+  ///
+  /// - Parameter level: the conditioning level of `film` layers.
+  func run(_ x: FloatTensor, level: Int = 0, threads: Int) -> [String: FloatTensor] {
     var values = [input: x]
     for layer in layers {
       guard let v = values[layer.input] else { preconditionFailure("layers in order") }
@@ -56,6 +65,33 @@ struct FloatNetwork: Sendable {
         out = FloatKernels.leakyRelu(v, slope: Float(slope))
       case .abs:
         out = FloatKernels.abs(v)
+      case .pixelShuffle(let r):
+        let c = v.channels / (r * r)
+        var o = FloatTensor(channels: c, height: v.height * r, width: v.width * r, repeating: 0)
+        for ch in 0..<c {
+          for y in 0..<v.height {
+            for x in 0..<v.width {
+              for i in 0..<r {
+                for j in 0..<r {
+                  o.values[(ch * o.height + y * r + i) * o.width + x * r + j] =
+                    v.values[((ch * r * r + i * r + j) * v.height + y) * v.width + x]
+                }
+              }
+            }
+          }
+        }
+        out = o
+      case .add(let other):
+        guard let w = values[other] else { preconditionFailure("layers in order") }
+        out = v
+        for i in out.values.indices { out.values[i] += w.values[i] }
+      case .film(let scale, let bias):
+        out = v
+        let plane = v.height * v.width
+        for c in 0..<v.channels {
+          let (a, b) = (Float(scale[level][c]), Float(bias[level][c]))
+          for p in 0..<plane { out.values[c * plane + p] = v.values[c * plane + p] * a + b }
+        }
       }
       if layer.relu { out = FloatKernels.relu(out) }
       values[layer.output] = out

@@ -57,52 +57,10 @@ enum HyperpriorConversion {
     let z = Format.power(GraphQuantizer.exponent(maxAbs: range("z"), range: 0...14))
     var quantizer = GraphQuantizer()
 
-    func graph(
-      _ net: FloatNetwork, input: Format, fixed: [String: Format]
-    ) throws -> (GraphDescription, [String: Format]) {
-      var formats = [net.input: input]
-      var nodes: [GraphDescription.Node] = []
-      for layer in net.layers {
-        guard let inFormat = formats[layer.input] else { preconditionFailure("layers in order") }
-        switch layer.kind {
-        case .convolution:
-          let out =
-            fixed[layer.output]
-            ?? Format.power(
-              GraphQuantizer.exponent(maxAbs: range(layer.output), range: -16...24),
-              nonNegative: layer.relu)
-          var f = out
-          if layer.relu { f.lo = 0 }
-          nodes.append(try quantizer.convolution(layer, input: inFormat, output: f))
-          formats[layer.output] = f
-        case .gdn:
-          let out =
-            fixed[layer.output]
-            ?? Format.power(GraphQuantizer.exponent(maxAbs: range(layer.output), range: -16...24))
-          nodes.append(try quantizer.gdn(layer, input: inFormat, output: out))
-          formats[layer.output] = out
-        case .leakyReLU(let slope):
-          let (node, out) = GraphQuantizer.leakyReLU(layer, slope: slope, input: inFormat)
-          nodes.append(node)
-          formats[layer.output] = out
-        case .abs:
-          nodes.append(
-            GraphDescription.Node(
-              op: "abs", inputs: [layer.input], output: layer.output, attributes: [],
-              parameters: []))
-          var out = inFormat
-          out.lo = 0
-          out.hi = inFormat.bound
-          formats[layer.output] = out
-        }
-      }
-      let description = GraphDescription(
-        inputs: [
-          .init(
-            name: net.input, channels: net.inputChannels, exponent: input.exponent, lo: input.lo,
-            hi: input.hi)
-        ], outputs: net.outputs, nodes: nodes)
-      return (description, formats)
+    func graph(_ net: FloatNetwork, input: Format, fixed: [String: Format]) throws -> (
+      GraphDescription, [String: Format]
+    ) {
+      try quantizer.graph(net, input: input, fixed: fixed, ranges: ranges)
     }
 
     let (ga, _) = try graph(model.analysis, input: .pixels, fixed: ["y": y])

@@ -26,7 +26,12 @@ public struct HyperpriorCodec: Sendable {
   public let synthesis: IntegerGraph
   let factorized: FactorizedModel
   let medians: [Int32]
-  let gaussian: GaussianConditionalCoder
+  /// The Gaussian conditional table.
+  let gaussianTable: EntropyTable
+  /// Row choice: one model (fixed-rate profiles) or one per rate index (gic-v1).
+  let scaleModels: [GaussianConditionalModel]
+  /// Rate control and the reverse process (gic-v1 only).
+  public let rateVariable: RateVariable?
 
   /// The largest coded (padded) picture, in pixels; bounds every allocation of a decode.
   public static let maxPaddedPixels = 1 << 26
@@ -39,9 +44,7 @@ public struct HyperpriorCodec: Sendable {
     guard case .string(let name) = file.metadata("gic.profile") else {
       throw .notACodecModel(reason: "no gic.profile metadata")
     }
-    guard let profile = Bitstream.Profile(name: name),
-      profile == .bmshj2018Hyperprior || profile == .mbt2018Mean
-    else {
+    guard let profile = Bitstream.Profile(name: name) else {
       throw .notACodecModel(
         reason: "profile \(name) is not a codec profile (convert with --profile auto)")
     }
@@ -63,15 +66,38 @@ public struct HyperpriorCodec: Sendable {
     hyperAnalysis = try IntegerGraph(file: file, name: "h_a")
     hyperSynthesis = try IntegerGraph(file: file, name: "h_s")
     synthesis = try IntegerGraph(file: file, name: "g_s")
+    let scaleBits: Int
     do {
       factorized = try FactorizedModel(file: file, name: "entropy_bottleneck")
-      gaussian = try GaussianConditionalCoder(file: file, name: "gaussian_conditional")
-    } catch {
+      if profile == .gicV1 {
+        guard let cdf = file.cdfTable(named: "gaussian_conditional") else {
+          throw EntropyError.invalidTable(reason: "the model has no table gaussian_conditional")
+        }
+        gaussianTable = try EntropyTable(cdf, name: "gaussian_conditional")
+        let rate = try RateVariable(file: file, rows: gaussianTable.rowCount)
+        scaleModels = rate.scaleModels
+        rateVariable = rate
+        scaleBits = rate.scaleExponent
+      } else {
+        let gaussian = try GaussianConditionalCoder(file: file, name: "gaussian_conditional")
+        gaussianTable = gaussian.table
+        scaleModels = [gaussian.model]
+        rateVariable = nil
+        scaleBits = gaussian.scaleFractionBits
+      }
+    } catch let error as EntropyError {
       throw .missing(what: "entropy tables", reason: error.description)
+    } catch let error as ModelError {
+      throw error
+    } catch {
+      throw .missing(what: "entropy tables", reason: "\(error)")
     }
     try Self.checkInterfaces(
-      analysis, hyperAnalysis, hyperSynthesis, synthesis, means: profile == .mbt2018Mean,
-      scaleBits: gaussian.scaleFractionBits)
+      analysis, hyperAnalysis, hyperSynthesis, synthesis, means: profile != .bmshj2018Hyperprior,
+      scaleBits: scaleBits)
+    if let rate = rateVariable {
+      try rate.check(latent: analysis.outputs[0], synthesisInput: synthesis.values[0])
+    }
     let z = hyperAnalysis.outputs[0]
     guard factorized.channels == z.channels else {
       throw .missing(

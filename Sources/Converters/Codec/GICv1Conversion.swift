@@ -1,0 +1,199 @@
+import Foundation
+import WeightFormat
+
+/// Converts a gic-v1 export into a codec model: the four hyperprior graphs, the `reverse`
+/// graph with per-level conditioning tables, the rate tables and the sampler tables
+/// (spec/bitstream.md §7).
+enum GICv1Conversion {
+  /// Rate indices calibrated on (0, 51, …, 255).
+  static let calibrationRates = stride(from: 0, through: 255, by: 51).map { $0 }
+  /// Fraction bits of the mixing ratios and noise strengths.
+  static let ratioBits = 15
+
+  static func convert(
+    arrays: [String: NumPyArray], calibration: [CalibrationImage], threads: Int
+  ) throws -> HyperpriorConversion.Output {
+    guard !calibration.isEmpty else {
+      throw ConverterError.profileMismatch(
+        profile: "gic-v1",
+        reason: "codec profiles need calibration images (gic-convert --calibration DIR|PNG…)")
+    }
+    let model = try GICv1Architecture(arrays: arrays)
+    let ranges = calibrate(model, images: calibration, threads: threads)
+    typealias Format = GraphQuantizer.Format
+    func range(_ name: String) -> Double { ranges[name] ?? 0 }
+    let y = Format.power(GraphQuantizer.exponent(maxAbs: range("y"), range: 0...14))
+    let z = Format.power(GraphQuantizer.exponent(maxAbs: range("z"), range: 0...14))
+    var scales = Format.power(GraphQuantizer.exponent(maxAbs: range("scales"), range: 0...14))
+    scales.lo = -GraphQuantizer.activationBound
+    var quantizer = GraphQuantizer()
+    let base = model.base
+    let (ga, _) = try quantizer.graph(base.analysis, input: .pixels, fixed: ["y": y], ranges: ranges)
+    let (ha, _) = try quantizer.graph(base.hyperAnalysis, input: y, fixed: ["z": z], ranges: ranges)
+    let (hs, _) = try quantizer.graph(
+      base.hyperSynthesis, input: z, fixed: ["scales": scales, "means": y], ranges: ranges)
+    let (gs, _) = try quantizer.graph(
+      base.synthesis, input: y, fixed: ["x_hat": .pixels], ranges: ranges)
+    let (reverse, _) = try quantizer.graph(
+      model.reverse, input: y, fixed: ["x_hat": y], ranges: ranges)
+
+    // Entropy tables.
+    let tables: [String: CDFTable]
+    let scaleTable: [Double]
+    do {
+      (tables, _) = try HyperpriorConversion.entropyTables(arrays, scaleExponent: 16)
+      scaleTable = try CompressAITables.scaleTable(
+        prefix: "gaussian_conditional", in: try CompressAITables.strippingModulePrefix(arrays))
+    } catch {
+      throw ConverterError.profileMismatch(profile: "gic-v1", reason: "\(error)")
+    }
+    let levels = GICv1Architecture.rateLevels
+    let total = levels + model.extraLevels
+    // rate.q in units of 2^−(e_y + 8).
+    let qBits = y.exponent + 8
+    let q = try (0..<total).map { level -> Int32 in
+      let v = (model.q(level) * pow(2, Double(qBits))).rounded()
+      guard v >= 1, v < 2_147_483_648 else {
+        throw ConverterError.profileMismatch(
+          profile: "gic-v1", reason: "q(\(level)) = \(model.q(level)) does not fit the rate table")
+      }
+      return Int32(v)
+    }
+    quantizer.addInt32(
+      "rate.q", q, shape: [total],
+      quantization: .perTensor(QuantizationParameters(multiplier: 1, shift: Int32(qBits))))
+    // Row thresholds per rate index: t_k · q(r) in units of the scales (2^−e_σ).
+    var thresholds: [Int32] = []
+    for r in 0..<levels {
+      for t in scaleTable.dropLast() {
+        thresholds.append(Int32((t * model.q(r) * pow(2, Double(scales.exponent))).rounded()))
+      }
+    }
+    quantizer.addInt32(
+      "gaussian_conditional.scale_thresholds_by_rate", thresholds,
+      shape: [levels, scaleTable.count - 1],
+      quantization: .perTensor(
+        QuantizationParameters(multiplier: 1, shift: Int32(scales.exponent))))
+    // Sampler tables, row n − 1.
+    let n = GICv1Architecture.maxSteps
+    var offsets = [Int32](repeating: 0, count: n * n)
+    var ratios = [Int32](repeating: 0, count: n * n)
+    var alphas = [Int32](repeating: 0, count: n * n)
+    let one = Double(1 << ratioBits)
+    for steps in 1...n {
+      let d = model.offsets(steps: steps)
+      for i in 0..<steps {
+        offsets[(steps - 1) * n + i] = Int32(d[i])
+        alphas[(steps - 1) * n + i] = Int32((model.alpha[steps - 1][i] * one).rounded())
+        if i + 1 < steps {
+          ratios[(steps - 1) * n + i] = Int32((model.q(d[i + 1]) / model.q(d[i]) * one).rounded())
+        }
+      }
+    }
+    quantizer.addInt32("sampler.level_offsets", offsets, shape: [n, n])
+    quantizer.addInt32("sampler.ratio", ratios, shape: [n, n])
+    quantizer.addInt32("sampler.alpha", alphas, shape: [n, n])
+    let medians = base.medians.map { Int32(($0 * pow(2, Double(z.exponent))).rounded()) }
+    quantizer.addInt32(
+      "entropy_bottleneck.medians", medians, shape: [medians.count],
+      quantization: .perTensor(QuantizationParameters(multiplier: 1, shift: Int32(z.exponent))))
+
+    var metadata: [String: MetadataValue] = [
+      "gic.profile": .string("gic-v1"),
+      "gic.codec.hyper_stride": .integer(Int64(HyperpriorConversion.hyperStride)),
+      "gic.codec.latent_stride": .integer(Int64(HyperpriorConversion.latentStride)),
+      "gic.rate.levels": .integer(Int64(levels)),
+      "gic.rate.extra_levels": .integer(Int64(model.extraLevels)),
+      "gic.source.channels": .list([
+        .integer(Int64(base.n)), .integer(Int64(base.m)), .integer(Int64(model.width)),
+      ]),
+      "gic.calibration.images": .list(
+        calibration.map {
+          .list([.string($0.name), .integer(Int64($0.width)), .integer(Int64($0.height))])
+        }),
+    ]
+    for (name, g) in [("g_a", ga), ("h_a", ha), ("h_s", hs), ("g_s", gs), ("reverse", reverse)] {
+      metadata[GraphDescription.metadataKey(name)] = g.metadataValue
+    }
+    return HyperpriorConversion.Output(
+      metadata: metadata, tensors: quantizer.tensors, cdfTables: tables, ranges: ranges)
+  }
+
+  /// Max |value| of every activation over the calibration images, along the rate-variable
+  /// coding path: for several rate indices, ŷ = round((y − μ)/q)·q + μ, the reverse process
+  /// with 2 steps (noise on, α of the model) and the synthesis of both ŷ and the final state.
+  static func calibrate(_ model: GICv1Architecture, images: [CalibrationImage], threads: Int)
+    -> [String: Double]
+  {
+    var ranges: [String: Double] = [:]
+    func record(_ values: [String: FloatTensor]) {
+      for (name, t) in values { ranges[name] = max(ranges[name] ?? 0, Double(t.maxAbs())) }
+    }
+    var generator = SplitMixGenerator(state: 0x6769_632D_7631)
+    let base = model.base
+    for image in images {
+      let x = HyperpriorConversion.paddedTensor(image)
+      let a = base.analysis.run(x, threads: threads)
+      record(a)
+      guard let y = a["y"] else { preconditionFailure("g_a gives y") }
+      let h = base.hyperAnalysis.run(y, threads: threads)
+      record(h)
+      guard var zHat = h["z"] else { preconditionFailure("h_a gives z") }
+      let plane = zHat.height * zHat.width
+      for c in 0..<zHat.channels {
+        let m = Float(base.medians[c])
+        for p in 0..<plane {
+          let v = zHat.values[c * plane + p]
+          zHat.values[c * plane + p] = (v - m).rounded(.toNearestOrEven) + m
+        }
+      }
+      let s = base.hyperSynthesis.run(zHat, threads: threads)
+      record(s)
+      guard let means = s["means"] else { preconditionFailure("h_s gives means") }
+      let d = model.offsets(steps: 2)
+      for r in calibrationRates {
+        let q = Float(model.q(r))
+        var yHat = y
+        for i in yHat.values.indices {
+          let mu = means.values[i]
+          yHat.values[i] = ((yHat.values[i] - mu) / q).rounded(.toNearestOrEven) * q + mu
+        }
+        ranges["y"] = max(ranges["y"] ?? 0, Double(yHat.maxAbs()))
+        record(base.synthesis.run(yHat, threads: threads))
+        let first = model.reverse.run(yHat, level: r + d[0], threads: threads)
+        record(first)
+        guard let estimate = first["x_hat"] else { preconditionFailure("reverse gives x_hat") }
+        let ratio = Float(model.q(r + d[1]) / model.q(r + d[0]))
+        let noise = Float(model.alpha[1][0] * model.q(r + d[1]))
+        var state = estimate
+        for i in state.values.indices {
+          let u = Float(generator.next() >> 40) / Float(1 << 24) - 0.5
+          state.values[i] = estimate.values[i] + ratio * (yHat.values[i] - estimate.values[i])
+            + noise * u
+        }
+        ranges["y"] = max(ranges["y"] ?? 0, Double(state.maxAbs()))
+        let second = model.reverse.run(state, level: r + d[1], threads: threads)
+        record(second)
+        if let final = second["x_hat"] {
+          ranges["y"] = max(ranges["y"] ?? 0, Double(final.maxAbs()))
+          record(base.synthesis.run(final, threads: threads))
+        }
+      }
+    }
+    ranges["x_hat"] = nil
+    return ranges
+  }
+}
+
+/// A small deterministic generator for calibration noise (SplitMix64).
+struct SplitMixGenerator {
+  var state: UInt64
+
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}

@@ -1,0 +1,187 @@
+import WeightFormat
+
+/// Rate control and the reverse process of the generative profile `gic-v1`
+/// (spec/bitstream.md §7).
+///
+/// A rate index r (0 … levels − 1) selects the quantization step q(r); the latent symbols are
+/// rdiv((y − μ)·2^8, q(r)) and their Gaussian rows come from the thresholds of r. The decoder
+/// then runs the reverse network `reverse` for `steps` steps at the levels r + d[n][i], mixing
+/// states with the integer ratios ρ[n][i] and, when the stream has a seed, noise from the
+/// counter-based generator ``SamplerNoise``. Everything is integer; the tables are the
+/// converter's.
+public struct RateVariable: Sendable {
+  /// The most reverse-process steps a stream may ask for.
+  public static let maxSteps = 4
+  /// Fraction bits of the mixing ratios and noise strengths.
+  static let ratioBits = 15
+
+  /// Rate indices 0 ..< `rateLevels` (r = rateLevels − 1 codes the most bits).
+  public let rateLevels: Int
+  /// Levels beyond the last rate index that the reverse process reaches.
+  public let extraLevels: Int
+  /// q(ℓ) for ℓ in 0 ..< rateLevels + extraLevels, in units of 2^−(e_y + 8).
+  let q: [Int64]
+  /// Per rate index, the Gaussian row model in units of the scales (2^−e_σ).
+  let scaleModels: [GaussianConditionalModel]
+  /// The scales' exponent e_σ.
+  let scaleExponent: Int
+  /// Row n − 1: level offsets d[n][i], mixing ratios ρ[n][i] (Q15), noise strengths α[n][i] (Q15).
+  let offsets: [[Int]]
+  let ratios: [[Int64]]
+  let alphas: [[Int64]]
+  /// The reverse network (input x: the current latent; output: the clean-latent estimate).
+  public let reverse: IntegerGraph
+  /// The fraction bits of `q`.
+  let qFractionBits: Int
+
+  /// Loads the rate tables, sampler tables and the `reverse` graph.
+  ///
+  /// - Throws: ``ModelError`` naming the table at fault.
+  init(file: WeightFile, rows: Int) throws(ModelError) {
+    let levels = try file.integerMetadata("gic.rate.levels")
+    let extra = try file.integerMetadata("gic.rate.extra_levels")
+    guard (2...65536).contains(levels), (0...4096).contains(extra) else {
+      throw .missing(what: "rate levels", reason: "gic.rate.levels \(levels), extra \(extra)")
+    }
+    rateLevels = Int(levels)
+    extraLevels = Int(extra)
+    let total = rateLevels + extraLevels
+    guard let qRecord = file.tensor(named: "rate.q"),
+      case .perTensor(let qq) = qRecord.quantization, qq.multiplier == 1,
+      (8...30).contains(qq.shift)
+    else {
+      throw .missing(what: "rate.q", reason: "an int32 vector quantized per tensor with shift 8…30")
+    }
+    qFractionBits = Int(qq.shift)
+    q = try file.integers("rate.q", as: Int32.self, shape: [total]).map(Int64.init)
+    guard q.allSatisfy({ $0 >= 1 }), zip(q, q.dropFirst()).allSatisfy({ $0 >= $1 }) else {
+      throw .missing(what: "rate.q", reason: "steps must be positive and non-increasing")
+    }
+    let name = "gaussian_conditional.scale_thresholds_by_rate"
+    guard let tRecord = file.tensor(named: name),
+      case .perTensor(let tq) = tRecord.quantization, tq.multiplier == 1,
+      (0...24).contains(tq.shift)
+    else {
+      throw .missing(what: name, reason: "an int32 table quantized per tensor with shift 0…24")
+    }
+    scaleExponent = Int(tq.shift)
+    let thresholds = try file.integers(name, as: Int32.self, shape: [rateLevels, rows - 1])
+    var models: [GaussianConditionalModel] = []
+    for r in 0..<rateLevels {
+      do {
+        models.append(
+          try GaussianConditionalModel(
+            thresholds: thresholds[(r * (rows - 1))..<((r + 1) * (rows - 1))].map(Int64.init)))
+      } catch {
+        throw .missing(what: name, reason: "rate index \(r): \(error)")
+      }
+    }
+    scaleModels = models
+    let n = Self.maxSteps
+    let d = try file.integers("sampler.level_offsets", as: Int32.self, shape: [n, n])
+    let rho = try file.integers("sampler.ratio", as: Int32.self, shape: [n, n])
+    let alpha = try file.integers("sampler.alpha", as: Int32.self, shape: [n, n])
+    let offsets = (0..<n).map { row in (0..<n).map { Int(d[row * n + $0]) } }
+    let ratios = (0..<n).map { row in (0..<n).map { Int64(rho[row * n + $0]) } }
+    let alphas = (0..<n).map { row in (0..<n).map { Int64(alpha[row * n + $0]) } }
+    self.offsets = offsets
+    self.ratios = ratios
+    self.alphas = alphas
+    let one = Int64(1) << Self.ratioBits
+    let extraLevels = self.extraLevels
+    for steps in 1...n {
+      let o = offsets[steps - 1]
+      guard o[0] == 0, (1..<steps).allSatisfy({ o[$0] > o[$0 - 1] }), o[steps - 1] <= extraLevels,
+        (0..<steps).allSatisfy({ (0...one).contains(ratios[steps - 1][$0]) }),
+        (0..<steps).allSatisfy({ (0...one).contains(alphas[steps - 1][$0]) })
+      else {
+        throw .missing(
+          what: "sampler tables",
+          reason: "row \(steps - 1): offsets must start at 0, increase and stay within the extra levels; ratios and strengths in 0…2^15")
+      }
+    }
+    reverse = try IntegerGraph(file: file, name: "reverse")
+  }
+
+  /// Checks the tables and the reverse graph against the latent's format.
+  func check(latent y: IntegerGraph.Value, synthesisInput: IntegerGraph.Value) throws(ModelError) {
+    func fail(_ reason: String) -> ModelError { .missing(what: "consistent rate tables", reason: reason) }
+    guard qFractionBits == y.exponent + 8 else {
+      throw fail("rate.q has \(qFractionBits) fraction bits; the latent's exponent is \(y.exponent)")
+    }
+    guard reverse.inputCount == 1, reverse.outputs.count == 1,
+      reverse.values[0].channels == y.channels, reverse.values[0].exponent == y.exponent,
+      reverse.outputs[0].channels == y.channels, reverse.outputs[0].exponent == y.exponent,
+      reverse.values[0].lo <= synthesisInput.lo, reverse.values[0].hi >= synthesisInput.hi
+    else { throw fail("the reverse graph must map the latent format to itself") }
+    guard reverse.levels >= rateLevels + extraLevels else {
+      throw fail("the reverse graph's conditioning tables have \(reverse.levels) levels")
+    }
+  }
+
+  /// Runs the reverse process from ŷ (spec/bitstream.md §7.3).
+  ///
+  /// - Parameters:
+  ///   - yHat: the dequantized latent (the state at q(r)).
+  ///   - rateIndex: r.
+  ///   - steps: n, 0 … ``maxSteps`` (0 returns `yHat`).
+  ///   - seed: the noise seed; nil for no noise.
+  func sample(
+    _ yHat: ChannelsLastActivations, rateIndex r: Int, steps n: Int, seed: UInt64?,
+    threads: Int, path: KernelPath
+  ) -> ChannelsLastActivations {
+    guard n > 0 else { return yHat }
+    var x = yHat
+    let (lo, hi) = (Int64(x.lo), Int64(x.hi))
+    for i in 0..<n {
+      let level = r + offsets[n - 1][i]
+      let estimate = reverse.run([x], level: level, threads: threads, path: path)[0]
+      if i == n - 1 {
+        x = estimate
+        break
+      }
+      let rho = ratios[n - 1][i]
+      let alpha = alphas[n - 1][i]
+      let qNext = q[r + offsets[n - 1][i + 1]]
+      let shift = Self.ratioBits + 16 + 8
+      let stride = x.channelStride
+      for row in 0..<x.height {
+        for column in 0..<x.width {
+          let p = (row * x.width + column) * stride
+          for c in 0..<x.channels {
+            let e = Int64(estimate.values[p + c])
+            var v = e + IntegerMath.rshift(rho * (Int64(x.values[p + c]) - e), Self.ratioBits)
+            if let seed {
+              let u = Int64(
+                SamplerNoise.value(seed: seed, step: i, channel: c, row: row, column: column))
+              v += IntegerMath.rshift(alpha * qNext * u, shift)
+            }
+            x.values[p + c] = Int16(min(max(v, lo), hi))
+          }
+        }
+      }
+    }
+    return x
+  }
+}
+
+/// The sampler's counter-based noise (spec/bitstream.md §7.4): a pure function of the seed and
+/// the position, so it does not depend on the order or thread that asks.
+public enum SamplerNoise {
+  /// v in −32768 … 32767, standing for u = v / 65536 ∈ [−½, ½).
+  ///
+  /// key = ((step·2^16 + channel)·2^16 + row)·2^16 + column (mod 2^64),
+  /// z = seed + key·0x9E3779B97F4A7C15, then SplitMix64's finalizer; v = the top 16 bits of z
+  /// as a two's-complement int16.
+  @inlinable
+  public static func value(seed: UInt64, step: Int, channel: Int, row: Int, column: Int) -> Int16 {
+    let key =
+      ((UInt64(step) &<< 48) | (UInt64(channel & 0xFFFF) &<< 32) | (UInt64(row & 0xFFFF) &<< 16)
+        | UInt64(column & 0xFFFF))
+    var z = seed &+ key &* 0x9E37_79B9_7F4A_7C15
+    z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
+    z ^= z &>> 31
+    return Int16(bitPattern: UInt16(truncatingIfNeeded: z &>> 48))
+  }
+}
