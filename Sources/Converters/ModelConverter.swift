@@ -158,16 +158,29 @@ public enum ModelConverter {
     do { try npz.forEachArray { name, array in arrays[name] = array } } catch {
       throw LocatedError.located(error, path: inputPath)
     }
-    let kind: HyperpriorArchitecture.Kind =
-      profile == .mbt2018Mean ? .mbt2018Mean : .bmshj2018Hyperprior
-    guard HyperpriorArchitecture.detect(shapes: arrays.mapValues(\.shape)) == kind else {
-      throw ConverterError.profileMismatch(
-        profile: profile.rawValue,
-        reason:
-          "the arrays are not a CompressAI \(kind.rawValue) state dict (keys or shapes differ)")
+    let output: HyperpriorConversion.Output
+    let shapes = arrays.mapValues(\.shape)
+    if profile == .gicV1 {
+      guard GICv1Architecture.detect(shapes: shapes) else {
+        throw ConverterError.profileMismatch(
+          profile: profile.rawValue,
+          reason: "the arrays are not a gic-v1 export (python/gicv1/export.py): keys or shapes differ")
+      }
+      output = try GICv1Conversion.convert(
+        arrays: arrays, calibration: calibration, threads: threads)
+    } else {
+      let kind: HyperpriorArchitecture.Kind =
+        profile == .mbt2018Mean ? .mbt2018Mean : .bmshj2018Hyperprior
+      guard HyperpriorArchitecture.detect(shapes: shapes) == kind,
+        !GICv1Architecture.detect(shapes: shapes)
+      else {
+        throw ConverterError.profileMismatch(
+          profile: profile.rawValue,
+          reason: "the arrays are not a CompressAI \(kind.rawValue) state dict (keys or shapes differ)")
+      }
+      output = try HyperpriorConversion.convert(
+        kind: kind, arrays: arrays, calibration: calibration, threads: threads)
     }
-    let output = try HyperpriorConversion.convert(
-      kind: kind, arrays: arrays, calibration: calibration, threads: threads)
     var writer = WeightFileWriter()
     let digest: [UInt8]
     do {
