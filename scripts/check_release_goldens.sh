@@ -21,7 +21,8 @@ for v in vectors:
         for threads in ("1", "2", "8"):
             gic = os.path.join(tmp, "x.gic")
             subprocess.run([gic_ref, "encode", os.path.join(root, v["image"]), "-m",
-                            os.path.join(root, v["model"]), "-o", gic, "-q", "--threads", threads],
+                            os.path.join(root, v["model"]), "-o", gic, "-q", "--threads", threads,
+                            *v.get("parameters", [])],
                            check=True, env=env)
             digest = hashlib.sha256(open(gic, "rb").read()).hexdigest()
             out = json.loads(subprocess.run(
@@ -30,7 +31,7 @@ for v in vectors:
                 check=True, env=env, capture_output=True, text=True).stdout)
             ok = digest == v["bitstream_sha256"] and out["rgb_sha256"] == v["rgb_sha256"]
             failures += not ok
-            print(f"{'ok ' if ok else 'MISMATCH'} {v['model']} {v['image']} kernels={kernels} threads={threads}")
+            print(f"{'ok ' if ok else 'MISMATCH'} {v['model']} {v['image']} {' '.join(v.get('parameters', []))} kernels={kernels} threads={threads}")
 print(f"{len(vectors) * 6 - failures}/{len(vectors) * 6} release runs match the goldens")
 sys.exit(1 if failures else 0)
 PY

@@ -11,10 +11,32 @@ enum CodecFixtures {
   struct Golden: Decodable, Sendable, CustomTestStringConvertible {
     var model: String
     var image: String
+    /// gic-ref encode options: --rate R, --steps N, --seed S.
+    var parameters: [String]
     var bytes: Int
     var bitstreamSha256: String
     var rgbSha256: String
-    var testDescription: String { "\(model) × \(image)" }
+    var testDescription: String { "\(model) × \(image) \(parameters.joined(separator: " "))" }
+
+    /// The option `name`'s value, if given.
+    func option(_ name: String) -> String? {
+      guard let i = parameters.firstIndex(of: name), i + 1 < parameters.count else { return nil }
+      return parameters[i + 1]
+    }
+
+    /// Encodes as `gic-ref encode` does with these options.
+    func encode(
+      _ codec: HyperpriorCodec, _ image: RGBImage, grayscale: Bool, threads: Int, path: KernelPath
+    ) throws -> Bitstream {
+      guard let rate = codec.rateVariable else {
+        return try codec.encode(image, grayscale: grayscale, threads: threads, path: path)
+      }
+      let r = Double(option("--rate") ?? "0.5")!
+      return try codec.encode(
+        image, grayscale: grayscale, rateIndex: Int((Double(rate.rateLevels - 1) * r).rounded()),
+        steps: Int(option("--steps") ?? "2")!, seed: option("--seed").map { UInt64($0)! },
+        threads: threads, path: path)
+    }
   }
 
   static let goldens: [Golden] = {
@@ -46,7 +68,8 @@ struct CodecGoldenTests {
     let gray = source.sourceFormat == .gray || source.sourceFormat == .grayAlpha
     for path in KernelPath.available {
       for threads in [1, 2, 8] {
-        let stream = try codec.encode(source.image, grayscale: gray, threads: threads, path: path)
+        let stream = try golden.encode(
+          codec, source.image, grayscale: gray, threads: threads, path: path)
         let bytes = stream.serialized()
         #expect(bytes.count == golden.bytes, "\(path), \(threads) threads")
         #expect(SHA256Hex.of(Data(bytes)) == golden.bitstreamSha256, "\(path), \(threads) threads")
@@ -161,5 +184,73 @@ struct BitstreamTests {
     // A length with a redundant continuation byte (200 = C8 01 → C8 81 00) is not canonical.
     b = Array(bytes[0..<24]) + [0xC8, 0x81, 0x00, 0x03] + Array(bytes[27...])
     #expect(code(b) == "bitstream.invalidField")
+  }
+}
+
+@Suite("gic-v1 sampler noise and rate control")
+struct SamplerNoiseTests {
+  /// Values from an independent implementation of spec/bitstream.md §7.3 (Python integers).
+  @Test func knownValues() {
+    #expect(SamplerNoise.value(seed: 0, step: 0, channel: 0, row: 0, column: 0) == 0)
+    #expect(SamplerNoise.value(seed: 7, step: 0, channel: 1, row: 2, column: 3) == 21695)
+    #expect(
+      SamplerNoise.value(seed: .max, step: 3, channel: 95, row: 31, column: 47) == -5566)
+    #expect(
+      SamplerNoise.value(seed: 123_456_789, step: 1, channel: 65535, row: 65535, column: 65535)
+        == 3362)
+  }
+
+  /// The noise is roughly uniform: mean near 0, every sixteenth of the range hit about equally.
+  @Test func uniform() {
+    var buckets = [Int](repeating: 0, count: 16)
+    var sum = 0
+    for c in 0..<16 {
+      for y in 0..<64 {
+        for x in 0..<64 {
+          let v = Int(SamplerNoise.value(seed: 42, step: 1, channel: c, row: y, column: x))
+          sum += v
+          buckets[(v + 32768) >> 12] += 1
+        }
+      }
+    }
+    let n = 16 * 64 * 64
+    #expect(abs(Double(sum) / Double(n)) < 300)
+    #expect(buckets.allSatisfy { abs($0 - n / 16) < n / 16 / 5 })
+  }
+
+  /// Fixed-rate profiles refuse rate-control parameters; gic-v1 refuses out-of-range ones.
+  @Test func parametersAreChecked() throws {
+    let mbt = try CodecFixtures.codec("mbt2018-mean-N16-M24.gicw")
+    let gic = try CodecFixtures.codec("gic-v1-N16-M24-W16-random.gicw")
+    let image = try CodecFixtures.image("rgb-77x45.png").image
+    #expect(throws: BitstreamError.self) { _ = try mbt.encode(image, rateIndex: 3) }
+    #expect(throws: BitstreamError.self) { _ = try mbt.encode(image, steps: 2) }
+    #expect(throws: BitstreamError.self) { _ = try mbt.encode(image, targetBitsPerPixel: 1) }
+    #expect(throws: BitstreamError.self) { _ = try gic.encode(image, rateIndex: 256) }
+    #expect(throws: BitstreamError.self) { _ = try gic.encode(image, rateIndex: 3, steps: 5) }
+    // A stream whose steps field was raised beyond 4 is refused by the decoder.
+    var stream = try gic.encode(image, rateIndex: 3, steps: 2)
+    stream.steps = 9
+    #expect(throws: BitstreamError.self) { _ = try gic.decode(stream) }
+  }
+
+  /// The size never decreases with the rate index, and --target-bpp picks the closest index.
+  @Test func rateIsMonotoneAndTargetable() throws {
+    let gic = try CodecFixtures.codec("gic-v1-N16-M24-W16-random.gicw")
+    let image = try CodecFixtures.image("rgb-77x45.png").image
+    let analysis = try gic.analyze(image)
+    var sizes: [Int] = []
+    for r in stride(from: 0, to: 256, by: 15) {
+      sizes.append(try gic.code(analysis, rateIndex: r, steps: 0).serialized().count)
+    }
+    #expect(zip(sizes, sizes.dropFirst()).allSatisfy { $0 <= $1 }, "\(sizes)")
+    let pixels = Double(image.width * image.height)
+    let target = Double(sizes[sizes.count / 2] * 8) / pixels
+    let chosen = try gic.encode(image, targetBitsPerPixel: target)
+    let got = Double(chosen.serialized().count * 8) / pixels
+    for r in 0..<256 {
+      let other = Double(try gic.code(analysis, rateIndex: r).serialized().count * 8) / pixels
+      #expect(abs(got - target) <= abs(other - target) + 1e-12)
+    }
   }
 }
