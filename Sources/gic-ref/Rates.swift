@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import ReferenceCodec
+import WeightFormat
+
+/// `gic-ref rates`: the file size at every rate index of a gic-v1 model.
+struct Rates: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print the coded size of a PNG at every rate index (gic-v1 models).",
+    discussion: """
+      Runs the analysis transforms once and entropy-codes the latent at each rate index, so the
+      whole rate curve costs little more than one encode. The sizes are those 'gic-ref encode'
+      writes (header included; 2 steps, no seed).
+      """)
+
+  @Argument(help: "The PNG image.")
+  var input: String
+
+  @OptionGroup var options: CodecOptions
+
+  struct Report: Encodable {
+    var input: String
+    var width: Int
+    var height: Int
+    var rateIndices: [Int]
+    var bytes: [Int]
+    var bpp: [Double]
+  }
+
+  func run() throws {
+    let codec = try options.loadCodec()
+    guard let rate = codec.rateVariable else {
+      throw ToolError(
+        "\(options.model): profile \(codec.profile.name) has a fixed rate; 'rates' needs a gic-v1 model")
+    }
+    let decoded: PNGDecoded
+    do { decoded = try PNGCodec.read(path: input) } catch {
+      if case .io = error { throw ToolError("\(error)") }
+      throw ToolError("\(input): \(error)")
+    }
+    let analysis = try codec.analyze(decoded.image, threads: max(1, options.threads))
+    let pixels = Double(decoded.image.width * decoded.image.height)
+    var bytes: [Int] = []
+    for r in 0..<rate.rateLevels {
+      bytes.append(try codec.code(analysis, rateIndex: r, steps: 2).serialized().count)
+    }
+    let report = Report(
+      input: input, width: decoded.image.width, height: decoded.image.height,
+      rateIndices: Array(0..<rate.rateLevels), bytes: bytes,
+      bpp: bytes.map { Double($0 * 8) / pixels })
+    if options.json {
+      print(JSONOutput.encode(report))
+    } else {
+      for r in 0..<rate.rateLevels {
+        print(String(format: "%3d  %8d bytes  %.4f bpp", r, bytes[r], report.bpp[r]))
+      }
+    }
+  }
+}
