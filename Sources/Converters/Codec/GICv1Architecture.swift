@@ -33,9 +33,13 @@ struct GICv1Architecture: Sendable {
   /// q(ℓ) = q_max · exp(−Δ·ℓ).
   func q(_ level: Int) -> Double { qMax * exp(-delta * Double(level)) }
 
-  /// d[n][i] = round(ln(n / (n − i)) / Δ), i < n.
+  /// The export's `sampler.level_offsets` (row n − 1), if it has them.
+  let storedOffsets: [[Int]]?
+
+  /// d[n][i], i < n: the export's table, else round(ln(n / (n − i)) / Δ) (half away from zero).
   func offsets(steps n: Int) -> [Int] {
-    (0..<n).map { i in Int((log(Double(n) / Double(n - i)) / delta).rounded()) }
+    if let storedOffsets { return Array(storedOffsets[n - 1][0..<n]) }
+    return (0..<n).map { i in Int((log(Double(n) / Double(n - i)) / delta).rounded()) }
   }
 
   init(arrays: [String: NumPyArray]) throws {
@@ -69,6 +73,20 @@ struct GICv1Architecture: Sendable {
       extraLevels = Int(v)
     } else {
       extraLevels = 128
+    }
+    if arrays["sampler.level_offsets"] != nil {
+      let v: [Int64]
+      do { v = try CompressAITables.integers("sampler.level_offsets", in: arrays).values } catch {
+        throw fail(error.description)
+      }
+      guard v.count == Self.maxSteps * Self.maxSteps else {
+        throw fail("sampler.level_offsets must be (4, 4)")
+      }
+      storedOffsets = (0..<Self.maxSteps).map { n in
+        (0..<Self.maxSteps).map { Int(v[n * Self.maxSteps + $0]) }
+      }
+    } else {
+      storedOffsets = nil
     }
     let a = try floats("sampler.alpha", shape: [Self.maxSteps, Self.maxSteps])
     alpha = (0..<Self.maxSteps).map { n in (0..<Self.maxSteps).map { a[n * Self.maxSteps + $0] } }
