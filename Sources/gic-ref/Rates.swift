@@ -9,8 +9,10 @@ struct Rates: ParsableCommand {
     abstract: "Print the coded size of a PNG at every rate index (gic-v1 models).",
     discussion: """
       Runs the analysis transforms once and entropy-codes the latent at each rate index, so the
-      whole rate curve costs little more than one encode. The sizes are those 'gic-ref encode'
-      writes (header included; 2 steps, no seed).
+      whole rate curve costs little more than one encode. 'bytes' are what 'gic-ref encode --rate'
+      writes for each requested index (it codes at the index among the next 8 with the smallest
+      file, 'coded_index'); 'exact_bytes' the size when coding at exactly that index. Header
+      included; 2 steps, no seed.
       """)
 
   @Argument(help: "The PNG image.")
@@ -23,8 +25,10 @@ struct Rates: ParsableCommand {
     var width: Int
     var height: Int
     var rateIndices: [Int]
+    var codedIndices: [Int]
     var bytes: [Int]
     var bpp: [Double]
+    var exactBytes: [Int]
   }
 
   func run() throws {
@@ -40,19 +44,34 @@ struct Rates: ParsableCommand {
     }
     let analysis = try codec.analyze(decoded.image, threads: max(1, options.threads))
     let pixels = Double(decoded.image.width * decoded.image.height)
-    var bytes: [Int] = []
+    var exact: [Int] = []
     for r in 0..<rate.rateLevels {
-      bytes.append(try codec.code(analysis, rateIndex: r, steps: 2).serialized().count)
+      exact.append(try codec.code(analysis, rateIndex: r, steps: 2).serialized().count)
+    }
+    // The encoder's choice (HyperpriorCodec.codeBest), from the exact sizes.
+    var bytes: [Int] = []
+    var coded: [Int] = []
+    for r in 0..<rate.rateLevels {
+      var best = r
+      for c in r..<min(r + HyperpriorCodec.rateSearchWindow + 1, rate.rateLevels)
+      where exact[c] < exact[best] {
+        best = c
+      }
+      coded.append(best)
+      bytes.append(exact[best])
     }
     let report = Report(
       input: input, width: decoded.image.width, height: decoded.image.height,
-      rateIndices: Array(0..<rate.rateLevels), bytes: bytes,
-      bpp: bytes.map { Double($0 * 8) / pixels })
+      rateIndices: Array(0..<rate.rateLevels), codedIndices: coded, bytes: bytes,
+      bpp: bytes.map { Double($0 * 8) / pixels }, exactBytes: exact)
     if options.json {
       print(JSONOutput.encode(report))
     } else {
       for r in 0..<rate.rateLevels {
-        print(String(format: "%3d  %8d bytes  %.4f bpp", r, bytes[r], report.bpp[r]))
+        print(
+          String(
+            format: "%3d  %8d bytes  %.4f bpp  (coded at %3d; exactly at %3d: %8d bytes)", r,
+            bytes[r], report.bpp[r], coded[r], r, exact[r]))
       }
     }
   }

@@ -102,8 +102,12 @@ def main():
         bpp = curve["bpp"]
         steps_rel = [(bpp[i + 1] / bpp[i] - 1) * 100 for i in range(len(bpp) - 1)]
         worst = int(np.argmax(steps_rel))
+        exact = curve["exact_bytes"]
         curves[name] = {
             "bpp": bpp, "monotone": all(b >= a for a, b in zip(bpp, bpp[1:])),
+            "exact_dips": sum(1 for a, b in zip(exact, exact[1:]) if b < a),
+            "exact_largest_dip_percent": max([(1 - b / a) * 100 for a, b in zip(exact, exact[1:]) if b < a] or [0]),
+            "moved": sum(1 for i, c in enumerate(curve["coded_indices"]) if c != i),
             "max_step_percent": steps_rel[worst], "max_step_at": worst,
             "min_bpp": bpp[0], "max_bpp": bpp[-1],
         }
@@ -149,11 +153,12 @@ def markdown(result, args):
                f"lowest PSNR between the integer and float pictures: "
                f"{min(r['psnr_int_vs_float'] for r in rows):.2f} dB.")
     out.append("")
-    out.append("| image | bpp at r = 0 | bpp at r = 255 | monotone over 256 indices | largest step between neighbours |")
-    out.append("|---|---:|---:|:---:|---:|")
+    out.append("| image | bpp at r = 0 | bpp at r = 255 | monotone over 256 indices | largest step between neighbours | indices coded one to eight above the request | dips when coding exactly at each index (largest) |")
+    out.append("|---|---:|---:|:---:|---:|---:|---:|")
     for name, c in result["curves"].items():
         out.append(f"| {name} | {c['min_bpp']:.4f} | {c['max_bpp']:.4f} | {'yes' if c['monotone'] else 'NO'} | "
-                   f"{c['max_step_percent']:.2f} % (r = {c['max_step_at']} → {c['max_step_at'] + 1}) |")
+                   f"{c['max_step_percent']:.2f} % (r = {c['max_step_at']} → {c['max_step_at'] + 1}) | "
+                   f"{c['moved']} | {c['exact_dips']} ({c['exact_largest_dip_percent']:.2f} %) |")
     out.append("")
     out.append("| image | target bpp | got bpp | rate index | error |")
     out.append("|---|---:|---:|---:|---:|")

@@ -9,11 +9,15 @@ extension GraphQuantizer {
   ///   - input: the format of the network's input.
   ///   - fixed: formats that override calibration (graph interfaces).
   ///   - ranges: calibrated max |value| by value name.
+  ///   - headroom: calibrated ranges are widened by this factor (values beyond the calibrated
+  ///     range are clamped, so a network whose activations vary more between pictures needs
+  ///     more).
   /// - Returns: the graph and the format of every value.
   mutating func graph(
-    _ net: FloatNetwork, input: Format, fixed: [String: Format], ranges: [String: Double]
+    _ net: FloatNetwork, input: Format, fixed: [String: Format], ranges: [String: Double],
+    headroom: Double = 1
   ) throws -> (GraphDescription, [String: Format]) {
-    func range(_ name: String) -> Double { ranges[name] ?? 0 }
+    func range(_ name: String) -> Double { (ranges[name] ?? 0) * headroom }
     func calibrated(_ name: String, nonNegative: Bool = false) -> Format {
       fixed[name]
         ?? Format.power(
