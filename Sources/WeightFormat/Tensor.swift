@@ -78,6 +78,14 @@ public func hexString(_ bytes: some Sequence<UInt8>) -> String {
 }
 
 /// SHA-256 helpers for callers that do not link swift-crypto themselves.
+public enum MD5Hex {
+  /// The MD5 of `bytes` as lower-case hexadecimal text (conformance manifests list it beside
+  /// SHA-256 for tools that only have MD5; it is not used for integrity).
+  public static func of(_ bytes: Data) -> String {
+    bytes.withUnsafeBytes { hexString(Insecure.MD5.hash(data: $0)) }
+  }
+}
+
 public enum SHA256Hex {
   /// The SHA-256 of `bytes` as lower-case hexadecimal text.
   public static func of(_ bytes: Data) -> String {

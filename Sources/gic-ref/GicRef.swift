@@ -17,13 +17,14 @@ struct GicRef: ParsableCommand {
       Exit status: 0 on success, 1 on any error (one line 'error: …' on stderr).
       """,
     version: "gic-ref \(ReferenceCodec.version), bitstream format 1.0, container format 1.0",
-    subcommands: [Encode.self, Decode.self, Info.self, PSNR.self, Rates.self, Model.self]
+    subcommands: [Encode.self, Decode.self, Info.self, PSNR.self, Rates.self, Vectors.self, VerifyVectors.self, Model.self]
   )
 
   static func main() {
     runAsTool { error in
       error is WeightFormatError || error is ToolError || error is ModelError
         || error is BitstreamError || error is EntropyError || error is ImageError
+        || error is ConformanceError
     }
   }
 }

@@ -1,0 +1,146 @@
+import CArchive
+import Foundation
+import WeightFormat
+
+/// Reproducible POSIX ustar archives through libarchive: the same files give the same bytes on
+/// every run and machine.
+///
+/// Entries are regular files only, sorted by path (UTF-8 byte order), with mtime 0, uid and gid 0,
+/// empty owner names, mode 0644 and no extended (pax) headers; libarchive pads the archive to
+/// 10240-byte blocks.
+public enum TarArchive {
+  /// The most entries and bytes `read(path:)` accepts.
+  public static let maxEntries = 100_000
+  public static let maxTotalBytes: Int64 = 1 << 32
+
+  /// Writes `files` (path inside the archive → contents) to `path` atomically.
+  ///
+  /// - Throws: ``ConverterError/outputFailed(path:reason:)``, or a ``WeightFormatError`` from the
+  ///   output file.
+  public static func write(_ files: [String: Data], to path: String) throws {
+    for name in files.keys {
+      guard isSafe(name), name.utf8.count <= 100 else {
+        throw ConverterError.outputFailed(
+          path: path, reason: "archive member name \(name) is unsafe or longer than 100 bytes")
+      }
+    }
+    let output = try AtomicFileOutput(path: path)
+    final class Sink {
+      let output: AtomicFileOutput
+      var failure: (any Error)?
+      init(_ output: AtomicFileOutput) { self.output = output }
+    }
+    let sink = Sink(output)
+    guard let a = archive_write_new() else {
+      throw ConverterError.outputFailed(path: path, reason: "libarchive could not allocate a writer")
+    }
+    defer { archive_write_free(a) }
+    func check(_ status: Int32) throws {
+      if let failure = sink.failure { throw failure }
+      guard status >= ARCHIVE_OK else {
+        throw ConverterError.outputFailed(path: path, reason: errorString(a))
+      }
+    }
+    try check(archive_write_set_format_ustar(a))
+    let context = Unmanaged.passUnretained(sink).toOpaque()
+    try check(
+      archive_write_open2(
+        a, context, nil,
+        { _, context, buffer, length in
+          guard let context, let buffer else { return -1 }
+          let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+          do {
+            try sink.output.write(UnsafeRawBufferPointer(start: buffer, count: length))
+          } catch {
+            sink.failure = error
+            return -1
+          }
+          return length
+        }, nil, nil))
+    for name in files.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+    {
+      let data = files[name] ?? Data()
+      guard let entry = archive_entry_new() else {
+        throw ConverterError.outputFailed(path: path, reason: "libarchive could not allocate an entry")
+      }
+      defer { archive_entry_free(entry) }
+      archive_entry_set_pathname_utf8(entry, name)
+      archive_entry_set_size(entry, Int64(data.count))
+      archive_entry_set_filetype(entry, gic_ae_ifreg())
+      archive_entry_set_perm(entry, 0o644)
+      archive_entry_set_mtime(entry, 0, 0)
+      archive_entry_set_uid(entry, 0)
+      archive_entry_set_gid(entry, 0)
+      try check(archive_write_header(a, entry))
+      try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+        var offset = 0
+        while offset < b.count {
+          let n = archive_write_data(
+            a, b.baseAddress.map { $0 + offset }, min(b.count - offset, 1 << 24))
+          if n <= 0 { try check(n < 0 ? Int32(n) : ARCHIVE_FATAL) }
+          offset += n
+        }
+      }
+    }
+    try check(archive_write_close(a))
+    try output.commit()
+  }
+
+  /// Reads every regular file of a tar archive (path → contents).
+  ///
+  /// - Throws: ``ConverterError/unreadableFile(path:reason:)`` for an unreadable or malformed
+  ///   archive, a member that is not a regular file or directory, an unsafe or duplicate name,
+  ///   or more than ``maxEntries`` entries or ``maxTotalBytes`` bytes.
+  public static func read(path: String) throws -> [String: Data] {
+    guard let a = archive_read_new() else {
+      throw ConverterError.unreadableFile(path: path, reason: "libarchive could not allocate a reader")
+    }
+    defer { archive_read_free(a) }
+    func fail(_ reason: String) -> ConverterError { .unreadableFile(path: path, reason: reason) }
+    archive_read_support_format_tar(a)
+    guard archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK else {
+      throw fail("not a readable tar archive: \(errorString(a))")
+    }
+    var files: [String: Data] = [:]
+    var total: Int64 = 0
+    var entries = 0
+    var entry: OpaquePointer?
+    while true {
+      let status = archive_read_next_header(a, &entry)
+      if status == ARCHIVE_EOF { break }
+      guard status >= ARCHIVE_WARN, let entry else {
+        throw fail("damaged archive after \(entries) entries: \(errorString(a))")
+      }
+      entries += 1
+      guard entries <= maxEntries else { throw fail("more than \(maxEntries) entries") }
+      guard let cName = archive_entry_pathname_utf8(entry) ?? archive_entry_pathname(entry) else {
+        throw fail("entry \(entries) has no name")
+      }
+      let name = String(cString: cName)
+      let type = archive_entry_filetype(entry)
+      if type == gic_ae_ifdir() { continue }
+      guard type == gic_ae_ifreg() else { throw fail("\(name) is not a regular file") }
+      guard isSafe(name) else { throw fail("unsafe member name \(name)") }
+      guard files[name] == nil else { throw fail("duplicate member \(name)") }
+      let size = archive_entry_size(entry)
+      total += max(size, 0)
+      guard size >= 0, total <= maxTotalBytes else {
+        throw fail("members larger than \(maxTotalBytes) bytes in all")
+      }
+      var data = Data(count: Int(size))
+      let read = data.withUnsafeMutableBytes { b in
+        archive_read_data(a, b.baseAddress, Int(size))
+      }
+      guard read == Int(size) else { throw fail("\(name) is truncated") }
+      files[name] = data
+    }
+    return files
+  }
+
+  /// A relative path without empty, `.` or `..` components.
+  static func isSafe(_ name: String) -> Bool {
+    let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+    return !name.isEmpty && !name.hasPrefix("/")
+      && parts.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+  }
+}

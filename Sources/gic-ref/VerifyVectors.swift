@@ -1,0 +1,105 @@
+import ArgumentParser
+import Converters
+import Foundation
+import ReferenceCodec
+import WeightFormat
+
+/// `gic-ref verify`: decode a conformance vector set and compare every picture.
+struct VerifyVectors: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "verify",
+    abstract: "Verify a conformance vector set (a directory or a tar archive with manifest.json).",
+    discussion: """
+      Decodes every vector and compares the SHA-256 and MD5 of the decoded RGB samples with the
+      manifest; also checks every model's and bitstream's SHA-256. Prints one line per vector
+      (id, result, time), progress on stderr, and exits 1 naming the vectors that failed.
+      """)
+
+  @Argument(help: "The vector set: a directory, or a .tar written by 'gic-ref vectors --archive'.")
+  var set: String
+
+  @Flag(help: "Print a JSON report on stdout.")
+  var json = false
+
+  @Option(help: "Worker threads for decoding (the pictures do not depend on it).")
+  var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  struct Report: Encodable {
+    var set: String
+    var vectors: Int
+    var passed: Int
+    var failed: [String]
+    var results: [ConformanceVerifier.Result]
+  }
+
+  func run() throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: set, isDirectory: &isDirectory) else {
+      throw ToolError("\(set): no such file or directory")
+    }
+    let file: (String) throws -> Data
+    if isDirectory.boolValue {
+      let root = set
+      file = { name in
+        guard TarPath.isSafe(name),
+          let data = FileManager.default.contents(atPath: root + "/" + name)
+        else { throw ConformanceError.missingFile(path: name) }
+        return data
+      }
+    } else {
+      let members: [String: Data]
+      do { members = try TarArchive.read(path: set) } catch { throw ToolError("\(error)") }
+      file = { name in
+        guard let data = members[name] else { throw ConformanceError.missingFile(path: name) }
+        return data
+      }
+    }
+    let manifest: ConformanceManifest
+    do { manifest = try ConformanceManifest(parsing: try file("manifest.json")) } catch {
+      throw ToolError("\(set): \(error)")
+    }
+    let terminal = isatty(2) != 0
+    let results = ConformanceVerifier.verify(
+      manifest, file: file, threads: max(1, threads),
+      progress: { done, total, result in
+        guard !json || terminal else { return }
+        let text = "[\(done)/\(total)] \(result.id): \(result.status.rawValue)"
+        FileHandle.standardError.write(
+          Data((terminal ? "\r\u{1B}[K" + text : text + "\n").utf8))
+      })
+    if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    let failed = results.filter { $0.status != .pass }.map(\.id)
+    if json {
+      print(
+        JSONOutput.encode(
+          Report(
+            set: set, vectors: results.count, passed: results.count - failed.count,
+            failed: failed, results: results)))
+    } else {
+      let width = max(2, results.map(\.id.count).max() ?? 2)
+      print("id".padding(toLength: width, withPad: " ", startingAt: 0) + "  result    time")
+      for r in results {
+        let line =
+          r.id.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+          + r.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+          + String(format: "  %.3f s", r.seconds) + (r.detail.isEmpty ? "" : "  " + r.detail)
+        print(line)
+      }
+      print("\(results.count - failed.count) of \(results.count) vectors pass")
+    }
+    if !failed.isEmpty {
+      throw ToolError(
+        "\(failed.count) of \(results.count) vectors failed: \(failed.prefix(10).joined(separator: ", "))"
+          + (failed.count > 10 ? ", …" : ""))
+    }
+  }
+}
+
+/// Member paths a vector set may name.
+enum TarPath {
+  static func isSafe(_ name: String) -> Bool {
+    let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+    return !name.isEmpty && !name.hasPrefix("/")
+      && parts.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
+  }
+}
