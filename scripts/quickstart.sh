@@ -3,7 +3,7 @@
 # (models/gic-v1.npz) into an integer codec model and check it against the shipped
 # models/gic-v1.gicw; encode a shipped photograph at three rates and decode it with the
 # 2-step reverse process; print rate, PSNR and times. Then the same for the shipped CompressAI
-# mbt2018-mean model.
+# mbt2018-mean model; and verify the published conformance vectors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -42,3 +42,6 @@ echo "== CompressAI mbt2018-mean: converting $model" >&2
 "$bin/gic-ref" decode out/picture-mbt.gic -m out/mbt2018-mean-N64-M96.gicw \
   -o out/picture-mbt.png --threads "$threads"
 echo "PSNR of out/picture-mbt.png: $("$bin/gic-ref" psnr "$image" out/picture-mbt.png)"
+
+echo "== verifying the published conformance vectors (conformance/, spec/conformance.md)" >&2
+"$bin/gic-ref" verify conformance --threads "$threads" | tail -1

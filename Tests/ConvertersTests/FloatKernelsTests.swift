@@ -190,3 +190,33 @@ struct FloatKernelsTests {
     }
   }
 }
+
+@Suite("Reproducible tar archives")
+struct TarArchiveTests {
+  @Test func sameBytesEveryTimeAndReadBack() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "gic-tar-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var rng = SplitMix64(seed: 3)
+    var files: [String: Data] = [:]
+    for k in 0..<20 {
+      files["d\(k % 3)/f\(k).bin"] = Data((0..<Int.random(in: 0...3000, using: &rng)).map { _ in
+        UInt8.random(in: 0...255, using: &rng)
+      })
+    }
+    let a = dir.appendingPathComponent("a.tar").path
+    let b = dir.appendingPathComponent("b.tar").path
+    try TarArchive.write(files, to: a)
+    try TarArchive.write(files, to: b)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: a))
+    #expect(bytes == (try Data(contentsOf: URL(fileURLWithPath: b))))
+    #expect(bytes.count % 10240 == 0)
+    #expect(try TarArchive.read(path: a) == files)
+    #expect(throws: ConverterError.self) { try TarArchive.write(["../x": Data()], to: a) }
+    #expect(throws: ConverterError.self) { try TarArchive.write(["/x": Data()], to: a) }
+    let junk = dir.appendingPathComponent("junk.tar").path
+    try Data("not a tar archive at all".utf8).write(to: URL(fileURLWithPath: junk))
+    #expect(throws: ConverterError.self) { _ = try TarArchive.read(path: junk) }
+  }
+}
