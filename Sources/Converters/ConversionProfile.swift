@@ -22,7 +22,9 @@ public enum ConversionProfile: String, Sendable, CaseIterable {
   case gicV1 = "gic-v1"
 
   /// Whether the profile makes a codec model (and needs calibration images).
-  public var isCodec: Bool { self == .bmshj2018Hyperprior || self == .mbt2018Mean || self == .gicV1 }
+  public var isCodec: Bool {
+    self == .bmshj2018Hyperprior || self == .mbt2018Mean || self == .gicV1
+  }
 
   /// Picks the profile whose key pattern matches `names`, or `raw`.
   public static func detect(names: [String]) -> ConversionProfile {

@@ -164,7 +164,8 @@ public enum ModelConverter {
       guard GICv1Architecture.detect(shapes: shapes) else {
         throw ConverterError.profileMismatch(
           profile: profile.rawValue,
-          reason: "the arrays are not a gic-v1 export (python/gicv1/export.py): keys or shapes differ")
+          reason:
+            "the arrays are not a gic-v1 export (python/gicv1/export.py): keys or shapes differ")
       }
       output = try GICv1Conversion.convert(
         arrays: arrays, calibration: calibration, threads: threads)
@@ -176,7 +177,8 @@ public enum ModelConverter {
       else {
         throw ConverterError.profileMismatch(
           profile: profile.rawValue,
-          reason: "the arrays are not a CompressAI \(kind.rawValue) state dict (keys or shapes differ)")
+          reason:
+            "the arrays are not a CompressAI \(kind.rawValue) state dict (keys or shapes differ)")
       }
       output = try HyperpriorConversion.convert(
         kind: kind, arrays: arrays, calibration: calibration, threads: threads)

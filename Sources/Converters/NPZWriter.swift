@@ -20,7 +20,7 @@ public struct NPZWriter {
   /// - Throws: ``ConverterError/outputFailed(path:reason:)`` or a ``WeightFormatError/io(path:reason:)``.
   public func write(to path: String) throws {
     let output = try AtomicFileOutput(path: path)
-    let sink = Sink(output: output)
+    let sink = ArchiveFileSink(output)
     guard let a = archive_write_new() else {
       throw ConverterError.outputFailed(
         path: path, reason: "libarchive could not allocate a writer")
@@ -36,21 +36,7 @@ public struct NPZWriter {
     try check(archive_write_set_options(a, "zip:compression=store"))
     // Write immediately rather than in 10 KiB blocks; the zip format needs no padding.
     try check(archive_write_set_bytes_per_block(a, 0))
-    let context = Unmanaged.passUnretained(sink).toOpaque()
-    try check(
-      archive_write_open2(
-        a, context, nil,
-        { _, context, buffer, length in
-          guard let context, let buffer else { return -1 }
-          let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
-          do {
-            try sink.output.write(UnsafeRawBufferPointer(start: buffer, count: length))
-          } catch {
-            sink.failure = error
-            return -1
-          }
-          return length
-        }, nil, nil))
+    try check(sink.open(a))
     for m in members {
       guard let entry = archive_entry_new() else {
         throw ConverterError.outputFailed(
@@ -64,29 +50,10 @@ public struct NPZWriter {
       archive_entry_set_perm(entry, 0o644)
       archive_entry_set_mtime(entry, 315_532_800, 0)  // 1980-01-01, as NumPy writes
       try check(archive_write_header(a, entry))
-      try writeAll(a, header.withUnsafeBytes { Data($0) }, check)
-      try writeAll(a, m.data, check)
+      try ArchiveFileSink.writeAll(a, header.withUnsafeBytes { Data($0) }, check)
+      try ArchiveFileSink.writeAll(a, m.data, check)
     }
     try check(archive_write_close(a))
     try output.commit()
-  }
-
-  private func writeAll(_ a: OpaquePointer, _ data: Data, _ check: (Int32) throws -> Void) throws {
-    try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-      var offset = 0
-      while offset < b.count {
-        let n = archive_write_data(
-          a, b.baseAddress.map { $0 + offset }, min(b.count - offset, 1 << 24))
-        if n <= 0 { try check(n < 0 ? Int32(n) : ARCHIVE_FATAL) }
-        offset += n
-      }
-    }
-  }
-
-  /// Carries the output file and the first write failure through libarchive's C callback.
-  private final class Sink {
-    let output: AtomicFileOutput
-    var failure: (any Error)?
-    init(output: AtomicFileOutput) { self.output = output }
   }
 }

@@ -25,14 +25,10 @@ public enum TarArchive {
       }
     }
     let output = try AtomicFileOutput(path: path)
-    final class Sink {
-      let output: AtomicFileOutput
-      var failure: (any Error)?
-      init(_ output: AtomicFileOutput) { self.output = output }
-    }
-    let sink = Sink(output)
+    let sink = ArchiveFileSink(output)
     guard let a = archive_write_new() else {
-      throw ConverterError.outputFailed(path: path, reason: "libarchive could not allocate a writer")
+      throw ConverterError.outputFailed(
+        path: path, reason: "libarchive could not allocate a writer")
     }
     defer { archive_write_free(a) }
     func check(_ status: Int32) throws {
@@ -42,26 +38,13 @@ public enum TarArchive {
       }
     }
     try check(archive_write_set_format_ustar(a))
-    let context = Unmanaged.passUnretained(sink).toOpaque()
-    try check(
-      archive_write_open2(
-        a, context, nil,
-        { _, context, buffer, length in
-          guard let context, let buffer else { return -1 }
-          let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
-          do {
-            try sink.output.write(UnsafeRawBufferPointer(start: buffer, count: length))
-          } catch {
-            sink.failure = error
-            return -1
-          }
-          return length
-        }, nil, nil))
+    try check(sink.open(a))
     for name in files.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
     {
       let data = files[name] ?? Data()
       guard let entry = archive_entry_new() else {
-        throw ConverterError.outputFailed(path: path, reason: "libarchive could not allocate an entry")
+        throw ConverterError.outputFailed(
+          path: path, reason: "libarchive could not allocate an entry")
       }
       defer { archive_entry_free(entry) }
       archive_entry_set_pathname_utf8(entry, name)
@@ -72,15 +55,7 @@ public enum TarArchive {
       archive_entry_set_uid(entry, 0)
       archive_entry_set_gid(entry, 0)
       try check(archive_write_header(a, entry))
-      try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-        var offset = 0
-        while offset < b.count {
-          let n = archive_write_data(
-            a, b.baseAddress.map { $0 + offset }, min(b.count - offset, 1 << 24))
-          if n <= 0 { try check(n < 0 ? Int32(n) : ARCHIVE_FATAL) }
-          offset += n
-        }
-      }
+      try ArchiveFileSink.writeAll(a, data, check)
     }
     try check(archive_write_close(a))
     try output.commit()
@@ -93,7 +68,8 @@ public enum TarArchive {
   ///   or more than ``maxEntries`` entries or ``maxTotalBytes`` bytes.
   public static func read(path: String) throws -> [String: Data] {
     guard let a = archive_read_new() else {
-      throw ConverterError.unreadableFile(path: path, reason: "libarchive could not allocate a reader")
+      throw ConverterError.unreadableFile(
+        path: path, reason: "libarchive could not allocate a reader")
     }
     defer { archive_read_free(a) }
     func fail(_ reason: String) -> ConverterError { .unreadableFile(path: path, reason: reason) }

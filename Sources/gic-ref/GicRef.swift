@@ -17,7 +17,10 @@ struct GicRef: ParsableCommand {
       Exit status: 0 on success, 1 on any error (one line 'error: …' on stderr).
       """,
     version: "gic-ref \(ReferenceCodec.version), bitstream format 1.0, container format 1.0",
-    subcommands: [Encode.self, Decode.self, Info.self, PSNR.self, Rates.self, Vectors.self, VerifyVectors.self, Model.self]
+    subcommands: [
+      Encode.self, Decode.self, Info.self, PSNR.self, Rates.self, Vectors.self, VerifyVectors.self,
+      Model.self,
+    ]
   )
 
   static func main() {

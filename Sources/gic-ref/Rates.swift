@@ -35,7 +35,8 @@ struct Rates: ParsableCommand {
     let codec = try options.loadCodec()
     guard let rate = codec.rateVariable else {
       throw ToolError(
-        "\(options.model): profile \(codec.profile.name) has a fixed rate; 'rates' needs a gic-v1 model")
+        "\(options.model): profile \(codec.profile.name) has a fixed rate; 'rates' needs a gic-v1 model"
+      )
     }
     let decoded: PNGDecoded
     do { decoded = try PNGCodec.read(path: input) } catch {

@@ -89,14 +89,16 @@ struct Vectors: ParsableCommand {
               rateIndex: Int((Double(levels - 1) * rate).rounded()), steps: steps, seed: seed,
               threads: max(1, threads))
           } else {
-            stream = try codec.encode(source.decoded.image, grayscale: gray, threads: max(1, threads))
+            stream = try codec.encode(
+              source.decoded.image, grayscale: gray, threads: max(1, threads))
           }
           let bytes = Data(stream.serialized())
           let picture = try codec.decode(stream, threads: max(1, threads))
           let pixels = Data(picture.pixels)
           var id = stem + "-" + (source.name as NSString).deletingPathExtension
           if codec.rateVariable != nil {
-            id += "-r\(stream.rateIndex)-s\(stream.steps)" + (stream.seed.map { "-seed\($0)" } ?? "")
+            id +=
+              "-r\(stream.rateIndex)-s\(stream.steps)" + (stream.seed.map { "-seed\($0)" } ?? "")
           }
           let file = "streams/\(id).gic"
           files[file] = bytes
@@ -132,6 +134,8 @@ struct Vectors: ParsableCommand {
     if let archive { try TarArchive.write(files, to: archive) }
     print(
       "wrote \(vectors.count) vectors (\(models.count) models, \(sources.count) images) to \(output)"
-        + (archive.map { ", archive \($0) (SHA-256 \(SHA256Hex.of((try? Data(contentsOf: URL(fileURLWithPath: $0))) ?? Data())))" } ?? ""))
+        + (archive.map {
+          ", archive \($0) (SHA-256 \(SHA256Hex.of((try? Data(contentsOf: URL(fileURLWithPath: $0))) ?? Data())))"
+        } ?? ""))
   }
 }

@@ -43,20 +43,10 @@ struct GICv1Architecture: Sendable {
   }
 
   init(arrays: [String: NumPyArray]) throws {
-    let profile = "gic-v1"
-    func fail(_ reason: String) -> ConverterError {
-      .profileMismatch(profile: profile, reason: reason)
-    }
+    let dict = StateDict(arrays: arrays, profile: "gic-v1")
+    let fail = dict.fail
     func floats(_ name: String, shape: [Int]? = nil) throws -> [Double] {
-      let v: (shape: [Int], values: [Double])
-      do { v = try CompressAITables.floats(name, in: arrays) } catch {
-        throw fail(error.description)
-      }
-      if let shape, v.shape != shape {
-        throw fail("\(name) has shape \(v.shape), expected \(shape)")
-      }
-      guard v.values.allSatisfy(\.isFinite) else { throw fail("\(name) has non-finite values") }
-      return v.values
+      try dict.floats(name, shape: shape)
     }
     base = try HyperpriorArchitecture(kind: .mbt2018Mean, arrays: arrays)
     let m = base.m
@@ -155,7 +145,8 @@ struct GICv1Architecture: Sendable {
       layers: [
         try conv("reverse.conv_in", input: "x", cin: m, cout: w, relu: true),
         try film(0, input: "reverse.conv_in"),
-        try conv("reverse.conv_down", input: "reverse.film0", cin: w, cout: w, stride: 2, relu: true),
+        try conv(
+          "reverse.conv_down", input: "reverse.film0", cin: w, cout: w, stride: 2, relu: true),
         try conv("reverse.conv_mid", input: "reverse.conv_down", cin: w, cout: w, relu: true),
         try film(1, input: "reverse.conv_mid"),
         try conv("reverse.conv_up", input: "reverse.film1", cin: w, cout: 4 * w),

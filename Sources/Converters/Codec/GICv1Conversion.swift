@@ -32,7 +32,8 @@ enum GICv1Conversion {
     scales.lo = -GraphQuantizer.activationBound
     var quantizer = GraphQuantizer()
     let base = model.base
-    let (ga, _) = try quantizer.graph(base.analysis, input: .pixels, fixed: ["y": y], ranges: ranges)
+    let (ga, _) = try quantizer.graph(
+      base.analysis, input: .pixels, fixed: ["y": y], ranges: ranges)
     let (ha, _) = try quantizer.graph(base.hyperAnalysis, input: y, fixed: ["z": z], ranges: ranges)
     let (hs, _) = try quantizer.graph(
       base.hyperSynthesis, input: z, fixed: ["scales": scales, "means": y], ranges: ranges)
@@ -136,23 +137,7 @@ enum GICv1Conversion {
     var generator = SplitMixGenerator(state: 0x6769_632D_7631)
     let base = model.base
     for image in images {
-      let x = HyperpriorConversion.paddedTensor(image)
-      let a = base.analysis.run(x, threads: threads)
-      record(a)
-      guard let y = a["y"] else { preconditionFailure("g_a gives y") }
-      let h = base.hyperAnalysis.run(y, threads: threads)
-      record(h)
-      guard var zHat = h["z"] else { preconditionFailure("h_a gives z") }
-      let plane = zHat.height * zHat.width
-      for c in 0..<zHat.channels {
-        let m = Float(base.medians[c])
-        for p in 0..<plane {
-          let v = zHat.values[c * plane + p]
-          zHat.values[c * plane + p] = (v - m).rounded(.toNearestOrEven) + m
-        }
-      }
-      let s = base.hyperSynthesis.run(zHat, threads: threads)
-      record(s)
+      let (y, s) = HyperpriorConversion.analyze(base, image, threads: threads, record: record)
       guard let means = s["means"] else { preconditionFailure("h_s gives means") }
       let d = model.offsets(steps: 2)
       for r in calibrationRates {
@@ -172,7 +157,8 @@ enum GICv1Conversion {
         var state = estimate
         for i in state.values.indices {
           let u = Float(generator.next() >> 40) / Float(1 << 24) - 0.5
-          state.values[i] = estimate.values[i] + ratio * (yHat.values[i] - estimate.values[i])
+          state.values[i] =
+            estimate.values[i] + ratio * (yHat.values[i] - estimate.values[i])
             + noise * u
         }
         ranges["y"] = max(ranges["y"] ?? 0, Double(state.maxAbs()))

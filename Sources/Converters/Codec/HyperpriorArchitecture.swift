@@ -57,24 +57,12 @@ struct HyperpriorArchitecture: Sendable {
     do { arrays = try CompressAITables.strippingModulePrefix(raw) } catch {
       throw ConverterError.profileMismatch(profile: kind.rawValue, reason: error.description)
     }
-    func fail(_ reason: String) -> ConverterError {
-      .profileMismatch(profile: kind.rawValue, reason: reason)
-    }
+    let dict = StateDict(arrays: arrays, profile: kind.rawValue)
+    let fail = dict.fail
     func floats(_ name: String, shape: [Int]? = nil) throws -> [Double] {
-      let v: (shape: [Int], values: [Double])
-      do { v = try CompressAITables.floats(name, in: arrays) } catch {
-        throw fail(error.description)
-      }
-      if let shape, v.shape != shape {
-        throw fail("\(name) has shape \(v.shape), expected \(shape)")
-      }
-      guard v.values.allSatisfy(\.isFinite) else { throw fail("\(name) has non-finite values") }
-      return v.values
+      try dict.floats(name, shape: shape)
     }
-    func shape(_ name: String) throws -> [Int] {
-      guard let a = arrays[name] else { throw fail("missing array \(name)") }
-      return a.shape
-    }
+    let shape = dict.shape
     let ga0 = try shape("g_a.0.weight")
     let ga6 = try shape("g_a.6.weight")
     guard ga0.count == 4, ga0[1] == 3, ga6.count == 4 else {

@@ -130,23 +130,7 @@ enum HyperpriorConversion {
       for (name, t) in values { ranges[name] = max(ranges[name] ?? 0, Double(t.maxAbs())) }
     }
     for image in images {
-      let x = paddedTensor(image)
-      let a = model.analysis.run(x, threads: threads)
-      record(a)
-      guard let y = a["y"] else { preconditionFailure("g_a gives y") }
-      let h = model.hyperAnalysis.run(y, threads: threads)
-      record(h)
-      guard var zHat = h["z"] else { preconditionFailure("h_a gives z") }
-      let plane = zHat.height * zHat.width
-      for c in 0..<zHat.channels {
-        let m = Float(model.medians[c])
-        for p in 0..<plane {
-          let v = zHat.values[c * plane + p]
-          zHat.values[c * plane + p] = (v - m).rounded(.toNearestOrEven) + m
-        }
-      }
-      let s = model.hyperSynthesis.run(zHat, threads: threads)
-      record(s)
+      let (y, s) = analyze(model, image, threads: threads, record: record)
       var yHat = y
       let means = s["means"]
       for i in yHat.values.indices {
@@ -156,6 +140,31 @@ enum HyperpriorConversion {
       record(model.synthesis.run(yHat, threads: threads))
     }
     return ranges
+  }
+
+  /// The float coding path up to the hyper-synthesis: y, and h_s's outputs on ẑ = round(z − m) + m;
+  /// every value computed is passed to `record`.
+  static func analyze(
+    _ model: HyperpriorArchitecture, _ image: CalibrationImage, threads: Int,
+    record: ([String: FloatTensor]) -> Void
+  ) -> (y: FloatTensor, hyper: [String: FloatTensor]) {
+    let a = model.analysis.run(paddedTensor(image), threads: threads)
+    record(a)
+    guard let y = a["y"] else { preconditionFailure("g_a gives y") }
+    let h = model.hyperAnalysis.run(y, threads: threads)
+    record(h)
+    guard var zHat = h["z"] else { preconditionFailure("h_a gives z") }
+    let plane = zHat.height * zHat.width
+    for c in 0..<zHat.channels {
+      let m = Float(model.medians[c])
+      for p in 0..<plane {
+        let v = zHat.values[c * plane + p]
+        zHat.values[c * plane + p] = (v - m).rounded(.toNearestOrEven) + m
+      }
+    }
+    let s = model.hyperSynthesis.run(zHat, threads: threads)
+    record(s)
+    return (y, s)
   }
 
   /// The image as a (3, H, W) tensor of samples / 255, padded to a multiple of 64 by

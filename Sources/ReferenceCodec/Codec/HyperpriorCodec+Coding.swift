@@ -51,7 +51,8 @@ extension HyperpriorCodec {
   public func code(
     _ a: Analysis, rateIndex: Int? = nil, steps: Int = 0, seed: UInt64? = nil
   ) throws -> Bitstream {
-    try checkParameters(rateIndex: rateIndex ?? 0, steps: steps, seed: seed, given: rateIndex != nil)
+    try checkParameters(
+      rateIndex: rateIndex ?? 0, steps: steps, seed: seed, given: rateIndex != nil)
     let r = rateIndex ?? 0
     let yHatFormat = synthesis.values[0]
     let centers: Centers = a.means.map { .tensor($0) } ?? .zero
@@ -59,10 +60,11 @@ extension HyperpriorCodec {
     if let rate = rateVariable {
       symbols = Self.quantize(a.y, centers: centers, step: rate.q[r])
     } else {
-      symbols = Self.quantize(
-        a.y, centers: centers, exponent: yHatFormat.exponent, lo: yHatFormat.lo,
-        hi: yHatFormat.hi
-      ).symbols
+      symbols =
+        Self.quantize(
+          a.y, centers: centers, exponent: yHatFormat.exponent, lo: yHatFormat.lo,
+          hi: yHatFormat.hi
+        ).symbols
     }
     let yStream = try gaussianTable.encode(values: symbols, rows: rows(a.scales, rateIndex: r))
     return Bitstream(
@@ -117,7 +119,8 @@ extension HyperpriorCodec {
     _ image: RGBImage, grayscale: Bool = false, rateIndex: Int? = nil, steps: Int = 0,
     seed: UInt64? = nil, threads: Int = 1, path: KernelPath = .automatic
   ) throws -> Bitstream {
-    try checkParameters(rateIndex: rateIndex ?? 0, steps: steps, seed: seed, given: rateIndex != nil)
+    try checkParameters(
+      rateIndex: rateIndex ?? 0, steps: steps, seed: seed, given: rateIndex != nil)
     let a = try analyze(image, grayscale: grayscale, threads: threads, path: path)
     return try codeBest(a, rateIndex: rateIndex, steps: steps, seed: seed)
   }
@@ -163,7 +166,9 @@ extension HyperpriorCodec {
     guard let rate = rateVariable else {
       guard !given, rateIndex == 0, steps == 0, seed == nil else {
         throw BitstreamError.incompatible(
-          reason: "profile \(profile.name) has no rate control or reverse process: a rate, steps and a seed apply to gic-v1 models only")
+          reason:
+            "profile \(profile.name) has no rate control or reverse process: a rate, steps and a seed apply to gic-v1 models only"
+        )
       }
       return
     }
@@ -212,7 +217,8 @@ extension HyperpriorCodec {
     let (pw, ph) = paddedSize(width: stream.width, height: stream.height)
     guard pw * ph <= Self.maxPaddedPixels else {
       throw BitstreamError.incompatible(
-        reason: "\(stream.width)×\(stream.height) exceeds the coded-size limit of 2^26 padded pixels")
+        reason:
+          "\(stream.width)×\(stream.height) exceeds the coded-size limit of 2^26 padded pixels")
     }
     let zFormat = hyperSynthesis.values[0]
     let (zh, zw) = (ph / multiple, pw / multiple)

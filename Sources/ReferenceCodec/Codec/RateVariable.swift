@@ -97,7 +97,9 @@ public struct RateVariable: Sendable {
       else {
         throw .missing(
           what: "sampler tables",
-          reason: "row \(steps - 1): offsets must start at 0, increase and stay within the extra levels; ratios and strengths in 0…2^15")
+          reason:
+            "row \(steps - 1): offsets must start at 0, increase and stay within the extra levels; ratios and strengths in 0…2^15"
+        )
       }
     }
     reverse = try IntegerGraph(file: file, name: "reverse")
@@ -105,9 +107,12 @@ public struct RateVariable: Sendable {
 
   /// Checks the tables and the reverse graph against the latent's format.
   func check(latent y: IntegerGraph.Value, synthesisInput: IntegerGraph.Value) throws(ModelError) {
-    func fail(_ reason: String) -> ModelError { .missing(what: "consistent rate tables", reason: reason) }
+    func fail(_ reason: String) -> ModelError {
+      .missing(what: "consistent rate tables", reason: reason)
+    }
     guard qFractionBits == y.exponent + 8 else {
-      throw fail("rate.q has \(qFractionBits) fraction bits; the latent's exponent is \(y.exponent)")
+      throw fail(
+        "rate.q has \(qFractionBits) fraction bits; the latent's exponent is \(y.exponent)")
     }
     guard reverse.inputCount == 1, reverse.outputs.count == 1,
       reverse.values[0].channels == y.channels, reverse.values[0].exponent == y.exponent,

@@ -35,7 +35,8 @@ public enum ConformanceVerifier {
     func codec(for model: String, digest: String) -> (HyperpriorCodec?, String) {
       if let c = loaded[model] {
         return c.modelDigest == digest
-          ? (c, "") : (nil, "model \(model) has digest \(c.modelDigest), the vector expects \(digest)")
+          ? (c, "")
+          : (nil, "model \(model) has digest \(c.modelDigest), the vector expects \(digest)")
       }
       if let f = failures[model] { return (nil, f) }
       do {
@@ -73,7 +74,8 @@ public enum ConformanceVerifier {
             let md5 = MD5Hex.of(pixels)
             if sha != v.decodedRgbSha256 || md5 != v.decodedRgbMd5 {
               result.status = .mismatch
-              result.detail = "decoded RGB SHA-256 \(sha) (MD5 \(md5)), expected \(v.decodedRgbSha256)"
+              result.detail =
+                "decoded RGB SHA-256 \(sha) (MD5 \(md5)), expected \(v.decodedRgbSha256)"
             }
           }
         } catch {
@@ -81,7 +83,8 @@ public enum ConformanceVerifier {
           result.detail = "\(error)"
         }
       } else {
-        result.status = reason.contains("differs") || reason.contains("expects") ? .mismatch : .error
+        result.status =
+          reason.contains("differs") || reason.contains("expects") ? .mismatch : .error
         result.detail = reason
       }
       result.seconds =

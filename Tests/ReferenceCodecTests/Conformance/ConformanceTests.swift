@@ -29,7 +29,8 @@ struct ConformanceTests {
       for threads in [1, 2, 8] {
         let results = ConformanceVerifier.verify(m, file: Self.file, threads: threads, path: path)
         let failed = results.filter { $0.status != .pass }
-        #expect(failed.isEmpty, "\(path), \(threads) threads: \(failed.map { "\($0.id): \($0.detail)" })")
+        #expect(
+          failed.isEmpty, "\(path), \(threads) threads: \(failed.map { "\($0.id): \($0.detail)" })")
       }
     }
   }
@@ -72,8 +73,9 @@ struct ConformanceTests {
     let gone = ConformanceVerifier.verify(missing, file: Self.file)
     #expect(gone[0].status == .error)
 
-    for text in ["{", "[]", #"{"format":"x","version":1,"bitstream_version":"1.0","models":[],"vectors":[]}"#]
-    {
+    for text in [
+      "{", "[]", #"{"format":"x","version":1,"bitstream_version":"1.0","models":[],"vectors":[]}"#,
+    ] {
       #expect(throws: ConformanceError.self) {
         _ = try ConformanceManifest(parsing: Data(text.utf8))
       }
