@@ -116,6 +116,9 @@ class Model:
             raise ModelError("entropy_bottleneck.medians: a value is over 2^20")
         self.medians = med.astype(np.int64)
 
+        if self.profile == 3:
+            self._load_gicv1(c)
+        self._check_strides()
         if self.profile in (1, 2):
             name = "gaussian_conditional.scale_thresholds"
             shift = _per_tensor_shift(c, name)
@@ -127,8 +130,22 @@ class Model:
             if np.any(np.diff(t) < 0):
                 raise ModelError(f"{name}: thresholds are not non-decreasing")
             self.thresholds = t
-        else:
-            self._load_gicv1(c)
+
+    def _check_strides(self):
+        """The strides must be those of the graphs: h_s maps a t×t hyper-latent to
+        (t·S_z/S_y)², g_s a u×u latent to (u·S_y)², reverse keeps the latent size (SPEC_NOTES.md)."""
+        f = self.s_z // self.s_y
+        for t in (1, 2, 3):
+            u = t * f
+            try:
+                outs = self.h_s.spatial({self.h_s.inputs[0]: (t, t)})
+                gs = self.g_s.spatial({self.g_s.inputs[0]: (u, u)})[self.g_s.outputs[0]]
+                rv = (self.reverse.spatial({self.reverse.inputs[0]: (u, u)})[self.reverse.outputs[0]]
+                      if self.profile == 3 else (u, u))
+            except ValueError as e:
+                raise ModelError(f"graphs do not fit the strides S_z = {self.s_z}, S_y = {self.s_y}: {e}") from e
+            if any(v != (u, u) for v in outs.values()) or gs != (u * self.s_y, u * self.s_y) or rv != (u, u):
+                raise ModelError(f"graphs do not fit the strides S_z = {self.s_z}, S_y = {self.s_y}")
 
     @staticmethod
     def _single_output(g):

@@ -31,6 +31,9 @@ def rshift(a, s):
     """§2.1 on int64 arrays; s is a scalar or an array broadcastable to a (0 ≤ s ≤ 62).
     The caller guarantees a + 2^(s−1) fits in int64."""
     a = np.asarray(a, dtype=np.int64)
+    if np.ndim(s) == 0:
+        s = int(s)
+        return a if s == 0 else (a + (1 << (s - 1))) >> s
     s = np.asarray(s, dtype=np.int64)
     half = np.where(s > 0, np.left_shift(np.int64(1), np.maximum(s - 1, 0)), 0).astype(np.int64)
     return np.right_shift(a + half, s)
@@ -67,6 +70,10 @@ def isqrt(n):
     """§2.3 floor square root of an int64 array 0 ≤ n < 2^62 (float estimate, then corrected)."""
     n = np.asarray(n, dtype=np.int64)
     r = np.floor(np.sqrt(n.astype(np.float64))).astype(np.int64)
+    if n.size == 0 or int(n.max()) < 1 << 52:
+        # n is exact in float64 and sqrt is correctly rounded: for n = k² − 1 < 2^52 the
+        # root k − 1/(2k) + … stays below k, so the floor is already exact.
+        return r
     for _ in range(2):
         r = np.where(r * r > n, r - 1, r)
         r = np.where((r + 1) * (r + 1) <= n, r + 1, r)
@@ -426,6 +433,28 @@ class Graph:
     def levels(self):
         ls = {n.levels for n in self.nodes if n.op == "conditioned_affine"}
         return ls.pop() if len(ls) == 1 else (None if not ls else ls)
+
+    def spatial(self, sizes):
+        """Static shape inference: {input name: (H, W)} -> {output name: (H, W)} (§4, §6)."""
+        hw = dict(sizes)
+        for n in self.nodes:
+            ins = [hw[v] for v in n.inputs]
+            h, w = ins[0]
+            a = n.attrs
+            if n.op == "conv2d":
+                k, st, p = a["kernel"], a["stride"], a["padding"]
+                h, w = (h + 2 * p - k) // st + 1, (w + 2 * p - k) // st + 1
+            elif n.op == "conv_transpose2d":
+                k, st, p, op = a["kernel"], a["stride"], a["padding"], a["output_padding"]
+                h, w = (h - 1) * st - 2 * p + k + op, (w - 1) * st - 2 * p + k + op
+            elif n.op == "pixel_shuffle":
+                h, w = h * a["factor"], w * a["factor"]
+            elif n.op in ("add", "concat") and any(x != ins[0] for x in ins):
+                raise GraphError(f"{n.name}: inputs of different spatial sizes {ins}")
+            if h < 1 or w < 1:
+                raise GraphError(f"{n.name}: empty output for inputs {ins}")
+            hw[n.output] = (h, w)
+        return {o: hw[o] for o in self.outputs}
 
     # -- evaluation --------------------------------------------------------------------------
     def run(self, inputs, level=None):

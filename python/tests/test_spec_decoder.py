@@ -352,7 +352,11 @@ class GraphAndModelTests(unittest.TestCase):
             a[3], a[4] = a[4], a[3] - 1
             t["gaussian_conditional.scale_thresholds"] = (a, d, q)
 
+        def stride(meta):
+            meta["gic.codec.hyper_stride"] = 128
+
         for name, kw, err in [("accumulator bound", dict(edit_meta=bound), GraphError),
+                              ("strides not those of the graphs", dict(edit_meta=stride), ModelError),
                               ("unknown op", dict(edit_meta=op), GraphError),
                               ("undefined value", dict(edit_meta=undefined), GraphError),
                               ("g_s exponent", dict(edit_meta=exponent), ModelError),
