@@ -1,0 +1,111 @@
+"""The .gic header of spec/bitstream.md §2."""
+import struct
+
+MAGIC = b"\x89GIC"
+PROFILES = {1: "bmshj2018-hyperprior", 2: "mbt2018-mean", 3: "gic-v1"}
+
+
+class BitstreamError(ValueError):
+    """A .gic file that spec/bitstream.md §2.2 says a decoder must refuse."""
+
+
+class Header:
+    __slots__ = ("major", "minor", "profile", "profile_name", "flags", "grayscale", "has_seed",
+                 "digest_prefix", "width", "height", "rate_index", "steps", "seed", "substreams",
+                 "substream_offsets", "header_length")
+
+    def as_dict(self):
+        return {
+            "version": f"{self.major}.{self.minor}",
+            "profile": self.profile_name,
+            "grayscale": self.grayscale,
+            "model_digest_prefix": self.digest_prefix.hex(),
+            "width": self.width,
+            "height": self.height,
+            "rate_index": self.rate_index,
+            "steps": self.steps,
+            "seed": self.seed,
+            "header_bytes": self.header_length,
+            "substream_bytes": [len(s) for s in self.substreams],
+        }
+
+
+def _leb128(data, pos, index):
+    """Unsigned LEB128, shortest form, ≤ 5 bytes, value ≤ 2^30 (§2.1)."""
+    start = pos
+    value = 0
+    for k in range(5):
+        if pos >= len(data):
+            raise BitstreamError(f"substream length {index} at byte {start}: file ends inside it")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << (7 * k)
+        if not byte & 0x80:
+            if byte == 0 and k > 0:
+                raise BitstreamError(f"substream length {index} at byte {start}: non-canonical LEB128")
+            if value > 1 << 30:
+                raise BitstreamError(f"substream length {index} at byte {start}: {value} is over 2^30")
+            return value, pos
+    raise BitstreamError(f"substream length {index} at byte {start}: longer than 5 bytes")
+
+
+def parse(data):
+    """Parse and check the header and split the substreams (all of §2.2 that needs no model)."""
+    data = bytes(data)
+    if len(data) < 24:
+        raise BitstreamError(f"header: file is {len(data)} bytes, shorter than the 24-byte fixed header")
+    if data[0:4] != MAGIC:
+        raise BitstreamError("magic at byte 0: not \\x89GIC")
+    h = Header()
+    h.major, h.minor, h.profile, h.flags = data[4], data[5], data[6], data[7]
+    if h.major != 1:
+        raise BitstreamError(f"major version at byte 4: {h.major}, only 1 is supported")
+    if h.profile not in PROFILES:
+        raise BitstreamError(f"profile at byte 6: unknown profile {h.profile}")
+    h.profile_name = PROFILES[h.profile]
+    if h.flags & ~3:
+        raise BitstreamError(f"flags at byte 7: reserved bits set ({h.flags:#04x})")
+    h.grayscale = bool(h.flags & 1)
+    h.has_seed = bool(h.flags & 2)
+    h.digest_prefix = data[8:16]
+    w1, h1, h.rate_index = struct.unpack_from("<HHH", data, 16)
+    h.width, h.height = w1 + 1, h1 + 1
+    h.steps = data[22]
+    n = data[23]
+    if not 1 <= n <= 16:
+        raise BitstreamError(f"substream count at byte 23: {n} outside 1…16")
+    pos = 24
+    h.seed = None
+    if h.has_seed:
+        if len(data) < 32:
+            raise BitstreamError("seed at byte 24: file ends inside it")
+        h.seed = struct.unpack_from("<Q", data, 24)[0]
+        pos = 32
+    lengths = []
+    for k in range(n):
+        v, pos = _leb128(data, pos, k)
+        lengths.append(v)
+    h.header_length = pos
+    total = pos + sum(lengths)
+    if len(data) != total:
+        raise BitstreamError(
+            f"file length {len(data)} differs from header ({pos}) + substreams ({sum(lengths)}) = {total}")
+    h.substreams = []
+    h.substream_offsets = []
+    for v in lengths:
+        h.substream_offsets.append(pos)
+        h.substreams.append(data[pos:pos + v])
+        pos += v
+    if h.profile in (1, 2):
+        if h.rate_index != 0:
+            raise BitstreamError(f"rate index at byte 20: {h.rate_index}, must be 0 for profile {h.profile}")
+        if h.steps != 0:
+            raise BitstreamError(f"steps at byte 22: {h.steps}, must be 0 for profile {h.profile}")
+        if h.has_seed:
+            raise BitstreamError(f"flags at byte 7: seed present for profile {h.profile}")
+    else:
+        if h.steps > 4:
+            raise BitstreamError(f"steps at byte 22: {h.steps}, more than 4")
+    if n != 2:
+        raise BitstreamError(f"substream count at byte 23: {n}, the profiles need 2")
+    return h

@@ -1,0 +1,74 @@
+"""Build .gic streams from chosen symbols (for conformance tests, not an image encoder).
+
+An encoder conforming to spec/bitstream.md §8 derives its symbols from a picture with g_a and
+h_a; any other symbols still decode to a valid picture ("Encoders MAY choose other symbols").
+This module codes given z and y symbols, so tests can reach escapes, clamps and extreme
+values that real pictures never produce.
+"""
+import struct
+
+import numpy as np
+
+from .decoder import Z_CLAMP, _load_model
+from .entropy import RansEncoder, gaussian_indexes
+
+MAGIC = b"\x89GIC"
+
+
+def leb128(v):
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def header(profile, digest, width, height, rate_index=0, steps=0, seed=None, grayscale=False,
+           lengths=(), minor=0):
+    flags = (1 if grayscale else 0) | (2 if seed is not None else 0)
+    h = MAGIC + bytes([1, minor, profile, flags]) + bytes(digest[:8])
+    h += struct.pack("<HHHBB", width - 1, height - 1, rate_index, steps, len(lengths))
+    if seed is not None:
+        h += struct.pack("<Q", seed)
+    return h + b"".join(leb128(n) for n in lengths)
+
+
+def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, seed=None,
+          grayscale=False, noncanonical_at=None):
+    """A complete .gic stream coding the given symbol arrays (z: (N, h_z, w_z), y: (M, h_y, w_y)).
+    noncanonical_at: (substream, flat index) of one escape to code with a superfluous zero nibble."""
+    model = _load_model(model)
+    s_z, s_y = model.s_z, model.s_y
+    wp, hp = -(-width // s_z) * s_z, -(-height // s_z) * s_z
+    z_symbols = np.asarray(z_symbols, dtype=object)
+    y_symbols = np.asarray(y_symbols, dtype=object)
+    assert z_symbols.shape == (model.N, hp // s_z, wp // s_z)
+    assert y_symbols.shape == (model.M, hp // s_y, wp // s_y)
+
+    enc = RansEncoder()
+    p = model.eb.precision
+    for c in range(model.N):
+        off, cdf = model.eb.row(c)
+        for k, v in enumerate(z_symbols[c].ravel()):
+            nc = noncanonical_at == (0, c * z_symbols[c].size + k)
+            enc.value(off, cdf, p, int(v), canonical=not nc)
+    z_stream = enc.finish()
+
+    zc = np.clip(z_symbols.astype(object), -Z_CLAMP, Z_CLAMP).astype(np.int64)
+    lo, hi = model.hs_range
+    z_hat = np.clip(zc * (1 << model.e_z) + model.medians[:, None, None], lo, hi)
+    sigma = model.h_s.run({model.h_s.inputs[0]: z_hat})[model.scales_name]
+    thresholds = model.thresholds if model.profile != 3 else model.thresholds_by_rate[rate_index]
+    idx = gaussian_indexes(sigma, thresholds).ravel()
+    enc = RansEncoder()
+    p = model.gc.precision
+    for k, (i, v) in enumerate(zip(idx, y_symbols.ravel())):
+        off, cdf = model.gc.row(int(i))
+        enc.value(off, cdf, p, int(v), canonical=noncanonical_at != (1, k))
+    y_stream = enc.finish()
+    return header(model.profile, model.digest, width, height, rate_index, steps, seed, grayscale,
+                  (len(z_stream), len(y_stream))) + z_stream + y_stream

@@ -1,0 +1,335 @@
+"""Decoding of .gic bitstreams (spec/bitstream.md §5–§7) with a .gicw model."""
+import numpy as np
+
+from . import bitstream
+from .container import Container
+from .entropy import decode_factorized, decode_gaussian, gaussian_indexes
+from .graph import Graph, rshift
+
+Z_CLAMP = 1 << 20
+MAX_PIXELS = 1 << 26
+
+GOLDEN = 0x9E3779B97F4A7C15
+MIX1 = 0xBF58476D1CE4E5B9
+MIX2 = 0x94D049BB133111EB
+
+
+class ModelError(ValueError):
+    """A model that spec/bitstream.md §4 / §7 says a decoder must refuse."""
+
+
+def _int_meta(meta, key):
+    v = meta.get(key)
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ModelError(f"metadata {key!r} missing or not an integer")
+    return v
+
+
+def _per_tensor_shift(container, name, dtype="int32"):
+    rec = container.tensor_record(name)
+    if rec.dtype != dtype:
+        raise ModelError(f"tensor {name!r} is {rec.dtype}, expected {dtype}")
+    if rec.quantization != 1:
+        raise ModelError(f"tensor {name!r} must have per-tensor quantization")
+    m, s, z = rec.params[0]
+    if m != 1 or z != 0:
+        raise ModelError(f"tensor {name!r}: quantization must have multiplier 1 and zero point 0")
+    return s
+
+
+class Model:
+    """A codec model (spec/bitstream.md §4, §7) loaded from a .gicw file and fully checked."""
+
+    def __init__(self, source):
+        if isinstance(source, Container):
+            c = source
+        elif isinstance(source, (bytes, bytearray, memoryview)):
+            c = Container(source)
+        else:
+            c = Container.open(source)
+        self.container = c
+        meta = c.metadata
+        prof = meta.get("gic.profile")
+        names = {v: k for k, v in bitstream.PROFILES.items()}
+        if prof not in names:
+            raise ModelError(f"metadata 'gic.profile' is {prof!r}, not a codec profile")
+        self.profile_name = prof
+        self.profile = names[prof]
+        self.digest = c.model_digest
+        self.s_z = _int_meta(meta, "gic.codec.hyper_stride")
+        self.s_y = _int_meta(meta, "gic.codec.latent_stride")
+        if self.s_z < 1 or self.s_y < 1 or self.s_z % self.s_y:
+            raise ModelError(f"strides {self.s_z}, {self.s_y}: the hyper stride must be a multiple of the latent stride")
+
+        self.g_a = Graph(c, "g_a")
+        self.h_a = Graph(c, "h_a")
+        self.h_s = Graph(c, "h_s")
+        self.g_s = Graph(c, "g_s")
+        y = self._single_output(self.g_a)
+        z = self._single_output(self.h_a)
+        self.e_y, self.e_z = y.exponent, z.exponent
+        if not 0 <= self.e_y <= 14 or not 0 <= self.e_z <= 14:
+            raise ModelError(f"exponents e_y = {self.e_y}, e_z = {self.e_z} must be in 0…14")
+        x_in = self._single_input(self.g_a)
+        if x_in.channels != 3 or x_in.exponent != 0 or (x_in.lo, x_in.hi) != (0, 255):
+            raise ModelError("g_a input must be 3 channels, exponent 0, range 0…255")
+        gs_in = self._single_input(self.g_s)
+        hs_in = self._single_input(self.h_s)
+        ha_in = self._single_input(self.h_a)
+        if not (ha_in.lo <= y.lo and y.hi <= ha_in.hi) or ha_in.exponent != self.e_y:
+            raise ModelError("h_a's input does not take g_a's output (exponent or clamp range)")
+        if gs_in.exponent != self.e_y:
+            raise ModelError(f"g_s input exponent {gs_in.exponent} differs from e_y = {self.e_y}")
+        if hs_in.exponent != self.e_z:
+            raise ModelError(f"h_s input exponent {hs_in.exponent} differs from e_z = {self.e_z}")
+        self.M = y.channels
+        self.N = z.channels
+        if gs_in.channels != self.M or ha_in.channels != self.M or hs_in.channels != self.N:
+            raise ModelError("graph channel counts do not agree")
+        x_out = self._single_output(self.g_s)
+        if x_out.channels != 3 or (x_out.lo, x_out.hi) != (0, 255):
+            raise ModelError("g_s output must be 3 channels in 0…255")
+        n_out = 1 if self.profile == 1 else 2
+        if len(self.h_s.outputs) != n_out:
+            raise ModelError(f"h_s must have {n_out} output(s) for profile {prof}")
+        self.scales_name = self.h_s.outputs[0]
+        self.means_name = self.h_s.outputs[1] if n_out == 2 else None
+        sc = self.h_s.info[self.scales_name]
+        if sc.channels != self.M:
+            raise ModelError("h_s scales must have M channels")
+        if self.means_name is not None:
+            mu = self.h_s.info[self.means_name]
+            if mu.channels != self.M or mu.exponent != self.e_y:
+                raise ModelError("h_s means must have M channels and exponent e_y")
+        self.e_sigma = sc.exponent
+        self.gs_range = (gs_in.lo, gs_in.hi)
+        self.hs_range = (hs_in.lo, hs_in.hi)
+
+        self.eb = c.cdf_table("entropy_bottleneck")
+        if self.eb.n != self.N:
+            raise ModelError(f"entropy_bottleneck has {self.eb.n} rows for {self.N} channels of z")
+        self.gc = c.cdf_table("gaussian_conditional")
+        med = c.tensor("entropy_bottleneck.medians")
+        if c.tensor_record("entropy_bottleneck.medians").dtype != "int32" or med.shape != (self.N,):
+            raise ModelError("entropy_bottleneck.medians must be int32 (N,)")
+        if np.any(np.abs(med.astype(np.int64)) > Z_CLAMP):
+            raise ModelError("entropy_bottleneck.medians: a value is over 2^20")
+        self.medians = med.astype(np.int64)
+
+        if self.profile == 3:
+            self._load_gicv1(c)
+        self._check_strides()
+        if self.profile in (1, 2):
+            name = "gaussian_conditional.scale_thresholds"
+            shift = _per_tensor_shift(c, name)
+            if shift != self.e_sigma:
+                raise ModelError(f"{name}: shift {shift} differs from the scales' exponent {self.e_sigma}")
+            t = c.tensor(name).astype(np.int64)
+            if t.shape != (self.gc.n - 1,):
+                raise ModelError(f"{name}: shape {t.shape}, expected ({self.gc.n - 1},)")
+            if np.any(np.diff(t) < 0):
+                raise ModelError(f"{name}: thresholds are not non-decreasing")
+            self.thresholds = t
+
+    def _check_strides(self):
+        """The strides must be those of the graphs: h_s maps a t×t hyper-latent to
+        (t·S_z/S_y)², g_s a u×u latent to (u·S_y)², reverse keeps the latent size (SPEC_NOTES.md)."""
+        f = self.s_z // self.s_y
+        for t in (1, 2, 3):
+            u = t * f
+            try:
+                outs = self.h_s.spatial({self.h_s.inputs[0]: (t, t)})
+                gs = self.g_s.spatial({self.g_s.inputs[0]: (u, u)})[self.g_s.outputs[0]]
+                rv = (self.reverse.spatial({self.reverse.inputs[0]: (u, u)})[self.reverse.outputs[0]]
+                      if self.profile == 3 else (u, u))
+            except ValueError as e:
+                raise ModelError(f"graphs do not fit the strides S_z = {self.s_z}, S_y = {self.s_y}: {e}") from e
+            if any(v != (u, u) for v in outs.values()) or gs != (u * self.s_y, u * self.s_y) or rv != (u, u):
+                raise ModelError(f"graphs do not fit the strides S_z = {self.s_z}, S_y = {self.s_y}")
+
+    @staticmethod
+    def _single_output(g):
+        if len(g.outputs) != 1:
+            raise ModelError(f"graph {g.name!r} must have one output")
+        return g.info[g.outputs[0]]
+
+    @staticmethod
+    def _single_input(g):
+        if len(g.inputs) != 1:
+            raise ModelError(f"graph {g.name!r} must have one input")
+        return g.info[g.inputs[0]]
+
+    def _load_gicv1(self, c):
+        meta = c.metadata
+        self.L = _int_meta(meta, "gic.rate.levels")
+        self.E = _int_meta(meta, "gic.rate.extra_levels")
+        if self.L < 1 or self.E < 0:
+            raise ModelError("gic.rate.levels must be ≥ 1 and gic.rate.extra_levels ≥ 0")
+        shift = _per_tensor_shift(c, "rate.q")
+        if shift != self.e_y + 8:
+            raise ModelError(f"rate.q: shift {shift} is not e_y + 8 = {self.e_y + 8}")
+        q = c.tensor("rate.q").astype(np.int64)
+        if q.shape != (self.L + self.E,):
+            raise ModelError(f"rate.q: shape {q.shape}, expected ({self.L + self.E},)")
+        if np.any(q < 1) or np.any(np.diff(q) > 0):
+            raise ModelError("rate.q must be positive and non-increasing")
+        self.q = q
+        name = "gaussian_conditional.scale_thresholds_by_rate"
+        shift = _per_tensor_shift(c, name)
+        if shift != self.e_sigma:
+            raise ModelError(f"{name}: shift {shift} differs from the scales' exponent {self.e_sigma}")
+        t = c.tensor(name).astype(np.int64)
+        if t.shape != (self.L, self.gc.n - 1):
+            raise ModelError(f"{name}: shape {t.shape}, expected ({self.L}, {self.gc.n - 1})")
+        bad = np.nonzero(np.any(np.diff(t, axis=1) < 0, axis=1))[0]
+        if bad.size:
+            raise ModelError(f"{name}: row {int(bad[0])}: thresholds are not non-decreasing")
+        self.thresholds_by_rate = t
+        tabs = {}
+        for k in ("level_offsets", "ratio", "alpha"):
+            rec = c.tensor_record(f"sampler.{k}")
+            arr = c.tensor(f"sampler.{k}")
+            if rec.dtype != "int32" or arr.shape != (4, 4):
+                raise ModelError(f"sampler.{k} must be int32 (4, 4)")
+            tabs[k] = arr.astype(np.int64)
+        for n in range(1, 5):
+            d = tabs["level_offsets"][n - 1, :n]
+            if d[0] != 0 or np.any(np.diff(d) <= 0) or d[-1] > self.E:
+                raise ModelError(f"sampler.level_offsets row {n - 1}: {d.tolist()} is not 0, increasing, ≤ E")
+            for k in ("ratio", "alpha"):
+                v = tabs[k][n - 1, :n]
+                if np.any(v < 0) or np.any(v > 1 << 15):
+                    raise ModelError(f"sampler.{k} row {n - 1} outside 0…2^15")
+        self.d, self.rho, self.alpha = tabs["level_offsets"], tabs["ratio"], tabs["alpha"]
+        self.reverse = Graph(c, "reverse")
+        r_in = self._single_input(self.reverse)
+        r_out = self._single_output(self.reverse)
+        for v in (r_in, r_out):
+            if v.channels != self.M or v.exponent != self.e_y:
+                raise ModelError("reverse graph: input and output must be latents in y's format")
+        # x_0 = ŷ and every x_i (clamped to g_s's input range) must be valid reverse inputs,
+        # and x_n = x̂ (not clamped, §7.2) must be a valid g_s input (SPEC_NOTES.md).
+        lo, hi = self.gs_range
+        if not (r_in.lo <= lo and hi <= r_in.hi):
+            raise ModelError("reverse graph: its input range must contain g_s's input range")
+        if not (lo <= r_out.lo and r_out.hi <= hi):
+            raise ModelError("reverse graph: its output range must lie within g_s's input range")
+        lv = self.reverse.levels
+        if lv is not None and lv != self.L + self.E:
+            raise ModelError(f"reverse graph: conditioned_affine nodes have {lv} levels, expected L + E")
+
+
+def noise(seed, step, channels, rows, cols):
+    """spec/bitstream.md §7.3 for every (c, a, b) of a (channels, rows, cols) latent: int64 array."""
+    c = np.arange(channels, dtype=np.uint64)[:, None, None]
+    a = np.arange(rows, dtype=np.uint64)[None, :, None]
+    b = np.arange(cols, dtype=np.uint64)[None, None, :]
+    key = (np.uint64(step) << np.uint64(48)) + (c << np.uint64(32)) + (a << np.uint64(16)) + b
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + key * np.uint64(GOLDEN)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX1)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
+    z = z ^ (z >> np.uint64(31))
+    v = (z >> np.uint64(48)).astype(np.int64)
+    return np.where(v >= 32768, v - 65536, v)
+
+
+def noise_scalar(seed, step, c, a, b):
+    """The same with Python integers (a cross-check for the vectorised version)."""
+    mask = (1 << 64) - 1
+    key = (step << 48) + (c << 32) + (a << 16) + b
+    z = (seed + key * GOLDEN) & mask
+    z = ((z ^ (z >> 30)) * MIX1) & mask
+    z = ((z ^ (z >> 27)) * MIX2) & mask
+    z ^= z >> 31
+    v = z >> 48
+    return v - 65536 if v >= 32768 else v
+
+
+def _load_model(model):
+    return model if isinstance(model, Model) else Model(model)
+
+
+def decode(gic_bytes, model, return_latents=False, symbol_bits=64):
+    """Decode a .gic bitstream with a model (path, bytes, Container or Model).
+
+    Returns (rgb, info): rgb is a uint8 array (H, W, 3) of the normative RGB samples.
+    symbol_bits: the range of decoded symbol values accepted (spec/entropy-coding.md §5: any
+    signed 64-bit value); 32 refuses what the reference decoder refuses (SPEC_NOTES.md)."""
+    h = bitstream.parse(gic_bytes)
+    model = _load_model(model)
+    if h.digest_prefix != model.digest[:8]:
+        raise bitstream.BitstreamError(
+            f"model digest prefix at byte 8 ({h.digest_prefix.hex()}) differs from the model's"
+            f" ({model.digest[:8].hex()}): the stream was made with another model")
+    if h.profile != model.profile:
+        raise bitstream.BitstreamError(
+            f"profile at byte 6 ({h.profile_name}) differs from the model's gic.profile ({model.profile_name})")
+    if h.profile == 3 and h.rate_index >= model.L:
+        raise bitstream.BitstreamError(f"rate index at byte 20: {h.rate_index} is not below L = {model.L}")
+    W, H = h.width, h.height
+    s_z, s_y = model.s_z, model.s_y
+    wp = -(-W // s_z) * s_z
+    hp = -(-H // s_z) * s_z
+    if wp * hp > MAX_PIXELS:
+        raise bitstream.BitstreamError(f"padded picture {wp}×{hp} has more than 2^26 pixels")
+
+    # §6.2 hyper-latent
+    zh, zw = hp // s_z, wp // s_z
+    zs = decode_factorized(h.substreams[0], model.eb, model.N, zh * zw, h.substream_offsets[0],
+                           symbol_bits)
+    zs = zs.reshape(model.N, zh, zw)
+    lo, hi = model.hs_range
+    z_hat = np.clip(np.clip(zs, -Z_CLAMP, Z_CLAMP) * (1 << model.e_z) + model.medians[:, None, None], lo, hi)
+
+    # §6.3 latent
+    outs = model.h_s.run({model.h_s.inputs[0]: z_hat})
+    sigma = outs[model.scales_name]
+    yh, yw = hp // s_y, wp // s_y
+    if sigma.shape != (model.M, yh, yw):
+        raise bitstream.BitstreamError(f"h_s gave scales of shape {sigma.shape}, expected {(model.M, yh, yw)}")
+    mu = outs[model.means_name] if model.means_name is not None else np.zeros_like(sigma)
+    thresholds = model.thresholds if h.profile != 3 else model.thresholds_by_rate[h.rate_index]
+    idx = gaussian_indexes(sigma, thresholds)
+    ys_raw = decode_gaussian(h.substreams[1], model.gc, idx, h.substream_offsets[1], symbol_bits)
+    lo, hi = model.gs_range
+    ys = np.clip(ys_raw, -Z_CLAMP, Z_CLAMP)
+    if h.profile != 3:
+        y_hat = np.clip(ys * (1 << model.e_y) + mu, lo, hi)
+        x = y_hat
+    else:
+        r, n = h.rate_index, h.steps
+        q = model.q
+        y_hat = np.clip(mu + rshift(ys * q[r], 8), lo, hi)
+        x = y_hat
+        for i in range(n):
+            level = r + int(model.d[n - 1, i])
+            xhat = model.reverse.run({model.reverse.inputs[0]: x}, level=level)[model.reverse.outputs[0]]
+            if i == n - 1:
+                x = xhat
+            else:
+                rho = int(model.rho[n - 1, i])
+                nxt = xhat + rshift(rho * (x - xhat), 15)
+                if h.has_seed:
+                    alpha = int(model.alpha[n - 1, i])
+                    q_next = int(q[r + int(model.d[n - 1, i + 1])])
+                    v = noise(h.seed, i, model.M, yh, yw)
+                    nxt = nxt + rshift(alpha * q_next * v, 39)
+                x = np.clip(nxt, lo, hi)
+
+    # §6.4 picture
+    x_hat = model.g_s.run({model.g_s.inputs[0]: x})[model.g_s.outputs[0]]
+    if x_hat.shape != (3, hp, wp):
+        raise bitstream.BitstreamError(f"g_s gave shape {x_hat.shape}, expected {(3, hp, wp)}")
+    rgb = np.ascontiguousarray(x_hat[:, :H, :W].transpose(1, 2, 0)).astype(np.uint8)
+    info = h.as_dict()
+    if return_latents:
+        info["z_symbols"] = zs
+        info["y_symbols"] = ys_raw
+    return rgb, info
+
+
+def to_gray(rgb):
+    """spec/bitstream.md §6.4: gray = ⌊(R + G + B + 1) / 3⌋."""
+    s = rgb.astype(np.int32).sum(axis=2)
+    return ((s + 1) // 3).astype(np.uint8)
