@@ -222,7 +222,9 @@ extension HyperpriorCodec {
     }
     let zFormat = hyperSynthesis.values[0]
     let (zh, zw) = (ph / multiple, pw / multiple)
-    let zSymbols = try factorized.decode(stream.substreams[0], plane: zh * zw)
+    // Any 64-bit symbol is valid (spec/entropy-coding.md §5); symbols are clamped to ±2^20
+    // before use, so saturating them to 32 bits changes nothing.
+    let zSymbols = try factorized.decode(stream.substreams[0], plane: zh * zw, saturating: true)
     let zHat = Self.dequantize(
       zSymbols, channels: zFormat.channels, height: zh, width: zw, centers: .perChannel(medians),
       exponent: zFormat.exponent, lo: zFormat.lo, hi: zFormat.hi)
@@ -231,7 +233,7 @@ extension HyperpriorCodec {
     precondition(hyper[0].height == yh && hyper[0].width == yw, "h_s output size")
     let r = stream.rateIndex
     let ySymbols = try gaussianTable.decode32(
-      stream.substreams[1], rows: rows(hyper[0], rateIndex: r))
+      stream.substreams[1], rows: rows(hyper[0], rateIndex: r), saturating: true)
     let yFormat = synthesis.values[0]
     let centers: Centers = hyper.count > 1 ? .tensor(hyper[1]) : .zero
     var yHat: ChannelsLastActivations

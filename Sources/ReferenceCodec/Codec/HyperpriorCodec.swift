@@ -95,6 +95,9 @@ public struct HyperpriorCodec: Sendable {
     try Self.checkInterfaces(
       analysis, hyperAnalysis, hyperSynthesis, synthesis, means: profile != .bmshj2018Hyperprior,
       scaleBits: scaleBits)
+    try Self.checkStrides(
+      analysis, hyperAnalysis, hyperSynthesis, synthesis, reverse: rateVariable?.reverse,
+      multiple: multiple, latentStride: self.latentStride)
     if let rate = rateVariable {
       try rate.check(latent: analysis.outputs[0], synthesisInput: synthesis.values[0])
     }
@@ -108,6 +111,36 @@ public struct HyperpriorCodec: Sendable {
       "entropy_bottleneck.medians", as: Int32.self, shape: [z.channels])
     guard medians.allSatisfy({ abs(Int64($0)) <= 1 << 20 }) else {
       throw .missing(what: "entropy_bottleneck.medians", reason: "values beyond ±2^20")
+    }
+  }
+
+  /// Checks that the graphs' spatial sizes agree with the strides of the metadata, for padded
+  /// pictures of one and two multiples in each direction: g_a divides by the latent stride, h_a
+  /// by hyper / latent, h_s multiplies back, g_s restores the picture and `reverse` keeps sizes.
+  static func checkStrides(
+    _ ga: IntegerGraph, _ ha: IntegerGraph, _ hs: IntegerGraph, _ gs: IntegerGraph,
+    reverse: IntegerGraph?, multiple: Int, latentStride: Int
+  ) throws(ModelError) {
+    for (ph, pw) in [(multiple, multiple), (2 * multiple, multiple), (multiple, 3 * multiple)] {
+      let latent = (height: ph / latentStride, width: pw / latentStride)
+      let hyper = (height: ph / multiple, width: pw / multiple)
+      func same(_ a: (height: Int, width: Int), _ b: (height: Int, width: Int)) -> Bool {
+        a.height == b.height && a.width == b.width
+      }
+      func out(_ g: IntegerGraph, _ s: (height: Int, width: Int)) -> [(height: Int, width: Int)] {
+        let sizes = g.sizes(height: s.height, width: s.width)
+        return g.outputIndices.map { sizes[$0] }
+      }
+      guard out(ga, (ph, pw)).allSatisfy({ same($0, latent) }),
+        out(ha, latent).allSatisfy({ same($0, hyper) }),
+        out(hs, hyper).allSatisfy({ same($0, latent) }),
+        out(gs, latent).allSatisfy({ same($0, (ph, pw)) }),
+        reverse.map({ out($0, latent).allSatisfy { same($0, latent) } }) ?? true
+      else {
+        throw .missing(
+          what: "consistent strides",
+          reason: "the graphs' sizes do not match gic.codec.hyper_stride \(multiple) and gic.codec.latent_stride \(latentStride) for a \(pw)×\(ph) picture")
+      }
     }
   }
 

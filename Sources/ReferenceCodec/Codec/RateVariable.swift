@@ -117,9 +117,13 @@ public struct RateVariable: Sendable {
     guard reverse.inputCount == 1, reverse.outputs.count == 1,
       reverse.values[0].channels == y.channels, reverse.values[0].exponent == y.exponent,
       reverse.outputs[0].channels == y.channels, reverse.outputs[0].exponent == y.exponent,
-      reverse.values[0].lo <= synthesisInput.lo, reverse.values[0].hi >= synthesisInput.hi
-    else { throw fail("the reverse graph must map the latent format to itself") }
-    guard reverse.levels >= rateLevels + extraLevels else {
+      reverse.values[0].lo <= synthesisInput.lo, reverse.values[0].hi >= synthesisInput.hi,
+      reverse.outputs[0].lo >= synthesisInput.lo, reverse.outputs[0].hi <= synthesisInput.hi
+    else {
+      throw fail(
+        "the reverse graph must map g_s's input format (channels, exponent, clamp range) into itself")
+    }
+    guard reverse.levels == rateLevels + extraLevels else {
       throw fail("the reverse graph's conditioning tables have \(reverse.levels) levels")
     }
   }

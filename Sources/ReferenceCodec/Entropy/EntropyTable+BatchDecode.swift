@@ -9,11 +9,15 @@ extension EntropyTable {
   /// Decodes `rows.count` values into `out`, value i with row `rows[i]`, and checks the stream's
   /// end (§3.2 step 3).
   ///
-  /// - Throws: ``EntropyError``: a damaged stream, a row outside the table, or a value outside
-  ///   the 32-bit range of `out`.
+  /// - Parameter saturating: values outside the 32-bit range are clamped to it instead of being
+  ///   an error (every signed 64-bit value is a valid symbol, spec/entropy-coding.md §5; the codec
+  ///   clamps symbols to ±2^20 before use anyway, spec/bitstream.md §6.2).
+  /// - Throws: ``EntropyError``: a damaged stream, a row outside the table, or (unless
+  ///   `saturating`) a value outside the 32-bit range of `out`.
   /// - Complexity: O(n) units, plus a search per value bounded by the row length.
   public func decode(
-    _ stream: [UInt8], rows: UnsafeBufferPointer<Int32>, into out: UnsafeMutableBufferPointer<Int32>
+    _ stream: [UInt8], rows: UnsafeBufferPointer<Int32>, into out: UnsafeMutableBufferPointer<Int32>,
+    saturating: Bool = false
   ) throws(EntropyError) {
     precondition(out.count >= rows.count, "the output holds one value per row")
     var decoder = try RANSDecoder(stream)
@@ -95,12 +99,15 @@ extension EntropyTable {
                     return
                   }
                 }
-                guard let narrow = Int32(exactly: value) else {
+                if let narrow = Int32(exactly: value) {
+                  out[i] = narrow
+                } else if saturating {
+                  out[i] = Int32(clamping: value)
+                } else {
                   failure = .damagedStream(
                     offset: position, reason: "value \(value) does not fit the 32-bit output")
                   return
                 }
-                out[i] = narrow
                 i &+= 1
               }
               decoder.x = x
@@ -129,14 +136,17 @@ extension EntropyTable {
     return true
   }
 
-  /// Decodes `rows.count` values as 32-bit integers with the batch kernel.
-  public func decode32(_ stream: [UInt8], rows: [Int32]) throws(EntropyError) -> [Int32] {
+  /// Decodes `rows.count` values as 32-bit integers with the batch kernel (`saturating`: values
+  /// beyond the 32-bit range are clamped to it, see ``decode(_:rows:into:saturating:)``).
+  public func decode32(_ stream: [UInt8], rows: [Int32], saturating: Bool = false)
+    throws(EntropyError) -> [Int32]
+  {
     var failure: EntropyError?
     // Uninitialised: the kernel writes every element, or the array is discarded on failure.
     let out = [Int32](unsafeUninitializedCapacity: rows.count) { buffer, initialized in
       rows.withUnsafeBufferPointer { rows in
         do throws(EntropyError) {
-          try decode(stream, rows: rows, into: buffer)
+          try decode(stream, rows: rows, into: buffer, saturating: saturating)
           initialized = rows.count
         } catch {
           failure = error

@@ -43,7 +43,9 @@ public struct FactorizedModel: Sendable {
   }
 
   /// Decodes a (C, H, W) tensor, C = ``channels``.
-  public func decode(_ stream: [UInt8], plane: Int) throws(EntropyError) -> [Int32] {
-    try table.decode32(stream, rows: rows(plane: plane))
+  public func decode(_ stream: [UInt8], plane: Int, saturating: Bool = false)
+    throws(EntropyError) -> [Int32]
+  {
+    try table.decode32(stream, rows: rows(plane: plane), saturating: saturating)
   }
 }

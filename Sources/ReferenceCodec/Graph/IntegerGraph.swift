@@ -67,18 +67,34 @@ public struct IntegerGraph: Sendable {
   /// The graph's output values.
   public var outputs: [Value] { outputIndices.map { values[$0] } }
 
+  /// The spatial size of every value for inputs of `height` × `width` (all inputs alike).
+  public func sizes(height: Int, width: Int) -> [(height: Int, width: Int)] {
+    var sizes = [(height: Int, width: Int)](repeating: (height, width), count: values.count)
+    for step in steps {
+      let (h, w) = sizes[step.inputs[0]]
+      switch step.operation {
+      case .convolution(let packed):
+        sizes[step.output] = packed.layer.outputSize(height: h, width: w)
+      case .pixelShuffle(let r):
+        sizes[step.output] = (h * r, w * r)
+      default:
+        sizes[step.output] = (h, w)
+      }
+    }
+    return sizes
+  }
+
   /// Multiply-accumulate operations of one run on an input of `height` × `width` pixels at the
   /// graph's inputs (convolutions and GDN only); for reports.
   public func multiplyAccumulates(height: Int, width: Int) -> Int {
-    var sizes = [(Int, Int)](repeating: (height, width), count: values.count)
+    let sizes = self.sizes(height: height, width: width)
     var total = 0
     for step in steps {
       let (h, w) = sizes[step.inputs[0]]
       switch step.operation {
       case .convolution(let packed):
         let l = packed.layer
-        let out = l.outputSize(height: h, width: w)
-        sizes[step.output] = out
+        let out = sizes[step.output]
         switch l.kind {
         case .convolution:
           total += out.0 * out.1 * l.outputChannels * l.inputChannels * l.kernel * l.kernel
@@ -86,12 +102,9 @@ public struct IntegerGraph: Sendable {
           total += h * w * l.outputChannels * l.inputChannels * l.kernel * l.kernel
         }
       case .gdn(let packed):
-        sizes[step.output] = (h, w)
         total += h * w * packed.layer.channels * packed.layer.channels
-      case .pixelShuffle(let r):
-        sizes[step.output] = (h * r, w * r)
       default:
-        sizes[step.output] = (h, w)
+        break
       }
     }
     return total
