@@ -139,7 +139,9 @@ public struct HyperpriorCodec: Sendable {
       else {
         throw .missing(
           what: "consistent strides",
-          reason: "the graphs' sizes do not match gic.codec.hyper_stride \(multiple) and gic.codec.latent_stride \(latentStride) for a \(pw)×\(ph) picture")
+          reason:
+            "the graphs' sizes do not match gic.codec.hyper_stride \(multiple) and gic.codec.latent_stride \(latentStride) for a \(pw)×\(ph) picture"
+        )
       }
     }
   }

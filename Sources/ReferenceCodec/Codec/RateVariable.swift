@@ -121,7 +121,8 @@ public struct RateVariable: Sendable {
       reverse.outputs[0].lo >= synthesisInput.lo, reverse.outputs[0].hi <= synthesisInput.hi
     else {
       throw fail(
-        "the reverse graph must map g_s's input format (channels, exponent, clamp range) into itself")
+        "the reverse graph must map g_s's input format (channels, exponent, clamp range) into itself"
+      )
     }
     guard reverse.levels == rateLevels + extraLevels else {
       throw fail("the reverse graph's conditioning tables have \(reverse.levels) levels")

@@ -44,15 +44,17 @@ public enum ConformanceVerifier {
         if let entry = manifest.models.first(where: { $0.file == model }),
           SHA256Hex.of(data) != entry.sha256
         {
-          failures[model] = "model file \(model) differs from the manifest (SHA-256)"
-          return (nil, failures[model]!)
+          let reason = "model file \(model) differs from the manifest (SHA-256)"
+          failures[model] = reason
+          return (nil, reason)
         }
         let c = try HyperpriorCodec(file: try WeightFile(bytes: data))
         loaded[model] = c
         return codec(for: model, digest: digest)
       } catch {
-        failures[model] = "\(model): \(error)"
-        return (nil, failures[model]!)
+        let reason = "\(model): \(error)"
+        failures[model] = reason
+        return (nil, reason)
       }
     }
     var results: [Result] = []

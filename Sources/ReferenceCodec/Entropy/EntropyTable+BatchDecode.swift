@@ -16,7 +16,8 @@ extension EntropyTable {
   ///   `saturating`) a value outside the 32-bit range of `out`.
   /// - Complexity: O(n) units, plus a search per value bounded by the row length.
   public func decode(
-    _ stream: [UInt8], rows: UnsafeBufferPointer<Int32>, into out: UnsafeMutableBufferPointer<Int32>,
+    _ stream: [UInt8], rows: UnsafeBufferPointer<Int32>,
+    into out: UnsafeMutableBufferPointer<Int32>,
     saturating: Bool = false
   ) throws(EntropyError) {
     precondition(out.count >= rows.count, "the output holds one value per row")

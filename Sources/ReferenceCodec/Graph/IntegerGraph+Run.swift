@@ -25,13 +25,19 @@ extension IntegerGraph {
       live[i] = t
     }
     for step in steps {
-      let args = step.inputs.map { live[$0]! }
+      let args = step.inputs.map { i in
+        guard let value = live[i] else { preconditionFailure("inputs are live until last use") }
+        return value
+      }
       let v = values[step.output]
       live[step.output] = Self.apply(
         step.operation, args, value: v, level: level, threads: threads, path: path)
       for r in step.releases { live[r] = nil }
     }
-    return outputIndices.map { live[$0]! }
+    return outputIndices.map { i in
+      guard let value = live[i] else { preconditionFailure("outputs are never released") }
+      return value
+    }
   }
 
   /// One operator on channels-last tensors (spec/integer-ops.md §4–§6).

@@ -44,8 +44,10 @@ struct ModelCheckTests {
   }
 
   /// Strides that disagree with what the graphs do.
-  @Test(arguments: [("gic.codec.hyper_stride", 32), ("gic.codec.hyper_stride", 128),
-                    ("gic.codec.latent_stride", 8)])
+  @Test(arguments: [
+    ("gic.codec.hyper_stride", 32), ("gic.codec.hyper_stride", 128),
+    ("gic.codec.latent_stride", 8),
+  ])
   func stridesMustMatchGraphs(key: String, value: Int64) throws {
     let file = try Self.edited { m in m[key] = .integer(value) }
     #expect(throws: ModelError.self) { _ = try HyperpriorCodec(file: file) }
