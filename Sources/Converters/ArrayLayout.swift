@@ -11,7 +11,11 @@ enum ArrayLayout {
   ) -> Data {
     let swap = bigEndian && itemSize > 1
     let permute = fortranOrder && shape.filter { $0 > 1 }.count > 1
-    guard swap || permute else { return raw }
+    // An empty array has nothing to reorder, and its other dimensions may be as large as 2^63:
+    // the strides below are products of them and would overflow (a 192-byte .npy of shape
+    // (0, 2^40, 2^40) trapped here; found triaging a FuzzNPY report). With at least one element,
+    // every stride is at most the element count, which the data bounds.
+    guard swap || permute, !raw.isEmpty else { return raw }
     let count = raw.count / itemSize
     var out = Data(count: raw.count)
     raw.withUnsafeBytes { (src: UnsafeRawBufferPointer) in

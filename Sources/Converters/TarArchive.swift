@@ -90,7 +90,8 @@ public enum TarArchive {
   ///
   /// - Throws: ``ConverterError/unreadableFile(path:reason:)`` for an unreadable or malformed
   ///   archive, a member that is not a regular file or directory, an unsafe or duplicate name,
-  ///   or more than ``maxEntries`` entries or ``maxTotalBytes`` bytes.
+  ///   more than ``maxEntries`` entries or ``maxTotalBytes`` bytes, or a member that declares
+  ///   more bytes than the archive file holds (checked before its buffer is allocated).
   public static func read(path: String) throws -> [String: Data] {
     guard let a = archive_read_new() else {
       throw ConverterError.unreadableFile(path: path, reason: "libarchive could not allocate a reader")
@@ -101,6 +102,12 @@ public enum TarArchive {
     guard archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK else {
       throw fail("not a readable tar archive: \(errorString(a))")
     }
+    // Only uncompressed tar is read, so no member can be larger than the archive holding it;
+    // checking that before a member's buffer is allocated means a header that lies about its
+    // size costs nothing (without it, a 10 KiB archive could ask for 4 GiB).
+    let archiveBytes =
+      ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?
+      .int64Value ?? maxTotalBytes
     var files: [String: Data] = [:]
     var total: Int64 = 0
     var entries = 0
@@ -123,6 +130,9 @@ public enum TarArchive {
       guard isSafe(name) else { throw fail("unsafe member name \(name)") }
       guard files[name] == nil else { throw fail("duplicate member \(name)") }
       let size = archive_entry_size(entry)
+      guard size <= archiveBytes else {
+        throw fail("\(name) declares \(size) bytes, more than the whole archive (\(archiveBytes))")
+      }
       total += max(size, 0)
       guard size >= 0, total <= maxTotalBytes else {
         throw fail("members larger than \(maxTotalBytes) bytes in all")

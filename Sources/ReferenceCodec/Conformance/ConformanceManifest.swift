@@ -125,9 +125,15 @@ public struct ConformanceManifest: Codable, Sendable, Equatable {
       guard ids.insert(v.id).inserted else {
         throw .invalidManifest(reason: "vector id \(v.id) appears twice")
       }
-      guard v.decodedBytes == v.parameters.width * v.parameters.height * 3,
-        (1...65536).contains(v.parameters.width), (1...65536).contains(v.parameters.height)
+      // The range check comes first: it bounds the product below (a manifest with width and
+      // height of 2^32 made it overflow and trap; found while writing the FuzzManifest target).
+      guard (1...65536).contains(v.parameters.width), (1...65536).contains(v.parameters.height)
       else {
+        throw .invalidManifest(
+          reason: "vector \(v.id): size \(v.parameters.width)×\(v.parameters.height) is outside "
+            + "1…65536")
+      }
+      guard v.decodedBytes == v.parameters.width * v.parameters.height * 3 else {
         throw .invalidManifest(reason: "vector \(v.id): decoded_bytes does not match the size")
       }
     }

@@ -12,7 +12,9 @@
 ///   reduced: libpng's simplified reader would treat them as linear light and re-encode to sRGB.
 ///
 /// Resource limits (``maxDimension``, ``maxPixels``) are checked against the header before
-/// anything is allocated. Decoding needs at most 4 bytes per pixel (256 MiB at the limit).
+/// anything is allocated, and every chunk before the image data must fit in the file (libpng
+/// buffers such chunks whole, at their declared length). Decoding needs at most 4 bytes per
+/// pixel (256 MiB at the limit).
 ///
 /// Encoding writes an 8-bit RGB PNG: chunks IHDR, sRGB, IDAT, IEND, no time or text chunk, so
 /// the same image always gives the same bytes with a given libpng and zlib.
@@ -34,6 +36,7 @@ public enum PNGCodec {
     let header = try PNGHeader(data)
     try checkLimits(width: header.width, height: header.height)
     guard header.bitDepth != 16 else { throw .unsupportedBitDepth(bitDepth: 16) }
+    try PNGHeader.checkChunkLengths(data)
     let (input, ignored) = PNGHeader.strippingColorSpaceChunks(data)
 
     var fileFormat: UInt32 = 0
