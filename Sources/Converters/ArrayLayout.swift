@@ -13,7 +13,7 @@ enum ArrayLayout {
     let permute = fortranOrder && shape.filter { $0 > 1 }.count > 1
     // An empty array has nothing to reorder, and its other dimensions may be as large as 2^63:
     // the strides below are products of them and would overflow (a 192-byte .npy of shape
-    // (0, 2^40, 2^40) trapped here; found by FuzzTesting's FuzzNPY). With at least one element,
+    // (0, 2^40, 2^40) trapped here; found triaging a FuzzNPY report). With at least one element,
     // every stride is at most the element count, which the data bounds.
     guard swap || permute, !raw.isEmpty else { return raw }
     let count = raw.count / itemSize

@@ -69,9 +69,10 @@ struct PNGHeader: Equatable {
       let type = Array(data[at + 4..<at + 8])
       guard type != Array("IDAT".utf8) else { return }
       guard at + 12 + length <= data.count else {
+        let name = chunkName(type)
         throw .malformed(
-          message: "\(chunkName(type)) chunk at offset \(at) declares \(length) bytes, but the "
-            + "file ends \(data.count - at - 8) bytes after its header")
+          message: "\(name.hasPrefix("a chunk") ? name : name + " chunk") at offset \(at) declares "
+            + "\(length) bytes, but the file ends \(data.count - at - 8) bytes after its header")
       }
       at += 12 + length
     }

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of FuzzTesting/ (AddressSanitizer + libFuzzer) and runs each for a
+# given time or number of executions, with its seed corpus and dictionary. Fails if any target
+# crashes, leaks, times out or runs out of memory; the input that did it is kept.
+#
+#   scripts/fuzz.sh [--seconds N | --runs N] [--debug] [--replay] [target…]
+#
+# Targets: npy npz weightfile bitstream png manifest (default: all).
+#   --seconds N   fuzz each target for N seconds (default $FUZZ_SECONDS, else 60)
+#   --runs N      stop each target after N executions instead (or $FUZZ_RUNS)
+#   --debug       build -c debug instead of release (the checks are the same: gic uses
+#                 precondition, never assert, and -O keeps bounds and overflow checks)
+#   --replay      only run every committed seed once (no mutation); quick, for CI
+# Environment: FUZZ_SECONDS, FUZZ_RUNS, FUZZ_OUT (logs; default .build-fuzz/runs/<date>),
+#   FUZZ_TIMEOUT (seconds per input, default 10), FUZZ_RSS_MB (default 2048), FUZZ_ARGS (more
+#   libFuzzer flags).
+#
+# The working corpus grows in .build-fuzz/corpus/<target> and is reused by the next run; the
+# committed seeds in FuzzTesting/Corpus/<target> are read, never written. Large seeds (the shipped
+# models, big NumPy files) are copied into .build-fuzz/seeds/<target> at run time so the
+# committed corpora stay small. Crashing inputs land in <FUZZ_OUT>/artifacts/; turn each into a
+# regression test under Tests/<Target>Tests/Regression/ (see docs/robustness.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+all_targets=(npy npz weightfile bitstream png manifest)
+seconds="${FUZZ_SECONDS:-60}"
+runs="${FUZZ_RUNS:-}"
+config=release
+replay=0
+targets=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) seconds="$2"; runs=""; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --debug) config=debug; shift ;;
+    --replay) replay=1; shift ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
+    *) targets+=("$1"); shift ;;
+  esac
+done
+[ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
+
+binary_name() {
+  case "$1" in
+    npy) echo FuzzNPY ;;
+    npz) echo FuzzNPZ ;;
+    weightfile) echo FuzzWeightFile ;;
+    bitstream) echo FuzzBitstream ;;
+    png) echo FuzzPNG ;;
+    manifest) echo FuzzManifest ;;
+    *) echo "fuzz.sh: unknown target $1 (known: ${all_targets[*]})" >&2; return 1 ;;
+  esac
+}
+for t in "${targets[@]}"; do binary_name "$t" >/dev/null; done
+
+scratch=.build-fuzz
+echo "== building fuzz targets ($config, -sanitize=fuzzer,address)" >&2
+swift build -c "$config" --package-path FuzzTesting --scratch-path "$scratch" \
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >&2
+bin="$scratch/$config"
+
+out="${FUZZ_OUT:-$scratch/runs/$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$out/artifacts"
+
+# Seeds too large to commit, copied from the repository at run time.
+runtime_seeds() {
+  local dir="$scratch/seeds/$1"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  case "$1" in
+    npy) cp Tests/ConvertersTests/Fixtures/valid/npy_large_300x301_float32.npy "$dir/" ;;
+    npz) cp Tests/ConvertersTests/Fixtures/entropy/*.npz models/example-bmshj2018-hyperprior.npz "$dir/" ;;
+    weightfile) cp Tests/ReferenceCodecTests/Fixtures/codec/*.gicw "$dir/" ;;
+  esac
+  echo "$dir"
+}
+
+export SWIFT_BACKTRACE=enable=no
+# LeakSanitizer stays on (libFuzzer's -detect_leaks=1); Swift's runtime caches are reachable.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:symbolize=1:detect_stack_use_after_return=1}"
+
+failed=()
+summary="$out/summary.tsv"
+printf 'target\texecs\texec_per_s\tcov\tft\tcorpus\tpeak_rss_mb\tseconds\tstatus\n' >"$summary"
+for t in "${targets[@]}"; do
+  name=$(binary_name "$t")
+  log="$out/$t.log"
+  corpus="$scratch/corpus/$t"
+  mkdir -p "$corpus"
+  seeds="FuzzTesting/Corpus/$t"
+  extra=$(runtime_seeds "$t")
+  flags=(
+    -dict="FuzzTesting/Dictionaries/$t.dict"
+    -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb="${FUZZ_RSS_MB:-2048}"
+    -artifact_prefix="$out/artifacts/$t-" -print_final_stats=1
+  )
+  start=$(date +%s)
+  set +e
+  if [ "$replay" = 1 ]; then
+    echo "== $t: replaying $(ls "$seeds" | wc -l) committed seeds" >&2
+    # shellcheck disable=SC2086
+    "$bin/$name" "${flags[@]}" ${FUZZ_ARGS:-} -runs=0 "$seeds" >"$log" 2>&1
+  elif [ -n "$runs" ]; then
+    echo "== $t: $runs executions (log $log)" >&2
+    # shellcheck disable=SC2086
+    "$bin/$name" "${flags[@]}" ${FUZZ_ARGS:-} -runs="$runs" "$corpus" "$seeds" "$extra" >"$log" 2>&1
+  else
+    echo "== $t: $seconds s (log $log)" >&2
+    # shellcheck disable=SC2086
+    "$bin/$name" "${flags[@]}" ${FUZZ_ARGS:-} -max_total_time="$seconds" \
+      "$corpus" "$seeds" "$extra" >"$log" 2>&1
+  fi
+  status=$?
+  set -e
+  elapsed=$(( $(date +%s) - start ))
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
+  last=$(grep -E '^#[0-9]+' "$log" | grep -E 'cov: ' | tail -1 || true)
+  cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+  ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+  corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9a-zA-Z]*\).*/\1/p' <<<"$last")
+  verdict=ok
+  if [ "$status" -ne 0 ] || ls "$out/artifacts/$t-"* >/dev/null 2>&1; then
+    verdict="FAILED (exit $status)"
+    failed+=("$t")
+    grep -E '^(==[0-9]+==ERROR|SUMMARY|Fatal error|.*fuzz property failed|artifact_prefix|Test unit written)' "$log" | head -8 >&2 || true
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" \
+    "${ft:-?}" "${corp:-?}" "${rss:-?}" "$elapsed" "$verdict" >>"$summary"
+  echo "   $t: ${execs:-?} executions, ${rate:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}: $verdict" >&2
+done
+
+column -t -s $'\t' "$summary" >&2 || cat "$summary" >&2
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz.sh: findings in ${failed[*]}; inputs in $out/artifacts/" >&2
+  exit 1
+fi
+echo "fuzz.sh: no findings; logs in $out" >&2
