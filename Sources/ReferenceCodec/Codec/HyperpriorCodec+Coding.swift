@@ -141,6 +141,8 @@ extension HyperpriorCodec {
         reason: "profile \(profile.name) has no rate control (--target-bpp needs gic-v1)")
     }
     let a = try analyze(image, grayscale: grayscale, threads: threads, path: path)
+    // Floating point here only compares file sizes with the user's target to choose a rate
+    // index (an encoder policy); every coded bit comes from the integer path of `codeBest`.
     let pixels = Double(image.width * image.height)
     var cache: [Int: Bitstream] = [:]
     func coded(_ r: Int) throws -> Bitstream {

@@ -16,6 +16,7 @@ public enum ConformanceVerifier {
     public var status: Status
     /// What differs, or the error; empty on success.
     public var detail: String
+    /// Wall-clock time of the vector (a report figure; decoding itself is integer-only).
     public var seconds: Double
   }
 
