@@ -26,7 +26,11 @@ let package = Package(
   ],
   targets: [
     // MARK: - Implementation details
-    .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
+    .target(
+      name: "FuzzSupport",
+      dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+      path: "Sources/FuzzSupport"
+    ),
 
     // MARK: - Fuzz targets (one executable each; main.swift defines LLVMFuzzerTestOneInput)
     .target(
@@ -39,9 +43,12 @@ let package = Package(
     ),
     .target(
       name: "FuzzWeightFile",
+      dependencies: ["FuzzSupport", .product(name: "WeightFormat", package: "gic")]
+    ),
+    .target(
+      name: "FuzzCodecModel",
       dependencies: [
         "FuzzSupport",
-        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "ReferenceCodec", package: "gic"),
         .product(name: "WeightFormat", package: "gic"),
       ]

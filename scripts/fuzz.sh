@@ -3,11 +3,14 @@
 # given time or number of executions, with its seed corpus and dictionary. Fails if any target
 # crashes, leaks, times out or runs out of memory; the input that did it is kept.
 #
-#   scripts/fuzz.sh [--seconds N | --runs N] [--debug] [--replay] [target…]
+#   scripts/fuzz.sh [--seconds N | --runs N] [--jobs N] [--debug] [--replay] [target…]
 #
-# Targets: npy npz weightfile bitstream png manifest (default: all).
+# Targets: npy npz weightfile codecmodel bitstream png manifest (default: all).
 #   --seconds N   fuzz each target for N seconds (default $FUZZ_SECONDS, else 60)
-#   --runs N      stop each target after N executions instead (or $FUZZ_RUNS)
+#   --runs N      stop each target after N executions instead (or $FUZZ_RUNS); with --jobs,
+#                 N in all, shared evenly between the jobs
+#   --jobs N      run N libFuzzer processes per target (-jobs=N -workers=N), sharing one
+#                 working corpus; the summary adds up their executions (default 1)
 #   --debug       build -c debug instead of release (the checks are the same: gic uses
 #                 precondition, never assert, and -O keeps bounds and overflow checks)
 #   --replay      only run every committed seed once (no mutation); quick, for CI
@@ -23,19 +26,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(npy npz weightfile bitstream png manifest)
+all_targets=(npy npz weightfile codecmodel bitstream png manifest)
 seconds="${FUZZ_SECONDS:-60}"
 runs="${FUZZ_RUNS:-}"
 config=release
 replay=0
+jobs=1
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; runs=""; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
+    --jobs) jobs="$2"; shift 2 ;;
     --debug) config=debug; shift ;;
     --replay) replay=1; shift ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -47,6 +52,7 @@ binary_name() {
     npy) echo FuzzNPY ;;
     npz) echo FuzzNPZ ;;
     weightfile) echo FuzzWeightFile ;;
+    codecmodel) echo FuzzCodecModel ;;
     bitstream) echo FuzzBitstream ;;
     png) echo FuzzPNG ;;
     manifest) echo FuzzManifest ;;
@@ -55,24 +61,34 @@ binary_name() {
 }
 for t in "${targets[@]}"; do binary_name "$t" >/dev/null; done
 
+bash scripts/bootstrap.sh
+
 scratch=.build-fuzz
 echo "== building fuzz targets ($config, -sanitize=fuzzer,address)" >&2
 swift build -c "$config" --package-path FuzzTesting --scratch-path "$scratch" \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >&2
-bin="$scratch/$config"
+bin="$PWD/$scratch/$config"
 
 out="${FUZZ_OUT:-$scratch/runs/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out/artifacts"
+out=$(cd "$out" && pwd)
 
 # Seeds too large to commit, copied from the repository at run time.
 runtime_seeds() {
-  local dir="$scratch/seeds/$1"
+  local dir="$PWD/$scratch/seeds/$1"
   rm -rf "$dir"
   mkdir -p "$dir"
   case "$1" in
     npy) cp Tests/ConvertersTests/Fixtures/valid/npy_large_300x301_float32.npy "$dir/" ;;
     npz) cp Tests/ConvertersTests/Fixtures/entropy/*.npz models/example-bmshj2018-hyperprior.npz "$dir/" ;;
-    weightfile) cp Tests/ReferenceCodecTests/Fixtures/codec/*.gicw "$dir/" ;;
+    codecmodel)
+      # The test codec models with their 800 KB Gaussian table made narrow (same records, graphs
+      # and tables otherwise): 4-5x smaller, so mutants of them run that much faster.
+      python3 FuzzTesting/Tools/make_compact_models.py "$dir" \
+        Tests/ReferenceCodecTests/Fixtures/codec/*.gicw 2>/dev/null \
+        || cp Tests/ReferenceCodecTests/Fixtures/codec/*.gicw "$dir/" ;;
+    # weightfile: only the committed seeds (at most 32 KB, every record kind). Container-sized
+    # inputs run at ~500/s, small ones at ~5,000/s; codecmodel parses the large ones too.
   esac
   echo "$dir"
 }
@@ -83,19 +99,35 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:symbolize=1:detect_stack_u
 
 failed=()
 summary="$out/summary.tsv"
-printf 'target\texecs\texec_per_s\tcov\tft\tcorpus\tpeak_rss_mb\tseconds\tstatus\n' >"$summary"
+printf 'target\texecs\texec_per_s\tcov\tft\tcorpus_files\tpeak_rss_mb\tseconds\tstatus\n' >"$summary"
 for t in "${targets[@]}"; do
   name=$(binary_name "$t")
   log="$out/$t.log"
-  corpus="$scratch/corpus/$t"
+  corpus="$PWD/$scratch/corpus/$t"
   mkdir -p "$corpus"
-  seeds="FuzzTesting/Corpus/$t"
+  seeds="$PWD/FuzzTesting/Corpus/$t"
+  dict="$PWD/FuzzTesting/Dictionaries/$t.dict"
+  if [ "$t" = codecmodel ]; then
+    seeds="$PWD/FuzzTesting/Corpus/weightfile"
+    dict="$PWD/FuzzTesting/Dictionaries/weightfile.dict"
+  fi
   extra=$(runtime_seeds "$t")
   flags=(
-    -dict="FuzzTesting/Dictionaries/$t.dict"
+    -dict="$dict"
     -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb="${FUZZ_RSS_MB:-2048}"
     -artifact_prefix="$out/artifacts/$t-" -print_final_stats=1
   )
+  # With --jobs, libFuzzer's parent spawns the jobs and each writes fuzz-<i>.log in the current
+  # directory: run in $out/<target>.jobs and add the jobs' statistics up.
+  jobdir="$out/$t.jobs"
+  parallel=()
+  if [ "$jobs" -gt 1 ] && [ "$replay" = 0 ]; then
+    parallel=(-jobs="$jobs" -workers="$jobs")
+    rm -rf "$jobdir"
+    mkdir -p "$jobdir"
+  else
+    jobdir="$PWD"
+  fi
   start=$(date +%s)
   set +e
   if [ "$replay" = 1 ]; then
@@ -103,30 +135,38 @@ for t in "${targets[@]}"; do
     # shellcheck disable=SC2086
     "$bin/$name" "${flags[@]}" ${FUZZ_ARGS:-} -runs=0 "$seeds" >"$log" 2>&1
   elif [ -n "$runs" ]; then
-    echo "== $t: $runs executions (log $log)" >&2
+    echo "== $t: $runs executions, $jobs job(s) (log $log)" >&2
     # shellcheck disable=SC2086
-    "$bin/$name" "${flags[@]}" ${FUZZ_ARGS:-} -runs="$runs" "$corpus" "$seeds" "$extra" >"$log" 2>&1
+    (cd "$jobdir" && "$bin/$name" "${flags[@]}" "${parallel[@]}" ${FUZZ_ARGS:-} \
+      -runs="$(( (runs + jobs - 1) / jobs ))" "$corpus" "$seeds" "$extra") >"$log" 2>&1
   else
-    echo "== $t: $seconds s (log $log)" >&2
+    echo "== $t: $seconds s, $jobs job(s) (log $log)" >&2
     # shellcheck disable=SC2086
-    "$bin/$name" "${flags[@]}" ${FUZZ_ARGS:-} -max_total_time="$seconds" \
-      "$corpus" "$seeds" "$extra" >"$log" 2>&1
+    (cd "$jobdir" && "$bin/$name" "${flags[@]}" "${parallel[@]}" ${FUZZ_ARGS:-} \
+      -max_total_time="$seconds" "$corpus" "$seeds" "$extra") >"$log" 2>&1
   fi
   status=$?
   set -e
   elapsed=$(( $(date +%s) - start ))
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
-  last=$(grep -E '^#[0-9]+' "$log" | grep -E 'cov: ' | tail -1 || true)
-  cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
-  ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
-  corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9a-zA-Z]*\).*/\1/p' <<<"$last")
+  logs=("$log")
+  if [ ${#parallel[@]} -gt 0 ] && compgen -G "$jobdir/fuzz-*.log" >/dev/null; then
+    logs=("$jobdir"/fuzz-*.log)
+    cat "${logs[@]}" >>"$log"
+  fi
+  # Adds up (or, for the rest, takes the largest of) the jobs' final statistics.
+  sum() { sed -n "s/^stat::$1: *//p" "${logs[@]}" | awk '{ s += $1 } END { if (NR) print s }'; }
+  largest() { sed -n "$1" "${logs[@]}" | sort -n | tail -1; }
+  execs=$(sum number_of_executed_units)
+  rate=$(sum average_exec_per_sec)
+  rss=$(largest 's/^stat::peak_rss_mb: *//p')
+  cov=$(largest 's/^#[0-9].* cov: \([0-9]*\).*/\1/p')
+  ft=$(largest 's/^#[0-9].* ft: \([0-9]*\).*/\1/p')
+  corp=$(ls "$corpus" | wc -l)
   verdict=ok
   if [ "$status" -ne 0 ] || ls "$out/artifacts/$t-"* >/dev/null 2>&1; then
     verdict="FAILED (exit $status)"
     failed+=("$t")
-    grep -E '^(==[0-9]+==ERROR|SUMMARY|Fatal error|.*fuzz property failed|artifact_prefix|Test unit written)' "$log" | head -8 >&2 || true
+    grep -hE '^(==[0-9]+==ERROR|SUMMARY|Fatal error|.*fuzz property failed|artifact_prefix|Test unit written)' "${logs[@]}" | head -8 >&2 || true
   fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" \
     "${ft:-?}" "${corp:-?}" "${rss:-?}" "$elapsed" "$verdict" >>"$summary"

@@ -91,13 +91,13 @@ enum ContainerParser {
       throw .modelDigestMismatch(stored: hexString(storedDigest), computed: hexString(computed))
     }
 
-    // Object digests, on all cores; the first mismatch in name order is reported.
+    // Object digests, on all cores for large files; the first mismatch in name order is reported.
     let data = region(dataSection)
     let objects: [(name: String, offset: UInt64, length: UInt64, sha: [UInt8])] =
       tensors.map { ($0.name, $0.dataOffset, $0.dataLength, $0.sha256) }
       + pending.map { ($0.name, $0.dataOffset, $0.dataLength, $0.sha256) }
     let dataBase = UInt(bitPattern: data.baseAddress)
-    let matches = parallelMap(objects.count) { i in
+    let matches = parallelMap(objects.count, work: data.count) { i in
       let o = objects[i]
       let start = UnsafeRawPointer(bitPattern: dataBase).map { $0 + Int(o.offset) }
       let digest = SHA256.hash(data: UnsafeRawBufferPointer(start: start, count: Int(o.length)))

@@ -195,7 +195,7 @@ public struct WeightFileWriter: Sendable {
       if let t = tensorData[name] { return .tensor(t) }
       return .cdf(cdfTables[name]?.serializedData ?? [])
     }
-    let digests = parallelMap(payloads.count) { i in
+    let digests = parallelMap(payloads.count, work: Int(clamping: plan.dataLength)) { i in
       payloads[i].withBytes { Array(SHA256.hash(data: $0)) }
     }
     let (prefix, modelDigest) = plan.prefix(

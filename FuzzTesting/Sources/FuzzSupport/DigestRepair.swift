@@ -10,8 +10,10 @@ import Foundation
 /// each input a second time with its digests made right. The repair reads only what it needs
 /// (the section table and the TENSORS and CDFS records) and gives up, returning `nil`, at the
 /// first thing it cannot follow; the parser then judges the original bytes alone.
-enum DigestRepair {
-  static func repaired(_ input: Data) -> Data? {
+public enum DigestRepair {
+  /// The input with its length field and digests rewritten, or `nil` where its section table or
+  /// index records cannot be followed.
+  public static func repaired(_ input: Data) -> Data? {
     var b = [UInt8](input)
     guard b.count >= 64 else { return nil }
     func u16(_ o: Int) -> Int? { o + 2 <= b.count ? Int(b[o]) | Int(b[o + 1]) << 8 : nil }
