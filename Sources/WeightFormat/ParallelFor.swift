@@ -16,10 +16,10 @@ final class DisjointSlots<T>: @unchecked Sendable {
 
 /// Work below which ``parallelMap(_:work:_:)`` stays on the calling thread: 8 MiB of hashing.
 ///
-/// Implementation note: hashing 8 MiB takes a few milliseconds on one core, about what waking the
-/// pool costs; below it the threads buy nothing. Staying on the caller also keeps small loads
-/// free of worker-thread allocations that outlive the call (libFuzzer counts those as a possible
-/// leak and runs LeakSanitizer after every such input).
+/// Implementation note: SHA-256 of 8 MiB takes a few milliseconds on one core, so below it the
+/// pool saves at most that. Staying on the caller also keeps small loads free of worker-thread
+/// allocations that outlive the call (libFuzzer counts those as a possible leak and runs
+/// LeakSanitizer after every such input; docs/robustness.md, finding 5).
 public let parallelWorkThreshold = 8 << 20
 
 /// Computes `body(i)` for every `i` in `0..<count` and returns the results in index order, on all
