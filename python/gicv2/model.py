@@ -1,0 +1,145 @@
+"""gic-v2: the rate-variable generative codec of the seed paper, trained for realism at low rates.
+
+gic-v2 keeps gic-v1's network family (python/gicv1/model.py: mbt2018-mean-shaped g_a, g_s, h_a,
+h_s, the q-conditioned reverse network U and the few-step sampler with the normative noise), so
+the converter's `gic-v1` profile, spec/integer-ops.md and spec/bitstream.md §7 carry it without a
+new operator or table. What changes is what it is trained for and over which range:
+
+* **A wide forward process.** q(l) = q_max exp(-Delta l) with q_max = 64, q_min = 0.5 (gic-v1:
+  8 and 0.5): one model spans ~0.05 to ~1.5 bpp on photographs. Delta = ln 128 / 255, so
+  neighbouring rate indices differ by 1.9 % in q.
+* **The reverse network as the method says.** U(x, q) estimates the clean latent y from x at
+  noise level q (the gradient of the rate-variable feature distribution, up to the factor q^2:
+  grad log p_q(x) ~ (U(x, q) - x) / q^2). It is trained on the coded latent at q and on
+  y + (q/2)u (the level the 2-step sampler visits), in units of the noise level, with y and its
+  input detached (it learns only the denoising task).
+* **A synthesis transform trained on the sampler's actual output.** The 2-step sampler of
+  eq. (3) of gicv1/model.py runs during training (no gradient; noise alpha * q_1 * u with u
+  uniform in [-1/2, 1/2), as the normative PRNG draws it), and g_s is trained on its output
+  x_2 with
+    - a conditional patch discriminator D(image | y_hat) (hinge loss; `Discriminator`),
+    - feature matching: L1 between D's intermediate features of the original and of g_s(x_2),
+    - a small MSE on g_s(x_2),
+  while the 0-step decode g_s(y_hat) keeps the ordinary rate + lambda * MSE objective that also
+  trains the analysis transform and the hyperprior. No pretrained perceptual network is used
+  (none can be downloaded here): the losses are exactly these.
+* **alpha is the realism knob**: the sampler's noise scale (sampler.alpha); a decode without a
+  seed uses alpha = 0.
+"""
+import math
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from gicv1 import model as gm  # noqa: E402
+
+Q_MAX = 64.0
+Q_MIN = 0.5
+
+
+def build(N=48, M=64, W=48, q_max=Q_MAX, q_min=Q_MIN):
+    """A gic-v2 model (a GICv1 network over the wide q schedule)."""
+    return gm.GICv1(N, M, W, q_max=q_max, q_min=q_min)
+
+
+class Discriminator(nn.Module):
+    """Conditional patch discriminator D(image | y_hat) (after HiFiC's, smaller).
+
+    The coded latent (M channels at 1/16 resolution) is projected to 12 channels by a 1x1
+    convolution, upsampled by 16 (nearest) and concatenated with the image (scaled to [-1, 1]).
+    Four 4x4 stride-2 convolutions (32, 64, 128, 256 channels, LeakyReLU 0.2, spectral norm)
+    and a 1x1 head give one logit per 16x16 patch. `forward` returns (logits, features) where
+    features are the four intermediate activations used for feature matching.
+    """
+
+    def __init__(self, M, cond_channels=12, widths=(32, 64, 128, 256)):
+        super().__init__()
+        sn = nn.utils.spectral_norm
+        self.cond = nn.Conv2d(M, cond_channels, 1)
+        layers = []
+        cin = 3 + cond_channels
+        for w in widths:
+            layers.append(sn(nn.Conv2d(cin, w, 4, stride=2, padding=1)))
+            cin = w
+        self.layers = nn.ModuleList(layers)
+        self.head = sn(nn.Conv2d(cin, 1, 1))
+
+    def forward(self, image, y_hat):
+        c = F.interpolate(self.cond(y_hat), scale_factor=16, mode="nearest")
+        h = torch.cat([image * 2 - 1, c], dim=1)
+        feats = []
+        for layer in self.layers:
+            h = F.leaky_relu(layer(h), 0.2)
+            feats.append(h)
+        return self.head(h), feats
+
+
+def step_ratio(model, steps=2):
+    """q_1 / q_0 of the n-step sampler: exp(-Delta d_{n,1}) with the normative level offsets."""
+    d = model.rate.level_offsets(steps)
+    return math.exp(-model.rate.delta() * d[1])
+
+
+@torch.no_grad()
+def sample_train(model, y_tilde, q, alpha, steps=2):
+    """The sampler of gicv1 eq. (3) for a batch with per-image q (B,), without gradient.
+
+    Levels: q_i = q * exp(-Delta d_{n,i}) (the normative offsets); noise alpha q_{i+1} u with u
+    uniform in [-1/2, 1/2) (the distribution of the normative PRNG's draws).
+    """
+    if steps == 0:
+        return y_tilde
+    d = model.rate.level_offsets(steps)
+    ratios = [math.exp(-model.rate.delta() * di) for di in d]
+    x = y_tilde
+    b = x.size(0)
+    for i in range(steps):
+        qi = q * ratios[i]
+        x_hat = model.reverse(x, qi)
+        if i == steps - 1:
+            return x_hat
+        qn = (q * ratios[i + 1]).view(b, 1, 1, 1)
+        x = x_hat + (qn / qi.view(b, 1, 1, 1)) * (x - x_hat)
+        if alpha:
+            x = x + alpha * qn * (torch.rand_like(x) - 0.5)
+    return x
+
+
+def forward_train(model, x, q, alpha=1.0, steps=2):
+    """One gic-v2 training pass (see the module docstring).
+
+    Returns bits_y, bits_z, lat_q, lat_mid (per image, as GICv1.forward_train), x_hat0 =
+    g_s(y_tilde) (gradient into every transform), x_hat2 = g_s(sampler output) (gradient into g_s
+    only) and y_tilde (detached, the discriminator's condition).
+    """
+    b = x.size(0)
+    qv = q.view(b, 1, 1, 1)
+    y = model.g_a(x)
+    z = model.h_a(y)
+    z_hat, z_lik = model.entropy_bottleneck(z, mode="ste")
+    scales, means = model.hyper_params(z_hat)
+    s = gm.ste_round((y - means) / qv)
+    y_tilde = s * qv + means
+    y_lik = model.gaussian_conditional(s, scales / qv)
+
+    yd, ytd = y.detach(), y_tilde.detach()
+    q_mid = q * step_ratio(model, 2)
+    x_mid = yd + q_mid.view(b, 1, 1, 1) * (torch.rand_like(yd) - 0.5)
+    u_out = model.reverse(torch.cat([ytd, x_mid], dim=0), torch.cat([q, q_mid]))
+    err = ((u_out - torch.cat([yd, yd], dim=0)) ** 2).mean(dim=(1, 2, 3))
+
+    x_n = sample_train(model, ytd, q, alpha, steps)
+    x_hat = model.g_s(torch.cat([y_tilde, x_n], dim=0))
+    return {
+        "x_hat0": x_hat[:b],
+        "x_hat2": x_hat[b:],
+        "y_tilde": ytd,
+        "bits_y": -torch.log2(y_lik).sum(dim=(1, 2, 3)),
+        "bits_z": -torch.log2(z_lik).sum(dim=(1, 2, 3)),
+        "lat_q": err[:b] / q ** 2,
+        "lat_mid": err[b:] / q_mid ** 2,
+    }

@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""Train gic-v2 (python/gicv2/model.py), or resume it. CPU by default; CUDA; torchrun (DDP).
+
+    python3 python/gicv2/train.py --minutes 60                 # resume and train for an hour
+    torchrun --nproc-per-node 2 python/gicv2/train.py --minutes 5 --device cpu   # DDP (gloo)
+    python3 python/gicv2/train.py --plot-only                  # redraw the loss plot
+
+Where it starts (the first that exists): --resume PATH; <out-dir>/last.pt (this machine's last
+run); models/gic-v2.pt (the last committed checkpoint); else --init, a gic-v1 export
+(models/gic-v1.npz), whose rate schedule is widened to [--q-min, --q-max].
+
+Data: the bundle written by scripts/fetch_photos.sh (out/gicv2-bundle.npz): random --crop crops
+with flips, images drawn by area (python/gicv1/train.py `Bundle`). Held-out photos are never
+read here.
+
+Per step, for a batch x with q ~ log-uniform [q_min, q_max] per image (model.forward_train):
+  generator  bpp + lmbda 255^2 MSE(x_hat0) + lmbda_gen 255^2 MSE(x_hat2)
+             + kappa (lat_q + lat_mid) + gan (-D(x_hat2 | y_hat)) + fm FM(x, x_hat2)
+  entropy    CompressAI's aux loss on the bottleneck quantiles (own Adam)
+  D          hinge: relu(1 - D(x | y_hat)) + relu(1 + D(x_hat2 | y_hat))   (from --gan-start)
+x_hat0 = g_s(y_hat) is the 0-step decode, x_hat2 = g_s(2-step sampler output with noise alpha).
+FM = mean over D's four feature maps of L1(features(x_hat2) - features(x)), real side detached.
+Adam (lr --lr, betas 0.5/0.999 for D), gradient clipping 1.0.
+
+Logs: <out-dir>/losses.csv (one row per --log-every steps, means over the window; rank 0 only)
+and <out-dir>/losses.png (redrawn at every save). Checkpoints: <out-dir>/last.pt every
+--save-every minutes and at the end (model, discriminator, optimizers, step, args);
+`--export-checkpoint models/gic-v2.pt` writes the committed form (model + discriminator, no
+optimizer state).
+"""
+import argparse
+import csv
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+from gicv1 import model as gm  # noqa: E402
+from gicv1.train import Bundle, configure_optimizers  # noqa: E402
+from gicv2 import model as g2  # noqa: E402
+
+COLUMNS = ["step", "minutes", "loss", "bpp", "mse0", "mse2", "psnr0", "psnr2", "lat_q", "lat_mid", "g_adv",
+           "fm", "d_loss", "d_real", "d_fake", "aux", "steps_per_s"]
+
+
+class GeneratorStep(torch.nn.Module):
+    """forward = model.forward_train: what DistributedDataParallel wraps (its gradient hooks)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x, q, alpha):
+        return g2.forward_train(self.model, x, q, alpha=alpha)
+
+
+class DiscriminatorStep(torch.nn.Module):
+    """forward = D on the originals and on the decodes, in one call (one DDP forward per step)."""
+
+    def __init__(self, disc):
+        super().__init__()
+        self.disc = disc
+
+    def forward(self, real, fake, cond):
+        return self.disc(real, cond)[0], self.disc(fake, cond)[0]
+
+
+def plot_csv(path_csv, path_png):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with open(path_csv) as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return
+    step = [int(r["step"]) for r in rows]
+    fig, ax = plt.subplots(2, 3, figsize=(13, 6.5))
+    panels = [("bpp", ["bpp"]), ("PSNR (dB, training crops)", ["psnr0", "psnr2"]),
+              ("latent error / q^2", ["lat_q", "lat_mid"]), ("generator adversarial", ["g_adv"]),
+              ("feature matching", ["fm"]), ("discriminator (hinge)", ["d_loss", "d_real", "d_fake"])]
+    for a, (title, keys) in zip(ax.flat, panels):
+        for k in keys:
+            a.plot(step, [float(r[k]) for r in rows], label=k)
+        a.set_title(title)
+        a.set_xlabel("step")
+        a.grid(alpha=0.3)
+        a.legend(fontsize=8)
+    fig.suptitle("gic-v2 training (python/gicv2/train.py)")
+    fig.tight_layout()
+    fig.savefig(path_png, dpi=80)
+    plt.close(fig)
+
+
+def load_start(args, device):
+    """(model, disc, checkpoint dict or None, where it came from)."""
+    candidates = [args.resume, os.path.join(args.out_dir, "last.pt"), os.path.join(REPO, "models", "gic-v2.pt")]
+    for path in candidates:
+        if path and os.path.exists(path):
+            ckpt = torch.load(path, map_location=device)
+            cfg = ckpt["config"]
+            model = g2.build(cfg["N"], cfg["M"], cfg["W"], cfg["q_max"], cfg["q_min"]).to(device)
+            model.load_state_dict(ckpt["model"])
+            disc = g2.Discriminator(cfg["M"]).to(device)
+            if "disc" in ckpt:
+                disc.load_state_dict(ckpt["disc"])
+            return model, disc, ckpt, path
+    state = dict(np.load(args.init))
+    state["rate.q_max"] = np.array([args.q_max], dtype=np.float32)
+    state["rate.q_min"] = np.array([args.q_min], dtype=np.float32)
+    for k in ("_offset", "_quantized_cdf", "_cdf_length"):  # CompressAI tables: rebuilt at export
+        state.pop("entropy_bottleneck." + k, None)
+    src = gm.model_from_state(state, strict=False)
+    model = g2.build(src.N, src.M, src.W, args.q_max, args.q_min)
+    own = model.state_dict()
+    model.load_state_dict({k: v for k, v in src.state_dict().items() if k in own and v.shape == own[k].shape},
+                          strict=False)
+    model.rate.q_max.fill_(args.q_max)
+    model.rate.q_min.fill_(args.q_min)
+    return model.to(device), g2.Discriminator(src.M).to(device), None, args.init
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=os.path.join(REPO, "out", "gicv2-bundle.npz"))
+    ap.add_argument("--out-dir", default=os.path.join(REPO, "out", "gicv2"))
+    ap.add_argument("--resume", help="checkpoint to start from (default: see above)")
+    ap.add_argument("--init", default=os.path.join(REPO, "models", "gic-v1.npz"))
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--minutes", type=float, default=60.0, help="training budget (wall clock)")
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--q-max", type=float, default=g2.Q_MAX)
+    ap.add_argument("--q-min", type=float, default=g2.Q_MIN)
+    ap.add_argument("--lmbda", type=float, default=0.01, help="MSE weight of the 0-step decode")
+    ap.add_argument("--lmbda-gen", type=float, default=0.002, help="MSE weight of the 2-step decode")
+    ap.add_argument("--gan", type=float, default=0.15, help="adversarial weight")
+    ap.add_argument("--fm", type=float, default=1.0, help="feature-matching weight")
+    ap.add_argument("--gan-start", type=int, default=0, help="step from which the GAN terms count")
+    ap.add_argument("--kappa", type=float, default=10.0)
+    ap.add_argument("--alpha", type=float, default=1.0, help="sampler noise scale in training")
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--d-lr", type=float, default=1e-4)
+    ap.add_argument("--aux-lr", type=float, default=1e-3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: leave)")
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--save-every", type=float, default=5.0, help="minutes between checkpoints")
+    ap.add_argument("--export-checkpoint", help="write model + discriminator (no optimizers) here and exit")
+    ap.add_argument("--plot-only", action="store_true", help="redraw <out-dir>/losses.png and exit")
+    args = ap.parse_args(argv)
+
+    csv_path = os.path.join(args.out_dir, "losses.csv")
+    png_path = os.path.join(args.out_dir, "losses.png")
+    if args.plot_only:
+        plot_csv(csv_path, png_path)
+        return
+
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    rank = 0
+    if distributed:
+        dist.init_process_group("nccl" if args.device == "cuda" else "gloo")
+        rank = dist.get_rank()
+        if args.device == "cuda":
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    os.makedirs(args.out_dir, exist_ok=True)
+    model, disc, ckpt, origin = load_start(args, device)
+    main_opt, aux_opt = configure_optimizers(model, args.lr, args.aux_lr)
+    d_opt = torch.optim.Adam(disc.parameters(), lr=args.d_lr, betas=(0.5, 0.999))
+    step = 0
+    if ckpt is not None:
+        step = int(ckpt["step"])
+        for opt, key in ((main_opt, "main_opt"), (aux_opt, "aux_opt"), (d_opt, "d_opt")):
+            if key in ckpt:
+                opt.load_state_dict(ckpt[key])
+
+    def payload(with_optimizers):
+        m, d = model, disc
+        out = {"model": m.state_dict(), "disc": d.state_dict(), "step": step, "args": vars(args),
+               "config": {"N": m.N, "M": m.M, "W": m.W, "q_max": m.rate.bounds()[0], "q_min": m.rate.bounds()[1]}}
+        if with_optimizers:
+            out.update(main_opt=main_opt.state_dict(), aux_opt=aux_opt.state_dict(), d_opt=d_opt.state_dict())
+        return out
+
+    if args.export_checkpoint:
+        torch.save(payload(False), args.export_checkpoint)
+        print(f"wrote {args.export_checkpoint} (step {step}, from {origin})")
+        return
+
+    torch.manual_seed(args.seed + 1000 * rank + step)
+    core, core_disc = model, disc
+    gen_step, disc_step = GeneratorStep(model), DiscriminatorStep(disc)
+    if distributed:  # gradients of g_a, g_s, h_a, h_s, U and D are averaged by DDP's hooks
+        ddp = torch.nn.parallel.DistributedDataParallel
+        gen_step = ddp(gen_step, find_unused_parameters=True)
+        disc_step = ddp(disc_step)
+    core.train()
+    core_disc.train()
+    data = Bundle(args.data, args.crop, args.seed + step + 7919 * rank, device)
+    ln_qmin, ln_qmax = math.log(args.q_min), math.log(args.q_max)
+
+    def save():
+        if rank != 0:
+            return
+        tmp = os.path.join(args.out_dir, "last.pt.tmp")
+        torch.save(payload(True), tmp)
+        os.replace(tmp, os.path.join(args.out_dir, "last.pt"))
+        plot_csv(csv_path, png_path)
+
+    new_csv = not os.path.exists(csv_path) or ckpt is None
+    if rank == 0:
+        fcsv = open(csv_path, "w" if new_csv else "a", newline="")
+        writer = csv.writer(fcsv)
+        if new_csv:
+            writer.writerow(COLUMNS)
+        print(f"# gic-v2 from {origin} at step {step}: N={core.N} M={core.M} W={core.W} "
+              f"q=[{args.q_min}, {args.q_max}] device={device} world={dist.get_world_size() if distributed else 1} "
+              f"torch={torch.__version__} train images={len(data.names)}", flush=True)
+    start = last_save = window_t = time.time()
+    acc = {k: 0.0 for k in COLUMNS[2:-1]}
+    acc_n = 0
+    while time.time() - start < args.minutes * 60:
+        x = data.batch(args.batch)
+        q = torch.exp(torch.empty(args.batch, device=device).uniform_(ln_qmin, ln_qmax))
+        gan_on = step >= args.gan_start and (args.gan > 0 or args.fm > 0)
+        out = gen_step(x, q, args.alpha)
+        npix = x.shape[2] * x.shape[3]
+        bpp = (out["bits_y"] + out["bits_z"]).mean() / npix
+        mse0 = F.mse_loss(out["x_hat0"], x)
+        mse2 = F.mse_loss(out["x_hat2"], x)
+        lat = (out["lat_q"] + out["lat_mid"]).mean()
+        loss = bpp + args.lmbda * 255 ** 2 * mse0 + args.lmbda_gen * 255 ** 2 * mse2 + args.kappa * lat
+        g_adv = fm = d_loss = d_real = d_fake = torch.zeros((), device=device)
+        if gan_on:
+            for p in core_disc.parameters():
+                p.requires_grad_(False)
+            logits_fake, f_fake = core_disc(out["x_hat2"], out["y_tilde"])
+            with torch.no_grad():
+                _, f_real = core_disc(x, out["y_tilde"])
+            g_adv = -logits_fake.mean()
+            fm = sum(F.l1_loss(a, b.detach()) for a, b in zip(f_fake, f_real)) / len(f_real)
+            loss = loss + args.gan * g_adv + args.fm * fm
+            for p in core_disc.parameters():
+                p.requires_grad_(True)
+        main_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for g in main_opt.param_groups for p in g["params"]], 1.0)
+        main_opt.step()
+        aux = core.aux_loss()
+        aux_opt.zero_grad(set_to_none=True)
+        aux.backward()
+        if distributed:  # the quantiles are trained outside the DDP forward: average by hand
+            for p in (p for g in aux_opt.param_groups for p in g["params"] if p.grad is not None):
+                dist.all_reduce(p.grad)
+                p.grad /= dist.get_world_size()
+        aux_opt.step()
+        if gan_on:
+            lr_, lf_ = disc_step(x, out["x_hat2"].detach(), out["y_tilde"])
+            d_real, d_fake = lr_.mean(), lf_.mean()
+            d_loss = F.relu(1 - lr_).mean() + F.relu(1 + lf_).mean()
+            d_opt.zero_grad(set_to_none=True)
+            d_loss.backward()
+            torch.nn.utils.clip_grad_norm_(core_disc.parameters(), 1.0)
+            d_opt.step()
+        step += 1
+        vals = {"loss": loss, "bpp": bpp, "mse0": mse0, "mse2": mse2, "lat_q": out["lat_q"].mean(),
+                "lat_mid": out["lat_mid"].mean(), "g_adv": g_adv, "fm": fm, "d_loss": d_loss,
+                "d_real": d_real, "d_fake": d_fake, "aux": aux}
+        for k, v in vals.items():
+            acc[k] += float(v.detach())
+        acc_n += 1
+        if rank == 0 and step % args.log_every == 0:
+            now = time.time()
+            row = {k: acc[k] / acc_n for k in vals}
+            row["psnr0"] = 10 * math.log10(1 / max(row["mse0"], 1e-12))
+            row["psnr2"] = 10 * math.log10(1 / max(row["mse2"], 1e-12))
+            row.update(step=step, minutes=round((now - start) / 60, 3), steps_per_s=acc_n / (now - window_t))
+            writer.writerow([row["step"], row["minutes"]] + [f"{row[k]:.6g}" for k in COLUMNS[2:]])
+            fcsv.flush()
+            print(" ".join(f"{k}={row[k]:.4g}" for k in COLUMNS), flush=True)
+            acc = {k: 0.0 for k in acc}
+            acc_n = 0
+            window_t = now
+        if time.time() - last_save > args.save_every * 60:
+            save()
+            last_save = time.time()
+    save()
+    if rank == 0:
+        print(f"# saved {os.path.join(args.out_dir, 'last.pt')} at step {step}", flush=True)
+    if distributed:
+        dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
