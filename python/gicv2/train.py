@@ -154,6 +154,9 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: leave)")
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--save-every", type=float, default=5.0, help="minutes between checkpoints")
+    ap.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: only --minutes)")
+    ap.add_argument("--check-sync", action="store_true",
+                    help="at the end, fail unless every process holds the same parameters (DDP test)")
     ap.add_argument("--export-checkpoint", help="write model + discriminator (no optimizers) here and exit")
     ap.add_argument("--plot-only", action="store_true", help="redraw <out-dir>/losses.png and exit")
     args = ap.parse_args(argv)
@@ -230,7 +233,8 @@ def main(argv=None):
     start = last_save = window_t = time.time()
     acc = {k: 0.0 for k in COLUMNS[2:-1]}
     acc_n = 0
-    while time.time() - start < args.minutes * 60:
+    first_step = step
+    while time.time() - start < args.minutes * 60 and not (args.steps and step - first_step >= args.steps):
         x = data.batch(args.batch)
         q = torch.exp(torch.empty(args.batch, device=device).uniform_(ln_qmin, ln_qmax))
         gan_on = step >= args.gan_start and (args.gan > 0 or args.fm > 0)
@@ -296,6 +300,19 @@ def main(argv=None):
             save()
             last_save = time.time()
     save()
+    if args.check_sync:
+        flat = torch.cat([p.detach().double().reshape(-1) for p in list(core.parameters()) +
+                          list(core_disc.parameters())])
+        sums = torch.stack([flat.sum(), (flat * torch.arange(flat.numel(), dtype=torch.float64)).sum()])
+        gathered = [torch.zeros_like(sums) for _ in range(dist.get_world_size() if distributed else 1)]
+        if distributed:
+            dist.all_gather(gathered, sums)
+        else:
+            gathered = [sums]
+        if any(not torch.equal(g, gathered[0]) for g in gathered):
+            raise SystemExit(f"error: parameters differ between processes: {[g.tolist() for g in gathered]}")
+        if rank == 0:
+            print(f"# {len(gathered)} processes hold identical parameters", flush=True)
     if rank == 0:
         print(f"# saved {os.path.join(args.out_dir, 'last.pt')} at step {step}", flush=True)
     if distributed:
