@@ -68,7 +68,7 @@ let package = Package(
     ),
 
     // MARK: - Unit test bundles
-    .target(name: "GICTestSupport", path: "Tests/GICTestSupport"),
+    .target(name: "GICTestSupport", dependencies: ["WeightFormat"], path: "Tests/GICTestSupport"),
     .testTarget(name: "WeightFormatTests", dependencies: ["WeightFormat", "GICTestSupport"]),
     .testTarget(
       name: "ConvertersTests",

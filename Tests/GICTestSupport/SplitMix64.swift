@@ -1,17 +1,2 @@
-/// A small, fast, fixed-seed pseudo-random generator (Steele, Lea & Flood's SplitMix64), so every
-/// randomized test draws the same sequence on every run and platform.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-  private var state: UInt64
-
-  public init(seed: UInt64) {
-    state = seed
-  }
-
-  public mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+// The fixed-seed generator every randomized test draws from is the package's one SplitMix64.
+@_exported import struct WeightFormat.SplitMix64

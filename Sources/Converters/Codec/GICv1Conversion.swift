@@ -134,7 +134,7 @@ enum GICv1Conversion {
     func record(_ values: [String: FloatTensor]) {
       for (name, t) in values { ranges[name] = max(ranges[name] ?? 0, Double(t.maxAbs())) }
     }
-    var generator = SplitMixGenerator(state: 0x6769_632D_7631)
+    var generator = SplitMix64(seed: 0x6769_632D_7631)
     let base = model.base
     for image in images {
       let (y, s) = HyperpriorConversion.analyze(base, image, threads: threads, record: record)
@@ -172,18 +172,5 @@ enum GICv1Conversion {
     }
     ranges["x_hat"] = nil
     return ranges
-  }
-}
-
-/// A small deterministic generator for calibration noise (SplitMix64).
-struct SplitMixGenerator {
-  var state: UInt64
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

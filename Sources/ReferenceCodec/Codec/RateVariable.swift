@@ -188,10 +188,7 @@ public enum SamplerNoise {
     let key =
       ((UInt64(step) &<< 48) | (UInt64(channel & 0xFFFF) &<< 32) | (UInt64(row & 0xFFFF) &<< 16)
         | UInt64(column & 0xFFFF))
-    var z = seed &+ key &* 0x9E37_79B9_7F4A_7C15
-    z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z &>> 31
+    let z = SplitMix64.mix(seed &+ key &* SplitMix64.increment)
     return Int16(bitPattern: UInt16(truncatingIfNeeded: z &>> 48))
   }
 }

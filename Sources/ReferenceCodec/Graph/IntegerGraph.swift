@@ -22,24 +22,8 @@ public struct IntegerGraph: Sendable {
     public var bound: Int64 { max(abs(Int64(lo)), abs(Int64(hi))) }
   }
 
-  enum Operation: Sendable {
-    case convolution(PackedConvolution)
-    case gdn(PackedGDN)
-    case relu
-    case leakyReLU(slope: Int32, shift: Int)
-    case abs
-    case clamp
-    case add(multipliers: [Int32], shifts: [Int])
-    case concat(multipliers: [Int32], shifts: [Int])
-    case pixelShuffle(factor: Int)
-    case affine(scale: [Int16], bias: [Int32], multipliers: [Int32], shifts: [Int])
-    /// Per-level scale and bias tables, (levels, C) each, row `level` used.
-    case conditionedAffine(
-      levels: Int, scale: [Int16], bias: [Int32], multipliers: [Int32], shifts: [Int])
-  }
-
   struct Step: Sendable {
-    var operation: Operation
+    var operation: any IntegerOperator
     var inputs: [Int]
     var output: Int
     /// Values whose last use is this step (released after it).
@@ -56,10 +40,7 @@ public struct IntegerGraph: Sendable {
   /// The number of conditioning levels the graph's `conditioned_affine` nodes take (0 if none):
   /// ``run(_:level:threads:path:)`` needs a level in 0 ..< `levels`.
   public var levels: Int {
-    steps.compactMap { step -> Int? in
-      if case .conditionedAffine(let levels, _, _, _, _) = step.operation { return levels }
-      return nil
-    }.min() ?? 0
+    steps.compactMap { $0.operation.levels }.min() ?? 0
   }
 
   /// The graph's input values.
@@ -72,14 +53,7 @@ public struct IntegerGraph: Sendable {
     var sizes = [(height: Int, width: Int)](repeating: (height, width), count: values.count)
     for step in steps {
       let (h, w) = sizes[step.inputs[0]]
-      switch step.operation {
-      case .convolution(let packed):
-        sizes[step.output] = packed.layer.outputSize(height: h, width: w)
-      case .pixelShuffle(let r):
-        sizes[step.output] = (h * r, w * r)
-      default:
-        sizes[step.output] = (h, w)
-      }
+      sizes[step.output] = step.operation.outputSize(height: h, width: w)
     }
     return sizes
   }
@@ -88,26 +62,11 @@ public struct IntegerGraph: Sendable {
   /// graph's inputs (convolutions and GDN only); for reports.
   public func multiplyAccumulates(height: Int, width: Int) -> Int {
     let sizes = self.sizes(height: height, width: width)
-    var total = 0
-    for step in steps {
-      let (h, w) = sizes[step.inputs[0]]
-      switch step.operation {
-      case .convolution(let packed):
-        let l = packed.layer
-        let out = sizes[step.output]
-        switch l.kind {
-        case .convolution:
-          total += out.0 * out.1 * l.outputChannels * l.inputChannels * l.kernel * l.kernel
-        case .transposed:
-          total += h * w * l.outputChannels * l.inputChannels * l.kernel * l.kernel
-        }
-      case .gdn(let packed):
-        total += h * w * packed.layer.channels * packed.layer.channels
-      default:
-        break
-      }
+    return steps.reduce(0) { total, step in
+      total
+        + step.operation.multiplyAccumulates(
+          input: sizes[step.inputs[0]], output: sizes[step.output])
     }
-    return total
   }
 
   /// Loads the graph `gic.graph.<name>` of `file`.
@@ -158,7 +117,8 @@ public struct IntegerGraph: Sendable {
         inputIndices.append(i)
       }
       let (operation, value) = try Self.build(
-        node, inputs: inputIndices.map { values[$0] }, file: file, graph: name, number: n)
+        NodeBuilder(
+          node: node, inputs: inputIndices.map { values[$0] }, file: file, graph: name, number: n))
       let output = try define(value, node: n)
       steps.append(Step(operation: operation, inputs: inputIndices, output: output, releases: []))
     }

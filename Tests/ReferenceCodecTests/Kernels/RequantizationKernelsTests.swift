@@ -39,7 +39,7 @@ struct RequantizationKernelsTests {
       for path in KernelPath.available + [.automatic] {
         for threads in Self.threadCounts {
           var out = [Int16](repeating: 0x5A5A, count: pixels * stride)
-          PackedConvolution.requantize(
+          Requantization.requantize(
             acc, channels: channels, into: &out, stride: stride, multipliers: multipliers,
             shifts: shifts, lo: lo, hi: hi, threads: threads, path: path)
           #expect(out == expected, "\(channels) channels, \(path), \(threads) threads")

@@ -295,43 +295,4 @@ public struct PackedConvolution: Sendable {
       }
     }
   }
-
-  /// Requantizes channels-last accumulators (§2.2) into channels-last int16 values with pixel
-  /// stride `stride`, leaving the values between `channels` and `stride` as they are.
-  ///
-  /// Bit-exact: equals `IntegerMath.requant` for every int32 accumulator, multiplier in
-  /// 1 … 2^31 − 1 and shift in 0 … 62.
-  public static func requantize(
-    _ acc: [Int32], channels: Int, into out: inout [Int16], stride: Int, multipliers: [Int32],
-    shifts: [Int32], lo: Int32, hi: Int32, threads: Int = 1, path: KernelPath = .automatic
-  ) {
-    precondition(multipliers.count == channels && shifts.count == channels, "one per channel")
-    precondition(channels > 0 && acc.count % channels == 0, "whole pixels")
-    let pixels = acc.count / channels
-    precondition(stride >= channels && out.count >= pixels * stride, "output size")
-    precondition(-32767 <= lo && lo <= hi && hi <= 32767, "clamp range within ±32767")
-    precondition(multipliers.allSatisfy { $0 >= 1 }, "multipliers 1 … 2^31 − 1")
-    precondition(shifts.allSatisfy { (0...62).contains($0) }, "shifts 0 … 62")
-    let bands = DisjointWork.bands(pixels, parts: threads)
-    let pathCode = path.code
-    acc.withUnsafeBufferPointer { a in
-      multipliers.withUnsafeBufferPointer { m in
-        shifts.withUnsafeBufferPointer { s in
-          out.withUnsafeMutableBufferPointer { o in
-            let output = DisjointWrites(buffer: o)
-            let (source, mul, shift) = (
-              SharedReads(buffer: a), SharedReads(buffer: m), SharedReads(buffer: s)
-            )
-            DisjointWork.forEach(bands.count, threads: threads) { k in
-              let band = bands[k]
-              gic_requant_s32_s16(
-                source.pointer(at: band.lowerBound * channels), channels,
-                output.pointer(at: band.lowerBound * stride), stride, band.count, Int32(channels),
-                mul.pointer(), shift.pointer(), lo, hi, pathCode)
-            }
-          }
-        }
-      }
-    }
-  }
 }
