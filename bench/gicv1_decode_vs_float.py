@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Benchmark: decoding a 768x512 image with the gic-v1 model, 2 reverse-process steps, with
+r"""Benchmark: decoding a 768x512 image with a rate-variable gic model (gic-v1 by default; gic-v2
+through bench/gicv2_decode_vs_float.py, or --model/--gicw), 2 reverse-process steps, with
 `gic-ref decode` (integer) side by side with the PyTorch float decoder of the same model
-(python/gicv1/float_codec.py `decode_symbols`), same thread count, in one run.
+(python/gicv1/float_codec.py `decode_symbols`, or --float-codec), same thread count, in one run.
 
 Setup (untimed): the image is encoded once with `gic-ref encode --rate R --steps 2 [--seed S]`;
 `gic-ref decode --dump-symbols` writes the decoded symbols, which the float decoder takes (the
@@ -15,8 +16,9 @@ same bitstream). Timed, alternating, R repetitions, each in a fresh process:
       symbols, and times `decode_symbols(...)` alone (h_s, sampler, g_s, under no_grad).
 Peak memory: each child's ru_maxrss (os.wait4). Medians are reported.
 
-    python3 bench/gicv1_decode_vs_float.py --model models/gic-v1.npz --gicw out/gic-v1.gicw \
-        [--image data/images/test-768x512.png] [--threads 1,2] [--runs 5] [--json out.json]
+    python3 bench/gicv1_decode_vs_float.py --model models/gic-v1.npz --gicw models/gic-v1.gicw \
+        [--image data/images/test-768x512.png] [--threads 1,2] [--runs 5] [--json out.json] \
+        [--float-codec python/gicv1/float_codec.py] [--bin-dir .build/release]
 """
 import argparse
 import json
@@ -33,12 +35,13 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 import gic_eval  # noqa: E402
 
 CHILD = r"""
-import sys, time, json
-sys.path.insert(0, {gicv1!r})
+import importlib.util, sys, time, json
 import torch
 torch.set_num_threads({threads})
 import numpy as np
-import float_codec
+spec = importlib.util.spec_from_file_location("float_codec", {float_codec!r})
+float_codec = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(float_codec)
 model = float_codec.load_model({model!r})
 d = np.load({dump!r})
 args = (d["z_symbols"], d["y_symbols"], int(d["rate_index"]), int(d["steps"]),
@@ -70,10 +73,14 @@ def median(v):
     return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=os.path.join(ROOT, "models", "gic-v1.npz"))
-    ap.add_argument("--gicw", required=True)
+def main(argv=None, model="gic-v1", doc=None):
+    ap = argparse.ArgumentParser(description=doc or __doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=os.path.join(ROOT, "models", f"{model}.npz"),
+                    help=f"the float export (default models/{model}.npz)")
+    ap.add_argument("--gicw", default=os.path.join(ROOT, "models", f"{model}.gicw"),
+                    help=f"the converted model gic-ref decodes with (default models/{model}.gicw)")
+    ap.add_argument("--float-codec", default=os.path.join(ROOT, "python", "gicv1", "float_codec.py"),
+                    help="module with load_model(path) and decode_symbols(...) (default python/gicv1/float_codec.py)")
     ap.add_argument("--image", default=os.path.join(ROOT, "data", "images", "test-768x512.png"))
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, ".build", "release"))
     ap.add_argument("--rate", default="0.5")
@@ -82,7 +89,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--png", action="store_true", help="gic-ref writes a PNG (default: raw .rgb)")
     ap.add_argument("--json")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     gic_ref = os.path.join(args.bin_dir, "gic-ref")
     tmp = tempfile.mkdtemp()
     gic, dump, png = (os.path.join(tmp, n) for n in ("x.gic", "x.npz", "x.png"))
@@ -95,8 +102,8 @@ def main():
     results = []
     for threads in [int(t) for t in args.threads.split(",")]:
         gic_runs, float_runs = [], []
-        child = CHILD.format(gicv1=os.path.join(ROOT, "python", "gicv1"), threads=threads,
-                             model=args.model, dump=dump)
+        child = CHILD.format(float_codec=os.path.abspath(args.float_codec), threads=threads,
+                             model=os.path.abspath(args.model), dump=dump)
         for k in range(args.runs + 1):  # the first pair warms the page cache, untimed
             target = png if args.png else os.path.join(tmp, "x.rgb")
             wall, peak, out = run_child([gic_ref, "decode", gic, "-m", args.gicw, "-o", target,
@@ -121,7 +128,7 @@ def main():
         results.append(r)
     info = gic_eval.machine_info()
     import torch  # noqa: E402  (only for the version string, after the children ran)
-    header = (f"Image `{os.path.basename(args.image)}`, rate {args.rate} (index {enc['rate_index']}), "
+    header = (f"Model `{os.path.basename(args.gicw)}`; image `{os.path.basename(args.image)}`, rate {args.rate} (index {enc['rate_index']}), "
               f"{enc['bytes']} bytes, 2 steps, noise {'seed ' + args.seed if seed else 'off'}; "
               f"{info['cpu']}, {info['usable_cpus']} usable CPUs; torch {torch.__version__}; "
               f"medians of {args.runs} fresh-process runs; gic-ref writes {'a PNG' if args.png else 'raw RGB'}.")
