@@ -10,6 +10,11 @@
 #define GIC_HAVE_X86 0
 #endif
 
+#if GIC_HAVE_X86
+/* Compiles one function for AVX2 (run-time dispatch picks it only where the CPU has AVX2). */
+#define GIC_AVX2 __attribute__((target("avx2")))
+#endif
+
 /*
  * A run of n output pixels of one row and one block of 16 output channels whose kernel window
  * is clipped the same way: input rows u0 ..< u0 + rows and columns v0 ..< v0 + run / pairs of
@@ -47,18 +52,7 @@ typedef void (*gic_conv_block_fn)(const gic_conv_block *b, int n);
 #define GIC_AVX2_PIXELS 6
 void gic_conv_block_avx2(const gic_conv_block *b, int n);
 
-void gic_requant_avx2(
-    const int32_t *acc, ptrdiff_t acc_stride, int16_t *out, ptrdiff_t out_stride, size_t pixels,
-    int channels, const int32_t *m, const int32_t *s, int32_t lo, int32_t hi);
-
-/* The portable requantization of one value. */
-static inline int16_t gic_requant1(int32_t a, int32_t m, int32_t s, int32_t lo, int32_t hi) {
-  /* |a| ≤ 2^31 and m < 2^31: |a·m| < 2^62, and adding 2^(s−1) ≤ 2^61 cannot overflow. */
-  int64_t v = (int64_t)a * (int64_t)m;
-  if (s > 0) v = (v + ((int64_t)1 << (s - 1))) >> s; /* arithmetic shift (two's complement) */
-  if (v < lo) v = lo;
-  if (v > hi) v = hi;
-  return (int16_t)v;
-}
+/* Requantization (spec §2.2), shared by every kernel with a requantized output. */
+#include "Requantization/requant.h"
 
 #endif

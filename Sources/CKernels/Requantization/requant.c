@@ -1,5 +1,5 @@
 /* gic_requant_s32_s16: the portable path and the dispatch. */
-#include "internal.h"
+#include "../internal.h"
 
 void gic_requant_s32_s16(
     const int32_t *acc, ptrdiff_t acc_stride, int16_t *out, ptrdiff_t out_stride, size_t pixels,

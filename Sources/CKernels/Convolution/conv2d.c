@@ -1,7 +1,7 @@
 /* Weight packing, the row/column driver of gic_conv2d_s16 and its portable block kernel. */
 #include <string.h>
 
-#include "internal.h"
+#include "../internal.h"
 
 size_t gic_conv_packed_count(int out_channels, int pairs, int kernel_h, int kernel_w) {
   size_t blocks = (size_t)(out_channels + GIC_CONV_BLOCK - 1) / GIC_CONV_BLOCK;

@@ -8,12 +8,11 @@
  * arithmetic is integer-only; every step is exact (see each function), so both paths return
  * the reference values.
  */
-#include "internal.h"
+#include "../internal.h"
 
 #if GIC_HAVE_X86
 #include <immintrin.h>
 
-#define GIC_AVX2 __attribute__((target("avx2")))
 #endif
 
 /*

@@ -1,0 +1,74 @@
+/* Requantization (spec/integer-ops.md §2.2): clamp(rshift(a · m, s), lo, hi) of int32
+ * accumulators, one value at a time (portable) and 8 channels at a time (AVX2). Every kernel with
+ * a requantized output uses these; gic_requant_s32_s16 (requant.c) is the stand-alone kernel. */
+#ifndef GIC_CKERNELS_REQUANT_H
+#define GIC_CKERNELS_REQUANT_H
+
+#include "CKernels.h"
+
+void gic_requant_avx2(
+    const int32_t *acc, ptrdiff_t acc_stride, int16_t *out, ptrdiff_t out_stride, size_t pixels,
+    int channels, const int32_t *m, const int32_t *s, int32_t lo, int32_t hi);
+
+/* The portable requantization of one value. */
+static inline int16_t gic_requant1(int32_t a, int32_t m, int32_t s, int32_t lo, int32_t hi) {
+  /* |a| ≤ 2^31 and m < 2^31: |a·m| < 2^62, and adding 2^(s−1) ≤ 2^61 cannot overflow. */
+  int64_t v = (int64_t)a * (int64_t)m;
+  if (s > 0) v = (v + ((int64_t)1 << (s - 1))) >> s; /* arithmetic shift (two's complement) */
+  if (v < lo) v = lo;
+  if (v > hi) v = hi;
+  return (int16_t)v;
+}
+
+#if GIC_HAVE_X86
+#include <immintrin.h>
+
+/*
+ * Requantization of 8 channels (spec §2.2): vpmuldq forms the exact 64-bit products of the even
+ * and the odd lanes; the rounding term 2^(s−1) comes from vpsllvq (a count of −1, i.e. ≥ 64,
+ * gives 0 for s = 0); AVX2 has no 64-bit arithmetic shift, so negative values are shifted as
+ * ~(~v >> s), which equals floor(v / 2^s). Clamping in 64 bits, then packing to int16.
+ */
+typedef struct gic_rq8 {
+  __m256i m, m_odd, s_even, s_odd, r_even, r_odd, lo, hi;
+} gic_rq8;
+
+GIC_AVX2 static inline __attribute__((always_inline)) gic_rq8 gic_rq8_load(
+    const int32_t *m, const int32_t *s, int32_t lo, int32_t hi) {
+  const __m256i one = _mm256_set1_epi64x(1);
+  gic_rq8 c;
+  c.m = _mm256_loadu_si256((const __m256i *)m);
+  const __m256i sv = _mm256_loadu_si256((const __m256i *)s);
+  /* 64-bit lanes: the even channels' (low halves) and the odd channels' multipliers/shifts. */
+  c.m_odd = _mm256_srli_epi64(c.m, 32);
+  c.s_even = _mm256_and_si256(sv, _mm256_set1_epi64x(0xFFFFFFFF));
+  c.s_odd = _mm256_srli_epi64(sv, 32);
+  c.r_even = _mm256_sllv_epi64(one, _mm256_sub_epi64(c.s_even, one));
+  c.r_odd = _mm256_sllv_epi64(one, _mm256_sub_epi64(c.s_odd, one));
+  c.lo = _mm256_set1_epi64x(lo);
+  c.hi = _mm256_set1_epi64x(hi);
+  return c;
+}
+
+GIC_AVX2 static inline __attribute__((always_inline)) __m128i gic_rq8_apply(
+    const gic_rq8 *c, __m256i a) {
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i v[2];
+  v[0] = _mm256_add_epi64(_mm256_mul_epi32(a, c->m), c->r_even);
+  v[1] = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(a, 32), c->m_odd), c->r_odd);
+  for (int h = 0; h < 2; h++) {
+    const __m256i sign = _mm256_cmpgt_epi64(zero, v[h]);
+    __m256i t = _mm256_xor_si256(v[h], sign);
+    t = _mm256_srlv_epi64(t, h == 0 ? c->s_even : c->s_odd);
+    t = _mm256_xor_si256(t, sign);
+    t = _mm256_blendv_epi8(t, c->lo, _mm256_cmpgt_epi64(c->lo, t));
+    t = _mm256_blendv_epi8(t, c->hi, _mm256_cmpgt_epi64(t, c->hi));
+    v[h] = t;
+  }
+  /* Low 32 bits of each even lane, the odd lanes shifted into the high halves. */
+  const __m256i q = _mm256_blend_epi32(v[0], _mm256_slli_epi64(v[1], 32), 0xAA);
+  return _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+}
+#endif
+
+#endif
