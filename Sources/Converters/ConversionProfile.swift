@@ -1,3 +1,5 @@
+import WeightFormat
+
 /// How a converter maps an exported state dict to a container.
 ///
 /// - `raw` stores every array as-is.
@@ -14,18 +16,9 @@
 ///
 /// Auto-detection picks the most specific profile whose key pattern matches, and `raw` when none
 /// does.
-public enum ConversionProfile: String, Sendable, CaseIterable {
-  case raw
-  case compressaiTables = "compressai-tables"
-  case bmshj2018Hyperprior = "bmshj2018-hyperprior"
-  case mbt2018Mean = "mbt2018-mean"
-  case gicV1 = "gic-v1"
+public typealias ConversionProfile = ModelProfile
 
-  /// Whether the profile makes a codec model (and needs calibration images).
-  public var isCodec: Bool {
-    self == .bmshj2018Hyperprior || self == .mbt2018Mean || self == .gicV1
-  }
-
+extension ModelProfile {
   /// Picks the profile whose key pattern matches `names`, or `raw`.
   public static func detect(names: [String]) -> ConversionProfile {
     EntropyModelPrefixes.find(in: names).isEmpty ? .raw : .compressaiTables
@@ -34,11 +27,7 @@ public enum ConversionProfile: String, Sendable, CaseIterable {
   /// Picks the profile whose key pattern and shapes match, or `raw`.
   public static func detect(shapes: [String: [Int]]) -> ConversionProfile {
     if GICv1Architecture.detect(shapes: shapes) { return .gicV1 }
-    switch HyperpriorArchitecture.detect(shapes: shapes) {
-    case .bmshj2018Hyperprior: return .bmshj2018Hyperprior
-    case .mbt2018Mean: return .mbt2018Mean
-    case nil: return detect(names: Array(shapes.keys))
-    }
+    return HyperpriorArchitecture.detect(shapes: shapes) ?? detect(names: Array(shapes.keys))
   }
 
   /// Resolves a `--profile` argument: a profile name, or `auto`.

@@ -104,7 +104,7 @@ public enum ModelConverter {
     let writer: StreamingWeightFileWriter
     do {
       writer = try StreamingWeightFileWriter(
-        path: outputPath, metadata: ["gic.profile": .string(chosen.rawValue)], tensors: specs,
+        path: outputPath, metadata: [CodecModelSchema.Key.profile: .string(chosen.rawValue)], tensors: specs,
         cdfTables: extra.cdfTables)
       for (spec, data) in extra.tensors {
         try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in

@@ -96,14 +96,14 @@ struct Model: ParsableCommand {
       throw ToolError("\(model): \(error)")
     }
     let profile: String
-    if case .string(let p) = file.metadata("gic.profile") {
+    if case .string(let p) = file.metadata(CodecModelSchema.Key.profile) {
       profile = p
     } else {
       profile = "unknown"
     }
     var line =
       "\(model): profile \(profile), \(file.tensors.count) tensors, model digest \(file.modelDigestHex)"
-    if Bitstream.Profile(name: profile) != nil {
+    if ModelProfile(name: profile)?.isCodec == true {
       do {
         let codec = try HyperpriorCodec(file: file)
         let macs = codec.synthesis.multiplyAccumulates(height: 32, width: 48)

@@ -48,7 +48,7 @@ enum GICv1Conversion {
     do {
       (tables, _) = try HyperpriorConversion.entropyTables(arrays, scaleExponent: 16)
       scaleTable = try CompressAITables.scaleTable(
-        prefix: "gaussian_conditional", in: try CompressAITables.strippingModulePrefix(arrays))
+        prefix: CodecModelSchema.Table.gaussian, in: try CompressAITables.strippingModulePrefix(arrays))
     } catch {
       throw ConverterError.profileMismatch(profile: "gic-v1", reason: "\(error)")
     }
@@ -65,7 +65,7 @@ enum GICv1Conversion {
       return Int32(v)
     }
     quantizer.addInt32(
-      "rate.q", q, shape: [total],
+      CodecModelSchema.Tensor.rateQ, q, shape: [total],
       quantization: .perTensor(QuantizationParameters(multiplier: 1, shift: Int32(qBits))))
     // Row thresholds per rate index: t_k · q(r) in units of the scales (2^−e_σ).
     var thresholds: [Int32] = []
@@ -75,7 +75,7 @@ enum GICv1Conversion {
       }
     }
     quantizer.addInt32(
-      "gaussian_conditional.scale_thresholds_by_rate", thresholds,
+      CodecModelSchema.Tensor.scaleThresholdsByRate, thresholds,
       shape: [levels, scaleTable.count - 1],
       quantization: .perTensor(
         QuantizationParameters(multiplier: 1, shift: Int32(scales.exponent))))
@@ -95,29 +95,33 @@ enum GICv1Conversion {
         }
       }
     }
-    quantizer.addInt32("sampler.level_offsets", offsets, shape: [n, n])
-    quantizer.addInt32("sampler.ratio", ratios, shape: [n, n])
-    quantizer.addInt32("sampler.alpha", alphas, shape: [n, n])
+    quantizer.addInt32(CodecModelSchema.Tensor.samplerLevelOffsets, offsets, shape: [n, n])
+    quantizer.addInt32(CodecModelSchema.Tensor.samplerRatio, ratios, shape: [n, n])
+    quantizer.addInt32(CodecModelSchema.Tensor.samplerAlpha, alphas, shape: [n, n])
     let medians = base.medians.map { Int32(($0 * pow(2, Double(z.exponent))).rounded()) }
     quantizer.addInt32(
-      "entropy_bottleneck.medians", medians, shape: [medians.count],
+      CodecModelSchema.Tensor.medians, medians, shape: [medians.count],
       quantization: .perTensor(QuantizationParameters(multiplier: 1, shift: Int32(z.exponent))))
 
     var metadata: [String: MetadataValue] = [
-      "gic.profile": .string("gic-v1"),
-      "gic.codec.hyper_stride": .integer(Int64(HyperpriorConversion.hyperStride)),
-      "gic.codec.latent_stride": .integer(Int64(HyperpriorConversion.latentStride)),
-      "gic.rate.levels": .integer(Int64(levels)),
-      "gic.rate.extra_levels": .integer(Int64(model.extraLevels)),
-      "gic.source.channels": .list([
+      CodecModelSchema.Key.profile: .string(ModelProfile.gicV1.name),
+      CodecModelSchema.Key.hyperStride: .integer(Int64(HyperpriorConversion.hyperStride)),
+      CodecModelSchema.Key.latentStride: .integer(Int64(HyperpriorConversion.latentStride)),
+      CodecModelSchema.Key.rateLevels: .integer(Int64(levels)),
+      CodecModelSchema.Key.rateExtraLevels: .integer(Int64(model.extraLevels)),
+      CodecModelSchema.Key.sourceChannels: .list([
         .integer(Int64(base.n)), .integer(Int64(base.m)), .integer(Int64(model.width)),
       ]),
-      "gic.calibration.images": .list(
+      CodecModelSchema.Key.calibrationImages: .list(
         calibration.map {
           .list([.string($0.name), .integer(Int64($0.width)), .integer(Int64($0.height))])
         }),
     ]
-    for (name, g) in [("g_a", ga), ("h_a", ha), ("h_s", hs), ("g_s", gs), ("reverse", reverse)] {
+    for (name, g) in [
+      (CodecModelSchema.Graph.analysis, ga), (CodecModelSchema.Graph.hyperAnalysis, ha),
+      (CodecModelSchema.Graph.hyperSynthesis, hs), (CodecModelSchema.Graph.synthesis, gs),
+      (CodecModelSchema.Graph.reverse, reverse),
+    ] {
       metadata[GraphDescription.metadataKey(name)] = g.metadataValue
     }
     return HyperpriorConversion.Output(

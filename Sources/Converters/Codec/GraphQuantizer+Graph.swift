@@ -44,7 +44,7 @@ extension GraphQuantizer {
       case .abs:
         nodes.append(
           GraphDescription.Node(
-            op: "abs", inputs: [layer.input], output: layer.output, attributes: [],
+            op: OperatorName.abs.rawValue, inputs: [layer.input], output: layer.output, attributes: [],
             parameters: []))
         var out = inFormat
         out.lo = 0
@@ -53,7 +53,7 @@ extension GraphQuantizer {
       case .pixelShuffle(let r):
         nodes.append(
           GraphDescription.Node(
-            op: "pixel_shuffle", inputs: [layer.input], output: layer.output,
+            op: OperatorName.pixelShuffle.rawValue, inputs: [layer.input], output: layer.output,
             attributes: [("factor", Int64(r))], parameters: []))
         formats[layer.output] = inFormat
       case .add(let other):
@@ -66,7 +66,7 @@ extension GraphQuantizer {
           otherFormat.scale / out.scale, maxShift: 62, name: layer.prefix)
         nodes.append(
           GraphDescription.Node(
-            op: "add", inputs: [layer.input, other], output: layer.output,
+            op: OperatorName.add.rawValue, inputs: [layer.input, other], output: layer.output,
             attributes: [
               ("multiplier_0", Int64(m0)), ("shift_0", Int64(s0)), ("multiplier_1", Int64(m1)),
               ("shift_1", Int64(s1)), ("exponent", Int64(out.exponent)), ("lo", Int64(out.lo)),
@@ -118,7 +118,7 @@ extension GraphQuantizer {
     addInt32(prefix + ".multiplier", m, shape: [c])
     addInt32(prefix + ".shift", s, shape: [c])
     return GraphDescription.Node(
-      op: "conditioned_affine", inputs: [layer.input], output: layer.output,
+      op: OperatorName.conditionedAffine.rawValue, inputs: [layer.input], output: layer.output,
       attributes: [
         ("exponent", Int64(output.exponent)), ("lo", Int64(output.lo)), ("hi", Int64(output.hi)),
       ],

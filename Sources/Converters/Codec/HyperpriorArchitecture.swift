@@ -1,4 +1,5 @@
 import Foundation
+import WeightFormat
 
 /// CompressAI's hyperprior models as the codec profiles `bmshj2018-hyperprior`
 /// (`ScaleHyperprior`) and `mbt2018-mean` (`MeanScaleHyperprior`), for any N and M.
@@ -10,10 +11,8 @@ import Foundation
 /// LeakyReLU(0.01); h_s = deconv(N→M) LReLU deconv(M→3M/2) LReLU conv(3M/2→2M, k3 s1), whose
 /// first M channels are the scales and last M the means (split into two integer nodes).
 struct HyperpriorArchitecture: Sendable {
-  enum Kind: String, Sendable {
-    case bmshj2018Hyperprior = "bmshj2018-hyperprior"
-    case mbt2018Mean = "mbt2018-mean"
-  }
+  /// `.bmshj2018Hyperprior` or `.mbt2018Mean`.
+  typealias Kind = ModelProfile
 
   let kind: Kind
   let n: Int
@@ -193,6 +192,8 @@ struct HyperpriorArchitecture: Sendable {
             "h_s.4", input: "h_s.3", output: "means", cin: wide, cout: 2 * m, k: 3, stride: 1,
             channels: m..<(2 * m)),
         ], outputs: ["scales", "means"])
+    default:
+      preconditionFailure("\(kind.name) is not a hyperprior profile")
     }
     let quantiles = try floats("entropy_bottleneck.quantiles", shape: [n, 1, 3])
     medians = (0..<n).map { quantiles[3 * $0 + 1] }

@@ -80,25 +80,28 @@ enum HyperpriorConversion {
       throw ConverterError.profileMismatch(profile: kind.rawValue, reason: "\(error)")
     }
     quantizer.addInt32(
-      "gaussian_conditional.scale_thresholds", thresholds.map { Int32($0) },
+      CodecModelSchema.Tensor.scaleThresholds, thresholds.map { Int32($0) },
       shape: [thresholds.count],
       quantization: .perTensor(QuantizationParameters(multiplier: 1, shift: Int32(scaleExponent))))
     let medians = model.medians.map { Int32(($0 * pow(2, Double(z.exponent))).rounded()) }
     quantizer.addInt32(
-      "entropy_bottleneck.medians", medians, shape: [medians.count],
+      CodecModelSchema.Tensor.medians, medians, shape: [medians.count],
       quantization: .perTensor(QuantizationParameters(multiplier: 1, shift: Int32(z.exponent))))
 
     var metadata: [String: MetadataValue] = [
-      "gic.profile": .string(kind.rawValue),
-      "gic.codec.hyper_stride": .integer(Int64(hyperStride)),
-      "gic.codec.latent_stride": .integer(Int64(latentStride)),
-      "gic.source.channels": .list([.integer(Int64(model.n)), .integer(Int64(model.m))]),
-      "gic.calibration.images": .list(
+      CodecModelSchema.Key.profile: .string(kind.rawValue),
+      CodecModelSchema.Key.hyperStride: .integer(Int64(hyperStride)),
+      CodecModelSchema.Key.latentStride: .integer(Int64(latentStride)),
+      CodecModelSchema.Key.sourceChannels: .list([.integer(Int64(model.n)), .integer(Int64(model.m))]),
+      CodecModelSchema.Key.calibrationImages: .list(
         calibration.map {
           .list([.string($0.name), .integer(Int64($0.width)), .integer(Int64($0.height))])
         }),
     ]
-    for (name, g) in [("g_a", ga), ("h_a", ha), ("h_s", hs), ("g_s", gs)] {
+    for (name, g) in [
+      (CodecModelSchema.Graph.analysis, ga), (CodecModelSchema.Graph.hyperAnalysis, ha),
+      (CodecModelSchema.Graph.hyperSynthesis, hs), (CodecModelSchema.Graph.synthesis, gs),
+    ] {
       metadata[GraphDescription.metadataKey(name)] = g.metadataValue
     }
     return Output(
@@ -110,12 +113,12 @@ enum HyperpriorConversion {
     throws(EntropyTableError) -> ([String: CDFTable], [Int64])
   {
     var tables: [String: CDFTable] = [:]
-    tables["entropy_bottleneck"] = try CompressAITables.table(
-      prefix: "entropy_bottleneck", in: arrays)
-    tables["gaussian_conditional"] = try CompressAITables.table(
-      prefix: "gaussian_conditional", in: arrays)
+    tables[CodecModelSchema.Table.factorized] = try CompressAITables.table(
+      prefix: CodecModelSchema.Table.factorized, in: arrays)
+    tables[CodecModelSchema.Table.gaussian] = try CompressAITables.table(
+      prefix: CodecModelSchema.Table.gaussian, in: arrays)
     let scaleTable = try CompressAITables.scaleTable(
-      prefix: "gaussian_conditional", in: try CompressAITables.strippingModulePrefix(arrays))
+      prefix: CodecModelSchema.Table.gaussian, in: try CompressAITables.strippingModulePrefix(arrays))
     let thresholds = try CompressAITables.scaleThresholds(
       scaleTable: scaleTable, fractionBits: scaleExponent)
     return (tables, thresholds)

@@ -14,27 +14,9 @@ public struct Bitstream: Sendable, Equatable {
   /// The largest substream length accepted (spec/bitstream.md §5).
   public static let maxSubstreamLength = 1 << 30
 
-  /// The codec profile a bitstream was made for (spec/bitstream.md §3).
-  public enum Profile: UInt8, Sendable, CaseIterable {
-    case bmshj2018Hyperprior = 1
-    case mbt2018Mean = 2
-    case gicV1 = 3
-
-    /// The profile's name as `gic.profile` spells it.
-    public var name: String {
-      switch self {
-      case .bmshj2018Hyperprior: "bmshj2018-hyperprior"
-      case .mbt2018Mean: "mbt2018-mean"
-      case .gicV1: "gic-v1"
-      }
-    }
-
-    /// The profile named `name`, if any.
-    public init?(name: String) {
-      guard let p = Self.allCases.first(where: { $0.name == name }) else { return nil }
-      self = p
-    }
-  }
+  /// The codec profile a bitstream was made for (spec/bitstream.md §3): a codec profile of the
+  /// package's one profile enum, recorded as its ``ModelProfile/bitstreamCode``.
+  public typealias Profile = ModelProfile
 
   public var major: UInt8 = Bitstream.version.major
   public var minor: UInt8 = Bitstream.version.minor
@@ -87,7 +69,10 @@ public struct Bitstream: Sendable, Equatable {
     precondition((0...65535).contains(rateIndex) && (0...255).contains(steps), "parameters")
     precondition((1...Self.maxSubstreams).contains(substreams.count), "substream count")
     var out = Self.magic
-    out += [major, minor, profile.rawValue]
+    guard let code = profile.bitstreamCode else {
+      preconditionFailure("profile \(profile.name) is not a codec profile")
+    }
+    out += [major, minor, code]
     out.append((grayscale ? 1 : 0) | (seed != nil ? 2 : 0))
     out += modelDigestPrefix
     func u16(_ v: Int) { out += [UInt8(v & 0xFF), UInt8(v >> 8)] }
@@ -129,7 +114,7 @@ public struct Bitstream: Sendable, Equatable {
     guard major == Self.version.major else {
       throw .unsupportedVersion(major: Int(major), minor: Int(minor))
     }
-    guard let p = Profile(rawValue: bytes[6]) else {
+    guard let p = Profile(bitstreamCode: bytes[6]) else {
       throw .invalidField(field: "profile", offset: 6, reason: "unknown profile \(bytes[6])")
     }
     profile = p

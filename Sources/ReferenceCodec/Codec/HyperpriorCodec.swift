@@ -41,18 +41,18 @@ public struct HyperpriorCodec: Sendable {
   /// - Throws: ``ModelError`` if the container is not a hyperprior codec model or any graph,
   ///   table or tensor breaks its rules.
   public init(file: WeightFile) throws(ModelError) {
-    guard case .string(let name) = file.metadata("gic.profile") else {
+    guard case .string(let name) = file.metadata(CodecModelSchema.Key.profile) else {
       throw .notACodecModel(reason: "no gic.profile metadata")
     }
-    guard let profile = Bitstream.Profile(name: name) else {
+    guard let profile = ModelProfile(name: name), profile.isCodec else {
       throw .notACodecModel(
         reason: "profile \(name) is not a codec profile (convert with --profile auto)")
     }
     self.profile = profile
     digestPrefix = Array(file.modelDigest.prefix(8))
     modelDigest = file.modelDigestHex
-    let hyperStride = try file.integerMetadata("gic.codec.hyper_stride")
-    let latentStride = try file.integerMetadata("gic.codec.latent_stride")
+    let hyperStride = try file.integerMetadata(CodecModelSchema.Key.hyperStride)
+    let latentStride = try file.integerMetadata(CodecModelSchema.Key.latentStride)
     guard [16, 32, 64, 128].contains(hyperStride), [4, 8, 16, 32].contains(latentStride),
       hyperStride % latentStride == 0
     else {
@@ -62,24 +62,26 @@ public struct HyperpriorCodec: Sendable {
     }
     multiple = Int(hyperStride)
     self.latentStride = Int(latentStride)
-    analysis = try IntegerGraph(file: file, name: "g_a")
-    hyperAnalysis = try IntegerGraph(file: file, name: "h_a")
-    hyperSynthesis = try IntegerGraph(file: file, name: "h_s")
-    synthesis = try IntegerGraph(file: file, name: "g_s")
+    analysis = try IntegerGraph(file: file, name: CodecModelSchema.Graph.analysis)
+    hyperAnalysis = try IntegerGraph(file: file, name: CodecModelSchema.Graph.hyperAnalysis)
+    hyperSynthesis = try IntegerGraph(file: file, name: CodecModelSchema.Graph.hyperSynthesis)
+    synthesis = try IntegerGraph(file: file, name: CodecModelSchema.Graph.synthesis)
     let scaleBits: Int
     do {
-      factorized = try FactorizedModel(file: file, name: "entropy_bottleneck")
+      factorized = try FactorizedModel(file: file, name: CodecModelSchema.Table.factorized)
       if profile == .gicV1 {
-        guard let cdf = file.cdfTable(named: "gaussian_conditional") else {
-          throw EntropyError.invalidTable(reason: "the model has no table gaussian_conditional")
+        let gaussian = CodecModelSchema.Table.gaussian
+        guard let cdf = file.cdfTable(named: gaussian) else {
+          throw EntropyError.invalidTable(reason: "the model has no table \(gaussian)")
         }
-        gaussianTable = try EntropyTable(cdf, name: "gaussian_conditional")
+        gaussianTable = try EntropyTable(cdf, name: gaussian)
         let rate = try RateVariable(file: file, rows: gaussianTable.rowCount)
         scaleModels = rate.scaleModels
         rateVariable = rate
         scaleBits = rate.scaleExponent
       } else {
-        let gaussian = try GaussianConditionalCoder(file: file, name: "gaussian_conditional")
+        let gaussian = try GaussianConditionalCoder(
+          file: file, name: CodecModelSchema.Table.gaussian)
         gaussianTable = gaussian.table
         scaleModels = [gaussian.model]
         rateVariable = nil
@@ -108,7 +110,7 @@ public struct HyperpriorCodec: Sendable {
         reason: "\(factorized.channels) rows for \(z.channels) hyper-latent channels")
     }
     medians = try file.integers(
-      "entropy_bottleneck.medians", as: Int32.self, shape: [z.channels])
+      CodecModelSchema.Tensor.medians, as: Int32.self, shape: [z.channels])
     guard medians.allSatisfy({ abs(Int64($0)) <= 1 << 20 }) else {
       throw .missing(what: "entropy_bottleneck.medians", reason: "values beyond ±2^20")
     }

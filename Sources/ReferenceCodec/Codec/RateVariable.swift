@@ -38,26 +38,27 @@ public struct RateVariable: Sendable {
   ///
   /// - Throws: ``ModelError`` naming the table at fault.
   init(file: WeightFile, rows: Int) throws(ModelError) {
-    let levels = try file.integerMetadata("gic.rate.levels")
-    let extra = try file.integerMetadata("gic.rate.extra_levels")
+    let levels = try file.integerMetadata(CodecModelSchema.Key.rateLevels)
+    let extra = try file.integerMetadata(CodecModelSchema.Key.rateExtraLevels)
     guard (2...65536).contains(levels), (0...4096).contains(extra) else {
       throw .missing(what: "rate levels", reason: "gic.rate.levels \(levels), extra \(extra)")
     }
     rateLevels = Int(levels)
     extraLevels = Int(extra)
     let total = rateLevels + extraLevels
-    guard let qRecord = file.tensor(named: "rate.q"),
+    guard let qRecord = file.tensor(named: CodecModelSchema.Tensor.rateQ),
       case .perTensor(let qq) = qRecord.quantization, qq.multiplier == 1,
       (8...30).contains(qq.shift)
     else {
       throw .missing(what: "rate.q", reason: "an int32 vector quantized per tensor with shift 8…30")
     }
     qFractionBits = Int(qq.shift)
-    q = try file.integers("rate.q", as: Int32.self, shape: [total]).map(Int64.init)
+    q = try file.integers(CodecModelSchema.Tensor.rateQ, as: Int32.self, shape: [total]).map(
+      Int64.init)
     guard q.allSatisfy({ $0 >= 1 }), zip(q, q.dropFirst()).allSatisfy({ $0 >= $1 }) else {
       throw .missing(what: "rate.q", reason: "steps must be positive and non-increasing")
     }
-    let name = "gaussian_conditional.scale_thresholds_by_rate"
+    let name = CodecModelSchema.Tensor.scaleThresholdsByRate
     guard let tRecord = file.tensor(named: name),
       case .perTensor(let tq) = tRecord.quantization, tq.multiplier == 1,
       (0...24).contains(tq.shift)
@@ -78,9 +79,9 @@ public struct RateVariable: Sendable {
     }
     scaleModels = models
     let n = Self.maxSteps
-    let d = try file.integers("sampler.level_offsets", as: Int32.self, shape: [n, n])
-    let rho = try file.integers("sampler.ratio", as: Int32.self, shape: [n, n])
-    let alpha = try file.integers("sampler.alpha", as: Int32.self, shape: [n, n])
+    let d = try file.integers(CodecModelSchema.Tensor.samplerLevelOffsets, as: Int32.self, shape: [n, n])
+    let rho = try file.integers(CodecModelSchema.Tensor.samplerRatio, as: Int32.self, shape: [n, n])
+    let alpha = try file.integers(CodecModelSchema.Tensor.samplerAlpha, as: Int32.self, shape: [n, n])
     let offsets = (0..<n).map { row in (0..<n).map { Int(d[row * n + $0]) } }
     let ratios = (0..<n).map { row in (0..<n).map { Int64(rho[row * n + $0]) } }
     let alphas = (0..<n).map { row in (0..<n).map { Int64(alpha[row * n + $0]) } }
@@ -102,7 +103,7 @@ public struct RateVariable: Sendable {
         )
       }
     }
-    reverse = try IntegerGraph(file: file, name: "reverse")
+    reverse = try IntegerGraph(file: file, name: CodecModelSchema.Graph.reverse)
   }
 
   /// Checks the tables and the reverse graph against the latent's format.

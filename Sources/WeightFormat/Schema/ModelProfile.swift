@@ -1,0 +1,47 @@
+/// What a container holds, as its `gic.profile` metadata names it: the one profile enum of the
+/// package, shared by the converter (which writes it), the decoder (which checks it) and the
+/// bitstream header (which records a codec profile's code, spec/bitstream.md §3).
+///
+/// - `raw` and `compressai-tables` are weight containers, not codec models.
+/// - `bmshj2018-hyperprior`, `mbt2018-mean` and `gic-v1` are codec models (spec/integer-ops.md,
+///   spec/bitstream.md).
+public enum ModelProfile: String, Sendable, CaseIterable {
+  case raw
+  case compressaiTables = "compressai-tables"
+  case bmshj2018Hyperprior = "bmshj2018-hyperprior"
+  case mbt2018Mean = "mbt2018-mean"
+  case gicV1 = "gic-v1"
+
+  /// The codec profiles, in bitstream-code order.
+  public static let codecProfiles: [ModelProfile] = [.bmshj2018Hyperprior, .mbt2018Mean, .gicV1]
+
+  /// The profile's name as `gic.profile` spells it.
+  public var name: String { rawValue }
+
+  /// The profile named `name`, if any.
+  public init?(name: String) {
+    self.init(rawValue: name)
+  }
+
+  /// Whether the profile makes a codec model (and needs calibration images to convert).
+  public var isCodec: Bool { bitstreamCode != nil }
+
+  /// The profile byte of a bitstream header (spec/bitstream.md §3); nil for containers that are
+  /// not codec models.
+  public var bitstreamCode: UInt8? {
+    switch self {
+    case .raw, .compressaiTables: nil
+    case .bmshj2018Hyperprior: 1
+    case .mbt2018Mean: 2
+    case .gicV1: 3
+    }
+  }
+
+  /// The codec profile whose bitstream code is `code`, if any.
+  public init?(bitstreamCode code: UInt8) {
+    guard let p = Self.codecProfiles.first(where: { $0.bitstreamCode == code }) else {
+      return nil
+    }
+    self = p
+  }
+}
