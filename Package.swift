@@ -7,6 +7,7 @@ let package = Package(
   products: [
     // MARK: - Public API
     .library(name: "WeightFormat", targets: ["WeightFormat"]),
+    .library(name: "NumPyIO", targets: ["NumPyIO"]),
     .library(name: "Converters", targets: ["Converters"]),
     .library(name: "ReferenceCodec", targets: ["ReferenceCodec"]),
     .executable(name: "gic-convert", targets: ["gic-convert"]),
@@ -23,8 +24,12 @@ let package = Package(
       dependencies: [.product(name: "Crypto", package: "swift-crypto")]
     ),
     .target(
+      name: "NumPyIO",
+      dependencies: ["WeightFormat", "CArchive"]
+    ),
+    .target(
       name: "Converters",
-      dependencies: ["WeightFormat", "CArchive", "CZlib"]
+      dependencies: ["WeightFormat", "NumPyIO"]
     ),
     .target(
       name: "ReferenceCodec",
@@ -40,7 +45,7 @@ let package = Package(
     .executableTarget(
       name: "gic-ref",
       dependencies: [
-        "ReferenceCodec", "WeightFormat", "Converters", "CLISupport",
+        "ReferenceCodec", "WeightFormat", "NumPyIO", "CLISupport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -55,11 +60,6 @@ let package = Package(
       name: "CArchive",
       pkgConfig: "libarchive",
       providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
-    ),
-    .systemLibrary(
-      name: "CZlib",
-      pkgConfig: "zlib",
-      providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
     ),
     .systemLibrary(
       name: "CPNG",
@@ -77,7 +77,7 @@ let package = Package(
     ),
     .testTarget(
       name: "ReferenceCodecTests",
-      dependencies: ["ReferenceCodec", "WeightFormat", "Converters", "GICTestSupport"],
+      dependencies: ["ReferenceCodec", "WeightFormat", "NumPyIO", "GICTestSupport"],
       exclude: ["Fixtures"]
     ),
     .testTarget(

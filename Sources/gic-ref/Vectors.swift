@@ -1,5 +1,5 @@
 import ArgumentParser
-import Converters
+import NumPyIO
 import Foundation
 import ReferenceCodec
 import WeightFormat

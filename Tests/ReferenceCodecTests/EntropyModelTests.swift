@@ -1,4 +1,3 @@
-import Converters
 import Foundation
 import ReferenceCodec
 import Testing
@@ -7,19 +6,28 @@ import WeightFormat
 /// The entropy models loaded from a converted CompressAI model, as a decoder loads them.
 @Suite("Entropy models from a converted CompressAI export")
 struct EntropyModelTests {
+  /// `models/example-bmshj2018-hyperprior.npz`'s entropy models converted with
+  /// `gic-convert --profile compressai-tables` (its `entropy_bottleneck.*` and
+  /// `gaussian_conditional.*` arrays only), so this suite needs no converter.
   static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("models/example-bmshj2018-hyperprior.npz").path
+    .appendingPathComponent("Fixtures/entropy/example-compressai-tables.gicw")
 
   static func convertedExample() throws -> WeightFile {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "gic-entropy-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let path = dir.appendingPathComponent("m.gicw").path
-    _ = try ModelConverter.convert(
-      inputPath: example, outputPath: path, profile: "compressai-tables")
-    return try WeightFile(bytes: Data(contentsOf: URL(fileURLWithPath: path)))
+    try WeightFile(bytes: Data(contentsOf: example))
+  }
+
+  /// CompressAI's float32 scale table, as the converted container stores it.
+  static func scaleTable(_ file: WeightFile) throws -> [Double] {
+    let record = try #require(file.tensor(named: "gaussian_conditional.scale_table"))
+    try #require(record.dtype == .float32 && record.shape.count == 1)
+    return file.data(of: record).withUnsafeBytes { raw in
+      (0..<record.shape[0]).map { i in
+        Double(
+          Float(
+            bitPattern: UInt32(
+              littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
+      }
+    }
   }
 
   @Test("factorized and Gaussian conditional models load and round-trip")
@@ -48,8 +56,7 @@ struct EntropyModelTests {
   func rowChoice() throws {
     let file = try Self.convertedExample()
     let gaussian = try GaussianConditionalCoder(file: file, name: "gaussian_conditional")
-    let arrays = try NPZReader(path: Self.example).readAll()
-    let table = try CompressAITables.scaleTable(prefix: "gaussian_conditional", in: arrays)
+    let table = try Self.scaleTable(file)
     var rng = SplitMix64(seed: 22)
     var agree = 0
     let samples = 20_000

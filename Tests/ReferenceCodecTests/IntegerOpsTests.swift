@@ -1,4 +1,4 @@
-import Converters
+import NumPyIO
 import Foundation
 import ReferenceCodec
 import Testing

@@ -10,7 +10,7 @@ public enum ByteSource: Sendable {
   case file(path: String, descriptor: Int32, size: Int)
 
   /// Opens a file for reading.
-  static func open(path: String) throws(ConverterError) -> ByteSource {
+  public static func open(path: String) throws(ConverterError) -> ByteSource {
     let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
       throw .unreadableFile(path: path, reason: String(cString: strerror(errno)))
@@ -23,7 +23,7 @@ public enum ByteSource: Sendable {
     return .file(path: path, descriptor: fd, size: Int(info.st_size))
   }
 
-  var count: Int {
+  public var count: Int {
     switch self {
     case .memory(let d): d.count
     case .file(_, _, let size): size
@@ -31,7 +31,7 @@ public enum ByteSource: Sendable {
   }
 
   /// Reads the bytes in `range` (clamped to the source).
-  func read(_ range: Range<Int>) -> [UInt8] {
+  public func read(_ range: Range<Int>) -> [UInt8] {
     let lower = max(0, range.lowerBound)
     let upper = min(count, range.upperBound)
     guard lower < upper else { return [] }
@@ -53,7 +53,7 @@ public enum ByteSource: Sendable {
     }
   }
 
-  func close() {
+  public func close() {
     if case .file(_, let fd, _) = self { Glibc.close(fd) }
   }
 }
