@@ -41,11 +41,14 @@ PY
 for kernels in auto scalar; do
   for threads in 1 2 8; do
     if [ "$kernels" = scalar ]; then export GIC_KERNELS=scalar; else unset GIC_KERNELS; fi
-    "$bin/gic-ref" verify conformance --threads "$threads" > /dev/null 2>&1 \
-      || { echo "conformance vectors fail with kernels=$kernels threads=$threads" >&2; exit 1; }
-    echo "conformance vectors all pass (kernels=$kernels, threads=$threads)"
+    for set in conformance conformance/gic-v2; do
+      "$bin/gic-ref" verify "$set" --threads "$threads" > /dev/null 2>&1 \
+        || { echo "$set vectors fail with kernels=$kernels threads=$threads" >&2; exit 1; }
+    done
+    echo "conformance vectors (both sets) all pass (kernels=$kernels, threads=$threads)"
   done
 done
 unset GIC_KERNELS
 swift build -c release --product gic-convert >&2
 python3 scripts/make_conformance.py --check
+python3 scripts/make_conformance.py --set gic-v2 --check

@@ -7,6 +7,11 @@ Run from the repository root after `swift build -c release`:
     python3 scripts/make_conformance.py --check    # regenerate the vectors from the published
                                                    # sources and models; the archive must hash
                                                    # to conformance/ARCHIVE.sha256
+    python3 scripts/make_conformance.py --set gic-v2 [--check]
+                                                   # the gic-v2 set, conformance/gic-v2/: the
+                                                   # published sources coded with
+                                                   # models/gic-v2.gicw (a set of its own, so
+                                                   # the first set and its hash stay as published)
 
 Source pictures (conformance/sources/, made here with NumPy and Pillow from the shipped
 photographs, deterministic): 1×1, 17×31, a grayscale, an RGBA, sizes not a multiple of 64, a
@@ -58,6 +63,20 @@ def run(*args):
     return subprocess.run(args, check=True, capture_output=True, text=True, cwd=ROOT).stdout
 
 
+def generate_single(target, archive, name):
+    """A set of one shipped model over the published sources (conformance/<name>/)."""
+    shutil.copytree(os.path.join(OUT, "sources"), os.path.join(target, "sources"))
+    src = sorted(os.path.join(target, "sources", n) for n in os.listdir(os.path.join(target, "sources")))
+    models = os.path.join(target, "models-in")
+    os.makedirs(models, exist_ok=True)
+    existing = os.path.join(OUT, name, "models", name + ".gicw")
+    dest = os.path.join(models, name + ".gicw")
+    shutil.copyfile(existing if os.path.exists(existing) else os.path.join(ROOT, "models", name + ".gicw"), dest)
+    print(run(os.path.join(BIN, "gic-ref"), "vectors", "-m", dest, *src, "-o", os.path.join(target, "set"),
+              "--archive", archive).strip())
+    shutil.rmtree(models)
+
+
 def generate(target, archive, regenerate_sources=True):
     if regenerate_sources:
         src = sources(os.path.join(target, "sources"))
@@ -90,10 +109,19 @@ def generate(target, archive, regenerate_sources=True):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--set", choices=["main", "gic-v2"], default="main")
+    ap.add_argument("--bin-dir", help="where gic-ref is (default .build/release)")
     args = ap.parse_args()
+    global BIN, OUT
+    if args.bin_dir:
+        BIN = args.bin_dir
     tmp = tempfile.mkdtemp()
     archive = os.path.join(tmp, "conformance.tar")
-    generate(tmp, archive, regenerate_sources=not args.check)
+    if args.set == "main":
+        generate(tmp, archive, regenerate_sources=not args.check)
+    else:
+        generate_single(tmp, archive, args.set)
+        OUT = os.path.join(OUT, args.set)
     digest = hashlib.sha256(open(archive, "rb").read()).hexdigest()
     if args.check:
         cmp = filecmp.dircmp(os.path.join(tmp, "set"), OUT)
@@ -111,8 +139,9 @@ def main():
             shutil.copytree(src, dst)
         else:
             shutil.copyfile(src, dst)
-    shutil.rmtree(os.path.join(OUT, "sources"), ignore_errors=True)
-    shutil.copytree(os.path.join(tmp, "sources"), os.path.join(OUT, "sources"))
+    if args.set == "main":
+        shutil.rmtree(os.path.join(OUT, "sources"), ignore_errors=True)
+        shutil.copytree(os.path.join(tmp, "sources"), os.path.join(OUT, "sources"))
     with open(os.path.join(OUT, "ARCHIVE.sha256"), "w") as f:
         f.write(f"{digest}  conformance.tar (gic-ref vectors --archive; see spec/conformance.md)\n")
     print(f"archive SHA-256 {digest}")
