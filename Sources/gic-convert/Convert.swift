@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Converters
 import Foundation
 
@@ -71,48 +72,5 @@ struct Convert: ParsableCommand {
     let stem =
       lower.hasSuffix(".npz") || lower.hasSuffix(".npy") ? String(input.dropLast(4)) : input
     return stem + ".gicw"
-  }
-}
-
-/// Reports progress on stderr for inputs over 100 MB: a rewritten line on a terminal, a line per
-/// 10% otherwise.
-final class ProgressMeter: @unchecked Sendable {
-  static let threshold: UInt64 = 100_000_000
-  let label: String
-  let enabled: Bool
-  private var lastStep = -1
-  private var shown = false
-  private let isTerminal = isatty(2) != 0
-
-  init(label: String, enabled: Bool) {
-    self.label = label
-    self.enabled = enabled
-  }
-
-  func update(done: UInt64, total: UInt64) {
-    guard enabled, total > Self.threshold else { return }
-    let percent = Int(done * 100 / max(total, 1))
-    let step = isTerminal ? percent : percent / 10
-    guard step != lastStep else { return }
-    lastStep = step
-    shown = true
-    let mb = String(format: "%.1f / %.1f MB", Double(done) / 1e6, Double(total) / 1e6)
-    let text = "\(label): \(percent)% (\(mb))"
-    FileHandle.standardError.write(Data((isTerminal ? "\r\(text)" : "\(text)\n").utf8))
-  }
-
-  func finish() {
-    if shown && isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
-  }
-}
-
-/// JSON encoding shared by the subcommands.
-enum JSONOutput {
-  static func encode(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self)
   }
 }

@@ -15,7 +15,7 @@ struct GicConvert: ParsableCommand {
       Without a subcommand, converts: gic-convert model.npz -o model.gicw
       Exit status: 0 on success, 1 on any input or usage error (one line 'error: …' on stderr).
       """,
-    version: "gic-convert \(ReferenceCodecVersion.string), container format 1.0",
+    version: "gic-convert \(ToolVersion.string), container format 1.0",
     subcommands: [Convert.self, Inspect.self, Verify.self, Extract.self],
     defaultSubcommand: Convert.self
   )
@@ -26,9 +26,4 @@ struct GicConvert: ParsableCommand {
         || error is NPYError || error is NPZError || error is CalibrationSet.Failure
     }
   }
-}
-
-/// The version string shared by the tools.
-enum ReferenceCodecVersion {
-  static let string = "0.1.0"
 }

@@ -16,7 +16,7 @@ struct GicRef: ParsableCommand {
       --threads value and build (spec/bitstream.md, spec/integer-ops.md).
       Exit status: 0 on success, 1 on any error (one line 'error: …' on stderr).
       """,
-    version: "gic-ref \(ReferenceCodec.version), bitstream format 1.0, container format 1.0",
+    version: "gic-ref \(ToolVersion.string), bitstream format 1.0, container format 1.0",
     subcommands: [
       Encode.self, Decode.self, Info.self, PSNR.self, Rates.self, Vectors.self, VerifyVectors.self,
       Model.self,
@@ -30,12 +30,6 @@ struct GicRef: ParsableCommand {
         || error is ConformanceError
     }
   }
-}
-
-/// An error message that already names its file.
-struct ToolError: Error, CustomStringConvertible {
-  var description: String
-  init(_ message: String) { description = message }
 }
 
 /// Options shared by encode and decode.
@@ -54,30 +48,7 @@ struct CodecOptions: ParsableArguments {
 
   /// Opens the model and prepares the codec.
   func loadCodec() throws -> HyperpriorCodec {
-    let file: WeightFile
-    do { file = try ReferenceCodec.loadModel(path: model) } catch {
-      if case .io = error { throw ToolError("\(error)") }
-      throw ToolError("\(model): \(error)")
-    }
-    do { return try HyperpriorCodec(file: file) } catch {
-      throw ToolError("\(model): \(error)")
-    }
-  }
-}
-
-/// Seconds since `start`.
-func seconds(since start: DispatchTime) -> Double {
-  Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-}
-
-/// JSON encoding shared by the subcommands.
-enum JSONOutput {
-  static func encode(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self)
+    do { return try ReferenceCodec.openCodec(path: model) } catch { throw ToolError("\(error)") }
   }
 }
 
@@ -90,11 +61,9 @@ struct Model: ParsableCommand {
   var model: String
 
   func run() throws {
-    let file: WeightFile
-    do { file = try ReferenceCodec.loadModel(path: model) } catch {
-      if case .io = error { throw ToolError("\(error)") }
-      throw ToolError("\(model): \(error)")
-    }
+    let opened: (file: WeightFile, codec: HyperpriorCodec?)
+    do { opened = try ReferenceCodec.openModel(path: model) } catch { throw ToolError("\(error)") }
+    let file = opened.file
     let profile: String
     if case .string(let p) = file.metadata(CodecModelSchema.Key.profile) {
       profile = p
@@ -103,15 +72,10 @@ struct Model: ParsableCommand {
     }
     var line =
       "\(model): profile \(profile), \(file.tensors.count) tensors, model digest \(file.modelDigestHex)"
-    if ModelProfile(name: profile)?.isCodec == true {
-      do {
-        let codec = try HyperpriorCodec(file: file)
-        let macs = codec.synthesis.multiplyAccumulates(height: 32, width: 48)
-        line +=
-          ", codec model (g_s: \(String(format: "%.2f", Double(macs) / 1e9)) GMAC per 768×512 picture)"
-      } catch {
-        throw ToolError("\(model): \(error)")
-      }
+    if let codec = opened.codec {
+      let macs = codec.synthesis.multiplyAccumulates(height: 32, width: 48)
+      line +=
+        ", codec model (g_s: \(String(format: "%.2f", Double(macs) / 1e9)) GMAC per 768×512 picture)"
     }
     print(line)
   }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import ReferenceCodec
 
@@ -33,17 +34,10 @@ struct PSNR: ParsableCommand {
     }
     let a = try load(reference)
     let b = try load(test)
-    guard a.width == b.width, a.height == b.height else {
+    guard let (psnr, mse) = a.distortion(to: b) else {
       throw ToolError(
         "\(test) is \(b.width)×\(b.height), \(reference) is \(a.width)×\(a.height): sizes differ")
     }
-    var sum = 0
-    for i in a.pixels.indices {
-      let d = Int(a.pixels[i]) - Int(b.pixels[i])
-      sum += d * d
-    }
-    let mse = Double(sum) / Double(a.pixels.count)
-    let psnr = mse == 0 ? Double.infinity : 10 * log10(255 * 255 / mse)
     if json {
       // JSON has no infinity: identical images report 999.
       print(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import ReferenceCodec
 import WeightFormat
@@ -45,22 +46,10 @@ struct Rates: ParsableCommand {
     }
     let analysis = try codec.analyze(decoded.image, threads: max(1, options.threads))
     let pixels = Double(decoded.image.width * decoded.image.height)
-    var exact: [Int] = []
-    for r in 0..<rate.rateLevels {
-      exact.append(try codec.code(analysis, rateIndex: r, steps: 2).serialized().count)
+    guard let table = try codec.rateTable(analysis, steps: 2) else {
+      preconditionFailure("a gic-v1 codec has a rate table")
     }
-    // The encoder's choice (HyperpriorCodec.codeBest), from the exact sizes.
-    var bytes: [Int] = []
-    var coded: [Int] = []
-    for r in 0..<rate.rateLevels {
-      var best = r
-      for c in r..<min(r + HyperpriorCodec.rateSearchWindow + 1, rate.rateLevels)
-      where exact[c] < exact[best] {
-        best = c
-      }
-      coded.append(best)
-      bytes.append(exact[best])
-    }
+    let (exact, coded, bytes) = (table.exactBytes, table.codedIndices, table.bytes)
     let report = Report(
       input: input, width: decoded.image.width, height: decoded.image.height,
       rateIndices: Array(0..<rate.rateLevels), codedIndices: coded, bytes: bytes,

@@ -1,3 +1,4 @@
+import CLISupport
 import NumPyIO
 import Foundation
 import ReferenceCodec

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import NumPyIO
 import Foundation
 import ReferenceCodec
@@ -32,19 +33,12 @@ struct Vectors: ParsableCommand {
   @Option(help: "Worker threads (the output does not depend on it).")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-  /// gic-v1 coding parameters: (rate, steps, seed).
-  static let gicV1Parameters: [(Double, Int, UInt64?)] = [
-    (0.1, 0, nil), (0.5, 1, nil), (0.9, 2, nil), (0.5, 2, 1), (0.3, 2, 12_345_678_901_234_567_890),
-    (1.0, 4, 7), (0.0, 3, 2), (0.7, 2, nil), (0.6, 2, 18_446_744_073_709_551_615),
-  ]
-
   func run() throws {
     guard !model.isEmpty, !images.isEmpty else {
       throw ValidationError("give at least one model (-m) and one image")
     }
     var files: [String: Data] = [:]
-    var models: [ConformanceManifest.Model] = []
-    var vectors: [ConformanceManifest.Vector] = []
+    var inputs: [ConformanceVectorGenerator.Model] = []
     var sources: [(name: String, decoded: PNGDecoded)] = []
     for path in images {
       let name = (path as NSString).lastPathComponent
@@ -66,59 +60,14 @@ struct Vectors: ParsableCommand {
       do { codec = try HyperpriorCodec(file: try WeightFile(bytes: data)) } catch {
         throw ToolError("\(modelPath): \(error)")
       }
-      let stored = "models/" + name
-      guard files[stored] == nil else { throw ToolError("two models are named \(name)") }
-      files[stored] = data
-      models.append(
-        .init(
-          file: stored, profile: codec.profile.name, modelDigest: codec.modelDigest,
-          sha256: SHA256Hex.of(data)))
-      let stem = (name as NSString).deletingPathExtension
-      for (k, source) in sources.enumerated() {
-        let gray = source.decoded.sourceFormat == .gray || source.decoded.sourceFormat == .grayAlpha
-        var settings: [(Double, Int, UInt64?)?] = [nil]
-        if codec.rateVariable != nil {
-          let all = Self.gicV1Parameters
-          settings = (0..<3).map { all[(3 * k + $0) % all.count] }
-        }
-        for setting in settings {
-          let stream: Bitstream
-          if let (rate, steps, seed) = setting, let levels = codec.rateVariable?.rateLevels {
-            stream = try codec.encode(
-              source.decoded.image, grayscale: gray,
-              rateIndex: Int((Double(levels - 1) * rate).rounded()), steps: steps, seed: seed,
-              threads: max(1, threads))
-          } else {
-            stream = try codec.encode(
-              source.decoded.image, grayscale: gray, threads: max(1, threads))
-          }
-          let bytes = Data(stream.serialized())
-          let picture = try codec.decode(stream, threads: max(1, threads))
-          let pixels = Data(picture.pixels)
-          var id = stem + "-" + (source.name as NSString).deletingPathExtension
-          if codec.rateVariable != nil {
-            id +=
-              "-r\(stream.rateIndex)-s\(stream.steps)" + (stream.seed.map { "-seed\($0)" } ?? "")
-          }
-          let file = "streams/\(id).gic"
-          files[file] = bytes
-          vectors.append(
-            .init(
-              id: id, model: stored, modelDigest: codec.modelDigest, bitstream: file,
-              bitstreamSha256: SHA256Hex.of(bytes), source: "images/" + source.name,
-              parameters: .init(
-                profile: stream.profile.name, width: stream.width, height: stream.height,
-                grayscale: stream.grayscale, rateIndex: stream.rateIndex, steps: stream.steps,
-                seed: stream.seed.map { String($0) }),
-              decodedRgbSha256: SHA256Hex.of(pixels), decodedRgbMd5: MD5Hex.of(pixels),
-              decodedBytes: pixels.count))
-        }
+      guard !inputs.contains(where: { $0.name == name }) else {
+        throw ToolError("two models are named \(name)")
       }
+      inputs.append(.init(name: name, data: data, codec: codec))
     }
-    let manifest = ConformanceManifest(
-      bitstreamVersion: "\(Bitstream.version.major).\(Bitstream.version.minor)", models: models,
-      vectors: vectors)
-    files["manifest.json"] = manifest.serialized()
+    let set = try ConformanceVectorGenerator.generate(
+      models: inputs, sources: sources, threads: max(1, threads))
+    files.merge(set.files) { _, new in new }
     for (name, data) in files.sorted(by: { $0.key < $1.key }) {
       let target = output + "/" + name
       do {
@@ -133,7 +82,7 @@ struct Vectors: ParsableCommand {
     }
     if let archive { try TarArchive.write(files, to: archive) }
     print(
-      "wrote \(vectors.count) vectors (\(models.count) models, \(sources.count) images) to \(output)"
+      "wrote \(set.vectors) vectors (\(inputs.count) models, \(sources.count) images) to \(output)"
         + (archive.map {
           ", archive \($0) (SHA-256 \(SHA256Hex.of((try? Data(contentsOf: URL(fileURLWithPath: $0))) ?? Data())))"
         } ?? ""))

@@ -1,0 +1,94 @@
+import Foundation
+import WeightFormat
+
+/// Generates a conformance vector set (spec/conformance.md): every source picture coded with
+/// every model (gic-v1 models: three coding-parameter sets per picture, rotating through
+/// ``gicV1Parameters``), each stream decoded, and the manifest recording the SHA-256 and MD5 of
+/// the decoded samples. Deterministic: the same models and pictures give the same files.
+public enum ConformanceVectorGenerator {
+  /// A codec model of the set: its file name, bytes and loaded codec.
+  public struct Model: Sendable {
+    public var name: String
+    public var data: Data
+    public var codec: HyperpriorCodec
+
+    public init(name: String, data: Data, codec: HyperpriorCodec) {
+      self.name = name
+      self.data = data
+      self.codec = codec
+    }
+  }
+
+  /// gic-v1 coding parameters: (rate, steps, seed).
+  public static let gicV1Parameters: [(Double, Int, UInt64?)] = [
+    (0.1, 0, nil), (0.5, 1, nil), (0.9, 2, nil), (0.5, 2, 1), (0.3, 2, 12_345_678_901_234_567_890),
+    (1.0, 4, 7), (0.0, 3, 2), (0.7, 2, nil), (0.6, 2, 18_446_744_073_709_551_615),
+  ]
+
+  /// The set's models, streams and manifest by path within the set (`models/…`, `streams/…`,
+  /// `manifest.json`; the caller adds `images/…`), and the number of vectors.
+  ///
+  /// - Throws: ``BitstreamError`` or ``EntropyError`` if a picture cannot be coded.
+  public static func generate(
+    models: [Model], sources: [(name: String, decoded: PNGDecoded)], threads: Int
+  ) throws -> (files: [String: Data], vectors: Int) {
+    var files: [String: Data] = [:]
+    var manifestModels: [ConformanceManifest.Model] = []
+    var vectors: [ConformanceManifest.Vector] = []
+    for model in models {
+      let (name, data, codec) = (model.name, model.data, model.codec)
+      let stored = "models/" + name
+      files[stored] = data
+      manifestModels.append(
+        .init(
+          file: stored, profile: codec.profile.name, modelDigest: codec.modelDigest,
+          sha256: SHA256Hex.of(data)))
+      let stem = (name as NSString).deletingPathExtension
+      for (k, source) in sources.enumerated() {
+        let gray = source.decoded.sourceFormat == .gray || source.decoded.sourceFormat == .grayAlpha
+        var settings: [(Double, Int, UInt64?)?] = [nil]
+        if codec.rateVariable != nil {
+          let all = gicV1Parameters
+          settings = (0..<3).map { all[(3 * k + $0) % all.count] }
+        }
+        for setting in settings {
+          let stream: Bitstream
+          if let (rate, steps, seed) = setting, let levels = codec.rateVariable?.rateLevels {
+            stream = try codec.encode(
+              source.decoded.image, grayscale: gray,
+              rateIndex: Int((Double(levels - 1) * rate).rounded()), steps: steps, seed: seed,
+              threads: threads)
+          } else {
+            stream = try codec.encode(
+              source.decoded.image, grayscale: gray, threads: threads)
+          }
+          let bytes = Data(stream.serialized())
+          let picture = try codec.decode(stream, threads: threads)
+          let pixels = Data(picture.pixels)
+          var id = stem + "-" + (source.name as NSString).deletingPathExtension
+          if codec.rateVariable != nil {
+            id +=
+              "-r\(stream.rateIndex)-s\(stream.steps)" + (stream.seed.map { "-seed\($0)" } ?? "")
+          }
+          let file = "streams/\(id).gic"
+          files[file] = bytes
+          vectors.append(
+            .init(
+              id: id, model: stored, modelDigest: codec.modelDigest, bitstream: file,
+              bitstreamSha256: SHA256Hex.of(bytes), source: "images/" + source.name,
+              parameters: .init(
+                profile: stream.profile.name, width: stream.width, height: stream.height,
+                grayscale: stream.grayscale, rateIndex: stream.rateIndex, steps: stream.steps,
+                seed: stream.seed.map { String($0) }),
+              decodedRgbSha256: SHA256Hex.of(pixels), decodedRgbMd5: MD5Hex.of(pixels),
+              decodedBytes: pixels.count))
+        }
+      }
+    }
+    let manifest = ConformanceManifest(
+      bitstreamVersion: "\(Bitstream.version.major).\(Bitstream.version.minor)", models: manifestModels,
+      vectors: vectors)
+    files["manifest.json"] = manifest.serialized()
+    return (files, vectors.count)
+  }
+}
