@@ -53,7 +53,9 @@ let package = Package(
     // MARK: - Implementation details (no stable Swift API)
     .target(
       name: "CLISupport",
-      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+      dependencies: [
+        "WeightFormat", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
     ),
     .target(name: "CKernels"),
     .systemLibrary(

@@ -1,4 +1,5 @@
 import Foundation
+import WeightFormat
 
 /// Reports progress on stderr for inputs over 100 MB: a rewritten line on a terminal, a line per
 /// 10% otherwise.
@@ -8,7 +9,7 @@ public final class ProgressMeter: @unchecked Sendable {
   public let enabled: Bool
   private var lastStep = -1
   private var shown = false
-  private let isTerminal = isatty(2) != 0
+  private let isTerminal = SystemCalls.isTerminal(2)
 
   public init(label: String, enabled: Bool) {
     self.label = label

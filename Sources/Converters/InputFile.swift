@@ -43,7 +43,7 @@ func describeIOError(_ error: any Error) -> String {
   if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
     underlying.domain == NSPOSIXErrorDomain
   {
-    return String(cString: strerror(Int32(underlying.code)))
+    return SystemCalls.errorMessage(for: Int32(underlying.code))
   }
   switch ns.code {
   case NSFileReadNoSuchFileError: return "no such file"

@@ -11,16 +11,15 @@ public enum ByteSource: Sendable {
 
   /// Opens a file for reading.
   public static func open(path: String) throws(ConverterError) -> ByteSource {
-    let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+    let fd = SystemCalls.openFile(path, .read)
     guard fd >= 0 else {
-      throw .unreadableFile(path: path, reason: String(cString: strerror(errno)))
+      throw .unreadableFile(path: path, reason: SystemCalls.errorMessage)
     }
-    var info = stat()
-    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-      Glibc.close(fd)
+    guard let info = SystemCalls.status(fd), info.isRegularFile else {
+      SystemCalls.closeFile(fd)
       throw .unreadableFile(path: path, reason: "not a regular file")
     }
-    return .file(path: path, descriptor: fd, size: Int(info.st_size))
+    return .file(path: path, descriptor: fd, size: info.size)
   }
 
   public var count: Int {
@@ -43,8 +42,8 @@ public enum ByteSource: Sendable {
       var done = 0
       out.withUnsafeMutableBytes { b in
         while done < b.count {
-          let n = pread(fd, b.baseAddress.map { $0 + done }, b.count - done, off_t(lower + done))
-          if n < 0 && errno == EINTR { continue }
+          let n = SystemCalls.readFile(
+            fd, b.baseAddress.map { $0 + done }, b.count - done, at: lower + done)
           if n <= 0 { break }
           done += n
         }
@@ -54,7 +53,7 @@ public enum ByteSource: Sendable {
   }
 
   public func close() {
-    if case .file(_, let fd, _) = self { Glibc.close(fd) }
+    if case .file(_, let fd, _) = self { SystemCalls.closeFile(fd) }
   }
 }
 

@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// An output file that appears at its final path only when complete.
 ///
 /// Bytes go to a temporary file in the destination's directory (`.<name>.tmp-<pid>-<n>`, created
@@ -30,14 +22,14 @@ public final class AtomicFileOutput {
     guard !base.isEmpty else { throw .io(path: path, reason: "output path names a directory") }
     var attempt = 0
     while true {
-      let candidate = "\(directory).\(base).tmp-\(getpid())-\(attempt)"
-      let fd = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+      let candidate = "\(directory).\(base).tmp-\(SystemCalls.processID)-\(attempt)"
+      let fd = SystemCalls.openFile(candidate, .createNew)
       if fd >= 0 {
         self.fd = fd
         self.temporaryPath = candidate
         return
       }
-      if errno != EEXIST || attempt > 1000 {
+      if !SystemCalls.lastErrorIsAlreadyExists || attempt > 1000 {
         throw .io(path: path, reason: "cannot create output file: \(systemErrorMessage())")
       }
       attempt += 1
@@ -46,8 +38,8 @@ public final class AtomicFileOutput {
 
   deinit {
     if !committed {
-      if fd >= 0 { close(fd) }
-      unlink(temporaryPath)
+      if fd >= 0 { SystemCalls.closeFile(fd) }
+      SystemCalls.removeFile(temporaryPath)
     }
   }
 
@@ -56,9 +48,8 @@ public final class AtomicFileOutput {
     guard var p = bytes.baseAddress else { return }
     var left = bytes.count
     while left > 0 {
-      let n = Glibc.write(fd, p, min(left, 1 << 30))
+      let n = SystemCalls.writeFile(fd, p, min(left, 1 << 30))
       if n < 0 {
-        if errno == EINTR { continue }
         throw .io(path: path, reason: "write failed: \(systemErrorMessage())")
       }
       p += n
@@ -77,22 +68,21 @@ public final class AtomicFileOutput {
   public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(WeightFormatError) {
     guard var p = bytes.baseAddress else { return }
     var left = bytes.count
-    var position = off_t(offset)
+    var position = offset
     while left > 0 {
-      let n = pwrite(fd, p, min(left, 1 << 30), position)
+      let n = SystemCalls.writeFile(fd, p, min(left, 1 << 30), at: position)
       if n < 0 {
-        if errno == EINTR { continue }
         throw .io(path: path, reason: "write failed: \(systemErrorMessage())")
       }
       p += n
       left -= n
-      position += off_t(n)
+      position += UInt64(n)
     }
   }
 
   /// Sets the file's length; bytes never written read as zero.
   public func setLength(_ length: UInt64) throws(WeightFormatError) {
-    if ftruncate(fd, off_t(length)) != 0 {
+    if SystemCalls.setLength(fd, length) != 0 {
       throw .io(path: path, reason: "cannot size output file: \(systemErrorMessage())")
     }
   }
@@ -100,11 +90,11 @@ public final class AtomicFileOutput {
   /// Flushes the file to storage and renames it to its final path.
   public func commit() throws(WeightFormatError) {
     guard !committed else { return }
-    if fsync(fd) != 0 { throw .io(path: path, reason: "fsync failed: \(systemErrorMessage())") }
-    let rc = close(fd)
+    if SystemCalls.synchronize(fd) != 0 { throw .io(path: path, reason: "fsync failed: \(systemErrorMessage())") }
+    let rc = SystemCalls.closeFile(fd)
     fd = -1
     if rc != 0 { throw .io(path: path, reason: "close failed: \(systemErrorMessage())") }
-    if rename(temporaryPath, path) != 0 {
+    if SystemCalls.renameFile(temporaryPath, path) != 0 {
       throw .io(path: path, reason: "cannot rename output into place: \(systemErrorMessage())")
     }
     committed = true
@@ -112,6 +102,4 @@ public final class AtomicFileOutput {
 }
 
 /// The C library's message for the current `errno`.
-func systemErrorMessage() -> String {
-  String(cString: strerror(errno))
-}
+func systemErrorMessage() -> String { SystemCalls.errorMessage }

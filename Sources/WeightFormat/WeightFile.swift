@@ -95,7 +95,7 @@ func readableIOReason(_ error: any Error) -> String {
   if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
     underlying.domain == NSPOSIXErrorDomain
   {
-    return String(cString: strerror(Int32(underlying.code)))
+    return SystemCalls.errorMessage(for: Int32(underlying.code))
   }
   if ns.domain == NSCocoaErrorDomain {
     switch ns.code {

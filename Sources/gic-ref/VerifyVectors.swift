@@ -59,7 +59,7 @@ struct VerifyVectors: ParsableCommand {
     do { manifest = try ConformanceManifest(parsing: try file("manifest.json")) } catch {
       throw ToolError("\(set): \(error)")
     }
-    let terminal = isatty(2) != 0
+    let terminal = SystemCalls.isTerminal(2)
     let results = ConformanceVerifier.verify(
       manifest, file: file, threads: max(1, threads),
       progress: { done, total, result in

@@ -1,13 +1,5 @@
 import WeightFormat
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 extension PNGCodec {
   /// Reads and decodes the PNG file at `path`.
   ///
@@ -37,29 +29,28 @@ extension PNGCodec {
 
   /// The bytes of the file at `path`.
   static func readFile(_ path: String) throws(ImageError) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw .io(path: path, reason: "cannot open: \(errnoText())") }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
-      throw .io(path: path, reason: "cannot stat: \(errnoText())")
+    let fd = SystemCalls.openFile(path, .read)
+    guard fd >= 0 else {
+      throw .io(path: path, reason: "cannot open: \(SystemCalls.errorMessage)")
     }
-    guard info.st_mode & S_IFMT == S_IFREG else {
+    defer { SystemCalls.closeFile(fd) }
+    guard let info = SystemCalls.status(fd) else {
+      throw .io(path: path, reason: "cannot stat: \(SystemCalls.errorMessage)")
+    }
+    guard info.isRegularFile else {
       throw .io(path: path, reason: "not a regular file")
     }
     var bytes: [UInt8] = []
-    bytes.reserveCapacity(Int(info.st_size))
+    bytes.reserveCapacity(info.size)
     var chunk = [UInt8](repeating: 0, count: 1 << 16)
     while true {
-      let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      let n = chunk.withUnsafeMutableBytes { SystemCalls.readFile(fd, $0.baseAddress, $0.count) }
       if n < 0 {
-        if errno == EINTR { continue }
-        throw .io(path: path, reason: "read failed: \(errnoText())")
+        throw .io(path: path, reason: "read failed: \(SystemCalls.errorMessage)")
       }
       if n == 0 { return bytes }
       bytes.append(contentsOf: chunk[0..<n])
     }
   }
 
-  private static func errnoText() -> String { String(cString: strerror(errno)) }
 }
