@@ -52,8 +52,8 @@ struct GICv1Architecture: Sendable {
     let m = base.m
     qMax = try floats("rate.q_max", shape: [1])[0]
     qMin = try floats("rate.q_min", shape: [1])[0]
-    guard qMin > 0, qMax > qMin, qMax <= 64 else {
-      throw fail("rate.q_max \(qMax) and rate.q_min \(qMin) must satisfy 0 < q_min < q_max ≤ 64")
+    guard qMin > 0, qMax > qMin, qMax <= 1024 else {
+      throw fail("rate.q_max \(qMax) and rate.q_min \(qMin) must satisfy 0 < q_min < q_max ≤ 1024")
     }
     if let extra = arrays["sampler.extra_levels"] {
       guard extra.dtype == .int32 || extra.dtype == .int64,
