@@ -46,10 +46,15 @@ def build(N=48, M=64, W=48, q_max=Q_MAX, q_min=Q_MIN):
     return gm.GICv1(N, M, W, q_max=q_max, q_min=q_min)
 
 
+COND_SCALE = 1.0 / 32  # y_hat is O(10-100); scaled to the image's O(1) before the projection
+
+
 class Discriminator(nn.Module):
     """Conditional patch discriminator D(image | y_hat) (after HiFiC's, smaller).
 
-    The coded latent (M channels at 1/16 resolution) is projected to 12 channels by a 1x1
+    The coded latent (M channels at 1/16 resolution), scaled by 1/32 (unscaled, its projection
+    was ~20 times larger than the image input and D's output did not depend on the image: real
+    and decoded logits equal to 4 digits for 3,700 steps), is projected to 12 channels by a 1x1
     convolution, upsampled by 16 (nearest) and concatenated with the image (scaled to [-1, 1]).
     Four 4x4 stride-2 convolutions (32, 64, 128, 256 channels, LeakyReLU 0.2) and a 1x1 head
     give one logit per 16x16 patch. No spectral normalisation: with it (gain <= 1 per layer) the
@@ -71,7 +76,7 @@ class Discriminator(nn.Module):
         self.head = nn.Conv2d(cin, 1, 1)
 
     def forward(self, image, y_hat):
-        c = F.interpolate(self.cond(y_hat), scale_factor=16, mode="nearest")
+        c = F.interpolate(self.cond(y_hat * COND_SCALE), scale_factor=16, mode="nearest")
         h = torch.cat([image * 2 - 1, c], dim=1)
         feats = []
         for layer in self.layers:
