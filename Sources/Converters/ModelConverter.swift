@@ -104,7 +104,8 @@ public enum ModelConverter {
     let writer: StreamingWeightFileWriter
     do {
       writer = try StreamingWeightFileWriter(
-        path: outputPath, metadata: [CodecModelSchema.Key.profile: .string(chosen.rawValue)], tensors: specs,
+        path: outputPath, metadata: [CodecModelSchema.Key.profile: .string(chosen.rawValue)],
+        tensors: specs,
         cdfTables: extra.cdfTables)
       for (spec, data) in extra.tensors {
         try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
@@ -201,8 +202,9 @@ public enum ModelConverter {
       modelDigest: hexString(digest), seconds: seconds)
   }
 
-  /// Decodes the members of `npz` and hands each to `writer` on a second thread, so that
-  /// hashing and writing one tensor overlaps inflating the next. At most one tensor waits, so
+  /// Decodes the members of `npz` and hands each to `writer` on a second thread.
+  ///
+  /// Hashing and writing one tensor overlaps inflating the next. At most one tensor waits, so
   /// memory stays within two tensors beyond the one being read.
   static func streamMembers(
     _ npz: NPZReader, into writer: StreamingWeightFileWriter,
@@ -215,24 +217,27 @@ public enum ModelConverter {
     let failure = FirstFailure()
     let size = npz.totalUncompressedBytes
     do {
-      try npz.forEachArray(progress: { progress($0, size) }) { (name, array) throws(NPZError) in
-        // The archive is read twice; a member that changed in between is refused.
-        guard let spec = expected[name], spec.dtype == array.dtype, spec.shape == array.shape else {
-          throw .archive(name: name + ".npy", message: "changed while it was being converted")
-        }
-        if failure.error != nil || skipping.contains(name) { return }
-        slots.wait()
-        worker.async {
-          defer { slots.signal() }
-          do {
-            try array.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
-              try writer.write(tensor: name, data: b)
-            }
-          } catch {
-            failure.record(error)
+      try npz.forEachArray(
+        progress: { progress($0, size) },
+        { (name, array) throws(NPZError) in
+          // The archive is read twice; a member that changed in between is refused.
+          guard let spec = expected[name], spec.dtype == array.dtype, spec.shape == array.shape
+          else {
+            throw .archive(name: name + ".npy", message: "changed while it was being converted")
           }
-        }
-      }
+          if failure.error != nil || skipping.contains(name) { return }
+          slots.wait()
+          worker.async {
+            defer { slots.signal() }
+            do {
+              try array.data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+                try writer.write(tensor: name, data: b)
+              }
+            } catch {
+              failure.record(error)
+            }
+          }
+        })
     } catch {
       worker.sync {}
       throw LocatedError.located(error, path: inputPath)
@@ -264,9 +269,8 @@ public enum ModelConverter {
       do {
         let reader = try NPZReader(path: path)
         let size = reader.totalUncompressedBytes
-        try reader.forEachArray(progress: { progress($0, size) }) { name, array in
-          arrays.append((name, array))
-        }
+        try reader.forEachArray(
+          progress: { progress($0, size) }, { name, array in arrays.append((name, array)) })
       } catch {
         throw LocatedError.located(error, path: path)
       }

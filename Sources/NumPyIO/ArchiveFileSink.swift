@@ -39,4 +39,34 @@ final class ArchiveFileSink {
       }
     }
   }
+
+  /// Writes an archive to `path` atomically: a libarchive writer over an ``AtomicFileOutput``,
+  /// `setUp` choosing its format, `body` writing the entries; `check` turns a libarchive status
+  /// (or a failure of the file) into an error.
+  ///
+  /// - Throws: ``ConverterError/outputFailed(path:reason:)`` or a ``WeightFormatError`` from the
+  ///   output file.
+  static func writeArchive(
+    to path: String, setUp: (OpaquePointer, (Int32) throws -> Void) throws -> Void,
+    body: (OpaquePointer, (Int32) throws -> Void) throws -> Void
+  ) throws {
+    let output = try AtomicFileOutput(path: path)
+    let sink = ArchiveFileSink(output)
+    guard let a = archive_write_new() else {
+      throw ConverterError.outputFailed(
+        path: path, reason: "libarchive could not allocate a writer")
+    }
+    defer { archive_write_free(a) }
+    func check(_ status: Int32) throws {
+      if let failure = sink.failure { throw failure }
+      guard status >= ARCHIVE_OK else {
+        throw ConverterError.outputFailed(path: path, reason: errorString(a))
+      }
+    }
+    try setUp(a, check)
+    try check(sink.open(a))
+    try body(a, check)
+    try check(archive_write_close(a))
+    try output.commit()
+  }
 }

@@ -90,9 +90,12 @@ public final class NPZReader {
   /// Decodes every member, in archive order, and passes it to `body` with its tensor name (the
   /// member name without `.npy`).
   ///
-  /// - Parameter progress: called after each member with the uncompressed bytes done so far.
-  /// - Parameter only: when given, members whose tensor name is not in the set are skipped
-  ///   (a stored member by seeking, a deflated one without inflating into memory).
+  /// - Parameters:
+  ///   - only: when given, members whose tensor name is not in the set are skipped (a stored
+  ///     member by seeking, a deflated one without inflating into memory).
+  ///   - progress: called after each member with the uncompressed bytes done so far.
+  ///   - body: called with each member's tensor name and array.
+  /// - Throws: ``NPZError`` for a damaged archive or member, or what `body` throws.
   public func forEachArray(
     only: Set<String>? = nil,
     progress: (UInt64) -> Void = { _ in },

@@ -19,24 +19,19 @@ public struct NPZWriter {
   ///
   /// - Throws: ``ConverterError/outputFailed(path:reason:)`` or a ``WeightFormatError/io(path:reason:)``.
   public func write(to path: String) throws {
-    let output = try AtomicFileOutput(path: path)
-    let sink = ArchiveFileSink(output)
-    guard let a = archive_write_new() else {
-      throw ConverterError.outputFailed(
-        path: path, reason: "libarchive could not allocate a writer")
+    try ArchiveFileSink.writeArchive(to: path) { a, check in
+      try check(archive_write_set_format_zip(a))
+      try check(archive_write_set_options(a, "zip:compression=store"))
+      // Write immediately rather than in 10 KiB blocks; the zip format needs no padding.
+      try check(archive_write_set_bytes_per_block(a, 0))
+    } body: { a, check in
+      try writeMembers(a, check, path: path)
     }
-    defer { archive_write_free(a) }
-    func check(_ status: Int32) throws {
-      if let failure = sink.failure { throw failure }
-      guard status >= ARCHIVE_OK else {
-        throw ConverterError.outputFailed(path: path, reason: errorString(a))
-      }
-    }
-    try check(archive_write_set_format_zip(a))
-    try check(archive_write_set_options(a, "zip:compression=store"))
-    // Write immediately rather than in 10 KiB blocks; the zip format needs no padding.
-    try check(archive_write_set_bytes_per_block(a, 0))
-    try check(sink.open(a))
+  }
+
+  private func writeMembers(_ a: OpaquePointer, _ check: (Int32) throws -> Void, path: String)
+    throws
+  {
     for m in members {
       guard let entry = archive_entry_new() else {
         throw ConverterError.outputFailed(
@@ -53,7 +48,5 @@ public struct NPZWriter {
       try ArchiveFileSink.writeAll(a, header.withUnsafeBytes { Data($0) }, check)
       try ArchiveFileSink.writeAll(a, m.data, check)
     }
-    try check(archive_write_close(a))
-    try output.commit()
   }
 }

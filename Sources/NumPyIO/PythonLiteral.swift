@@ -40,8 +40,9 @@ enum PythonLiteral: Equatable {
   }
 }
 
-/// A recursive-descent parser for Python literals: strings, integers, floats, `True`, `False`,
-/// `None`, tuples, lists and dicts. Anything else (names, calls, operators) is refused, as
+/// A recursive-descent parser for Python literals.
+///
+/// Strings, integers, floats, `True`, `False`, `None`, tuples, lists and dicts. Anything else (names, calls, operators) is refused, as
 /// NumPy's `ast.literal_eval` refuses it. Nesting is limited to 32 levels so that a hostile
 /// header cannot exhaust the stack.
 struct PythonLiteralParser {

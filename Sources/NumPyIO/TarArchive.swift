@@ -24,21 +24,16 @@ public enum TarArchive {
           path: path, reason: "archive member name \(name) is unsafe or longer than 100 bytes")
       }
     }
-    let output = try AtomicFileOutput(path: path)
-    let sink = ArchiveFileSink(output)
-    guard let a = archive_write_new() else {
-      throw ConverterError.outputFailed(
-        path: path, reason: "libarchive could not allocate a writer")
+    try ArchiveFileSink.writeArchive(to: path) { a, check in
+      try check(archive_write_set_format_ustar(a))
+    } body: { a, check in
+      try writeEntries(files, a, check, path: path)
     }
-    defer { archive_write_free(a) }
-    func check(_ status: Int32) throws {
-      if let failure = sink.failure { throw failure }
-      guard status >= ARCHIVE_OK else {
-        throw ConverterError.outputFailed(path: path, reason: errorString(a))
-      }
-    }
-    try check(archive_write_set_format_ustar(a))
-    try check(sink.open(a))
+  }
+
+  private static func writeEntries(
+    _ files: [String: Data], _ a: OpaquePointer, _ check: (Int32) throws -> Void, path: String
+  ) throws {
     for name in files.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
     {
       let data = files[name] ?? Data()
@@ -57,8 +52,6 @@ public enum TarArchive {
       try check(archive_write_header(a, entry))
       try ArchiveFileSink.writeAll(a, data, check)
     }
-    try check(archive_write_close(a))
-    try output.commit()
   }
 
   /// Reads every regular file of a tar archive (path → contents).

@@ -30,7 +30,12 @@ struct ZipDirectory {
   /// Reads and checks the directory of an archive.
   ///
   /// Reads only the first bytes, the last 64 KiB and the central directory itself.
-  /// - Parameter maxTotalBytes: the most uncompressed bytes all members together may declare.
+  ///
+  /// - Parameters:
+  ///   - source: the archive's bytes.
+  ///   - maxTotalBytes: the most uncompressed bytes all members together may declare.
+  /// - Returns: the checked directory.
+  /// - Throws: ``NPZError`` naming what is malformed.
   static func read(_ source: ByteSource, maxTotalBytes: UInt64) throws(NPZError) -> ZipDirectory {
     let size = source.count
     let localSig: UInt32 = 0x0403_4B50

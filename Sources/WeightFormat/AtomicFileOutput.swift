@@ -90,7 +90,9 @@ public final class AtomicFileOutput {
   /// Flushes the file to storage and renames it to its final path.
   public func commit() throws(WeightFormatError) {
     guard !committed else { return }
-    if SystemCalls.synchronize(fd) != 0 { throw .io(path: path, reason: "fsync failed: \(systemErrorMessage())") }
+    if SystemCalls.synchronize(fd) != 0 {
+      throw .io(path: path, reason: "fsync failed: \(systemErrorMessage())")
+    }
     let rc = SystemCalls.closeFile(fd)
     fd = -1
     if rc != 0 { throw .io(path: path, reason: "close failed: \(systemErrorMessage())") }

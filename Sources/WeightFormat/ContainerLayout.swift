@@ -96,7 +96,9 @@ struct ContainerLayout {
     return [meta.bytes, tensorIndex.bytes, cdfIndex.bytes]
   }
 
-  /// The absolute offset of the DATA section. It does not depend on the digests' values, as
+  /// The absolute offset of the DATA section.
+  ///
+  /// It does not depend on the digests' values, as
   /// every digest has the same size.
   func dataSectionOffset() -> UInt64 {
     let placeholder = [UInt8](repeating: 0, count: 32)

@@ -100,7 +100,9 @@ public struct GraphDescription: Sendable, Equatable {
 
   /// Decodes a graph from its metadata value.
   ///
-  /// - Parameter name: the graph's name, for messages.
+  /// - Parameters:
+  ///   - value: the stored metadata value.
+  ///   - name: the graph's name, for messages.
   /// - Throws: ``GraphFormatError`` naming the item that does not have the structure above.
   public init(_ value: MetadataValue, name: String) throws(GraphFormatError) {
     func fail(_ item: Int, _ reason: String) -> GraphFormatError {

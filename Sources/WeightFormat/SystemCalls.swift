@@ -24,7 +24,9 @@ public enum SystemCalls {
     case createNew
   }
 
-  /// Opens a file; a descriptor ≥ 0, or −1. The corresponding C function is `open`.
+  /// Opens a file.
+  ///
+  /// A descriptor ≥ 0, or −1. The corresponding C function is `open`.
   public static func openFile(_ path: String, _ mode: OpenMode) -> Int32 {
     switch mode {
     case .read: open(path, O_RDONLY | O_CLOEXEC)
@@ -32,20 +34,24 @@ public enum SystemCalls {
     }
   }
 
-  /// Closes a descriptor; 0 or −1. The corresponding C function is `close`.
+  /// Closes a descriptor.
+  ///
+  /// 0 or −1. The corresponding C function is `close`.
   @discardableResult
   public static func closeFile(_ fd: Int32) -> Int32 { close(fd) }
 
-  /// Whether `fd` is a regular file, and its size; nil if `fstat` fails. The corresponding C
-  /// function is `fstat`.
+  /// Whether `fd` is a regular file, and its size.
+  ///
+  /// Nil if `fstat` fails. The corresponding C function is `fstat`.
   public static func status(_ fd: Int32) -> (isRegularFile: Bool, size: Int)? {
     var info = stat()
     guard fstat(fd, &info) == 0 else { return nil }
     return ((info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size))
   }
 
-  /// Reads up to `count` bytes at the file position; bytes read (0 at the end) or −1. Retries on
-  /// `EINTR`. The corresponding C function is `read`.
+  /// Reads up to `count` bytes at the file position.
+  ///
+  /// Bytes read (0 at the end) or −1. Retries on `EINTR`. The corresponding C function is `read`.
   public static func readFile(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int)
     -> Int
   {
@@ -56,8 +62,9 @@ public enum SystemCalls {
     }
   }
 
-  /// Reads up to `count` bytes at `offset`; bytes read (0 at the end) or −1. Retries on `EINTR`.
-  /// The corresponding C function is `pread`.
+  /// Reads up to `count` bytes at `offset`.
+  ///
+  /// Bytes read (0 at the end) or −1. Retries on `EINTR`. The corresponding C function is `pread`.
   public static func readFile(
     _ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int, at offset: Int
   ) -> Int {
@@ -68,8 +75,9 @@ public enum SystemCalls {
     }
   }
 
-  /// Writes up to `count` bytes at the file position; bytes written or −1. Retries on `EINTR`.
-  /// The corresponding C function is `write`.
+  /// Writes up to `count` bytes at the file position.
+  ///
+  /// Bytes written or −1. Retries on `EINTR`. The corresponding C function is `write`.
   public static func writeFile(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
     while true {
       let n = write(fd, buffer, count)
@@ -78,8 +86,9 @@ public enum SystemCalls {
     }
   }
 
-  /// Writes up to `count` bytes at `offset`; bytes written or −1. Retries on `EINTR`. The
-  /// corresponding C function is `pwrite`.
+  /// Writes up to `count` bytes at `offset`.
+  ///
+  /// Bytes written or −1. Retries on `EINTR`. The corresponding C function is `pwrite`.
   public static func writeFile(
     _ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int, at offset: UInt64
   ) -> Int {
@@ -90,22 +99,32 @@ public enum SystemCalls {
     }
   }
 
-  /// Sets a file's length; 0 or −1. The corresponding C function is `ftruncate`.
+  /// Sets a file's length.
+  ///
+  /// 0 or −1. The corresponding C function is `ftruncate`.
   public static func setLength(_ fd: Int32, _ length: UInt64) -> Int32 {
     ftruncate(fd, off_t(length))
   }
 
-  /// Flushes a file to storage; 0 or −1. The corresponding C function is `fsync`.
+  /// Flushes a file to storage.
+  ///
+  /// 0 or −1. The corresponding C function is `fsync`.
   public static func synchronize(_ fd: Int32) -> Int32 { fsync(fd) }
 
-  /// Renames a file; 0 or −1. The corresponding C function is `rename`.
+  /// Renames a file.
+  ///
+  /// 0 or −1. The corresponding C function is `rename`.
   public static func renameFile(_ from: String, _ to: String) -> Int32 { rename(from, to) }
 
-  /// Removes a file; 0 or −1. The corresponding C function is `unlink`.
+  /// Removes a file.
+  ///
+  /// 0 or −1. The corresponding C function is `unlink`.
   @discardableResult
   public static func removeFile(_ path: String) -> Int32 { unlink(path) }
 
-  /// The process id. The corresponding C function is `getpid`.
+  /// The process id.
+  ///
+  /// The corresponding C function is `getpid`.
   public static var processID: Int32 { getpid() }
 
   /// The calling thread's `errno`.
@@ -114,14 +133,18 @@ public enum SystemCalls {
   /// Whether the last failure was `EEXIST` (the file exists).
   public static var lastErrorIsAlreadyExists: Bool { errno == EEXIST }
 
-  /// The C library's message for the current `errno`. The corresponding C function is
-  /// `strerror`.
+  /// The C library's message for the current `errno`.
+  ///
+  /// The corresponding C function is `strerror`.
   public static var errorMessage: String { String(cString: strerror(errno)) }
 
-  /// The C library's message for the error number `code`. The corresponding C function is
-  /// `strerror`.
+  /// The C library's message for the error number `code`.
+  ///
+  /// The corresponding C function is `strerror`.
   public static func errorMessage(for code: Int32) -> String { String(cString: strerror(code)) }
 
-  /// Whether `fd` is a terminal. The corresponding C function is `isatty`.
+  /// Whether `fd` is a terminal.
+  ///
+  /// The corresponding C function is `isatty`.
   public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
 }

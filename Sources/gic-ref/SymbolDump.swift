@@ -1,6 +1,6 @@
 import CLISupport
-import NumPyIO
 import Foundation
+import NumPyIO
 import ReferenceCodec
 import WeightFormat
 

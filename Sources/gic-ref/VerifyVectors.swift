@@ -1,7 +1,7 @@
 import ArgumentParser
 import CLISupport
-import NumPyIO
 import Foundation
+import NumPyIO
 import ReferenceCodec
 import WeightFormat
 

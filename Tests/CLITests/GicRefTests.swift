@@ -101,9 +101,10 @@ enum CodecGolden {
       let vectors = root["vectors"] as? [[String: Any]],
       let v = vectors.first(where: {
         $0["model"] as? String == model && $0["image"] as? String == image
-      })
+      }),
+      let bitstream = v["bitstream_sha256"] as? String, let rgb = v["rgb_sha256"] as? String
     else { return nil }
-    return (v["bitstream_sha256"] as! String, v["rgb_sha256"] as! String)
+    return (bitstream, rgb)
   }
 }
 

@@ -201,9 +201,10 @@ struct TarArchiveTests {
     var rng = SplitMix64(seed: 3)
     var files: [String: Data] = [:]
     for k in 0..<20 {
-      files["d\(k % 3)/f\(k).bin"] = Data((0..<Int.random(in: 0...3000, using: &rng)).map { _ in
-        UInt8.random(in: 0...255, using: &rng)
-      })
+      files["d\(k % 3)/f\(k).bin"] = Data(
+        (0..<Int.random(in: 0...3000, using: &rng)).map { _ in
+          UInt8.random(in: 0...255, using: &rng)
+        })
     }
     let a = dir.appendingPathComponent("a.tar").path
     let b = dir.appendingPathComponent("b.tar").path

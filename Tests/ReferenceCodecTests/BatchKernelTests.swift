@@ -53,7 +53,9 @@ struct BatchKernelTests {
         var bytes = stream
         var r = rows
         switch Int.random(in: 0..<3, using: &rng) {
-        case 0: bytes[Int.random(in: 0..<bytes.count, using: &rng)] ^= UInt8(1 << Int.random(in: 0..<8, using: &rng))
+        case 0:
+          bytes[Int.random(in: 0..<bytes.count, using: &rng)] ^= UInt8(
+            1 << Int.random(in: 0..<8, using: &rng))
         case 1: bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &rng)))
         default: r[Int.random(in: 0..<r.count, using: &rng)] = Int32.random(in: 0..<5, using: &rng)
         }
@@ -74,9 +76,12 @@ struct BatchKernelTests {
 
   @Test("rows outside the table and values beyond 32 bits are errors")
   func errors() throws {
-    let table = try EntropyTable(CDFTable(precision: 16, rows: [(offset: 0, cdf: [0, 60_000, 65_536])]))
+    let table = try EntropyTable(
+      CDFTable(precision: 16, rows: [(offset: 0, cdf: [0, 60_000, 65_536])]))
     let stream = try table.encode(values: [0, 1 << 40], rows: [0, 0])
-    #expect(throws: EntropyError.rowOutOfRange(row: 3, rows: 1)) { try table.decode32(stream, rows: [0, 3]) }
+    #expect(throws: EntropyError.rowOutOfRange(row: 3, rows: 1)) {
+      try table.decode32(stream, rows: [0, 3])
+    }
     #expect(throws: EntropyError.self) { try table.decode32(stream, rows: [0, 0]) }
     #expect(try table.decode(stream, rows: [0, 0]) == [0, 1 << 40])
   }

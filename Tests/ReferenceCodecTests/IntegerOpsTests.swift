@@ -1,5 +1,5 @@
-import NumPyIO
 import Foundation
+import NumPyIO
 import ReferenceCodec
 import Testing
 import WeightFormat

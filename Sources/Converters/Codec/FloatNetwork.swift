@@ -40,7 +40,11 @@ struct FloatNetwork: Sendable {
 
   /// Runs the network, returning every value it computes (input included) by name.
   ///
-  /// - Parameter level: the conditioning level of `film` layers.
+  /// - Parameters:
+  ///   - x: the input.
+  ///   - level: the conditioning level of `film` layers.
+  ///   - threads: worker threads.
+  /// - Returns: every value by name.
   func run(_ x: FloatTensor, level: Int = 0, threads: Int) -> [String: FloatTensor] {
     var values = [input: x]
     for layer in layers {

@@ -48,7 +48,8 @@ enum GICv1Conversion {
     do {
       (tables, _) = try HyperpriorConversion.entropyTables(arrays, scaleExponent: 16)
       scaleTable = try CompressAITables.scaleTable(
-        prefix: CodecModelSchema.Table.gaussian, in: try CompressAITables.strippingModulePrefix(arrays))
+        prefix: CodecModelSchema.Table.gaussian,
+        in: try CompressAITables.strippingModulePrefix(arrays))
     } catch {
       throw ConverterError.profileMismatch(profile: "gic-v1", reason: "\(error)")
     }
@@ -103,27 +104,17 @@ enum GICv1Conversion {
       CodecModelSchema.Tensor.medians, medians, shape: [medians.count],
       quantization: .perTensor(QuantizationParameters(multiplier: 1, shift: Int32(z.exponent))))
 
-    var metadata: [String: MetadataValue] = [
-      CodecModelSchema.Key.profile: .string(ModelProfile.gicV1.name),
-      CodecModelSchema.Key.hyperStride: .integer(Int64(HyperpriorConversion.hyperStride)),
-      CodecModelSchema.Key.latentStride: .integer(Int64(HyperpriorConversion.latentStride)),
-      CodecModelSchema.Key.rateLevels: .integer(Int64(levels)),
-      CodecModelSchema.Key.rateExtraLevels: .integer(Int64(model.extraLevels)),
-      CodecModelSchema.Key.sourceChannels: .list([
-        .integer(Int64(base.n)), .integer(Int64(base.m)), .integer(Int64(model.width)),
-      ]),
-      CodecModelSchema.Key.calibrationImages: .list(
-        calibration.map {
-          .list([.string($0.name), .integer(Int64($0.width)), .integer(Int64($0.height))])
-        }),
-    ]
-    for (name, g) in [
-      (CodecModelSchema.Graph.analysis, ga), (CodecModelSchema.Graph.hyperAnalysis, ha),
-      (CodecModelSchema.Graph.hyperSynthesis, hs), (CodecModelSchema.Graph.synthesis, gs),
-      (CodecModelSchema.Graph.reverse, reverse),
-    ] {
-      metadata[GraphDescription.metadataKey(name)] = g.metadataValue
-    }
+    let metadata = HyperpriorConversion.codecMetadata(
+      profile: .gicV1, sourceChannels: [base.n, base.m, model.width], calibration: calibration,
+      graphs: [
+        (CodecModelSchema.Graph.analysis, ga), (CodecModelSchema.Graph.hyperAnalysis, ha),
+        (CodecModelSchema.Graph.hyperSynthesis, hs), (CodecModelSchema.Graph.synthesis, gs),
+        (CodecModelSchema.Graph.reverse, reverse),
+      ],
+      extra: [
+        CodecModelSchema.Key.rateLevels: .integer(Int64(levels)),
+        CodecModelSchema.Key.rateExtraLevels: .integer(Int64(model.extraLevels)),
+      ])
     return HyperpriorConversion.Output(
       metadata: metadata, tensors: quantizer.tensors, cdfTables: tables, ranges: ranges)
   }

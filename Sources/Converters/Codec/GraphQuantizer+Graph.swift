@@ -6,6 +6,7 @@ extension GraphQuantizer {
   /// `fixed` for interface values) and every layer its integer node.
   ///
   /// - Parameters:
+  ///   - net: the float network.
   ///   - input: the format of the network's input.
   ///   - fixed: formats that override calibration (graph interfaces).
   ///   - ranges: calibrated max |value| by value name.
@@ -13,6 +14,7 @@ extension GraphQuantizer {
   ///     range are clamped, so a network whose activations vary more between pictures needs
   ///     more).
   /// - Returns: the graph and the format of every value.
+  /// - Throws: an error naming the layer that cannot be quantized.
   mutating func graph(
     _ net: FloatNetwork, input: Format, fixed: [String: Format], ranges: [String: Double],
     headroom: Double = 1
@@ -44,7 +46,8 @@ extension GraphQuantizer {
       case .abs:
         nodes.append(
           GraphDescription.Node(
-            op: OperatorName.abs.rawValue, inputs: [layer.input], output: layer.output, attributes: [],
+            op: OperatorName.abs.rawValue, inputs: [layer.input], output: layer.output,
+            attributes: [],
             parameters: []))
         var out = inFormat
         out.lo = 0

@@ -152,7 +152,8 @@ struct GraphQuantizer {
       ("accumulator_bound", worst),
     ]
     return GraphDescription.Node(
-      op: (transposed ? OperatorName.convTranspose2d : .conv2d).rawValue, inputs: [layer.input], output: layer.output,
+      op: (transposed ? OperatorName.convTranspose2d : .conv2d).rawValue, inputs: [layer.input],
+      output: layer.output,
       attributes: attributes,
       parameters: [prefix + ".weight", prefix + ".bias", prefix + ".multiplier", prefix + ".shift"])
   }
@@ -211,7 +212,8 @@ struct GraphQuantizer {
     addInt32(prefix + ".multiplier", m, shape: [c])
     addInt32(prefix + ".shift", s, shape: [c])
     return GraphDescription.Node(
-      op: (inverse ? OperatorName.igdn : .gdn).rawValue, inputs: [layer.input], output: layer.output,
+      op: (inverse ? OperatorName.igdn : .gdn).rawValue, inputs: [layer.input],
+      output: layer.output,
       attributes: [
         ("square_shift", Int64(t)), ("exponent", Int64(output.exponent)),
         ("lo", Int64(output.lo)), ("hi", Int64(output.hi)), ("accumulator_bound", worst),

@@ -88,24 +88,35 @@ enum HyperpriorConversion {
       CodecModelSchema.Tensor.medians, medians, shape: [medians.count],
       quantization: .perTensor(QuantizationParameters(multiplier: 1, shift: Int32(z.exponent))))
 
+    let metadata = codecMetadata(
+      profile: kind, sourceChannels: [model.n, model.m], calibration: calibration,
+      graphs: [
+        (CodecModelSchema.Graph.analysis, ga), (CodecModelSchema.Graph.hyperAnalysis, ha),
+        (CodecModelSchema.Graph.hyperSynthesis, hs), (CodecModelSchema.Graph.synthesis, gs),
+      ])
+    return Output(
+      metadata: metadata, tensors: quantizer.tensors, cdfTables: tables, ranges: ranges)
+  }
+
+  /// The metadata of a codec model (spec/bitstream.md §6): profile, strides, source channels,
+  /// calibration images and the graphs, plus `extra` entries.
+  static func codecMetadata(
+    profile: ModelProfile, sourceChannels: [Int], calibration: [CalibrationImage],
+    graphs: [(String, GraphDescription)], extra: [String: MetadataValue] = [:]
+  ) -> [String: MetadataValue] {
     var metadata: [String: MetadataValue] = [
-      CodecModelSchema.Key.profile: .string(kind.rawValue),
+      CodecModelSchema.Key.profile: .string(profile.name),
       CodecModelSchema.Key.hyperStride: .integer(Int64(hyperStride)),
       CodecModelSchema.Key.latentStride: .integer(Int64(latentStride)),
-      CodecModelSchema.Key.sourceChannels: .list([.integer(Int64(model.n)), .integer(Int64(model.m))]),
+      CodecModelSchema.Key.sourceChannels: .list(sourceChannels.map { .integer(Int64($0)) }),
       CodecModelSchema.Key.calibrationImages: .list(
         calibration.map {
           .list([.string($0.name), .integer(Int64($0.width)), .integer(Int64($0.height))])
         }),
     ]
-    for (name, g) in [
-      (CodecModelSchema.Graph.analysis, ga), (CodecModelSchema.Graph.hyperAnalysis, ha),
-      (CodecModelSchema.Graph.hyperSynthesis, hs), (CodecModelSchema.Graph.synthesis, gs),
-    ] {
-      metadata[GraphDescription.metadataKey(name)] = g.metadataValue
-    }
-    return Output(
-      metadata: metadata, tensors: quantizer.tensors, cdfTables: tables, ranges: ranges)
+    metadata.merge(extra) { _, new in new }
+    for (name, g) in graphs { metadata[GraphDescription.metadataKey(name)] = g.metadataValue }
+    return metadata
   }
 
   /// CompressAI's stored tables and the scale thresholds in units of 2^−scaleExponent.
@@ -118,7 +129,8 @@ enum HyperpriorConversion {
     tables[CodecModelSchema.Table.gaussian] = try CompressAITables.table(
       prefix: CodecModelSchema.Table.gaussian, in: arrays)
     let scaleTable = try CompressAITables.scaleTable(
-      prefix: CodecModelSchema.Table.gaussian, in: try CompressAITables.strippingModulePrefix(arrays))
+      prefix: CodecModelSchema.Table.gaussian,
+      in: try CompressAITables.strippingModulePrefix(arrays))
     let thresholds = try CompressAITables.scaleThresholds(
       scaleTable: scaleTable, fractionBits: scaleExponent)
     return (tables, thresholds)

@@ -57,19 +57,10 @@ extension HyperpriorCodec {
     _ symbols: [Int32], channels c: Int, height: Int, width: Int, centers: Centers, step: Int64,
     lo: Int32, hi: Int32, exponent: Int
   ) -> ChannelsLastActivations {
-    let plane = height * width
-    let stride = (c + 1) & ~1
-    var values = [Int16](repeating: 0, count: plane * stride)
-    for p in 0..<plane {
-      for ch in 0..<c {
-        let s = min(max(Int64(symbols[ch * plane + p]), -symbolLimit), symbolLimit)
-        let v = centers.value(pixel: p, channel: ch) + IntegerMath.rshift(s * step, 8)
-        values[p * stride + ch] = Int16(min(max(v, Int64(lo)), Int64(hi)))
-      }
-    }
-    return ChannelsLastActivations(
-      channels: c, height: height, width: width, values: values, exponent: exponent, lo: lo,
-      hi: hi)
+    dequantize(
+      symbols, channels: c, height: height, width: width, centers: centers, exponent: exponent,
+      lo: lo, hi: hi
+    ) { s, center in center + IntegerMath.rshift(s * step, 8) }
   }
 
   /// clamp(clamp(s, ±2^20)·2^e + center, lo, hi) for symbols in (C, H, W) order, channels last.
@@ -77,18 +68,31 @@ extension HyperpriorCodec {
     _ symbols: [S], channels c: Int, height: Int, width: Int, centers: Centers, exponent e: Int,
     lo: Int32, hi: Int32
   ) -> ChannelsLastActivations {
+    dequantize(
+      symbols, channels: c, height: height, width: width, centers: centers, exponent: e, lo: lo,
+      hi: hi
+    ) { s, center in (s << Int64(e)) + center }
+  }
+
+  /// clamp(value(clamp(s, ±2^20), center), lo, hi) for symbols in (C, H, W) order, channels
+  /// last: the one symbol-layout conversion of a decode.
+  private static func dequantize<S: BinaryInteger>(
+    _ symbols: [S], channels c: Int, height: Int, width: Int, centers: Centers, exponent: Int,
+    lo: Int32, hi: Int32, value: (_ symbol: Int64, _ center: Int64) -> Int64
+  ) -> ChannelsLastActivations {
     let plane = height * width
     let stride = (c + 1) & ~1
     var values = [Int16](repeating: 0, count: plane * stride)
     for p in 0..<plane {
       for ch in 0..<c {
         let s = min(max(Int64(symbols[ch * plane + p]), -symbolLimit), symbolLimit)
-        let v = (s << Int64(e)) + centers.value(pixel: p, channel: ch)
+        let v = value(s, centers.value(pixel: p, channel: ch))
         values[p * stride + ch] = Int16(min(max(v, Int64(lo)), Int64(hi)))
       }
     }
     return ChannelsLastActivations(
-      channels: c, height: height, width: width, values: values, exponent: e, lo: lo, hi: hi)
+      channels: c, height: height, width: width, values: values, exponent: exponent, lo: lo,
+      hi: hi)
   }
 
   /// The image as a 3-channel tensor of 0…255, padded to `width` × `height` by repeating the last

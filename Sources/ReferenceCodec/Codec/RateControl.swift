@@ -36,11 +36,13 @@ extension HyperpriorCodec {
   /// gic-v1 picks the index as ``codeBest(_:rateIndex:steps:seed:)`` does.
   ///
   /// - Parameters:
+  ///   - image: the picture.
   ///   - grayscale: record that the source was grayscale (the decoder then writes gray).
   ///   - rateIndex: the rate index (gic-v1; nil for the fixed-rate profiles).
   ///   - steps: reverse-process steps the decoder runs (gic-v1).
   ///   - seed: the sampler's noise seed, nil for no noise (gic-v1).
   ///   - threads: worker threads for the network kernels; the bytes do not depend on it.
+  ///   - path: the kernel implementation; the bytes do not depend on it.
   /// - Returns: the bitstream.
   /// - Throws: ``BitstreamError`` if the image is too large or the parameters do not fit the
   ///   profile, ``EntropyError`` if a symbol cannot be coded.
@@ -139,7 +141,8 @@ extension HyperpriorCodec {
     var coded: [Int] = []
     for r in 0..<rate.rateLevels {
       var best = r
-      for c in r..<min(r + Self.rateSearchWindow + 1, rate.rateLevels) where exact[c] < exact[best] {
+      for c in r..<min(r + Self.rateSearchWindow + 1, rate.rateLevels) where exact[c] < exact[best]
+      {
         best = c
       }
       coded.append(best)

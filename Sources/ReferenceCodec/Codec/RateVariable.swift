@@ -79,9 +79,12 @@ public struct RateVariable: Sendable {
     }
     scaleModels = models
     let n = Self.maxSteps
-    let d = try file.integers(CodecModelSchema.Tensor.samplerLevelOffsets, as: Int32.self, shape: [n, n])
-    let rho = try file.integers(CodecModelSchema.Tensor.samplerRatio, as: Int32.self, shape: [n, n])
-    let alpha = try file.integers(CodecModelSchema.Tensor.samplerAlpha, as: Int32.self, shape: [n, n])
+    let d = try file.integers(
+      CodecModelSchema.Tensor.samplerLevelOffsets, as: Int32.self, shape: [n, n])
+    let rho = try file.integers(
+      CodecModelSchema.Tensor.samplerRatio, as: Int32.self, shape: [n, n])
+    let alpha = try file.integers(
+      CodecModelSchema.Tensor.samplerAlpha, as: Int32.self, shape: [n, n])
     let offsets = (0..<n).map { row in (0..<n).map { Int(d[row * n + $0]) } }
     let ratios = (0..<n).map { row in (0..<n).map { Int64(rho[row * n + $0]) } }
     let alphas = (0..<n).map { row in (0..<n).map { Int64(alpha[row * n + $0]) } }

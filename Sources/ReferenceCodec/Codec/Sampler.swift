@@ -8,9 +8,12 @@ extension RateVariable {
   ///
   /// - Parameters:
   ///   - yHat: the dequantized latent (the state at q(r)).
-  ///   - rateIndex: r.
-  ///   - steps: n, 0 … ``maxSteps`` (0 returns `yHat`).
+  ///   - r: the rate index.
+  ///   - n: the number of steps, 0 … ``maxSteps`` (0 returns `yHat`).
   ///   - seed: the noise seed; nil for no noise.
+  ///   - threads: worker threads of the reverse network.
+  ///   - path: the kernel implementation.
+  /// - Returns: the final state.
   func sample(
     _ yHat: ChannelsLastActivations, rateIndex r: Int, steps n: Int, seed: UInt64?,
     threads: Int, path: KernelPath

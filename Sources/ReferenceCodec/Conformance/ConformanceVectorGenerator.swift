@@ -1,8 +1,9 @@
 import Foundation
 import WeightFormat
 
-/// Generates a conformance vector set (spec/conformance.md): every source picture coded with
-/// every model (gic-v1 models: three coding-parameter sets per picture, rotating through
+/// Generates a conformance vector set (spec/conformance.md).
+///
+/// Every source picture is coded with every model (gic-v1 models: three coding-parameter sets per picture, rotating through
 /// ``gicV1Parameters``), each stream decoded, and the manifest recording the SHA-256 and MD5 of
 /// the decoded samples. Deterministic: the same models and pictures give the same files.
 public enum ConformanceVectorGenerator {
@@ -86,7 +87,8 @@ public enum ConformanceVectorGenerator {
       }
     }
     let manifest = ConformanceManifest(
-      bitstreamVersion: "\(Bitstream.version.major).\(Bitstream.version.minor)", models: manifestModels,
+      bitstreamVersion: "\(Bitstream.version.major).\(Bitstream.version.minor)",
+      models: manifestModels,
       vectors: vectors)
     files["manifest.json"] = manifest.serialized()
     return (files, vectors.count)

@@ -23,8 +23,10 @@ public enum ConformanceVerifier {
   /// Verifies every vector, in manifest order.
   ///
   /// - Parameters:
+  ///   - manifest: the set's manifest.
   ///   - file: the bytes of a file of the set by its relative path (throws if missing).
   ///   - threads: decoder threads (the pictures do not depend on it).
+  ///   - path: the kernel implementation (the pictures do not depend on it).
   ///   - progress: called after each vector with (done, total, result).
   /// - Returns: one result per vector.
   public static func verify(

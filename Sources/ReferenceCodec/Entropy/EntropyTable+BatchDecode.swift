@@ -9,9 +9,13 @@ extension EntropyTable {
   /// Decodes `rows.count` values into `out`, value i with row `rows[i]`, and checks the stream's
   /// end (§3.2 step 3).
   ///
-  /// - Parameter saturating: values outside the 32-bit range are clamped to it instead of being
-  ///   an error (every signed 64-bit value is a valid symbol, spec/entropy-coding.md §5; the codec
-  ///   clamps symbols to ±2^20 before use anyway, spec/bitstream.md §6.2).
+  /// - Parameters:
+  ///   - stream: the coded bytes.
+  ///   - rows: the table row of each value.
+  ///   - out: receives one value per row.
+  ///   - saturating: values outside the 32-bit range are clamped to it instead of being an
+  ///     error (every signed 64-bit value is a valid symbol, spec/entropy-coding.md §5; the codec
+  ///     clamps symbols to ±2^20 before use anyway, spec/bitstream.md §6.2).
   /// - Throws: ``EntropyError``: a damaged stream, a row outside the table, or (unless
   ///   `saturating`) a value outside the 32-bit range of `out`.
   /// - Complexity: O(n) units, plus a search per value bounded by the row length.

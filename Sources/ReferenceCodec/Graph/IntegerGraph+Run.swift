@@ -7,8 +7,10 @@ extension IntegerGraph {
   /// - Parameters:
   ///   - inputs: one tensor per graph input, in order, with the input's channel count and every
   ///     value within its clamp range.
+  ///   - level: the conditioning level (graphs with ``levels`` > 0).
   ///   - threads: worker threads for the convolution and GDN kernels (results do not depend on it).
   ///   - path: the kernel implementation.
+  /// - Returns: one tensor per graph output, in order.
   /// - Precondition: the inputs match the graph's input descriptions.
   public func run(
     _ inputs: [ChannelsLastActivations], level: Int = 0, threads: Int = 1,

@@ -12,6 +12,7 @@ protocol IntegerOperator: Sendable {
   ///   - inputs: the node's inputs, in order, within their values' clamp ranges.
   ///   - output: the output value's static description (channels, exponent, clamp range).
   ///   - context: conditioning level, threads and kernel path.
+  /// - Returns: the output, in the format of `output`.
   func run(
     _ inputs: [ChannelsLastActivations], output: IntegerGraph.Value, context: OperatorContext
   ) -> ChannelsLastActivations

@@ -6,7 +6,7 @@ public struct OperatorDefinition: Sendable, CustomStringConvertible {
   /// The stored names (`GraphDescription.Node.op`) the row handles; empty for a kernel that is
   /// not a graph node of its own (requantization).
   public let names: [OperatorName]
-  /// The spec section that defines it, e.g. "spec/integer-ops.md §4".
+  /// The spec section that defines it, such as "spec/integer-ops.md §4".
   public let specSection: String
   /// Integer attributes a node carries.
   public let attributes: [String]
@@ -17,7 +17,8 @@ public struct OperatorDefinition: Sendable, CustomStringConvertible {
   /// The fast kernels, each bit-exact against the reference on every `KernelPath`.
   public let fastPaths: [String]
   /// Checks one stored node and prepares its operator (nil for rows that are not graph nodes).
-  let build: (@Sendable (NodeBuilder) throws(ModelError) -> (any IntegerOperator, IntegerGraph.Value))?
+  let build:
+    (@Sendable (NodeBuilder) throws(ModelError) -> (any IntegerOperator, IntegerGraph.Value))?
   /// A random case: reference and fast results of the same inputs.
   public let randomCase: @Sendable (inout SplitMix64) -> OperatorCase
 

@@ -1,5 +1,7 @@
-/// The names a codec model uses in its container (spec/bitstream.md §6–§7, spec/integer-ops.md
-/// §8): metadata keys, graphs, entropy tables and tensors. The converter writes them and the
+/// The names a codec model uses in its container.
+///
+/// Metadata keys, graphs, entropy tables and tensors (spec/bitstream.md §6–§7,
+/// spec/integer-ops.md §8). The converter writes them and the
 /// decoder reads them from here, so neither spells them twice.
 public enum CodecModelSchema {
   /// Metadata keys.

@@ -31,20 +31,23 @@ enum CodecFixtures {
       guard let rate = codec.rateVariable else {
         return try codec.encode(image, grayscale: grayscale, threads: threads, path: path)
       }
-      let r = Double(option("--rate") ?? "0.5")!
+      let r = try #require(Double(option("--rate") ?? "0.5"))
+      let steps = try #require(Int(option("--steps") ?? "2"))
+      let seed = try option("--seed").map { try #require(UInt64($0)) }
       return try codec.encode(
         image, grayscale: grayscale, rateIndex: Int((Double(rate.rateLevels - 1) * r).rounded()),
-        steps: Int(option("--steps") ?? "2")!, seed: option("--seed").map { UInt64($0)! },
-        threads: threads, path: path)
+        steps: steps, seed: seed, threads: threads, path: path)
     }
   }
 
   static let goldens: [Golden] = {
     struct File: Decodable { var vectors: [Golden] }
-    let data = try! Data(contentsOf: root.appendingPathComponent("goldens.json"))
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase
-    return try! decoder.decode(File.self, from: data).vectors
+    guard let data = try? Data(contentsOf: root.appendingPathComponent("goldens.json")),
+      let file = try? decoder.decode(File.self, from: data)
+    else { preconditionFailure("Fixtures/codec/goldens.json is missing or malformed") }
+    return file.vectors
   }()
 
   static func codec(_ name: String) throws -> HyperpriorCodec {

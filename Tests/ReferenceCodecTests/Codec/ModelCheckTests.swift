@@ -22,7 +22,7 @@ struct ModelCheckTests {
   }
 
   static func graph(_ m: [String: MetadataValue], _ name: String) throws -> GraphDescription {
-    try GraphDescription(m[GraphDescription.metadataKey(name)]!, name: name)
+    try GraphDescription(try #require(m[GraphDescription.metadataKey(name)]), name: name)
   }
 
   @Test func unchangedFixtureLoads() throws {

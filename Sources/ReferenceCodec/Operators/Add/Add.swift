@@ -32,8 +32,9 @@ struct AddOperator: IntegerOperator {
     return out
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (any IntegerOperator, IntegerGraph.Value)
-  {
+  static func build(_ b: NodeBuilder) throws(ModelError) -> (
+    any IntegerOperator, IntegerGraph.Value
+  ) {
     try b.expectInputs(2)
     try b.expectParameters(0)
     guard b.inputs[0].channels == b.inputs[1].channels else {

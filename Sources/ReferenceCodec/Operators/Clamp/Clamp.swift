@@ -13,8 +13,9 @@ struct ClampOperator: IntegerOperator {
     inputs[0].map(format: v) { _, q in Int16(min(max(Int32(q), v.lo), v.hi)) }
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (any IntegerOperator, IntegerGraph.Value)
-  {
+  static func build(_ b: NodeBuilder) throws(ModelError) -> (
+    any IntegerOperator, IntegerGraph.Value
+  ) {
     try b.expectInputs(1)
     try b.expectParameters(0)
     let x = b.inputs[0]

@@ -38,8 +38,9 @@ enum ConvolutionOperator {
     fastPaths: ["PackedConvolution.run: gic_conv2d_s16 (portable C, AVX2)"],
     build: build, randomCase: randomCase)
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (any IntegerOperator, IntegerGraph.Value)
-  {
+  static func build(_ b: NodeBuilder) throws(ModelError) -> (
+    any IntegerOperator, IntegerGraph.Value
+  ) {
     try b.expectInputs(1)
     try b.expectParameters(4)
     let x = b.inputs[0]

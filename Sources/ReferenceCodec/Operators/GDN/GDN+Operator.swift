@@ -23,8 +23,9 @@ enum GDNOperator {
     fastPaths: ["PackedGDN.run: gic_gdn_s16 (portable C, AVX2)"],
     build: build, randomCase: randomCase)
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (any IntegerOperator, IntegerGraph.Value)
-  {
+  static func build(_ b: NodeBuilder) throws(ModelError) -> (
+    any IntegerOperator, IntegerGraph.Value
+  ) {
     try b.expectInputs(1)
     try b.expectParameters(4)
     let x = b.inputs[0]
@@ -54,7 +55,9 @@ enum GDNOperator {
     let betaBound: Int64 = 1 << 24
     let gmax = Int16(min(32767, (Int64(Int32.max) - betaBound) / (Int64(c) * max(u, 1))))
     let gamma = (0..<(c * c)).map { _ in Int16.random(in: -gmax...gmax, using: &rng) }
-    let beta = (0..<c).map { _ in Int32.random(in: -Int32(betaBound)...Int32(betaBound), using: &rng) }
+    let beta = (0..<c).map { _ in
+      Int32.random(in: -Int32(betaBound)...Int32(betaBound), using: &rng)
+    }
     let out = rng.format(channels: c)
     let (m, s) = rng.requantization(c, maxShift: inverse ? 62 : 46)
     let layer = GDNLayer(

@@ -19,8 +19,9 @@ struct LeakyReLUOperator: IntegerOperator {
     }
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (any IntegerOperator, IntegerGraph.Value)
-  {
+  static func build(_ b: NodeBuilder) throws(ModelError) -> (
+    any IntegerOperator, IntegerGraph.Value
+  ) {
     try b.expectInputs(1)
     try b.expectParameters(0)
     let x = b.inputs[0]

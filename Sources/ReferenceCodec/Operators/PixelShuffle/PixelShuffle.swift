@@ -38,8 +38,9 @@ struct PixelShuffleOperator: IntegerOperator {
     (height * factor, width * factor)
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (any IntegerOperator, IntegerGraph.Value)
-  {
+  static func build(_ b: NodeBuilder) throws(ModelError) -> (
+    any IntegerOperator, IntegerGraph.Value
+  ) {
     try b.expectInputs(1)
     try b.expectParameters(0)
     let x = b.inputs[0]
@@ -58,6 +59,7 @@ struct PixelShuffleOperator: IntegerOperator {
     let c = Int.random(in: 1...3, using: &rng)
     let x = rng.activations(channels: c * r * r, height: 2, width: 3, lo: -32767, hi: 32767)
     let v = IntegerGraph.Value(name: "out", channels: c, exponent: 8, lo: -32767, hi: 32767)
-    return .node("pixel_shuffle C\(c * r * r) r\(r)", PixelShuffleOperator(factor: r), inputs: [x], output: v)
+    return .node(
+      "pixel_shuffle C\(c * r * r) r\(r)", PixelShuffleOperator(factor: r), inputs: [x], output: v)
   }
 }

@@ -12,8 +12,9 @@ struct ReLUOperator: IntegerOperator {
     inputs[0].map(format: output) { _, q in max(q, 0) }
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (any IntegerOperator, IntegerGraph.Value)
-  {
+  static func build(_ b: NodeBuilder) throws(ModelError) -> (
+    any IntegerOperator, IntegerGraph.Value
+  ) {
     try b.expectInputs(1)
     try b.expectParameters(0)
     let x = b.inputs[0]
