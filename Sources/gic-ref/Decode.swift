@@ -50,14 +50,7 @@ struct Decode: ParsableCommand {
     let start = DispatchTime.now()
     let destination = output ?? Self.defaultOutput(for: input)
     let codec = try options.loadCodec()
-    let bytes: [UInt8]
-    do {
-      bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: input)))
-    } catch {
-      throw ToolError("\(input): cannot read file")
-    }
-    let stream: Bitstream
-    do { stream = try Bitstream(parsing: bytes) } catch { throw ToolError("\(input): \(error)") }
+    let stream = try ToolInput.readBitstream(input).stream
     let coding = DispatchTime.now()
     let image: RGBImage
     let symbols: (z: [Int32], y: [Int32])

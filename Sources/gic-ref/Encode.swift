@@ -72,11 +72,7 @@ struct Encode: ParsableCommand {
     let start = DispatchTime.now()
     let destination = output ?? Self.defaultOutput(for: input)
     let codec = try options.loadCodec()
-    let decoded: PNGDecoded
-    do { decoded = try PNGCodec.read(path: input) } catch {
-      if case .io = error { throw ToolError("\(error)") }
-      throw ToolError("\(input): \(error)")
-    }
+    let decoded = try ToolInput.readPNG(input)
     let gray = decoded.sourceFormat == .gray || decoded.sourceFormat == .grayAlpha
     let coding = DispatchTime.now()
     let threads = max(1, options.threads)

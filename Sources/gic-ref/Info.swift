@@ -32,21 +32,14 @@ struct Info: ParsableCommand {
   }
 
   func run() throws {
-    let bytes: [UInt8]
-    do {
-      bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: input)))
-    } catch {
-      throw ToolError("\(input): cannot read file")
-    }
-    let s: Bitstream
-    do { s = try Bitstream(parsing: bytes) } catch { throw ToolError("\(input): \(error)") }
+    let (s, count) = try ToolInput.readBitstream(input)
     let report = Report(
       input: input, version: "\(s.major).\(s.minor)", profile: s.profile.name, width: s.width,
       height: s.height, grayscale: s.grayscale,
       modelDigestPrefix: s.modelDigestPrefix.map { String(format: "%02x", $0) }.joined(),
       rateIndex: s.rateIndex, steps: s.steps, seed: s.seed, headerBytes: s.headerLength,
-      substreamBytes: s.substreams.map(\.count), bytes: bytes.count,
-      bpp: Double(bytes.count * 8) / Double(s.width * s.height))
+      substreamBytes: s.substreams.map(\.count), bytes: count,
+      bpp: Double(count * 8) / Double(s.width * s.height))
     if json {
       print(JSONOutput.encode(report))
       return
@@ -58,7 +51,7 @@ struct Info: ParsableCommand {
       "  parameters  rate index \(s.rateIndex), steps \(s.steps), seed \(s.seed.map(String.init) ?? "none")"
     )
     print(
-      "  bytes       \(bytes.count) = header \(s.headerLength) + substreams \(report.substreamBytes.map(String.init).joined(separator: " + "))"
+      "  bytes       \(count) = header \(s.headerLength) + substreams \(report.substreamBytes.map(String.init).joined(separator: " + "))"
     )
     print("  rate        \(String(format: "%.4f", report.bpp)) bpp")
   }

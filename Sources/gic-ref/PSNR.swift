@@ -26,14 +26,8 @@ struct PSNR: ParsableCommand {
   }
 
   func run() throws {
-    func load(_ path: String) throws -> RGBImage {
-      do { return try PNGCodec.read(path: path).image } catch {
-        if case .io = error { throw ToolError("\(error)") }
-        throw ToolError("\(path): \(error)")
-      }
-    }
-    let a = try load(reference)
-    let b = try load(test)
+    let a = try ToolInput.readPNG(reference).image
+    let b = try ToolInput.readPNG(test).image
     guard let (psnr, mse) = a.distortion(to: b) else {
       throw ToolError(
         "\(test) is \(b.width)×\(b.height), \(reference) is \(a.width)×\(a.height): sizes differ")

@@ -39,11 +39,7 @@ struct Rates: ParsableCommand {
         "\(options.model): profile \(codec.profile.name) has a fixed rate; 'rates' needs a gic-v1 model"
       )
     }
-    let decoded: PNGDecoded
-    do { decoded = try PNGCodec.read(path: input) } catch {
-      if case .io = error { throw ToolError("\(error)") }
-      throw ToolError("\(input): \(error)")
-    }
+    let decoded = try ToolInput.readPNG(input)
     let analysis = try codec.analyze(decoded.image, threads: max(1, options.threads))
     let pixels = Double(decoded.image.width * decoded.image.height)
     guard let table = try codec.rateTable(analysis, steps: 2) else {

@@ -26,6 +26,16 @@ struct NodeBuilder {
     return Int(v)
   }
 
+  /// What an operator's `build` returns: the prepared operator and its output value.
+  typealias Built = (any IntegerOperator, IntegerGraph.Value)
+
+  /// Checks that the node has one input and `parameters` parameter tensors; returns the input.
+  func unaryInput(parameters: Int) throws(ModelError) -> IntegerGraph.Value {
+    try expectInputs(1)
+    try expectParameters(parameters)
+    return inputs[0]
+  }
+
   func expectInputs(_ n: Int) throws(ModelError) {
     guard inputs.count == n else {
       throw fail("\(node.op) takes \(n) input(s), not \(inputs.count)")

@@ -17,8 +17,7 @@ public struct OperatorDefinition: Sendable, CustomStringConvertible {
   /// The fast kernels, each bit-exact against the reference on every `KernelPath`.
   public let fastPaths: [String]
   /// Checks one stored node and prepares its operator (nil for rows that are not graph nodes).
-  let build:
-    (@Sendable (NodeBuilder) throws(ModelError) -> (any IntegerOperator, IntegerGraph.Value))?
+  let build: (@Sendable (NodeBuilder) throws(ModelError) -> NodeBuilder.Built)?
   /// A random case: reference and fast results of the same inputs.
   public let randomCase: @Sendable (inout SplitMix64) -> OperatorCase
 

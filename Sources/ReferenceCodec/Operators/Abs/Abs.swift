@@ -12,12 +12,8 @@ struct AbsOperator: IntegerOperator {
     inputs[0].map(format: output) { _, q in q < 0 ? 0 &- q : q }
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (
-    any IntegerOperator, IntegerGraph.Value
-  ) {
-    try b.expectInputs(1)
-    try b.expectParameters(0)
-    let x = b.inputs[0]
+  static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
+    let x = try b.unaryInput(parameters: 0)
     let lo: Int32 = x.lo <= 0 && x.hi >= 0 ? 0 : min(Swift.abs(x.lo), Swift.abs(x.hi))
     return (
       AbsOperator(), b.value(channels: x.channels, exponent: x.exponent, lo: lo, hi: Int32(x.bound))

@@ -32,9 +32,7 @@ struct AddOperator: IntegerOperator {
     return out
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (
-    any IntegerOperator, IntegerGraph.Value
-  ) {
+  static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
     try b.expectInputs(2)
     try b.expectParameters(0)
     guard b.inputs[0].channels == b.inputs[1].channels else {

@@ -15,10 +15,8 @@ struct AffineOperator: IntegerOperator {
   static let definition = OperatorDefinition(
     names: [.affine, .conditionedAffine], specSection: "spec/integer-ops.md §6",
     attributes: ["exponent", "lo", "hi"],
-    parameters: [
-      "scale int16 (C) or (levels, C)", "bias int32 (C) or (levels, C)", "multiplier int32",
-      "shift int32",
-    ],
+    parameters: ["scale int16 (C) or (levels, C)", "bias int32 (C) or (levels, C)"]
+      + Requantization.parameterTensors,
     reference: "AffineOperator.run", fastPaths: [], build: build, randomCase: randomCase)
 
   func run(
@@ -32,11 +30,8 @@ struct AffineOperator: IntegerOperator {
     }
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (
-    any IntegerOperator, IntegerGraph.Value
-  ) {
-    try b.expectInputs(1)
-    try b.expectParameters(4)
+  static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
+    _ = try b.unaryInput(parameters: 4)
     let c = b.inputs[0].channels
     let node = b.node
     var levels: Int? = nil

@@ -13,12 +13,8 @@ struct ClampOperator: IntegerOperator {
     inputs[0].map(format: v) { _, q in Int16(min(max(Int32(q), v.lo), v.hi)) }
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (
-    any IntegerOperator, IntegerGraph.Value
-  ) {
-    try b.expectInputs(1)
-    try b.expectParameters(0)
-    let x = b.inputs[0]
+  static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
+    let x = try b.unaryInput(parameters: 0)
     let lo = Int32(try b.attribute("lo", -32767...32767))
     let hi = Int32(try b.attribute("hi", -32767...32767))
     guard lo <= hi else { throw b.fail("lo \(lo) > hi \(hi)") }

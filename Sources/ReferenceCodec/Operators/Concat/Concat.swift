@@ -32,9 +32,7 @@ struct ConcatOperator: IntegerOperator {
     return out
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (
-    any IntegerOperator, IntegerGraph.Value
-  ) {
+  static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
     guard b.inputs.count >= 1 && b.inputs.count <= 64 else {
       throw b.fail("concat takes 1 … 64 inputs")
     }

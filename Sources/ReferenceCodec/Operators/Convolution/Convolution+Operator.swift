@@ -33,17 +33,13 @@ enum ConvolutionOperator {
       "kernel", "stride", "padding", "output_padding (transposed)", "exponent", "lo", "hi",
       "accumulator_bound",
     ],
-    parameters: ["weight int16", "bias int32", "multiplier int32", "shift int32"],
+    parameters: ["weight int16", "bias int32"] + Requantization.parameterTensors,
     reference: "ConvolutionLayer.reference",
     fastPaths: ["PackedConvolution.run: gic_conv2d_s16 (portable C, AVX2)"],
     build: build, randomCase: randomCase)
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (
-    any IntegerOperator, IntegerGraph.Value
-  ) {
-    try b.expectInputs(1)
-    try b.expectParameters(4)
-    let x = b.inputs[0]
+  static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
+    let x = try b.unaryInput(parameters: 4)
     let node = b.node
     let k = try b.attribute("kernel", 1...15)
     let stride = try b.attribute("stride", 1...8)

@@ -15,7 +15,7 @@ import CKernels
 ///
 /// - Complexity: packing is O(weights), once; a call is O(H_out · W_out · C_out · C_in · k²/s²
 ///   for transposed, k² for ordinary convolutions), split over row bands.
-public struct PackedConvolution: Sendable {
+public struct PackedConvolution: Sendable, ChannelsLastKernel {
   /// One stride-`stride` convolution writing output pixels (offsetY + step·y′, offsetX + step·x′).
   struct Phase: Sendable {
     var weights: [Int16]
@@ -178,18 +178,6 @@ public struct PackedConvolution: Sendable {
         threads: threads, path: path)
       n = count
     }
-  }
-
-  /// Runs the layer: accumulate (§4), then requantize (§2.2); equals `ConvolutionLayer.reference`.
-  ///
-  /// - Precondition: the accumulator bound for `input.bound` is at most 2^31 − 1.
-  public func run(
-    _ input: ActivationTensor, outputExponent: Int, threads: Int = 1,
-    path: KernelPath = .automatic
-  ) -> ActivationTensor {
-    run(
-      ChannelsLastActivations(input), outputExponent: outputExponent, threads: threads, path: path
-    ).activationTensor
   }
 
   /// Runs the layer on a channels-last tensor, producing a channels-last tensor.

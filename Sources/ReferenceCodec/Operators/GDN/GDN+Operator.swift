@@ -18,17 +18,13 @@ enum GDNOperator {
   static let definition = OperatorDefinition(
     names: [.gdn, .igdn], specSection: "spec/integer-ops.md §5",
     attributes: ["square_shift", "exponent", "lo", "hi", "accumulator_bound"],
-    parameters: ["gamma int16 (C, C)", "beta int32", "multiplier int32", "shift int32"],
+    parameters: ["gamma int16 (C, C)", "beta int32"] + Requantization.parameterTensors,
     reference: "GDNLayer.reference",
     fastPaths: ["PackedGDN.run: gic_gdn_s16 (portable C, AVX2)"],
     build: build, randomCase: randomCase)
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (
-    any IntegerOperator, IntegerGraph.Value
-  ) {
-    try b.expectInputs(1)
-    try b.expectParameters(4)
-    let x = b.inputs[0]
+  static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
+    let x = try b.unaryInput(parameters: 4)
     let c = x.channels
     let gamma = try b.file.integers(b.node.parameters[0], as: Int16.self, shape: [c, c])
     let beta = try b.file.integers(b.node.parameters[1], as: Int32.self, shape: [c])

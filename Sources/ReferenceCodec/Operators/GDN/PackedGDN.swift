@@ -15,7 +15,7 @@ import CKernels
 /// `threads`.
 ///
 /// - Complexity: packing is O(C²), once; a call is O(C² · H · W).
-public struct PackedGDN: Sendable {
+public struct PackedGDN: Sendable, ChannelsLastKernel {
   public let layer: GDNLayer
   /// γ in the convolution kernel's packed layout (`gic_conv_pack_weights`).
   let weights: [Int16]
@@ -61,18 +61,6 @@ public struct PackedGDN: Sendable {
   /// 1024 pixels ran equally fast and 2048 pixels (1 MiB of norms) 6 % slower.
   static func bandPixels(channels: Int) -> Int {
     max(1, min(2048, (64 * 1024) / max(1, (channels + 1) & ~1)))
-  }
-
-  /// Runs the layer on a (C, H, W) tensor; equals `GDNLayer.reference`.
-  ///
-  /// - Precondition: the accumulator bound for `input.bound` is at most 2^31 − 1.
-  public func run(
-    _ input: ActivationTensor, outputExponent: Int, threads: Int = 1,
-    path: KernelPath = .automatic
-  ) -> ActivationTensor {
-    run(
-      ChannelsLastActivations(input), outputExponent: outputExponent, threads: threads, path: path
-    ).activationTensor
   }
 
   /// Runs the layer on a channels-last tensor, producing a channels-last tensor.

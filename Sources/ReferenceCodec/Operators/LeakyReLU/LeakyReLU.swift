@@ -19,12 +19,8 @@ struct LeakyReLUOperator: IntegerOperator {
     }
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (
-    any IntegerOperator, IntegerGraph.Value
-  ) {
-    try b.expectInputs(1)
-    try b.expectParameters(0)
-    let x = b.inputs[0]
+  static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
+    let x = try b.unaryInput(parameters: 0)
     let a = try b.attribute("slope", 0...32767)
     let sa = try b.attribute("slope_shift", 0...30)
     let lo = x.lo < 0 ? IntegerMath.rshift(Int64(x.lo) * Int64(a), sa) : Int64(x.lo)

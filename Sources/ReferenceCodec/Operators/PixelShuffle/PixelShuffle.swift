@@ -38,12 +38,8 @@ struct PixelShuffleOperator: IntegerOperator {
     (height * factor, width * factor)
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (
-    any IntegerOperator, IntegerGraph.Value
-  ) {
-    try b.expectInputs(1)
-    try b.expectParameters(0)
-    let x = b.inputs[0]
+  static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
+    let x = try b.unaryInput(parameters: 0)
     let r = try b.attribute("factor", 1...8)
     guard x.channels % (r * r) == 0 else {
       throw b.fail("pixel_shuffle by \(r) needs a multiple of \(r * r) channels, not \(x.channels)")

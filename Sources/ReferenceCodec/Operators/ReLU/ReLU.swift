@@ -12,12 +12,8 @@ struct ReLUOperator: IntegerOperator {
     inputs[0].map(format: output) { _, q in max(q, 0) }
   }
 
-  static func build(_ b: NodeBuilder) throws(ModelError) -> (
-    any IntegerOperator, IntegerGraph.Value
-  ) {
-    try b.expectInputs(1)
-    try b.expectParameters(0)
-    let x = b.inputs[0]
+  static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
+    let x = try b.unaryInput(parameters: 0)
     return (
       ReLUOperator(),
       b.value(channels: x.channels, exponent: x.exponent, lo: max(x.lo, 0), hi: max(x.hi, 0))

@@ -47,9 +47,12 @@ extension Requantization {
 /// (CKernels `gic_requant_s32_s16`, Requantization/requant.c) against ``IntegerMath/requant``
 /// over the whole int32 accumulator range. The convolution kernels fuse the same arithmetic.
 extension Requantization {
+  /// The parameter tensors 2 and 3 of every node with a per-channel requantized output.
+  static let parameterTensors = ["multiplier int32 (1 … 2^31 − 1)", "shift int32 (0 … 62)"]
+
   static let definition = OperatorDefinition(
     names: [], specSection: "spec/integer-ops.md §2.2", attributes: [],
-    parameters: ["multiplier int32 (1 … 2^31 − 1)", "shift int32 (0 … 62)"],
+    parameters: parameterTensors,
     reference: "IntegerMath.requant",
     fastPaths: ["Requantization.requantize: gic_requant_s32_s16 (portable C, AVX2)"],
     build: nil, randomCase: randomCase)
