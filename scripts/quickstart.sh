@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The main job on the embedded default model: build; convert the shipped gic-v1 export
-# (models/gic-v1.npz) into an integer codec model and check it against the shipped
-# models/gic-v1.gicw; encode a shipped photograph at three rates and decode it with the
-# 2-step reverse process; print rate, PSNR and times. Then the same for the shipped CompressAI
+# The main job on the embedded default model: build; convert the shipped gic-v2 export
+# (models/gic-v2.npz) into an integer codec model and check it against the shipped
+# models/gic-v2.gicw; encode a shipped photograph at about 0.1, 0.3 and 0.8 bpp and decode it
+# with the 2-step reverse process and the sampler's noise; print rate, PSNR and times. Then the same for the shipped CompressAI
 # mbt2018-mean model; and verify the published conformance vectors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,21 +17,21 @@ image=${GIC_IMAGE:-data/images/test-768x512.png}
 threads=${GIC_THREADS:-$(nproc)}
 mkdir -p out
 
-echo "== converting models/gic-v1.npz (calibrating on the calibration split of data/images)" >&2
-"$bin/gic-convert" models/gic-v1.npz -o out/gic-v1.gicw
-if cmp -s out/gic-v1.gicw models/gic-v1.gicw; then
-  echo "out/gic-v1.gicw is byte-identical to the shipped models/gic-v1.gicw"
+echo "== converting models/gic-v2.npz (calibrating on the calibration split of data/images)" >&2
+"$bin/gic-convert" models/gic-v2.npz -o out/gic-v2.gicw
+if cmp -s out/gic-v2.gicw models/gic-v2.gicw; then
+  echo "out/gic-v2.gicw is byte-identical to the shipped models/gic-v2.gicw"
 else
-  echo "note: out/gic-v1.gicw differs from models/gic-v1.gicw (another platform's libm can round a calibration figure differently); using the shipped model" >&2
+  echo "note: out/gic-v2.gicw differs from models/gic-v2.gicw (another platform's libm can round a calibration figure differently); using the shipped model" >&2
 fi
-"$bin/gic-ref" model models/gic-v1.gicw
-for rate in 0.2 0.5 0.9; do
-  echo "== gic-v1: encoding $image at --rate $rate, 2 reverse steps, noise seed 1" >&2
-  "$bin/gic-ref" encode "$image" -m models/gic-v1.gicw -o out/picture-$rate.gic --rate "$rate" \
+"$bin/gic-ref" model models/gic-v2.gicw
+for bpp in 0.1 0.3 0.8; do
+  echo "== gic-v2: encoding $image at --target-bpp $bpp, 2 reverse steps, noise seed 1" >&2
+  "$bin/gic-ref" encode "$image" -m models/gic-v2.gicw -o out/picture-$bpp.gic --target-bpp "$bpp" \
     --steps 2 --seed 1 --threads "$threads"
-  "$bin/gic-ref" decode out/picture-$rate.gic -m models/gic-v1.gicw -o out/picture-$rate.png \
+  "$bin/gic-ref" decode out/picture-$bpp.gic -m models/gic-v2.gicw -o out/picture-$bpp.png \
     --threads "$threads"
-  echo "PSNR of out/picture-$rate.png: $("$bin/gic-ref" psnr "$image" out/picture-$rate.png)"
+  echo "PSNR of out/picture-$bpp.png: $("$bin/gic-ref" psnr "$image" out/picture-$bpp.png)"
 done
 
 model=models/mbt2018-mean-N64-M96.npz
@@ -45,3 +45,4 @@ echo "PSNR of out/picture-mbt.png: $("$bin/gic-ref" psnr "$image" out/picture-mb
 
 echo "== verifying the published conformance vectors (conformance/, spec/conformance.md)" >&2
 "$bin/gic-ref" verify conformance --threads "$threads" | tail -1
+"$bin/gic-ref" verify conformance/gic-v2 --threads "$threads" | tail -1
