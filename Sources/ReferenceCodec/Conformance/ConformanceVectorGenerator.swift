@@ -20,10 +20,13 @@ public enum ConformanceVectorGenerator {
     }
   }
 
-  /// gic-v1 coding parameters: (rate, steps, seed).
-  public static let gicV1Parameters: [(Double, Int, UInt64?)] = [
-    (0.1, 0, nil), (0.5, 1, nil), (0.9, 2, nil), (0.5, 2, 1), (0.3, 2, 12_345_678_901_234_567_890),
-    (1.0, 4, 7), (0.0, 3, 2), (0.7, 2, nil), (0.6, 2, 18_446_744_073_709_551_615),
+  /// gic-v1 coding parameters: (rate in tenths, steps, seed).
+  ///
+  /// Rate R = tenths / 10 codes at index round((L − 1)·R), computed in integers as
+  /// ((L − 1)·tenths + 5) / 10.
+  public static let gicV1Parameters: [(tenths: Int, steps: Int, seed: UInt64?)] = [
+    (1, 0, nil), (5, 1, nil), (9, 2, nil), (5, 2, 1), (3, 2, 12_345_678_901_234_567_890),
+    (10, 4, 7), (0, 3, 2), (7, 2, nil), (6, 2, 18_446_744_073_709_551_615),
   ]
 
   /// The set's models, streams and manifest by path within the set (`models/…`, `streams/…`,
@@ -47,17 +50,17 @@ public enum ConformanceVectorGenerator {
       let stem = (name as NSString).deletingPathExtension
       for (k, source) in sources.enumerated() {
         let gray = source.decoded.sourceFormat == .gray || source.decoded.sourceFormat == .grayAlpha
-        var settings: [(Double, Int, UInt64?)?] = [nil]
+        var settings: [(tenths: Int, steps: Int, seed: UInt64?)?] = [nil]
         if codec.rateVariable != nil {
           let all = gicV1Parameters
           settings = (0..<3).map { all[(3 * k + $0) % all.count] }
         }
         for setting in settings {
           let stream: Bitstream
-          if let (rate, steps, seed) = setting, let levels = codec.rateVariable?.rateLevels {
+          if let (tenths, steps, seed) = setting, let levels = codec.rateVariable?.rateLevels {
             stream = try codec.encode(
               source.decoded.image, grayscale: gray,
-              rateIndex: Int((Double(levels - 1) * rate).rounded()), steps: steps, seed: seed,
+              rateIndex: ((levels - 1) * tenths + 5) / 10, steps: steps, seed: seed,
               threads: threads)
           } else {
             stream = try codec.encode(

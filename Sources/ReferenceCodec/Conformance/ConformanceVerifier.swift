@@ -92,6 +92,7 @@ public enum ConformanceVerifier {
           reason.contains("differs") || reason.contains("expects") ? .mismatch : .error
         result.detail = reason
       }
+      // Wall-clock time for the report only; it never touches a decoded sample.
       result.seconds =
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
       results.append(result)
