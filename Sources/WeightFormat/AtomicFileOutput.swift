@@ -11,6 +11,15 @@ public final class AtomicFileOutput {
   private var fd: Int32
   private var committed = false
 
+  /// Writes `bytes` as the whole file at `path`: all of them, or on failure nothing.
+  ///
+  /// - Throws: ``WeightFormatError/io(path:reason:)``.
+  public static func write(_ bytes: [UInt8], to path: String) throws(WeightFormatError) {
+    let output = try AtomicFileOutput(path: path)
+    try output.write(bytes)
+    try output.commit()
+  }
+
   /// Creates the temporary file next to `path`.
   ///
   /// - Throws: ``WeightFormatError/io(path:reason:)`` if the directory is not writable.

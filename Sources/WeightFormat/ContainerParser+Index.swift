@@ -37,23 +37,41 @@ extension ContainerParser {
   static func parseMetadata(_ bytes: UnsafeRawBufferPointer, base: Int)
     throws(WeightFormatError) -> [(key: String, value: MetadataValue)]
   {
-    var c = ByteCursor(bytes, base: base)
-    guard let count = c.readU32() else { throw .truncatedRecord(section: "META", offset: base) }
-    guard count <= ContainerLimits.maxMetadataEntries else {
-      throw .limitExceeded(
-        what: "metadata entry count", value: UInt64(count),
-        limit: UInt64(ContainerLimits.maxMetadataEntries), offset: base)
-    }
-    var entries: [(key: String, value: MetadataValue)] = []
     var values = 0
-    for _ in 0..<count {
-      let key = try readName(&c, section: "META", maxBytes: ContainerLimits.maxKeyBytes)
-      try checkOrder(key, after: entries.last?.key, kind: "metadata key")
-      let value = try readValue(&c, depth: 1, values: &values)
-      entries.append((key, value))
+    return try parseList(
+      bytes, base: base, section: "META", counted: "metadata entry count",
+      limit: ContainerLimits.maxMetadataEntries, kind: "metadata key",
+      maxNameBytes: ContainerLimits.maxKeyBytes, name: \.key
+    ) { (c, _, key) throws(WeightFormatError) in
+      (key, try readValue(&c, depth: 1, values: &values))
     }
-    guard c.remaining == 0 else { throw .trailingBytesInSection(section: "META", offset: c.offset) }
-    return entries
+  }
+
+  /// Parses an index section: a u32 count, then records that each open with a name (§5.1–5.3).
+  ///
+  /// Names must be strictly ascending; `record` reads the rest of a record given the cursor,
+  /// the record's start offset and its name. The section must end with the last record.
+  static func parseList<Record>(
+    _ bytes: UnsafeRawBufferPointer, base: Int, section: String, counted: String, limit: Int,
+    kind: String, maxNameBytes: Int, name: (Record) -> String,
+    record: (inout ByteCursor, Int, String) throws(WeightFormatError) -> Record
+  ) throws(WeightFormatError) -> [Record] {
+    var c = ByteCursor(bytes, base: base)
+    guard let count = c.readU32() else { throw .truncatedRecord(section: section, offset: base) }
+    guard Int(count) <= limit else {
+      throw .limitExceeded(what: counted, value: UInt64(count), limit: UInt64(limit), offset: base)
+    }
+    var records: [Record] = []
+    for _ in 0..<count {
+      let start = c.offset
+      let recordName = try readName(&c, section: section, maxBytes: maxNameBytes)
+      try checkOrder(recordName, after: records.last.map(name), kind: kind)
+      records.append(try record(&c, start, recordName))
+    }
+    guard c.remaining == 0 else {
+      throw .trailingBytesInSection(section: section, offset: c.offset)
+    }
+    return records
   }
 
   static func readValue(_ c: inout ByteCursor, depth: Int, values: inout Int)
@@ -74,13 +92,9 @@ extension ContainerParser {
     guard let tag = c.readU8() else { throw .truncatedRecord(section: "META", offset: start) }
     switch tag {
     case 1:
-      guard let length = c.readU32() else { throw .truncatedRecord(section: "META", offset: start) }
-      guard length <= ContainerLimits.maxStringBytes else {
-        throw .limitExceeded(
-          what: "string length", value: UInt64(length),
-          limit: UInt64(ContainerLimits.maxStringBytes), offset: start + 1)
-      }
-      guard let bytes = c.readBytes(Int(length)) else {
+      let length = try readLength(
+        &c, start: start, what: "string length", limit: ContainerLimits.maxStringBytes)
+      guard let bytes = c.readBytes(length) else {
         throw .truncatedRecord(section: "META", offset: start)
       }
       guard let s = String(validating: bytes, as: UTF8.self) else {
@@ -94,12 +108,8 @@ extension ContainerParser {
       guard let v = c.readI64() else { throw .truncatedRecord(section: "META", offset: start) }
       return .integer(v)
     case 3:
-      guard let count = c.readU32() else { throw .truncatedRecord(section: "META", offset: start) }
-      guard count <= ContainerLimits.maxListElements else {
-        throw .limitExceeded(
-          what: "list length", value: UInt64(count),
-          limit: UInt64(ContainerLimits.maxListElements), offset: start + 1)
-      }
+      let count = try readLength(
+        &c, start: start, what: "list length", limit: ContainerLimits.maxListElements)
       var items: [MetadataValue] = []
       for _ in 0..<count { items.append(try readValue(&c, depth: depth + 1, values: &values)) }
       return .list(items)
@@ -108,21 +118,26 @@ extension ContainerParser {
     }
   }
 
+  /// Reads the u32 length of the metadata string or list whose tag is at `start`.
+  static func readLength(_ c: inout ByteCursor, start: Int, what: String, limit: Int)
+    throws(WeightFormatError) -> Int
+  {
+    guard let length = c.readU32() else { throw .truncatedRecord(section: "META", offset: start) }
+    guard Int(length) <= limit else {
+      throw .limitExceeded(
+        what: what, value: UInt64(length), limit: UInt64(limit), offset: start + 1)
+    }
+    return Int(length)
+  }
+
   static func parseTensors(_ bytes: UnsafeRawBufferPointer, base: Int, dataLength: UInt64)
     throws(WeightFormatError) -> [TensorRecord]
   {
-    var c = ByteCursor(bytes, base: base)
-    guard let count = c.readU32() else { throw .truncatedRecord(section: "TENSORS", offset: base) }
-    guard count <= ContainerLimits.maxTensors else {
-      throw .limitExceeded(
-        what: "tensor count", value: UInt64(count), limit: UInt64(ContainerLimits.maxTensors),
-        offset: base)
-    }
-    var records: [TensorRecord] = []
-    for _ in 0..<count {
-      let start = c.offset
-      let name = try readName(&c, section: "TENSORS", maxBytes: ContainerLimits.maxNameBytes)
-      try checkOrder(name, after: records.last?.name, kind: "tensor")
+    try parseList(
+      bytes, base: base, section: "TENSORS", counted: "tensor count",
+      limit: ContainerLimits.maxTensors, kind: "tensor", maxNameBytes: ContainerLimits.maxNameBytes,
+      name: \.name
+    ) { (c, start, name) throws(WeightFormatError) in
       guard let code = c.readU8(), let rank = c.readU8(), let qkind = c.readU8(),
         let reserved = c.readU8()
       else { throw .truncatedRecord(section: "TENSORS", offset: start) }
@@ -181,32 +196,20 @@ extension ContainerParser {
         try ContainerRules.checkQuantization(q, name: name, dtype: dtype, shape: dims)
         quantization = q
       }
-      records.append(
-        TensorRecord(
-          name: name, dtype: dtype, shape: dims.map { Int($0) }, quantization: quantization,
-          dataOffset: dataOffset, dataLength: length, sha256: Array(digest)))
+      return TensorRecord(
+        name: name, dtype: dtype, shape: dims.map { Int($0) }, quantization: quantization,
+        dataOffset: dataOffset, dataLength: length, sha256: Array(digest))
     }
-    guard c.remaining == 0 else {
-      throw .trailingBytesInSection(section: "TENSORS", offset: c.offset)
-    }
-    return records
   }
 
   static func parseCDFRecords(_ bytes: UnsafeRawBufferPointer, base: Int, dataLength: UInt64)
     throws(WeightFormatError) -> [PendingCDF]
   {
-    var c = ByteCursor(bytes, base: base)
-    guard let count = c.readU32() else { throw .truncatedRecord(section: "CDFS", offset: base) }
-    guard count <= ContainerLimits.maxCDFTables else {
-      throw .limitExceeded(
-        what: "CDF table count", value: UInt64(count), limit: UInt64(ContainerLimits.maxCDFTables),
-        offset: base)
-    }
-    var records: [PendingCDF] = []
-    for _ in 0..<count {
-      let start = c.offset
-      let name = try readName(&c, section: "CDFS", maxBytes: ContainerLimits.maxNameBytes)
-      try checkOrder(name, after: records.last?.name, kind: "CDF table")
+    try parseList(
+      bytes, base: base, section: "CDFS", counted: "CDF table count",
+      limit: ContainerLimits.maxCDFTables, kind: "CDF table",
+      maxNameBytes: ContainerLimits.maxNameBytes, name: \.object.name
+    ) { (c, start, name) throws(WeightFormatError) in
       guard let precision = c.readU8(), let r0 = c.readU8(), let r1 = c.readU8(),
         let r2 = c.readU8(), let n = c.readU32(), let m = c.readU32(),
         let dataOffset = c.readU64(), let length = c.readU64(), let digest = c.readBytes(32)
@@ -233,13 +236,11 @@ extension ContainerParser {
         throw .dataLengthMismatch(name: name, expected: expected, declared: length)
       }
       try checkDataRange(name: name, offset: dataOffset, length: length, dataLength: dataLength)
-      records.append(
-        PendingCDF(
-          name: name, precision: Int(precision), count: Int(n), stride: Int(m),
-          dataOffset: dataOffset, dataLength: length, sha256: Array(digest)))
+      return PendingCDF(
+        precision: Int(precision), count: Int(n), stride: Int(m),
+        object: DataObject(
+          name: name, offset: dataOffset, length: length, sha256: Array(digest)))
     }
-    guard c.remaining == 0 else { throw .trailingBytesInSection(section: "CDFS", offset: c.offset) }
-    return records
   }
 
   static func checkDataRange(name: String, offset: UInt64, length: UInt64, dataLength: UInt64)
@@ -255,12 +256,9 @@ extension ContainerParser {
   /// Checks §5.4: names unique over tensors and CDF tables, objects packed in name order, DATA's
   /// length and zero padding.
   static func checkPlacement(
-    tensors: [TensorRecord], cdfs: [PendingCDF], data: SectionEntry,
-    file: UnsafeRawBufferPointer
+    _ objects: [DataObject], data: SectionEntry, file: UnsafeRawBufferPointer
   ) throws(WeightFormatError) {
-    var objects = tensors.map { (name: $0.name, offset: $0.dataOffset, length: $0.dataLength) }
-    objects += cdfs.map { (name: $0.name, offset: $0.dataOffset, length: $0.dataLength) }
-    objects.sort { ContainerRules.precedes($0.name, $1.name) }
+    let objects = objects.sorted { ContainerRules.precedes($0.name, $1.name) }
     var cursor: UInt64 = 0
     var previous: String?
     for o in objects {

@@ -15,15 +15,20 @@ enum ContainerParser {
     var dataSectionOffset: Int
   }
 
-  /// A CDF record before its data is read.
-  struct PendingCDF {
+  /// Where a tensor's or CDF table's data lies in DATA and its digest, as its record says (§5.4).
+  struct DataObject {
     var name: String
+    var offset: UInt64
+    var length: UInt64
+    var sha256: [UInt8]
+  }
+
+  /// A CDF record before its data is read: its table's shape and its data.
+  struct PendingCDF {
     var precision: Int
     var count: Int
     var stride: Int
-    var dataOffset: UInt64
-    var dataLength: UInt64
-    var sha256: [UInt8]
+    var object: DataObject
   }
 
   static func parse(_ data: Data) throws(WeightFormatError) -> Parsed {
@@ -78,7 +83,8 @@ enum ContainerParser {
       region(tensorSection), base: Int(tensorSection.offset), dataLength: dataSection.length)
     let pending = try parseCDFRecords(
       region(cdfSection), base: Int(cdfSection.offset), dataLength: dataSection.length)
-    try checkPlacement(tensors: tensors, cdfs: pending, data: dataSection, file: file)
+    let objects = tensors.map(\.object) + pending.map(\.object)
+    try checkPlacement(objects, data: dataSection, file: file)
 
     // Model digest (§6): header bytes 0..<32, the section table, every section but DATA.
     var hasher = SHA256()
@@ -93,23 +99,20 @@ enum ContainerParser {
 
     // Object digests, on all cores for large files; the first mismatch in name order is reported.
     let data = region(dataSection)
-    let objects: [(name: String, offset: UInt64, length: UInt64, sha: [UInt8])] =
-      tensors.map { ($0.name, $0.dataOffset, $0.dataLength, $0.sha256) }
-      + pending.map { ($0.name, $0.dataOffset, $0.dataLength, $0.sha256) }
     let dataBase = UInt(bitPattern: data.baseAddress)
     let matches = parallelMap(objects.count, work: data.count) { i in
       let o = objects[i]
       let start = UnsafeRawPointer(bitPattern: dataBase).map { $0 + Int(o.offset) }
       let digest = SHA256.hash(data: UnsafeRawBufferPointer(start: start, count: Int(o.length)))
-      return Array(digest) == o.sha
+      return Array(digest) == o.sha256
     }
     let failed = objects.indices.filter { !matches[$0] }.map { objects[$0].name }
     if let bad = failed.min(by: ContainerRules.precedes) { throw .objectDigestMismatch(name: bad) }
 
     var cdfTables: [CDFTableRecord] = []
     for p in pending {
-      let bytes = UnsafeRawBufferPointer(
-        rebasing: data[Int(p.dataOffset)..<Int(p.dataOffset + p.dataLength)])
+      let o = p.object
+      let bytes = UnsafeRawBufferPointer(rebasing: data[Int(o.offset)..<Int(o.offset + o.length)])
       var c = ByteCursor(bytes, base: 0)
       var offsets: [Int32] = []
       var lengths: [UInt32] = []
@@ -122,11 +125,11 @@ enum ContainerParser {
       for _ in 0..<(p.count * p.stride) { cdf.append(c.readU32() ?? 0) }
       let table = CDFTable(
         precision: p.precision, offsets: offsets, lengths: lengths, stride: p.stride, cdf: cdf)
-      try table.validate(name: p.name)
+      try table.validate(name: o.name)
       cdfTables.append(
         CDFTableRecord(
-          name: p.name, table: table, dataOffset: p.dataOffset, dataLength: p.dataLength,
-          sha256: p.sha256))
+          name: o.name, table: table, dataOffset: o.offset, dataLength: o.length,
+          sha256: o.sha256))
     }
 
     return Parsed(

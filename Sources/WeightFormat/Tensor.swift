@@ -48,6 +48,13 @@ public struct TensorRecord: Sendable, Hashable {
   public var sha256: [UInt8]
 }
 
+extension TensorRecord {
+  /// Where the data lies and its digest.
+  var object: ContainerParser.DataObject {
+    ContainerParser.DataObject(name: name, offset: dataOffset, length: dataLength, sha256: sha256)
+  }
+}
+
 /// A CDF table's record in an opened container (spec/container.md §5.3).
 public struct CDFTableRecord: Sendable, Hashable {
   public var name: String

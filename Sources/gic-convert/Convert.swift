@@ -41,15 +41,11 @@ struct Convert: ParsableCommand {
   @Option(help: "Worker threads for calibration.")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-  @Flag(help: "Print a JSON summary on stdout.")
-  var json = false
-
-  @Flag(name: .shortAndLong, help: "Print nothing but errors.")
-  var quiet = false
+  @OptionGroup var options: ReportOptions
 
   func run() throws {
     let destination = output ?? Self.defaultOutput(for: input)
-    let meter = ProgressMeter(label: "converting", enabled: !quiet)
+    let meter = ProgressMeter(label: "converting", enabled: !options.quiet)
     let images = try CalibrationSet.images(
       paths: calibration, needed: { try CalibrationSet.needsCalibration(input, profile: profile) })
     let report = try ModelConverter.convert(
@@ -57,13 +53,10 @@ struct Convert: ParsableCommand {
       threads: max(1, threads),
       progress: { done, total in meter.update(done: done, total: total) })
     meter.finish()
-    if json {
-      print(JSONOutput.encode(report))
-    } else if !quiet {
-      print(
-        "wrote \(report.output): \(report.tensors) tensors, \(report.fileBytes) bytes, profile "
-          + "\(report.profile), model digest \(report.modelDigest) "
-          + "(\(String(format: "%.2f", report.seconds)) s)")
+    options.print(report) {
+      "wrote \(report.output): \(report.tensors) tensors, \(report.fileBytes) bytes, profile "
+        + "\(report.profile), model digest \(report.modelDigest) "
+        + "(\(String(format: "%.2f", report.seconds)) s)"
     }
   }
 

@@ -13,8 +13,7 @@ struct Verify: ParsableCommand {
   @Argument(help: "The .gicw file to verify.")
   var model: String
 
-  @Flag(help: "Print the result as JSON.")
-  var json = false
+  @OptionGroup var options: ReportOptions
 
   struct Result: Encodable {
     var file: String
@@ -35,13 +34,10 @@ struct Verify: ParsableCommand {
       modelDigest: file.modelDigestHex, tensors: file.tensors.count,
       cdfTables: file.cdfTables.count,
       objectDigestsChecked: file.tensors.count + file.cdfTables.count, fileBytes: file.fileLength)
-    if json {
-      print(JSONOutput.encode(result))
-    } else {
-      print(
-        "OK \(model): container \(result.version), \(result.tensors) tensors, \(result.cdfTables) "
-          + "CDF tables, \(result.objectDigestsChecked) object digests and the model digest "
-          + "\(result.modelDigest) verified")
+    options.print(result) {
+      "OK \(model): container \(result.version), \(result.tensors) tensors, \(result.cdfTables) "
+        + "CDF tables, \(result.objectDigestsChecked) object digests and the model digest "
+        + "\(result.modelDigest) verified"
     }
   }
 }

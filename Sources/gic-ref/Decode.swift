@@ -33,13 +33,6 @@ struct Decode: ParsableCommand {
   var dumpSymbols: String?
 
   struct Report: Encodable {
-    var input: String
-    var output: String
-    var width: Int
-    var height: Int
-    var grayscale: Bool
-    var threads: Int
-    var seconds: Double
     var decodeSeconds: Double
     /// SHA-256 of the decoded 8-bit RGB samples (R G B interleaved, rows top to bottom) — the
     /// value conformance compares.
@@ -50,7 +43,7 @@ struct Decode: ParsableCommand {
     let start = DispatchTime.now()
     let destination = output ?? Self.defaultOutput(for: input)
     let codec = try options.loadCodec()
-    let stream = try ToolInput.readBitstream(input).stream
+    let (stream, count) = try ToolInput.readBitstream(input)
     let coding = DispatchTime.now()
     let image: RGBImage
     let symbols: (z: [Int32], y: [Int32])
@@ -65,29 +58,19 @@ struct Decode: ParsableCommand {
     }
     let decodeSeconds = seconds(since: coding)
     if destination.lowercased().hasSuffix(".rgb") {
-      do {
-        let file = try AtomicFileOutput(path: destination)
-        try file.write(image.pixels)
-        try file.commit()
-      } catch { throw ToolError("\(destination): \(error)") }
+      try ToolFiles.write(image.pixels, to: destination)
     } else {
-      do { try PNGCodec.write(image, to: destination, grayscale: stream.grayscale) } catch {
-        throw ToolError("\(error)")
-      }
+      try PNGCodec.write(image, to: destination, grayscale: stream.grayscale)
     }
-    let report = Report(
-      input: input, output: destination, width: image.width, height: image.height,
-      grayscale: stream.grayscale, threads: max(1, options.threads),
-      seconds: seconds(since: start), decodeSeconds: decodeSeconds,
-      rgbSha256: SHA256Hex.of(Data(image.pixels)))
-    if options.json {
-      print(JSONOutput.encode(report))
-    } else if !options.quiet {
-      print(
-        "decoded \(input) → \(destination) (\(image.width)×\(image.height)"
-          + "\(stream.grayscale ? ", gray" : "")): "
-          + "\(String(format: "%.3f", decodeSeconds)) s decoding, "
-          + "\(String(format: "%.3f", report.seconds)) s total")
+    let run = RunSummary(
+      input: input, output: destination, threads: max(1, options.threads),
+      seconds: seconds(since: start))
+    let report = Report(decodeSeconds: decodeSeconds, rgbSha256: SHA256Hex.of(Data(image.pixels)))
+    options.report.print(StreamSummary(stream, bytes: count), run, report) {
+      "decoded \(input) → \(destination) (\(image.width)×\(image.height)"
+        + "\(stream.grayscale ? ", gray" : "")): "
+        + "\(String(format: "%.3f", decodeSeconds)) s decoding, "
+        + "\(String(format: "%.3f", run.seconds)) s total"
     }
   }
 

@@ -49,22 +49,10 @@ struct Encode: ParsableCommand {
   }
 
   struct Report: Encodable {
-    var input: String
-    var output: String
-    var width: Int
-    var height: Int
     var sourceFormat: String
     var droppedAlpha: Bool
-    var bytes: Int
     var payloadBytes: Int
-    var bpp: Double
-    var profile: String
-    var rateIndex: Int
-    var steps: Int
-    var seed: UInt64?
     var modelDigest: String
-    var threads: Int
-    var seconds: Double
     var encodeSeconds: Double
   }
 
@@ -97,38 +85,26 @@ struct Encode: ParsableCommand {
     }
     let encodeSeconds = seconds(since: coding)
     let bytes = stream.serialized()
-    do {
-      let file = try AtomicFileOutput(path: destination)
-      try file.write(bytes)
-      try file.commit()
-    } catch {
-      throw ToolError("\(destination): \(error)")
-    }
-    let pixels = Double(decoded.image.width * decoded.image.height)
+    try ToolFiles.write(bytes, to: destination)
+    let summary = StreamSummary(stream, bytes: bytes.count)
+    let run = RunSummary(
+      input: input, output: destination, threads: threads, seconds: seconds(since: start))
     let report = Report(
-      input: input, output: destination, width: decoded.image.width,
-      height: decoded.image.height, sourceFormat: decoded.sourceFormat.rawValue,
-      droppedAlpha: decoded.droppedAlpha, bytes: bytes.count,
+      sourceFormat: decoded.sourceFormat.rawValue, droppedAlpha: decoded.droppedAlpha,
       payloadBytes: stream.substreams.reduce(0) { $0 + $1.count },
-      bpp: Double(bytes.count * 8) / pixels, profile: codec.profile.name,
-      rateIndex: stream.rateIndex, steps: stream.steps, seed: stream.seed,
-      modelDigest: codec.modelDigest,
-      threads: max(1, options.threads), seconds: seconds(since: start),
-      encodeSeconds: encodeSeconds)
-    if options.json {
-      print(JSONOutput.encode(report))
-    } else if !options.quiet {
+      modelDigest: codec.modelDigest, encodeSeconds: encodeSeconds)
+    options.report.print(summary, run, report) {
       let note = decoded.droppedAlpha ? " (alpha dropped)" : ""
       let rateNote =
         codec.rateVariable == nil
         ? ""
         : ", rate index \(stream.rateIndex), \(stream.steps) steps"
           + (stream.seed.map { ", seed \($0)" } ?? "")
-      print(
-        "encoded \(input) (\(report.width)×\(report.height), \(report.sourceFormat)\(note)) → "
-          + "\(destination): \(report.bytes) bytes, \(String(format: "%.4f", report.bpp)) bpp\(rateNote), "
-          + "\(String(format: "%.3f", report.encodeSeconds)) s encoding, "
-          + "\(String(format: "%.3f", report.seconds)) s total")
+      return
+        "encoded \(input) (\(summary.width)×\(summary.height), \(report.sourceFormat)\(note)) → "
+        + "\(destination): \(summary.bytes) bytes, \(String(format: "%.4f", summary.bpp)) bpp\(rateNote), "
+        + "\(String(format: "%.3f", report.encodeSeconds)) s encoding, "
+        + "\(String(format: "%.3f", run.seconds)) s total"
     }
   }
 

@@ -40,11 +40,7 @@ struct CodecOptions: ParsableArguments {
   @Option(help: "Worker threads for the network kernels (the output does not depend on it).")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-  @Flag(help: "Print a JSON summary on stdout.")
-  var json = false
-
-  @Flag(name: .shortAndLong, help: "Print nothing but errors.")
-  var quiet = false
+  @OptionGroup var report: ReportOptions
 
   /// Opens the model and prepares the codec.
   func loadCodec() throws -> HyperpriorCodec {

@@ -15,8 +15,7 @@ struct PSNR: ParsableCommand {
   @Argument(help: "The PNG to compare.")
   var test: String
 
-  @Flag(help: "Print JSON.")
-  var json = false
+  @OptionGroup var options: ReportOptions
 
   struct Report: Encodable {
     var psnr: Double
@@ -32,13 +31,11 @@ struct PSNR: ParsableCommand {
       throw ToolError(
         "\(test) is \(b.width)×\(b.height), \(reference) is \(a.width)×\(a.height): sizes differ")
     }
-    if json {
-      // JSON has no infinity: identical images report 999.
-      print(
-        JSONOutput.encode(
-          Report(psnr: psnr.isFinite ? psnr : 999, mse: mse, width: a.width, height: a.height)))
-    } else {
-      print(psnr.isFinite ? String(format: "%.4f dB (MSE %.4f)", psnr, mse) : "identical (PSNR ∞)")
+    // JSON has no infinity: identical images report 999.
+    let report = Report(
+      psnr: psnr.isFinite ? psnr : 999, mse: mse, width: a.width, height: a.height)
+    options.print(report) {
+      psnr.isFinite ? String(format: "%.4f dB (MSE %.4f)", psnr, mse) : "identical (PSNR ∞)"
     }
   }
 }

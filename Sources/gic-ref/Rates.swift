@@ -50,15 +50,12 @@ struct Rates: ParsableCommand {
       input: input, width: decoded.image.width, height: decoded.image.height,
       rateIndices: Array(0..<rate.rateLevels), codedIndices: coded, bytes: bytes,
       bpp: bytes.map { Double($0 * 8) / pixels }, exactBytes: exact)
-    if options.json {
-      print(JSONOutput.encode(report))
-    } else {
-      for r in 0..<rate.rateLevels {
-        print(
-          String(
-            format: "%3d  %8d bytes  %.4f bpp  (coded at %3d; exactly at %3d: %8d bytes)", r,
-            bytes[r], report.bpp[r], coded[r], r, exact[r]))
-      }
+    options.report.print(report) {
+      (0..<rate.rateLevels).map { r in
+        String(
+          format: "%3d  %8d bytes  %.4f bpp  (coded at %3d; exactly at %3d: %8d bytes)", r,
+          bytes[r], report.bpp[r], coded[r], r, exact[r])
+      }.joined(separator: "\n")
     }
   }
 }

@@ -2,6 +2,34 @@ import CLISupport
 import Foundation
 import ReferenceCodec
 
+/// What encode, decode and info report about a bitstream of `bytes` bytes.
+struct StreamSummary: Encodable {
+  var profile: String
+  var width: Int
+  var height: Int
+  var grayscale: Bool
+  var rateIndex: Int
+  var steps: Int
+  var seed: UInt64?
+  var bytes: Int
+  var bpp: Double
+
+  init(_ s: Bitstream, bytes: Int) {
+    (profile, width, height, grayscale) = (s.profile.name, s.width, s.height, s.grayscale)
+    (rateIndex, steps, seed) = (s.rateIndex, s.steps, s.seed)
+    self.bytes = bytes
+    bpp = Double(bytes * 8) / Double(s.width * s.height)
+  }
+}
+
+/// What encode and decode report about their run.
+struct RunSummary: Encodable {
+  var input: String
+  var output: String
+  var threads: Int
+  var seconds: Double
+}
+
 /// Reading the subcommands' input files, with messages that name the file.
 enum ToolInput {
   /// Reads and decodes a PNG.
@@ -22,12 +50,7 @@ enum ToolInput {
   /// - Returns: the parsed bitstream and its size in bytes.
   /// - Throws: ``ToolError`` naming the file.
   static func readBitstream(_ path: String) throws -> (stream: Bitstream, bytes: Int) {
-    let bytes: [UInt8]
-    do {
-      bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-    } catch {
-      throw ToolError("\(path): cannot read file")
-    }
+    let bytes = [UInt8](try ToolFiles.read(path))
     do { return (try Bitstream(parsing: bytes), bytes.count) } catch {
       throw ToolError("\(path): \(error)")
     }

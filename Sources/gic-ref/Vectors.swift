@@ -48,14 +48,11 @@ struct Vectors: ParsableCommand {
       do { sources.append((name, try PNGCodec.read(path: path))) } catch {
         throw ToolError("\(path): \(error)")
       }
-      files["images/" + name] = try Data(contentsOf: URL(fileURLWithPath: path))
+      files["images/" + name] = try ToolFiles.read(path)
     }
     for modelPath in model {
       let name = (modelPath as NSString).lastPathComponent
-      let data: Data
-      do { data = try Data(contentsOf: URL(fileURLWithPath: modelPath)) } catch {
-        throw ToolError("\(modelPath): cannot read file")
-      }
+      let data = try ToolFiles.read(modelPath)
       let codec: HyperpriorCodec
       do { codec = try HyperpriorCodec(file: try WeightFile(bytes: data)) } catch {
         throw ToolError("\(modelPath): \(error)")
@@ -69,22 +66,13 @@ struct Vectors: ParsableCommand {
       models: inputs, sources: sources, threads: max(1, threads))
     files.merge(set.files) { _, new in new }
     for (name, data) in files.sorted(by: { $0.key < $1.key }) {
-      let target = output + "/" + name
-      do {
-        try FileManager.default.createDirectory(
-          atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let file = try AtomicFileOutput(path: target)
-        try file.write([UInt8](data))
-        try file.commit()
-      } catch {
-        throw ToolError("\(target): \(error)")
-      }
+      try ToolFiles.write([UInt8](data), to: output + "/" + name, createDirectories: true)
     }
     if let archive { try TarArchive.write(files, to: archive) }
     print(
       "wrote \(set.vectors) vectors (\(inputs.count) models, \(sources.count) images) to \(output)"
         + (archive.map {
-          ", archive \($0) (SHA-256 \(SHA256Hex.of((try? Data(contentsOf: URL(fileURLWithPath: $0))) ?? Data())))"
+          ", archive \($0) (SHA-256 \(SHA256Hex.of((try? ToolFiles.read($0)) ?? Data())))"
         } ?? ""))
   }
 }

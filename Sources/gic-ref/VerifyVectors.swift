@@ -19,8 +19,7 @@ struct VerifyVectors: ParsableCommand {
   @Argument(help: "The vector set: a directory, or a .tar written by 'gic-ref vectors --archive'.")
   var set: String
 
-  @Flag(help: "Print a JSON report on stdout.")
-  var json = false
+  @OptionGroup var options: ReportOptions
 
   @Option(help: "Worker threads for decoding (the pictures do not depend on it).")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -63,30 +62,26 @@ struct VerifyVectors: ParsableCommand {
     let results = ConformanceVerifier.verify(
       manifest, file: file, threads: max(1, threads),
       progress: { done, total, result in
-        guard !json || terminal else { return }
+        guard !options.json || terminal else { return }
         let text = "[\(done)/\(total)] \(result.id): \(result.status.rawValue)"
         FileHandle.standardError.write(
           Data((terminal ? "\r\u{1B}[K" + text : text + "\n").utf8))
       })
     if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     let failed = results.filter { $0.status != .pass }.map(\.id)
-    if json {
-      print(
-        JSONOutput.encode(
-          Report(
-            set: set, vectors: results.count, passed: results.count - failed.count,
-            failed: failed, results: results)))
-    } else {
+    let report = Report(
+      set: set, vectors: results.count, passed: results.count - failed.count, failed: failed,
+      results: results)
+    options.print(report) {
       let width = max(2, results.map(\.id.count).max() ?? 2)
-      print("id".padding(toLength: width, withPad: " ", startingAt: 0) + "  result    time")
-      for r in results {
-        let line =
-          r.id.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+      let lines = results.map { r in
+        r.id.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
           + r.status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
           + String(format: "  %.3f s", r.seconds) + (r.detail.isEmpty ? "" : "  " + r.detail)
-        print(line)
       }
-      print("\(results.count - failed.count) of \(results.count) vectors pass")
+      return
+        (["id".padding(toLength: width, withPad: " ", startingAt: 0) + "  result    time"]
+        + lines + ["\(report.passed) of \(results.count) vectors pass"]).joined(separator: "\n")
     }
     if !failed.isEmpty {
       throw ToolError(

@@ -114,30 +114,31 @@ struct HyperpriorArchitecture: Sendable {
         prefix: prefix)
     }
 
-    analysis = FloatNetwork(
-      name: "g_a", input: "x", inputChannels: 3,
-      layers: [
-        try conv("g_a.0", input: "x", cin: 3, cout: n, k: 5, stride: 2),
-        try gdn("g_a.1", input: "g_a.0", channels: n, inverse: false),
-        try conv("g_a.2", input: "g_a.1", cin: n, cout: n, k: 5, stride: 2),
-        try gdn("g_a.3", input: "g_a.2", channels: n, inverse: false),
-        try conv("g_a.4", input: "g_a.3", cin: n, cout: n, k: 5, stride: 2),
-        try gdn("g_a.5", input: "g_a.4", channels: n, inverse: false),
-        try conv("g_a.6", input: "g_a.5", output: "y", cin: n, cout: m, k: 5, stride: 2),
-      ], outputs: ["y"])
-    synthesis = FloatNetwork(
-      name: "g_s", input: "y_hat", inputChannels: m,
-      layers: [
-        try conv("g_s.0", input: "y_hat", cin: m, cout: n, k: 5, stride: 2, transposed: true),
-        try gdn("g_s.1", input: "g_s.0", channels: n, inverse: true),
-        try conv("g_s.2", input: "g_s.1", cin: n, cout: n, k: 5, stride: 2, transposed: true),
-        try gdn("g_s.3", input: "g_s.2", channels: n, inverse: true),
-        try conv("g_s.4", input: "g_s.3", cin: n, cout: n, k: 5, stride: 2, transposed: true),
-        try gdn("g_s.5", input: "g_s.4", channels: n, inverse: true),
-        try conv(
-          "g_s.6", input: "g_s.5", output: "x_hat", cin: n, cout: 3, k: 5, stride: 2,
-          transposed: true),
-      ], outputs: ["x_hat"])
+    /// g_a (g_s): four k5 s2 convolutions (transposed) with GDN (inverse GDN) between them,
+    /// `channels` from input to output.
+    func gdnTransform(_ name: String, input: String, output: String, channels: [Int]) throws
+      -> FloatNetwork
+    {
+      let synthesis = name == "g_s"
+      var layers: [FloatNetwork.Layer] = []
+      for i in 0..<4 {
+        let previous = i == 0 ? input : "\(name).\(2 * i - 1)"
+        layers.append(
+          try conv(
+            "\(name).\(2 * i)", input: previous, output: i == 3 ? output : nil,
+            cin: channels[i], cout: channels[i + 1], k: 5, stride: 2, transposed: synthesis))
+        if i < 3 {
+          layers.append(
+            try gdn(
+              "\(name).\(2 * i + 1)", input: "\(name).\(2 * i)", channels: channels[i + 1],
+              inverse: synthesis))
+        }
+      }
+      return FloatNetwork(
+        name: name, input: input, inputChannels: channels[0], layers: layers, outputs: [output])
+    }
+    analysis = try gdnTransform("g_a", input: "x", output: "y", channels: [3, n, n, n, m])
+    synthesis = try gdnTransform("g_s", input: "y_hat", output: "x_hat", channels: [m, n, n, n, 3])
     switch kind {
     case .bmshj2018Hyperprior:
       hyperAnalysis = FloatNetwork(

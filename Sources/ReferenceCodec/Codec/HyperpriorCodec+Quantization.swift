@@ -81,7 +81,7 @@ extension HyperpriorCodec {
     lo: Int32, hi: Int32, value: (_ symbol: Int64, _ center: Int64) -> Int64
   ) -> ChannelsLastActivations {
     let plane = height * width
-    let stride = (c + 1) & ~1
+    let stride = ChannelsLastLayout.channelStride(c)
     var values = [Int16](repeating: 0, count: plane * stride)
     for p in 0..<plane {
       for ch in 0..<c {

@@ -13,11 +13,12 @@ public struct ConformanceManifest: Codable, Sendable, Equatable {
     /// SHA-256 of the file's bytes.
     public var sha256: String
 
-    public init(file: String, profile: String, modelDigest: String, sha256: String) {
+    /// The entry of the model stored at `file` in the set, with bytes `data`, loaded as `codec`.
+    public init(file: String, data: Data, codec: HyperpriorCodec) {
       self.file = file
-      self.profile = profile
-      self.modelDigest = modelDigest
-      self.sha256 = sha256
+      profile = codec.profile.name
+      modelDigest = codec.modelDigest
+      sha256 = SHA256Hex.of(data)
     }
   }
 
@@ -32,17 +33,11 @@ public struct ConformanceManifest: Codable, Sendable, Equatable {
     /// The sampler seed as decimal text (JSON numbers lose 64-bit precision), or nil.
     public var seed: String?
 
-    public init(
-      profile: String, width: Int, height: Int, grayscale: Bool, rateIndex: Int, steps: Int,
-      seed: String?
-    ) {
-      self.profile = profile
-      self.width = width
-      self.height = height
-      self.grayscale = grayscale
-      self.rateIndex = rateIndex
-      self.steps = steps
-      self.seed = seed
+    /// The parameters in `stream`'s header.
+    public init(_ stream: Bitstream) {
+      (profile, width, height) = (stream.profile.name, stream.width, stream.height)
+      (grayscale, rateIndex, steps) = (stream.grayscale, stream.rateIndex, stream.steps)
+      seed = stream.seed.map { String($0) }
     }
   }
 

@@ -43,10 +43,7 @@ public enum ConformanceVectorGenerator {
       let (name, data, codec) = (model.name, model.data, model.codec)
       let stored = "models/" + name
       files[stored] = data
-      manifestModels.append(
-        .init(
-          file: stored, profile: codec.profile.name, modelDigest: codec.modelDigest,
-          sha256: SHA256Hex.of(data)))
+      manifestModels.append(.init(file: stored, data: data, codec: codec))
       let stem = (name as NSString).deletingPathExtension
       for (k, source) in sources.enumerated() {
         let gray = source.decoded.sourceFormat == .gray || source.decoded.sourceFormat == .grayAlpha
@@ -80,10 +77,7 @@ public enum ConformanceVectorGenerator {
             .init(
               id: id, model: stored, modelDigest: codec.modelDigest, bitstream: file,
               bitstreamSha256: SHA256Hex.of(bytes), source: "images/" + source.name,
-              parameters: .init(
-                profile: stream.profile.name, width: stream.width, height: stream.height,
-                grayscale: stream.grayscale, rateIndex: stream.rateIndex, steps: stream.steps,
-                seed: stream.seed.map { String($0) }),
+              parameters: .init(stream),
               decodedRgbSha256: SHA256Hex.of(pixels), decodedRgbMd5: MD5Hex.of(pixels),
               decodedBytes: pixels.count))
         }

@@ -16,6 +16,14 @@ public enum EntropyError: Error, Sendable, Equatable {
   public var code: String { "entropy." + caseName(of: self) }
 }
 
+extension EntropyError {
+  /// A state needed renormalising at `offset` but the stream had no word left.
+  @usableFromInline
+  static func streamEndsInRenormalisation(at offset: Int) -> EntropyError {
+    .damagedStream(offset: offset, reason: "stream ends inside a renormalisation")
+  }
+}
+
 extension EntropyError: CustomStringConvertible {
   /// A one-line message naming what is wrong and where.
   public var description: String {

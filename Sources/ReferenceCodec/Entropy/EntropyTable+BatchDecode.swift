@@ -58,14 +58,11 @@ extension EntropyTable {
                 while cdf[base &+ s &+ 1] <= slot { s &+= 1 }
                 let c = cdf[base &+ s]
                 let f = cdf[base &+ s &+ 1] &- c
-                var next = UInt64(f) &* (x &>> p) &+ UInt64(slot &- c)
-                guard Self.renormalize(&next, data, &position, end) else {
-                  failure = .damagedStream(
-                    offset: position, reason: "stream ends inside a renormalisation")
+                let next = UInt64(f) &* (x &>> p) &+ UInt64(slot &- c)
+                guard Self.rotate(next, &x, &y, data, &position, end) else {
+                  failure = .streamEndsInRenormalisation(at: position)
                   return
                 }
-                x = y
-                y = next
                 var value = offsets[row] &+ Int64(s)
                 if s == escapes[row] {
                   // The escape payload (§5), inline: bypass units of 5 and 4 bits.
@@ -78,14 +75,10 @@ extension EntropyTable {
                   while k <= count {
                     let bits: UInt64 = k == 0 ? 5 : 4
                     let v = x & ((1 &<< bits) &- 1)
-                    var n = x &>> bits
-                    guard Self.renormalize(&n, data, &position, end) else {
-                      failure = .damagedStream(
-                        offset: position, reason: "stream ends inside a renormalisation")
+                    guard Self.rotate(x &>> bits, &x, &y, data, &position, end) else {
+                      failure = .streamEndsInRenormalisation(at: position)
                       return
                     }
-                    x = y
-                    y = n
                     if k == 0 {
                       head = v
                       count = (v & 15) &+ 1
@@ -127,17 +120,23 @@ extension EntropyTable {
     try decoder.finish()
   }
 
-  /// Renormalises a state below L with the next 32-bit word (§3.2 step 4); `false` when the
-  /// stream has no word left.
+  /// Renormalises the decoded state `next`, if below L, with the next 32-bit word (§3.2 step
+  /// 4) and rotates it in as the newer of the two interleaved states (x ← y, y ← next); `false`
+  /// when the stream has no word left.
   @inline(__always)
-  static func renormalize(
-    _ state: inout UInt64, _ data: UnsafeRawPointer, _ position: inout Int, _ end: Int
+  static func rotate(
+    _ next: UInt64, _ x: inout UInt64, _ y: inout UInt64, _ data: UnsafeRawPointer,
+    _ position: inout Int, _ end: Int
   ) -> Bool {
-    guard state < RANS.lowerBound else { return true }
-    guard position &+ 4 <= end else { return false }
-    let word = UInt32(littleEndian: (data + position).loadUnaligned(as: UInt32.self))
-    state = (state &<< 32) | UInt64(word)
-    position &+= 4
+    var state = next
+    if state < RANS.lowerBound {
+      guard position &+ 4 <= end else { return false }
+      let word = UInt32(littleEndian: (data + position).loadUnaligned(as: UInt32.self))
+      state = (state &<< 32) | UInt64(word)
+      position &+= 4
+    }
+    x = y
+    y = state
     return true
   }
 

@@ -52,7 +52,7 @@ public struct RANSDecoder: Sendable {
     var s = UInt64(f) &* (x &>> UInt64(q)) &+ slot &- UInt64(c)
     if s < RANS.lowerBound {
       guard position + 4 <= bytes.count else {
-        throw .damagedStream(offset: position, reason: "stream ends inside a renormalisation")
+        throw .streamEndsInRenormalisation(at: position)
       }
       let w =
         UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8

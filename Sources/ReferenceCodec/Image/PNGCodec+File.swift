@@ -17,11 +17,7 @@ extension PNGCodec {
     throws(ImageError)
   {
     let bytes = try grayscale ? encodeGray(image) : encode(image)
-    do {
-      let output = try AtomicFileOutput(path: path)
-      try output.write(bytes)
-      try output.commit()
-    } catch {
+    do { try AtomicFileOutput.write(bytes, to: path) } catch {
       if case .io(let p, let reason) = error { throw .io(path: p, reason: reason) }
       throw .io(path: path, reason: error.description)
     }

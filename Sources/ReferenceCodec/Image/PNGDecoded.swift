@@ -34,16 +34,4 @@ public struct PNGDecoded: Sendable, Equatable {
   /// `gAMA`, `cHRM`, `iCCP` and `cICP` are ignored: samples are taken as stored. Empty for most
   /// files.
   public var ignoredChunks: [String]
-
-  /// Creates a decoding result.
-  public init(
-    image: RGBImage, sourceFormat: SourceFormat, sourceBitDepth: Int, droppedAlpha: Bool,
-    ignoredChunks: [String]
-  ) {
-    self.image = image
-    self.sourceFormat = sourceFormat
-    self.sourceBitDepth = sourceBitDepth
-    self.droppedAlpha = droppedAlpha
-    self.ignoredChunks = ignoredChunks
-  }
 }

@@ -54,7 +54,8 @@ extension ChannelsLastActivations {
   init(format v: IntegerGraph.Value, height: Int, width: Int) {
     self.init(
       channels: v.channels, height: height, width: width,
-      values: [Int16](repeating: 0, count: height * width * ((v.channels + 1) & ~1)),
+      values: [Int16](
+        repeating: 0, count: height * width * ChannelsLastLayout.channelStride(v.channels)),
       exponent: v.exponent, lo: v.lo, hi: v.hi)
   }
 

@@ -26,6 +26,31 @@ public struct OperatorDefinition: Sendable, CustomStringConvertible {
   }
 }
 
+/// A layer whose int32 accumulator has a proved bound and whose output is requantized per
+/// channel (convolutions, GDN): its table row and random cases.
+protocol RequantizedLayerOperator {
+  /// Checks a stored node and prepares the layer.
+  static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built
+  /// A random layer and input within the accumulator bound.
+  static func randomCase(_ rng: inout SplitMix64) -> OperatorCase
+}
+
+extension RequantizedLayerOperator {
+  /// The layer's row: `attributes` and `parameters` are its own, followed by those every such
+  /// layer has (exponent, lo, hi, accumulator_bound; the requantization's multiplier and shift).
+  static func row(
+    _ names: [OperatorName], spec: String, attributes: [String], parameters: [String],
+    reference: String, fastPath: String
+  ) -> OperatorDefinition {
+    OperatorDefinition(
+      names: names, specSection: spec,
+      attributes: attributes + ["exponent", "lo", "hi", "accumulator_bound"],
+      parameters: parameters + Requantization.parameterTensors, reference: reference,
+      fastPaths: [fastPath], build: { b throws(ModelError) in try build(b) },
+      randomCase: { randomCase(&$0) })
+  }
+}
+
 /// Every operator of spec/integer-ops.md, one row each (ARCHITECTURE.md, "Adding an operator").
 ///
 /// Loading a graph looks each node's `op` up here; the table-driven test
@@ -71,6 +96,22 @@ public struct OperatorCase: Sendable, CustomStringConvertible {
     self.run = run
   }
 
+  /// A case of a fast kernel against its (C, H, W) reference, both run on `input`.
+  static func kernel(
+    _ description: String, input: ChannelsLastActivations, outputExponent: Int,
+    fast: some ChannelsLastKernel,
+    reference: @escaping @Sendable (ActivationTensor, Int) -> ActivationTensor
+  ) -> OperatorCase {
+    OperatorCase(
+      description,
+      reference: {
+        ChannelsLastActivations(reference(input.activationTensor, outputExponent)).values
+      },
+      run: { path, threads in
+        fast.run(input, outputExponent: outputExponent, threads: threads, path: path).values
+      })
+  }
+
   /// A case of a graph operator whose reference is its own single-threaded portable run
   /// (operators without a separate fast kernel: every path and thread count must agree).
   static func node(
@@ -98,7 +139,7 @@ extension SplitMix64 {
   mutating func activations(
     channels: Int, height: Int, width: Int, lo: Int32, hi: Int32, exponent: Int = 8
   ) -> ChannelsLastActivations {
-    let stride = (channels + 1) & ~1
+    let stride = ChannelsLastLayout.channelStride(channels)
     var values = [Int16](repeating: 0, count: height * width * stride)
     for p in 0..<(height * width) {
       for c in 0..<channels {

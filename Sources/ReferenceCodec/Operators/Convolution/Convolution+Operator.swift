@@ -26,17 +26,12 @@ extension PackedConvolution: IntegerOperator {
 /// `conv2d` and `conv_transpose2d` (spec/integer-ops.md §4, §4.1): reference
 /// ``ConvolutionLayer/reference(_:outputExponent:)``, fast kernel ``PackedConvolution`` over
 /// CKernels `gic_conv2d_s16` (Convolution/conv2d.c, Convolution/conv2d_avx2.c).
-enum ConvolutionOperator {
-  static let definition = OperatorDefinition(
-    names: [.conv2d, .convTranspose2d], specSection: "spec/integer-ops.md §4, §4.1",
-    attributes: [
-      "kernel", "stride", "padding", "output_padding (transposed)", "exponent", "lo", "hi",
-      "accumulator_bound",
-    ],
-    parameters: ["weight int16", "bias int32"] + Requantization.parameterTensors,
-    reference: "ConvolutionLayer.reference",
-    fastPaths: ["PackedConvolution.run: gic_conv2d_s16 (portable C, AVX2)"],
-    build: build, randomCase: randomCase)
+enum ConvolutionOperator: RequantizedLayerOperator {
+  static let definition = row(
+    [.conv2d, .convTranspose2d], spec: "spec/integer-ops.md §4, §4.1",
+    attributes: ["kernel", "stride", "padding", "output_padding (transposed)"],
+    parameters: ["weight int16", "bias int32"], reference: "ConvolutionLayer.reference",
+    fastPath: "PackedConvolution.run: gic_conv2d_s16 (portable C, AVX2)")
 
   static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
     let x = try b.unaryInput(parameters: 4)
@@ -105,15 +100,8 @@ enum ConvolutionOperator {
     guard oh > 0 && ow > 0 else {
       return OperatorCase(description, reference: { [] }, run: { _, _ in [] })
     }
-    return OperatorCase(
-      description,
-      reference: {
-        ChannelsLastActivations(
-          layer.reference(input.activationTensor, outputExponent: out.exponent)
-        ).values
-      },
-      run: { path, threads in
-        packed.run(input, outputExponent: out.exponent, threads: threads, path: path).values
-      })
+    return .kernel(description, input: input, outputExponent: out.exponent, fast: packed) {
+      layer.reference($0, outputExponent: $1)
+    }
   }
 }

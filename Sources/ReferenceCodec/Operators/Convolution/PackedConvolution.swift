@@ -194,7 +194,7 @@ public struct PackedConvolution: Sendable, ChannelsLastKernel {
     let (h, w) = layer.outputSize(height: input.height, width: input.width)
     let cout = layer.outputChannels
     let q = layer.requantization
-    let stride = (cout + 1) & ~1
+    let stride = ChannelsLastLayout.channelStride(cout)
     // Zero-filled: the padding channel of an odd channel count stays 0.
     var values = [Int16](repeating: 0, count: h * w * stride)
     values.withUnsafeMutableBufferPointer { out in

@@ -14,14 +14,11 @@ extension PackedGDN: IntegerOperator {
 
 /// `gdn` and `igdn` (spec/integer-ops.md §5): reference ``GDNLayer/reference(_:outputExponent:)``,
 /// fast kernel ``PackedGDN`` over CKernels `gic_gdn_s16` (GDN/gdn.c).
-enum GDNOperator {
-  static let definition = OperatorDefinition(
-    names: [.gdn, .igdn], specSection: "spec/integer-ops.md §5",
-    attributes: ["square_shift", "exponent", "lo", "hi", "accumulator_bound"],
-    parameters: ["gamma int16 (C, C)", "beta int32"] + Requantization.parameterTensors,
-    reference: "GDNLayer.reference",
-    fastPaths: ["PackedGDN.run: gic_gdn_s16 (portable C, AVX2)"],
-    build: build, randomCase: randomCase)
+enum GDNOperator: RequantizedLayerOperator {
+  static let definition = row(
+    [.gdn, .igdn], spec: "spec/integer-ops.md §5", attributes: ["square_shift"],
+    parameters: ["gamma int16 (C, C)", "beta int32"], reference: "GDNLayer.reference",
+    fastPath: "PackedGDN.run: gic_gdn_s16 (portable C, AVX2)")
 
   static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
     let x = try b.unaryInput(parameters: 4)
@@ -62,15 +59,9 @@ enum GDNOperator {
       inverse: inverse)
     let packed = PackedGDN(layer)
     let input = rng.activations(channels: c, height: h, width: w, lo: -x, hi: x)
-    return OperatorCase(
-      "\(inverse ? "igdn" : "gdn") C\(c) t\(t) |x|≤\(x) \(h)×\(w)",
-      reference: {
-        ChannelsLastActivations(
-          layer.reference(input.activationTensor, outputExponent: out.exponent)
-        ).values
-      },
-      run: { path, threads in
-        packed.run(input, outputExponent: out.exponent, threads: threads, path: path).values
-      })
+    return .kernel(
+      "\(inverse ? "igdn" : "gdn") C\(c) t\(t) |x|≤\(x) \(h)×\(w)", input: input,
+      outputExponent: out.exponent, fast: packed
+    ) { layer.reference($0, outputExponent: $1) }
   }
 }

@@ -60,7 +60,7 @@ public struct PackedGDN: Sendable, ChannelsLastKernel {
   /// Implementation note: at C = 128 on a 384 × 256 input (one thread, AVX2), bands of 256 to
   /// 1024 pixels ran equally fast and 2048 pixels (1 MiB of norms) 6 % slower.
   static func bandPixels(channels: Int) -> Int {
-    max(1, min(2048, (64 * 1024) / max(1, (channels + 1) & ~1)))
+    max(1, min(2048, (64 * 1024) / max(1, ChannelsLastLayout.channelStride(channels))))
   }
 
   /// Runs the layer on a channels-last tensor, producing a channels-last tensor.
