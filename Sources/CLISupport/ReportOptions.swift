@@ -16,7 +16,7 @@ public struct ReportOptions: ParsableArguments {
   /// `--json`, otherwise `text()` unless `--quiet`.
   public func print(_ parts: any Encodable..., text: () -> String) {
     if json {
-      Swift.print(JSONOutput.encode(Report(parts: parts)))
+      JSONOutput.print(Report(parts: parts))
     } else if !quiet {
       Swift.print(text())
     }
@@ -39,7 +39,7 @@ public enum ToolFiles {
   /// - Throws: ``ToolError`` `<path>: cannot read file`.
   public static func read(_ path: String) throws -> Data {
     do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-      throw ToolError("\(path): cannot read file")
+      throw ToolError("\(path): cannot read file", code: "tool.io")
     }
   }
 
@@ -55,7 +55,7 @@ public enum ToolFiles {
       do {
         try FileManager.default.createDirectory(
           atPath: directory, withIntermediateDirectories: true)
-      } catch { throw ToolError("\(directory): cannot create directory") }
+      } catch { throw ToolError("\(directory): cannot create directory", code: "tool.io") }
     }
     try AtomicFileOutput.write(bytes, to: path)
   }

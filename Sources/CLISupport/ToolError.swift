@@ -1,10 +1,19 @@
 import Foundation
+import WeightFormat
 
-/// An error message that already names its file: printed as is after `error:`.
-public struct ToolError: Error, CustomStringConvertible {
+/// A tool's own error (a refused combination of inputs, a failed check): a ``GICError`` with a
+/// `tool.…` or other code and a message that already names its file.
+public struct ToolError: GICError {
+  public var code: String
   public var description: String
 
-  public init(_ message: String) { description = message }
+  /// - Parameters:
+  ///   - message: the whole message, naming the file it concerns.
+  ///   - code: the stable code, such as `tool.sizeMismatch`.
+  public init(_ message: String, code: String) {
+    self.code = code
+    description = message
+  }
 }
 
 /// The version both tools report.

@@ -107,15 +107,6 @@ public struct Inspection: Encodable, Sendable {
       })
   }
 
-  /// The report as JSON text with sorted keys.
-  public func json() -> String {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self)
-  }
-
   /// The report as human-readable text.
   public func text() -> String {
     var lines: [String] = []

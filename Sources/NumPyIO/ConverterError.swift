@@ -12,7 +12,7 @@ public enum ConverterError: Error, Sendable, Equatable {
   public var code: String { "convert." + caseName(of: self) }
 }
 
-extension ConverterError: CustomStringConvertible {
+extension ConverterError: GICError {
   /// A one-line message naming what is wrong.
   public var description: String {
     switch self {
@@ -28,19 +28,7 @@ extension ConverterError: CustomStringConvertible {
   }
 }
 
-/// An error from any stage, with the file it concerns, as the command-line tools report it.
-public struct LocatedError: Error, CustomStringConvertible, Sendable {
-  /// The file being read when the error happened.
-  public var path: String
-  /// The underlying typed error.
-  public var underlying: any Error & Sendable
-  /// The underlying error's stable code.
-  public var code: String
-
-  public init(path: String, _ error: NPYError) { self.init(path, error, error.code) }
-  public init(path: String, _ error: NPZError) { self.init(path, error, error.code) }
-  public init(path: String, _ error: WeightFormatError) { self.init(path, error, error.code) }
-
+extension LocatedError {
   /// Attaches `path` to a file-format error; other errors (which name their file already, or
   /// concern no file) are returned unchanged.
   public static func located(_ error: any Error, path: String) -> any Error {
@@ -52,11 +40,4 @@ public struct LocatedError: Error, CustomStringConvertible, Sendable {
     }
   }
 
-  private init(_ path: String, _ error: any Error & Sendable, _ code: String) {
-    self.path = path
-    self.underlying = error
-    self.code = code
-  }
-
-  public var description: String { "\(path): \(underlying)" }
 }

@@ -36,7 +36,7 @@ public enum NPYError: Error, Sendable, Equatable {
   }
 }
 
-extension NPYError: CustomStringConvertible {
+extension NPYError: GICError {
   /// A one-line message naming what is wrong.
   public var description: String {
     switch self {

@@ -34,7 +34,7 @@ public enum NPZError: Error, Sendable, Equatable {
   }
 }
 
-extension NPZError: CustomStringConvertible {
+extension NPZError: GICError {
   /// A one-line message naming what is wrong and in which member.
   public var description: String {
     switch self {

@@ -17,44 +17,29 @@ public enum ReferenceCodec {
   /// Opens a model container and, when its profile is a codec profile, loads the codec.
   ///
   /// - Returns: the container and its codec (nil for containers that are not codec models).
-  /// - Throws: ``ModelOpenError`` naming the file.
-  public static func openModel(path: String) throws(ModelOpenError) -> (
+  /// - Throws: ``LocatedError`` naming the file.
+  public static func openModel(path: String) throws(LocatedError) -> (
     file: WeightFile, codec: HyperpriorCodec?
   ) {
-    let file: WeightFile
-    do { file = try loadModel(path: path) } catch {
-      throw ModelOpenError(path: path, underlying: error)
-    }
+    let file = try open(path)
     guard case .string(let name) = file.metadata(CodecModelSchema.Key.profile),
       ModelProfile(name: name)?.isCodec == true
     else { return (file, nil) }
-    do { return (file, try HyperpriorCodec(file: file)) } catch {
-      throw ModelOpenError(path: path, underlying: error)
-    }
+    return (file, try codec(file, path: path))
   }
 
   /// Opens a codec model container and loads the codec.
   ///
-  /// - Throws: ``ModelOpenError`` naming the file (also when it is not a codec model).
-  public static func openCodec(path: String) throws(ModelOpenError) -> HyperpriorCodec {
-    let file: WeightFile
-    do { file = try loadModel(path: path) } catch {
-      throw ModelOpenError(path: path, underlying: error)
-    }
-    do { return try HyperpriorCodec(file: file) } catch {
-      throw ModelOpenError(path: path, underlying: error)
-    }
+  /// - Throws: ``LocatedError`` naming the file (also when it is not a codec model).
+  public static func openCodec(path: String) throws(LocatedError) -> HyperpriorCodec {
+    try codec(try open(path), path: path)
   }
-}
 
-/// Why a model file could not be opened: the container's or the codec model's error, with the
-/// file's path (I/O errors name it already).
-public struct ModelOpenError: Error, CustomStringConvertible, Sendable {
-  public var path: String
-  public var underlying: any Error & Sendable
+  static func open(_ path: String) throws(LocatedError) -> WeightFile {
+    do { return try loadModel(path: path) } catch { throw LocatedError(path: path, error) }
+  }
 
-  public var description: String {
-    if let e = underlying as? WeightFormatError, case .io = e { return "\(e)" }
-    return "\(path): \(underlying)"
+  static func codec(_ file: WeightFile, path: String) throws(LocatedError) -> HyperpriorCodec {
+    do { return try HyperpriorCodec(file: file) } catch { throw LocatedError(path: path, error) }
   }
 }

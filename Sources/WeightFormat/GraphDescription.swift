@@ -192,7 +192,7 @@ public enum GraphFormatError: Error, Sendable, Equatable {
   public var code: String { "graph." + caseName(of: self) }
 }
 
-extension GraphFormatError: CustomStringConvertible {
+extension GraphFormatError: GICError {
   /// A one-line message naming the graph and item.
   public var description: String {
     switch self {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A typed metadata value (spec/container.md §5.1): a string, a 64-bit integer, or a list.
 public enum MetadataValue: Sendable, Hashable {
   case string(String)
@@ -27,6 +29,16 @@ extension MetadataValue: CustomStringConvertible {
 
 /// Minimal JSON text helpers shared by the command-line tools.
 public enum JSONText {
+  /// `value` as gic's canonical JSON (the tools' `--json` reports, conformance manifests):
+  /// snake-case keys, sorted, two-space indentation, slashes unescaped; nil if it cannot be
+  /// encoded.
+  public static func encode(_ value: some Encodable) -> Data? {
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    return try? encoder.encode(value)
+  }
+
   /// Returns `s` as a JSON string literal, escaping quotes, backslashes and control characters.
   public static func quote(_ s: String) -> String {
     var out = "\""

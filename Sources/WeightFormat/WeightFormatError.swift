@@ -53,7 +53,13 @@ public enum WeightFormatError: Error, Sendable, Equatable {
   }
 }
 
-extension WeightFormatError: CustomStringConvertible {
+extension WeightFormatError: GICError {
+  /// The file an I/O error names.
+  public var namedFile: String? {
+    if case .io(let path, _) = self { return path }
+    return nil
+  }
+
   /// A one-line message naming what is wrong and where.
   public var description: String {
     switch self {

@@ -1,14 +1,11 @@
+import CLISupport
 import Converters
 import Foundation
 import ReferenceCodec
+import WeightFormat
 
 /// Finds and reads the calibration images of a codec conversion.
 enum CalibrationSet {
-  /// A calibration image that cannot be used.
-  struct Failure: Error, CustomStringConvertible {
-    var description: String
-  }
-
   /// The default set: the `calibration` split of `data/images/manifest.json`.
   static let manifest = "data/images/manifest.json"
 
@@ -32,13 +29,13 @@ enum CalibrationSet {
     for path in paths {
       var isDirectory: ObjCBool = false
       guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw Failure(description: "\(path): calibration path does not exist")
+        throw ToolError("\(path): calibration path does not exist", code: "calibration.missing")
       }
       if isDirectory.boolValue {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         let pngs = names.filter { $0.lowercased().hasSuffix(".png") }.sorted()
         guard !pngs.isEmpty else {
-          throw Failure(description: "\(path): no .png files to calibrate on")
+          throw ToolError("\(path): no .png files to calibrate on", code: "calibration.empty")
         }
         files += pngs.map { path + "/" + $0 }
       } else {
@@ -48,7 +45,7 @@ enum CalibrationSet {
     return try files.map { file in
       let decoded: PNGDecoded
       do { decoded = try PNGCodec.read(path: file) } catch {
-        throw Failure(description: "\(file): \(error)")
+        throw LocatedError.attaching(file, to: error)
       }
       let name = file.split(separator: "/").last.map(String.init) ?? file
       return CalibrationImage(
@@ -63,10 +60,9 @@ enum CalibrationSet {
       let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
       let images = root["images"] as? [[String: Any]]
     else {
-      throw Failure(
-        description:
-          "codec profiles need calibration images: pass --calibration PNG|DIR (no readable \(manifest) in the current directory)"
-      )
+      throw ToolError(
+        "codec profiles need calibration images: pass --calibration PNG|DIR (no readable \(manifest) in the current directory)",
+        code: "calibration.missing")
     }
     let directory = (manifest as NSString).deletingLastPathComponent
     let files = images.compactMap { entry -> String? in
@@ -76,7 +72,7 @@ enum CalibrationSet {
       return directory + "/" + file
     }
     guard !files.isEmpty else {
-      throw Failure(description: "\(manifest) lists no calibration images")
+      throw ToolError("\(manifest) lists no calibration images", code: "calibration.empty")
     }
     return files.sorted()
   }

@@ -21,9 +21,6 @@ struct GicConvert: ParsableCommand {
   )
 
   static func main() {
-    runAsTool { error in
-      error is LocatedError || error is ConverterError || error is WeightFormatError
-        || error is NPYError || error is NPZError || error is CalibrationSet.Failure
-    }
+    runAsTool()
   }
 }

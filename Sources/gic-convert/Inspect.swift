@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Converters
 
 /// `gic-convert inspect`: describe a `.gicw`, `.npz` or `.npy` file.
@@ -16,11 +17,10 @@ struct Inspect: ParsableCommand {
   @Argument(help: "The file to inspect.")
   var file: String
 
-  @Flag(help: "Print the report as JSON.")
-  var json = false
+  @OptionGroup var options: ReportOptions
 
   func run() throws {
     let report = try Inspection.inspect(path: file)
-    print(json ? report.json() : report.text())
+    options.print(report) { report.text() }
   }
 }

@@ -50,7 +50,7 @@ struct Decode: ParsableCommand {
     do {
       (image, symbols) = try codec.decodeWithSymbols(stream, threads: max(1, options.threads))
     } catch {
-      throw ToolError("\(input): \(error)")
+      throw LocatedError.attaching(input, to: error)
     }
     if let dumpSymbols {
       try SymbolDump.write(

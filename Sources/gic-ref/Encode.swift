@@ -68,8 +68,8 @@ struct Encode: ParsableCommand {
     if codec.rateVariable == nil {
       guard rate == nil, targetBPP == nil, steps == nil, seed == nil else {
         throw ToolError(
-          "\(options.model): profile \(codec.profile.name) has a fixed rate and no reverse process; --rate, --target-bpp, --steps and --seed apply to gic-v1 models"
-        )
+          "\(options.model): profile \(codec.profile.name) has a fixed rate and no reverse process; --rate, --target-bpp, --steps and --seed apply to gic-v1 models",
+          code: "tool.profile")
       }
       stream = try codec.encode(decoded.image, grayscale: gray, threads: threads)
     } else if let targetBPP {

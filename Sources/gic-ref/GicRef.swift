@@ -24,11 +24,7 @@ struct GicRef: ParsableCommand {
   )
 
   static func main() {
-    runAsTool { error in
-      error is WeightFormatError || error is ToolError || error is ModelError
-        || error is BitstreamError || error is EntropyError || error is ImageError
-        || error is ConformanceError
-    }
+    runAsTool()
   }
 }
 
@@ -44,7 +40,7 @@ struct CodecOptions: ParsableArguments {
 
   /// Opens the model and prepares the codec.
   func loadCodec() throws -> HyperpriorCodec {
-    do { return try ReferenceCodec.openCodec(path: model) } catch { throw ToolError("\(error)") }
+    try ReferenceCodec.openCodec(path: model)
   }
 }
 
@@ -57,8 +53,7 @@ struct Model: ParsableCommand {
   var model: String
 
   func run() throws {
-    let opened: (file: WeightFile, codec: HyperpriorCodec?)
-    do { opened = try ReferenceCodec.openModel(path: model) } catch { throw ToolError("\(error)") }
+    let opened = try ReferenceCodec.openModel(path: model)
     let file = opened.file
     let profile: String
     if case .string(let p) = file.metadata(CodecModelSchema.Key.profile) {

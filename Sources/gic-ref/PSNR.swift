@@ -29,7 +29,8 @@ struct PSNR: ParsableCommand {
     let b = try ToolInput.readPNG(test).image
     guard let (psnr, mse) = a.distortion(to: b) else {
       throw ToolError(
-        "\(test) is \(b.width)×\(b.height), \(reference) is \(a.width)×\(a.height): sizes differ")
+        "\(test) is \(b.width)×\(b.height), \(reference) is \(a.width)×\(a.height): sizes differ",
+        code: "tool.sizeMismatch")
     }
     // JSON has no infinity: identical images report 999.
     let report = Report(

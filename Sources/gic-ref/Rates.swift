@@ -36,8 +36,8 @@ struct Rates: ParsableCommand {
     let codec = try options.loadCodec()
     guard let rate = codec.rateVariable else {
       throw ToolError(
-        "\(options.model): profile \(codec.profile.name) has a fixed rate; 'rates' needs a gic-v1 model"
-      )
+        "\(options.model): profile \(codec.profile.name) has a fixed rate; 'rates' needs a gic-v1 model",
+        code: "tool.profile")
     }
     let decoded = try ToolInput.readPNG(input)
     let analysis = try codec.analyze(decoded.image, threads: max(1, options.threads))

@@ -32,6 +32,6 @@ enum SymbolDump {
       data: scalar(stream.seed.map { Int64(bitPattern: $0) } ?? -1))
     npz.add(name: "width", dtype: .int64, shape: [], data: scalar(Int64(stream.width)))
     npz.add(name: "height", dtype: .int64, shape: [], data: scalar(Int64(stream.height)))
-    do { try npz.write(to: path) } catch { throw ToolError("\(path): \(error)") }
+    try npz.write(to: path)
   }
 }

@@ -1,6 +1,7 @@
 import CLISupport
 import Foundation
 import ReferenceCodec
+import WeightFormat
 
 /// What encode, decode and info report about a bitstream of `bytes` bytes.
 struct StreamSummary: Encodable {
@@ -36,23 +37,20 @@ enum ToolInput {
   ///
   /// - Parameter path: the PNG file.
   /// - Returns: the decoded picture.
-  /// - Throws: ``ToolError`` naming the file (I/O errors name it already).
+  /// - Throws: ``LocatedError`` naming the file.
   static func readPNG(_ path: String) throws -> PNGDecoded {
-    do { return try PNGCodec.read(path: path) } catch {
-      if case .io = error { throw ToolError("\(error)") }
-      throw ToolError("\(path): \(error)")
-    }
+    do { return try PNGCodec.read(path: path) } catch { throw LocatedError(path: path, error) }
   }
 
   /// Reads and parses a `.gic` bitstream.
   ///
   /// - Parameter path: the bitstream file.
   /// - Returns: the parsed bitstream and its size in bytes.
-  /// - Throws: ``ToolError`` naming the file.
+  /// - Throws: ``LocatedError`` or ``ToolError`` naming the file.
   static func readBitstream(_ path: String) throws -> (stream: Bitstream, bytes: Int) {
     let bytes = [UInt8](try ToolFiles.read(path))
     do { return (try Bitstream(parsing: bytes), bytes.count) } catch {
-      throw ToolError("\(path): \(error)")
+      throw LocatedError(path: path, error)
     }
   }
 }

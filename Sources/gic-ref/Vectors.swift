@@ -43,11 +43,9 @@ struct Vectors: ParsableCommand {
     for path in images {
       let name = (path as NSString).lastPathComponent
       guard !sources.contains(where: { $0.name == name }) else {
-        throw ToolError("\(path): two images are named \(name)")
+        throw ToolError("\(path): two images are named \(name)", code: "tool.duplicateName")
       }
-      do { sources.append((name, try PNGCodec.read(path: path))) } catch {
-        throw ToolError("\(path): \(error)")
-      }
+      sources.append((name, try ToolInput.readPNG(path)))
       files["images/" + name] = try ToolFiles.read(path)
     }
     for modelPath in model {
@@ -55,10 +53,10 @@ struct Vectors: ParsableCommand {
       let data = try ToolFiles.read(modelPath)
       let codec: HyperpriorCodec
       do { codec = try HyperpriorCodec(file: try WeightFile(bytes: data)) } catch {
-        throw ToolError("\(modelPath): \(error)")
+        throw LocatedError.attaching(modelPath, to: error)
       }
       guard !inputs.contains(where: { $0.name == name }) else {
-        throw ToolError("two models are named \(name)")
+        throw ToolError("two models are named \(name)", code: "tool.duplicateName")
       }
       inputs.append(.init(name: name, data: data, codec: codec))
     }

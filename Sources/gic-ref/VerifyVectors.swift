@@ -35,7 +35,7 @@ struct VerifyVectors: ParsableCommand {
   func run() throws {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: set, isDirectory: &isDirectory) else {
-      throw ToolError("\(set): no such file or directory")
+      throw ToolError("\(set): no such file or directory", code: "tool.io")
     }
     let file: (String) throws -> Data
     if isDirectory.boolValue {
@@ -48,7 +48,7 @@ struct VerifyVectors: ParsableCommand {
       }
     } else {
       let members: [String: Data]
-      do { members = try TarArchive.read(path: set) } catch { throw ToolError("\(error)") }
+      members = try TarArchive.read(path: set)
       file = { name in
         guard let data = members[name] else { throw ConformanceError.missingFile(path: name) }
         return data
@@ -56,7 +56,7 @@ struct VerifyVectors: ParsableCommand {
     }
     let manifest: ConformanceManifest
     do { manifest = try ConformanceManifest(parsing: try file("manifest.json")) } catch {
-      throw ToolError("\(set): \(error)")
+      throw LocatedError.attaching(set, to: error)
     }
     let terminal = SystemCalls.isTerminal(2)
     let results = ConformanceVerifier.verify(
@@ -86,7 +86,7 @@ struct VerifyVectors: ParsableCommand {
     if !failed.isEmpty {
       throw ToolError(
         "\(failed.count) of \(results.count) vectors failed: \(failed.prefix(10).joined(separator: ", "))"
-          + (failed.count > 10 ? ", …" : ""))
+          + (failed.count > 10 ? ", …" : ""), code: "conformance.failed")
     }
   }
 }

@@ -36,7 +36,7 @@ public enum EntropyTableError: Error, Sendable, Equatable {
   public var code: String { "tables." + caseName(of: self) }
 }
 
-extension EntropyTableError: CustomStringConvertible {
+extension EntropyTableError: GICError {
   /// A one-line message naming what is wrong and where.
   public var description: String {
     switch self {

@@ -124,7 +124,7 @@ public enum QuantizedCDFError: Error, Sendable, Equatable {
   }
 }
 
-extension QuantizedCDFError: CustomStringConvertible {
+extension QuantizedCDFError: GICError {
   /// A one-line message naming what is wrong.
   public var description: String {
     switch self {

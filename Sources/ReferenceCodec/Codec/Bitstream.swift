@@ -216,7 +216,7 @@ public enum BitstreamError: Error, Sendable, Equatable {
   }
 }
 
-extension BitstreamError: CustomStringConvertible {
+extension BitstreamError: GICError {
   /// A one-line message naming what is wrong and where.
   public var description: String {
     switch self {

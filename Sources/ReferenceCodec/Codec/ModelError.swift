@@ -25,7 +25,7 @@ public enum ModelError: Error, Sendable, Equatable {
   }
 }
 
-extension ModelError: CustomStringConvertible {
+extension ModelError: GICError {
   /// A one-line message naming what is wrong and where.
   public var description: String {
     switch self {

@@ -89,10 +89,7 @@ public struct ConformanceManifest: Codable, Sendable, Equatable {
 
   /// The manifest's canonical JSON: sorted keys, two-space indentation, trailing newline.
   public func serialized() -> Data {
-    let encoder = JSONEncoder()
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    var data = (try? encoder.encode(self)) ?? Data()
+    var data = JSONText.encode(self) ?? Data()
     data.append(0x0A)
     return data
   }
@@ -161,7 +158,7 @@ public enum ConformanceError: Error, Sendable, Equatable {
   public var code: String { "conformance." + caseName(of: self) }
 }
 
-extension ConformanceError: CustomStringConvertible {
+extension ConformanceError: GICError {
   public var description: String {
     switch self {
     case .invalidManifest(let reason): "conformance manifest is invalid: \(reason)"

@@ -24,7 +24,7 @@ extension EntropyError {
   }
 }
 
-extension EntropyError: CustomStringConvertible {
+extension EntropyError: GICError {
   /// A one-line message naming what is wrong and where.
   public var description: String {
     switch self {

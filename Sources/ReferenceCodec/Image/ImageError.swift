@@ -34,7 +34,13 @@ public enum ImageError: Error, Sendable, Equatable {
   }
 }
 
-extension ImageError: CustomStringConvertible {
+extension ImageError: GICError {
+  /// The file an I/O error names.
+  public var namedFile: String? {
+    if case .io(let path, _) = self { return path }
+    return nil
+  }
+
   /// A one-line message naming what is wrong and where.
   public var description: String {
     switch self {
