@@ -129,19 +129,16 @@ def crop(x, height, width):
 
 
 def psnr_u8(a, b):
-    """PSNR (dB) of two uint8 RGB arrays, peak 255, MSE over all pixels and channels."""
-    import numpy as np
-    if a.shape != b.shape:
-        raise ValueError(f"shape mismatch {a.shape} vs {b.shape}")
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return (float("inf") if mse == 0 else float(10.0 * np.log10(255.0 ** 2 / mse))), mse
+    """(PSNR in dB, MSE) of two uint8 RGB arrays, peak 255, MSE over all pixels and channels."""
+    from gic import metrics
+    mse = metrics.mse(a, b)
+    return metrics.psnr_from_mse(mse, 255.0), mse
 
 
 def psnr_unit(a, b):
     """PSNR (dB) of two float tensors in [0, 1] (peak 1), MSE in float64."""
-    import math
-    mse = float(((a.double() - b.double()) ** 2).mean())
-    return float("inf") if mse == 0 else 10.0 * math.log10(1.0 / mse)
+    from gic import metrics
+    return metrics.psnr(a, b, data_range=1.0)
 
 
 def default_images():

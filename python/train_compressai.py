@@ -22,7 +22,6 @@ Example:
 """
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -37,6 +36,7 @@ from compressai.losses import RateDistortionLoss  # noqa: E402
 from compressai.models import MeanScaleHyperprior, ScaleHyperprior  # noqa: E402
 
 import datasets  # noqa: E402
+from gic import metrics  # noqa: E402
 
 ARCHITECTURES = {
     "bmshj2018-hyperprior": ScaleHyperprior,
@@ -56,8 +56,8 @@ def configure_optimizers(model, lr, aux_lr):
 
 
 def psnr(a, b):
-    mse = torch.mean((a - b) ** 2).item()
-    return float("inf") if mse == 0 else 10 * math.log10(1.0 / mse)
+    """PSNR (peak 1) of two float tensors, the MSE in their own precision."""
+    return metrics.psnr_from_mse(torch.mean((a - b) ** 2).item(), 1.0)
 
 
 @torch.no_grad()
@@ -165,7 +165,7 @@ def main(argv=None):
                 "minutes": round((time.time() - start) / 60, 3),
                 "loss": acc["loss"] / n,
                 "mse": acc["mse"] / n,
-                "psnr": 10 * math.log10(1.0 / max(acc["mse"] / n, 1e-12)),
+                "psnr": metrics.psnr_from_mse(max(acc["mse"] / n, 1e-12), 1.0),
                 "bpp": acc["bpp"] / n,
                 "aux": acc["aux"] / n,
             }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every test: the Swift suites (containers, NumPy readers, malformed corpora, codec, command
-# lines), the release binaries against the codec goldens, and the Python checks (fixtures regenerate byte-identically; NumPy reads what gic-convert extracts).
+# lines), the release binaries against the codec goldens, and the Python checks (fixtures regenerate byte-identically; NumPy reads what gic-convert extracts;
+# the gic package, installed with pip into a fresh virtual environment, decodes every conformance
+# vector: python/tests/test_gic_venv.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh

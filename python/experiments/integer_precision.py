@@ -18,6 +18,7 @@ from PIL import Image
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 from compressai_env import import_compressai  # noqa: E402
+from gic import metrics  # noqa: E402
 
 import_compressai()
 from compressai.models import ScaleHyperprior  # noqa: E402
@@ -134,8 +135,7 @@ def int_igdn(q, e_in, e_out, gdn, X, proof, t):
 
 
 def psnr(a, b):
-    mse = float(((a - b) ** 2).mean())
-    return 10 * math.log10(1 / mse) if mse > 0 else float("inf")
+    return metrics.psnr_from_mse(float(((a - b) ** 2).mean()), 1.0)
 
 
 def snr(ref, x):

@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import float_codec  # noqa: E402
 import msssim  # noqa: E402
+from gic.metrics import psnr  # noqa: E402
 
 RATES = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
 VARIANTS = [(0, None), (1, None), (2, None), (2, 1)]
@@ -40,11 +41,6 @@ TARGETS = [0.25, 0.4, 0.6, 0.8, 1.0, 1.2]
 
 def run(*args):
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout
-
-
-def psnr(a, b):
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float("inf") if mse == 0 else 10 * np.log10(255 ** 2 / mse)
 
 
 def main():

@@ -32,9 +32,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 from compressai_env import import_compressai  # noqa: E402
 
 import_compressai()
-from compressai.entropy_models import EntropyBottleneck, GaussianConditional  # noqa: E402
-from compressai.models.base import get_scale_table  # noqa: E402
-
+from gic.exporting import gicv1_arrays  # noqa: E402
 from gicv1 import model as gm  # noqa: E402
 
 
@@ -45,33 +43,9 @@ def load_checkpoint(path):
 
 
 def export_arrays(model, update_quantiles=False):
-    """{key: numpy array} for a GICv1 (float32 parameters, CompressAI tables)."""
-    model = model.float().cpu().eval()
-    arrays = {}
-    for key, value in model.state_dict().items():
-        if key.startswith("entropy_bottleneck."):
-            continue
-        arrays[key] = value.detach().numpy().copy()
-
-    eb = EntropyBottleneck(model.N)
-    eb_state = {k[len("entropy_bottleneck."):]: v for k, v in model.state_dict().items()
-                if k.startswith("entropy_bottleneck.")}
-    for k in ("_offset", "_quantized_cdf", "_cdf_length"):  # tables are rebuilt below
-        eb_state[k] = torch.zeros(0, dtype=torch.int32)
-    eb.load_state_dict(eb_state)
-    with torch.no_grad():
-        eb.update(force=True, update_quantiles=update_quantiles)
-    for k, v in eb.state_dict().items():
-        arrays["entropy_bottleneck." + k] = v.detach().numpy().copy()
-
-    gc = GaussianConditional(None)
-    gc.update_scale_table(get_scale_table())
-    gc.update()
-    for k, v in gc.state_dict().items():
-        arrays["gaussian_conditional." + k] = v.detach().numpy().copy()
-
-    arrays["sampler.level_offsets"] = gm.level_offset_table(model.rate.delta())
-    return arrays
+    """{key: numpy array} for a GICv1 (float32 parameters, CompressAI tables): gic.export's
+    gicv1_arrays (python/gic/exporting.py), the one implementation."""
+    return gicv1_arrays(model, update_quantiles)
 
 
 def main(argv=None):

@@ -28,7 +28,6 @@ height (int64 scalars).
 """
 import argparse
 import json
-import math
 import os
 import sys
 
@@ -37,6 +36,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from gic.metrics import psnr  # noqa: E402,F401  (PSNR of two uint8 pictures)
 from gicv1 import model as gm  # noqa: E402
 
 PAD = 64
@@ -130,11 +130,6 @@ def decode_symbols(model, z_symbols, y_symbols, rate_index, steps, seed_or_none,
     if img.shape[-2] < height or img.shape[-1] < width:
         raise ValueError("symbols too small for the given width/height")
     return to_u8(img[..., :height, :width])
-
-
-def psnr(a_u8, b_u8):
-    mse = np.mean((a_u8.astype(np.float64) - b_u8.astype(np.float64)) ** 2)
-    return float("inf") if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
 
 
 def read_png(path):

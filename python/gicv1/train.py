@@ -50,6 +50,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from gic import metrics  # noqa: E402
 from gicv1 import float_codec  # noqa: E402
 from gicv1 import model as gm  # noqa: E402
 
@@ -95,7 +96,7 @@ def configure_optimizers(model, lr, aux_lr):
 
 
 def psnr_from_mse(mse):
-    return 10 * math.log10(1.0 / max(mse, 1e-12))
+    return metrics.psnr_from_mse(max(mse, 1e-12), 1.0)
 
 
 @torch.no_grad()

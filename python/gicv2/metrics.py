@@ -2,6 +2,8 @@
 
 All functions take RGB uint8 arrays [H, W, 3] (numpy), originals first.
 
+PSNR, MS-SSIM and the gradient-energy ratio are gic.metrics' (python/gic/metrics.py).
+
 - `psnr(original, decoded)`: PSNR over the three channels, 8-bit peak (255), in dB; inf when
   the pictures are equal.
 - `ms_ssim(original, decoded)`: MS-SSIM of pytorch-msssim (`pytorch_msssim.ms_ssim`, its
@@ -9,7 +11,7 @@ All functions take RGB uint8 arrays [H, W, 3] (numpy), originals first.
   the uint8 samples converted to float, data_range = 255. Both sides must exceed 160 pixels.
 - `gradient_energy_ratio(decoded, original)`: sum of squared horizontal and vertical finite
   differences of `decoded` over that of `original` (all channels) -- the definition of
-  python/gicv1/msssim.py, imported from there so that both evaluations agree. 1 keeps the
+  gic.metrics (python/gic/metrics.py), which both evaluations import. 1 keeps the
   original's texture energy; blur gives < 1, invented texture or noise > 1.
 - `swd(originals, decodeds)`: the sliced Wasserstein distance between the 7x7 neighbourhoods of
   the Laplacian pyramids, as Karras et al., "Progressive Growing of GANs" (ICLR 2018), section 5
@@ -47,7 +49,7 @@ _PYTHON = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _PYTHON not in sys.path:
     sys.path.insert(0, _PYTHON)
 
-from gicv1 import msssim as _gicv1_msssim  # noqa: E402
+from gic import metrics as _metrics  # noqa: E402
 
 NHOOD = 7
 MIN_LEVEL = 16
@@ -65,29 +67,16 @@ def _rgb(a):
 
 
 def psnr(original, decoded):
-    a, b = _rgb(original), _rgb(decoded)
-    if a.shape != b.shape:
-        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float("inf") if mse == 0 else float(10 * np.log10(255.0 ** 2 / mse))
+    return _metrics.psnr(_rgb(original), _rgb(decoded))
 
 
 def ms_ssim(original, decoded):
-    import torch
-    from pytorch_msssim import ms_ssim as _ms_ssim
-
-    a, b = _rgb(original), _rgb(decoded)
-    if a.shape != b.shape:
-        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}")
-    x = torch.from_numpy(np.array(a, copy=True)).permute(2, 0, 1).unsqueeze(0).float()
-    y = torch.from_numpy(np.array(b, copy=True)).permute(2, 0, 1).unsqueeze(0).float()
-    with torch.no_grad():
-        return float(_ms_ssim(x, y, data_range=255, size_average=True))
+    return _metrics.ms_ssim(_rgb(original), _rgb(decoded), backend="torch")
 
 
 def gradient_energy_ratio(decoded, original):
-    """gradient_energy(decoded) / gradient_energy(original) (python/gicv1/msssim.py)."""
-    return float(_gicv1_msssim.gradient_energy_ratio(decoded, original))
+    """gradient_energy(decoded) / gradient_energy(original) (gic.metrics)."""
+    return float(_metrics.gradient_energy_ratio(decoded, original))
 
 
 # ------------------------------------------------------------------------------------------
