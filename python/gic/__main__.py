@@ -12,6 +12,7 @@ gic.export. Exit status 0 on success, 1 with one line `error: …` on stderr oth
 import argparse
 import hashlib
 import json
+import os
 import sys
 import time
 
@@ -191,6 +192,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
     try:
         {"inspect": _inspect, "decode": _decode, "export": _export, "tools": _tools}[args.cmd](args)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `python -m gic inspect … | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (ValueError, OSError, RuntimeError, ImportError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -65,6 +65,11 @@ def run_tool(name, *args, json_output=False, check=True):
     if check and r.returncode != 0:
         lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
         msg = next((ln for ln in reversed(lines) if ln.startswith("error:")), lines[-1] if lines else "")
+        if not msg and json_output:  # the tools' --json error report: {"error": {"code", "message"}}
+            try:
+                msg = "error: " + json.loads(r.stdout)["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                pass
         raise ToolError(f"{os.path.basename(cmd[0])} exited with status {r.returncode}: {msg}")
     return json.loads(r.stdout) if json_output else r.stdout
 

@@ -226,8 +226,9 @@ class Tools(unittest.TestCase):
             v = manifest()["vectors"][0]
             out = gic.tools.run_tool("gic-ref", "info", os.path.join(CONF, v["bitstream"]), json_output=True)
             self.assertEqual(out["width"], v["parameters"]["width"])
-            with self.assertRaisesRegex(gic.ToolError, "exited with status 1: error:"):
-                gic.tools.run_tool("gic-ref", "info", os.path.join(ROOT, "README.md"))
+            for json_output in (False, True):
+                with self.assertRaisesRegex(gic.ToolError, "exited with status 1: error: .*README.md"):
+                    gic.tools.run_tool("gic-ref", "info", os.path.join(ROOT, "README.md"), json_output=json_output)
         finally:
             if old is None:
                 del os.environ["GIC_BIN"]
