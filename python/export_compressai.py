@@ -22,6 +22,7 @@ from compressai_env import import_compressai
 
 import_compressai()
 from compressai.models import MeanScaleHyperprior, ScaleHyperprior  # noqa: E402
+from gic.exporting import export_arrays  # noqa: E402
 
 ARCHITECTURES = {
     "bmshj2018-hyperprior": ScaleHyperprior,
@@ -30,13 +31,9 @@ ARCHITECTURES = {
 
 
 def export(model, path):
-    """Writes the model's state dict (after update) to `path` with np.savez."""
-    model.update(force=True)
-    arrays = {}
-    for key, value in model.state_dict().items():
-        if key.startswith("module."):
-            key = key[len("module."):]
-        arrays[key] = value.detach().cpu().numpy()
+    """Writes the model's state dict (after update(force=True)) to `path` with np.savez: the
+    arrays of gic.export (python/gic/exporting.py)."""
+    arrays, _ = export_arrays(model)
     np.savez(path, **arrays)
     return arrays
 
