@@ -7,6 +7,8 @@ public enum ConverterError: Error, Sendable, Equatable {
   case unknownProfile(name: String, available: [String])
   case profileMismatch(profile: String, reason: String)
   case outputFailed(path: String, reason: String)
+  /// The written model does not load as the decoder loads it (the converter's own check).
+  case outputRefused(path: String, reason: String)
 
   /// A stable identifier of the error kind, such as `convert.unknownProfile`.
   public var code: String { "convert." + caseName(of: self) }
@@ -24,6 +26,8 @@ extension ConverterError: GICError {
     case .profileMismatch(let profile, let reason):
       "profile '\(profile)' cannot convert this input: \(reason)"
     case .outputFailed(let path, let reason): "\(path): \(reason)"
+    case .outputRefused(let path, let reason):
+      "\(path): the converted model does not load as the decoder loads it (removed): \(reason)"
     }
   }
 }

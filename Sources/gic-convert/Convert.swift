@@ -2,6 +2,7 @@ import ArgumentParser
 import CLISupport
 import Converters
 import Foundation
+import ReferenceCodec
 
 /// `gic-convert convert`: NumPy export → `.gicw`.
 struct Convert: ParsableCommand {
@@ -53,10 +54,23 @@ struct Convert: ParsableCommand {
       threads: max(1, threads),
       progress: { done, total in meter.update(done: done, total: total) })
     meter.finish()
+    try Self.checkAsDecoder(destination)
     options.print(report) {
       "wrote \(report.output): \(report.tensors) tensors, \(report.fileBytes) bytes, profile "
         + "\(report.profile), model digest \(report.modelDigest) "
         + "(\(String(format: "%.2f", report.seconds)) s)"
+    }
+  }
+
+  /// The converter's own check: loads the written model exactly as gic-ref does
+  /// (``ReferenceCodec/openModel(path:)``: the container, and for codec profiles every graph,
+  /// table and accumulator bound, recomputed by the decoder and compared with the recorded one).
+  ///
+  /// - Throws: ``ConverterError/outputRefused(path:reason:)``, after removing the file.
+  static func checkAsDecoder(_ path: String) throws {
+    do { _ = try ReferenceCodec.openModel(path: path) } catch {
+      try? FileManager.default.removeItem(atPath: path)
+      throw ConverterError.outputRefused(path: path, reason: error.underlying.description)
     }
   }
 

@@ -106,7 +106,7 @@ struct GraphQuantizer {
     var bq = [Int32](repeating: 0, count: cout)
     var m = [Int32](repeating: 0, count: cout)
     var s = [Int32](repeating: 0, count: cout)
-    var worst: Int64 = 0
+    var sums = [Int64](repeating: 0, count: cout)
     for o in 0..<cout {
       var maxAbs = 0.0
       var sumAbs = 0.0
@@ -130,7 +130,7 @@ struct GraphQuantizer {
         let bound = Double(Swift.abs(qb)) + Double(sum) * x
         if bound <= Self.int32Max {
           bq[o] = Int32(qb)
-          worst = max(worst, Swift.abs(Int64(qb)) + sum * Int64(x))
+          sums[o] = sum
           break
         }
         scale *= 1.0001
@@ -149,7 +149,10 @@ struct GraphQuantizer {
     if transposed { attributes.append(("output_padding", Int64(op))) }
     attributes += [
       ("exponent", Int64(output.exponent)), ("lo", Int64(output.lo)), ("hi", Int64(output.hi)),
-      ("accumulator_bound", worst),
+      (
+        "accumulator_bound",
+        AccumulatorBound.worst(biases: bq, absoluteSums: sums, inputBound: Int64(input.bound))
+      ),
     ]
     return GraphDescription.Node(
       op: (transposed ? OperatorName.convTranspose2d : .conv2d).rawValue, inputs: [layer.input],
@@ -168,14 +171,14 @@ struct GraphQuantizer {
     let c = beta.count
     let x = Int64(input.bound)
     var t = 0
-    while (x * x + (t > 0 ? 1 << (t - 1) : 0)) >> t > 32767 { t += 1 }
-    let u = Double(min((x * x + (t > 0 ? 1 << (t - 1) : 0)) >> t, 32767))
+    while AccumulatorBound.shiftedSquare(x, shift: t) > 32767 { t += 1 }
+    let u = Double(AccumulatorBound.gdnSquare(x, shift: t))
     let unitU = input.scale * input.scale * pow(2, Double(t))
     var gq = [Int16](repeating: 0, count: c * c)
     var bq = [Int32](repeating: 0, count: c)
     var m = [Int32](repeating: 0, count: c)
     var s = [Int32](repeating: 0, count: c)
-    var worst: Int64 = 0
+    var sums = [Int64](repeating: 0, count: c)
     for i in 0..<c {
       let row = (0..<c).map { gamma[i * c + $0] * unitU }
       let maxG = row.map(Swift.abs).max() ?? 0
@@ -192,7 +195,7 @@ struct GraphQuantizer {
         let qb = (beta[i] / scale).rounded()
         if Double(Swift.abs(qb)) + Double(sum) * u <= Self.int32Max {
           bq[i] = Int32(qb)
-          worst = max(worst, Swift.abs(Int64(qb)) + sum * Int64(u))
+          sums[i] = sum
           break
         }
         scale *= 1.0001
@@ -216,7 +219,11 @@ struct GraphQuantizer {
       output: layer.output,
       attributes: [
         ("square_shift", Int64(t)), ("exponent", Int64(output.exponent)),
-        ("lo", Int64(output.lo)), ("hi", Int64(output.hi)), ("accumulator_bound", worst),
+        ("lo", Int64(output.lo)), ("hi", Int64(output.hi)),
+        (
+          "accumulator_bound",
+          AccumulatorBound.worst(biases: bq, absoluteSums: sums, inputBound: Int64(u))
+        ),
       ],
       parameters: [prefix + ".gamma", prefix + ".beta", prefix + ".multiplier", prefix + ".shift"])
   }

@@ -1,3 +1,5 @@
+import WeightFormat
+
 /// A 2-D convolution or transposed convolution with int16 weights and int32 biases
 /// (spec/integer-ops.md §4, §4.1).
 public struct ConvolutionLayer: Sendable {
@@ -49,17 +51,16 @@ public struct ConvolutionLayer: Sendable {
 
   /// The largest accumulator bound B_o over output channels (§3) for inputs bounded by `x`.
   public func accumulatorBound(inputBound x: Int64) -> Int64 {
-    var worst: Int64 = 0
-    for o in 0..<outputChannels {
+    let sums = (0..<outputChannels).map { o in
       var sum: Int64 = 0
       for i in 0..<inputChannels {
         for u in 0..<kernel {
           for v in 0..<kernel { sum += abs(weight(o: o, i: i, u: u, v: v)) }
         }
       }
-      worst = max(worst, abs(Int64(biases[o])) + sum * x)
+      return sum
     }
-    return worst
+    return AccumulatorBound.worst(biases: biases, absoluteSums: sums, inputBound: x)
   }
 
   /// The output size for an input of `height` × `width`.

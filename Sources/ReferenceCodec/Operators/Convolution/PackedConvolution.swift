@@ -1,4 +1,5 @@
 import CKernels
+import WeightFormat
 
 /// A `ConvolutionLayer` with its weights packed for the fast int16 kernels (CKernels).
 ///
@@ -126,11 +127,7 @@ public struct PackedConvolution: Sendable, ChannelsLastKernel {
   ///
   /// - Complexity: O(C_out) (the weight sums are computed once, when packing).
   public func accumulatorBound(inputBound x: Int64) -> Int64 {
-    var worst: Int64 = 0
-    for o in 0..<layer.outputChannels {
-      worst = max(worst, abs(Int64(layer.biases[o])) + sumAbs[o] * x)
-    }
-    return worst
+    AccumulatorBound.worst(biases: layer.biases, absoluteSums: sumAbs, inputBound: x)
   }
 
   /// The accumulators a[o, y, x] of §4 / §4.1 in (C_out, H_out, W_out) order.

@@ -1,3 +1,5 @@
+import WeightFormat
+
 /// Generalized divisive normalization and its inverse (spec/integer-ops.md §5).
 ///
 /// At each pixel, with x the input's C values there (|x| ≤ 32767):
@@ -55,8 +57,7 @@ public struct GDNLayer: Sendable {
 
   /// U = min(rshift(X², t), 32767): the largest u of step 1 for inputs bounded by `x`.
   static func squareBound(_ x: Int64, shift t: Int) -> Int64 {
-    let x = min(abs(x), 32768)
-    return min(IntegerMath.rshift(x * x, t), 32767)
+    AccumulatorBound.gdnSquare(x, shift: t)
   }
 
   /// The accumulator bound of step 2: max_i |β_i| + Σ_j |γ_ij| · U for inputs bounded by `x`.
@@ -65,14 +66,11 @@ public struct GDNLayer: Sendable {
   ///
   /// - Complexity: O(C²).
   public func accumulatorBound(inputBound x: Int64) -> Int64 {
-    let u = Self.squareBound(x, shift: squareShift)
-    var worst: Int64 = 0
-    for i in 0..<channels {
-      var sum: Int64 = 0
-      for j in 0..<channels { sum += abs(Int64(gamma[i * channels + j])) }
-      worst = max(worst, abs(Int64(beta[i])) + sum * u)
+    let sums = (0..<channels).map { i in
+      (0..<channels).reduce(Int64(0)) { $0 + abs(Int64(gamma[i * channels + $1])) }
     }
-    return worst
+    return AccumulatorBound.worst(
+      biases: beta, absoluteSums: sums, inputBound: Self.squareBound(x, shift: squareShift))
   }
 
   /// Runs the layer with the reference kernel: plain Swift, Int64 arithmetic, one pixel at a

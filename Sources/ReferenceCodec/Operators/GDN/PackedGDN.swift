@@ -1,4 +1,5 @@
 import CKernels
+import WeightFormat
 
 /// A `GDNLayer` with γ packed for the fast kernels (CKernels `gic_gdn_s16`).
 ///
@@ -46,12 +47,9 @@ public struct PackedGDN: Sendable, ChannelsLastKernel {
   ///
   /// - Complexity: O(C) (the row sums of |γ| are computed once, when packing).
   public func accumulatorBound(inputBound x: Int64) -> Int64 {
-    let u = GDNLayer.squareBound(x, shift: layer.squareShift)
-    var worst: Int64 = 0
-    for i in 0..<layer.channels {
-      worst = max(worst, abs(Int64(layer.beta[i])) + sumAbs[i] * u)
-    }
-    return worst
+    AccumulatorBound.worst(
+      biases: layer.beta, absoluteSums: sumAbs,
+      inputBound: GDNLayer.squareBound(x, shift: layer.squareShift))
   }
 
   /// The number of pixels per band for `channels` channels: at most 2048, and at most 64 Ki
