@@ -10,7 +10,7 @@ _CACHE = {}
 _CACHE_SIZE = 4
 
 
-def _read_bytes(source, what):
+def _read_bytes(source):
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
     with open(os.fspath(source), "rb") as f:
@@ -43,7 +43,7 @@ def decode(stream, model, rgb=False):
     Model from load_model) to a uint8 array: [H, W, 3] for a colour picture, [H, W] for a
     grayscale one (gray = ⌊(R + G + B + 1) / 3⌋ of the decoded samples, spec/bitstream.md §6.4).
     rgb=True always returns the normative RGB samples [H, W, 3], what conformance hashes."""
-    data = _read_bytes(stream, "stream")
+    data = _read_bytes(stream)
     pixels, header = _decode(data, load_model(model))
     if header["grayscale"] and not rgb:
         return to_gray(pixels)
@@ -53,4 +53,4 @@ def decode(stream, model, rgb=False):
 def info(stream):
     """The header of a .gic bitstream (bytes or a path) as a dict: version, profile, width,
     height, grayscale, rate index, steps, seed, model digest prefix, substream sizes."""
-    return _bitstream.parse(_read_bytes(stream, "stream")).as_dict()
+    return _bitstream.parse(_read_bytes(stream)).as_dict()

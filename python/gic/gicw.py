@@ -4,7 +4,6 @@ The parsing, checking and canonical serialisation are those of gic_spec_decoder.
 reader written from the specification alone, shipped in the same distribution); this module is
 the user-facing API over it.
 """
-import hashlib
 import os
 import tempfile
 
@@ -167,11 +166,3 @@ def describe(source, verify=True):
            "file_bytes": len(c.buf), "metadata": dict(c.metadata), "tensors": tensors,
            "cdf_tables": cdfs}
     return out
-
-
-def file_sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

@@ -165,4 +165,3 @@ def gradient_energy(img):
 def gradient_energy_ratio(decoded, original):
     """gradient_energy(decoded) / gradient_energy(original)."""
     return gradient_energy(decoded) / gradient_energy(original)
-
