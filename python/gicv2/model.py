@@ -5,9 +5,9 @@ h_s, the q-conditioned reverse network U and the few-step sampler with the norma
 the converter's `gic-v1` profile, spec/integer-ops.md and spec/bitstream.md §7 carry it without a
 new operator or table. What changes is what it is trained for and over which range:
 
-* **A wide forward process.** q(l) = q_max exp(-Delta l) with q_max = 64, q_min = 0.5 (gic-v1:
-  8 and 0.5): one model spans ~0.05 to ~1.5 bpp on photographs. Delta = ln 128 / 255, so
-  neighbouring rate indices differ by 1.9 % in q.
+* **A wide forward process.** q(l) = q_max exp(-Delta l) with q_max = 256, q_min = 0.5 (gic-v1:
+  8 and 0.5): one model spans ~0.05 to ~1.9 bpp on photographs. Delta = ln 512 / 255, so
+  neighbouring rate indices differ by 2.5 % in q.
 * **The reverse network as the method says.** U(x, q) estimates the clean latent y from x at
   noise level q (the gradient of the rate-variable feature distribution, up to the factor q^2:
   grad log p_q(x) ~ (U(x, q) - x) / q^2). It is trained on the coded latent at q and on
@@ -37,7 +37,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from gicv1 import model as gm  # noqa: E402
 
-Q_MAX = 64.0
+Q_MAX = 256.0
 Q_MIN = 0.5
 
 
@@ -111,7 +111,9 @@ def sample_train(model, y_tilde, q, alpha, steps=2):
             return x_hat
         qn = (q * ratios[i + 1]).view(b, 1, 1, 1)
         x = x_hat + (qn / qi.view(b, 1, 1, 1)) * (x - x_hat)
-        if alpha:
+        if torch.is_tensor(alpha):  # one alpha per image
+            x = x + alpha.view(b, 1, 1, 1) * qn * (torch.rand_like(x) - 0.5)
+        elif alpha:
             x = x + alpha * qn * (torch.rand_like(x) - 0.5)
     return x
 
@@ -185,3 +187,76 @@ def patch_sw_loss(real, fake, levels=4, patches=1024, directions=64, size=7):
         sf = torch.sort(torch.einsum("bcl,cd->bdl", pf, d), dim=2)[0]
         total = total + (sr - sf).abs().mean()
     return total / levels
+
+
+_BINOMIAL5 = (1.0, 4.0, 6.0, 4.0, 1.0)
+
+
+def _binomial_blur(x, gain=1.0):
+    """Separable 5x5 binomial filter [1 4 6 4 1]^2/256 (times gain^2), reflect boundaries: the
+    filter of cv2.pyrDown / pyrUp and of the evaluation's pyramid (python/gicv2/metrics.py)."""
+    c = x.size(1)
+    k = torch.tensor(_BINOMIAL5, dtype=x.dtype, device=x.device) * (gain / 16.0)
+    x = F.conv2d(F.pad(x, (2, 2, 0, 0), mode="reflect"), k.view(1, 1, 1, 5).repeat(c, 1, 1, 1), groups=c)
+    return F.conv2d(F.pad(x, (0, 0, 2, 2), mode="reflect"), k.view(1, 1, 5, 1).repeat(c, 1, 1, 1), groups=c)
+
+
+def binomial_pyramid(x, min_size=16):
+    """The evaluation's Laplacian pyramid (metrics.laplacian_pyramid) in torch, differentiable:
+    band-pass levels first, the low-pass residual last, as many levels as keep the coarsest
+    level's smaller side >= min_size."""
+    levels = [x]
+    while min(levels[-1].shape[2:]) // 2 >= min_size:
+        g = levels[-1]
+        down = _binomial_blur(g)[:, :, ::2, ::2]
+        up = torch.zeros(g.size(0), g.size(1), down.size(2) * 2, down.size(3) * 2, dtype=g.dtype, device=g.device)
+        up[:, :, ::2, ::2] = down
+        up = _binomial_blur(up, gain=2.0)[:, :, :g.size(2), :g.size(3)]
+        levels[-1] = g - up
+        levels.append(down)
+    return levels
+
+
+def normalized_patch_sw_loss(real, fake, patches=1024, directions=64, size=7):
+    """The evaluation's realism statistic (metrics.swd, Karras et al. 2018 section 5) as a
+    per-image loss: at every level of the binomial Laplacian pyramid, each picture's level is
+    normalised per colour channel by its own mean and standard deviation (Karras'
+    finalize_descriptors, per picture), then the 7x7 neighbourhoods at the same random positions
+    are projected on random unit directions and compared by sorting. Mean over levels.
+    Unlike `patch_sw_loss` it ignores each band's energy and sees only the structure of the
+    neighbourhoods (blur: too correlated; noise: too white; blotches: wrong colour coupling)."""
+    total, n_levels = 0.0, 0
+    for lr, lf in zip(binomial_pyramid(real * 255), binomial_pyramid(fake * 255)):
+        if min(lr.shape[2:]) < size:
+            break
+
+        def norm(t):
+            m = t.mean(dim=(2, 3), keepdim=True)
+            return (t - m) / (t - m).pow(2).mean(dim=(2, 3), keepdim=True).add(1e-6).sqrt()
+
+        pr, pf = F.unfold(norm(lr), size), F.unfold(norm(lf), size)
+        n = pr.size(2)
+        if n > patches:
+            idx = torch.randperm(n, device=pr.device)[:patches]
+            pr, pf = pr[:, :, idx], pf[:, :, idx]
+        d = torch.randn(pr.size(1), directions, device=pr.device, dtype=pr.dtype)
+        d = d / d.norm(dim=0, keepdim=True)
+        sr = torch.sort(torch.einsum("bcl,cd->bdl", pr, d), dim=2)[0]
+        sf = torch.sort(torch.einsum("bcl,cd->bdl", pf, d), dim=2)[0]
+        total = total + (sr - sf).abs().mean()
+        n_levels += 1
+    return total / n_levels
+
+
+def gradient_energy_loss(real, fake):
+    """mean over images of log(E(fake) / E(real))^2, E = sum of squared horizontal and vertical
+    differences (the evaluation's gradient-energy ratio, metrics.gradient_energy_ratio): 0 when
+    the decode keeps the original's texture energy, grows with blur (ratio < 1) and with
+    invented noise (ratio > 1) alike."""
+    def energy(t):
+        return ((t[:, :, :, 1:] - t[:, :, :, :-1]) ** 2).sum(dim=(1, 2, 3)) + \
+            ((t[:, :, 1:, :] - t[:, :, :-1, :]) ** 2).sum(dim=(1, 2, 3))
+    # floor: a mean squared difference of 1e-5 (about 0.8/255 per step), below which a crop is
+    # flat and its ratio would be noise over nothing
+    floor = 1e-5 * real[0].numel()
+    return (torch.log(energy(fake) + floor) - torch.log(energy(real) + floor)).pow(2).mean()

@@ -17,11 +17,20 @@ Per step, for a batch x with q ~ log-uniform [q_min, q_max] per image (model.for
   generator  bpp + lmbda 255^2 MSE(x_hat0) + lmbda_gen 255^2 MSE(x_hat2)
              + kappa (lat_q + lat_mid) + gan (-D(x_hat2 | y_hat)) + fm FM(x, x_hat2)
              + swd SW(x, x_hat2)
+             + swd_norm SWn(x, x_hat2) + grad_energy GE(x, x_hat2)
 SW is model.patch_sw_loss: the sliced Wasserstein distance between the 7x7 neighbourhoods of the
 Laplacian pyramids of the crop and of its 2-step decode (random projections drawn anew each
 step). It was added after the discriminator alone failed to learn in CPU runs (its hinge loss
 stayed at 2.00, real and fake logits equal to 4 digits, over 3,700 steps): it is a realism
 term that needs no pretrained network and no adversary.
+SWn (--swd-norm) is model.normalized_patch_sw_loss: the evaluation's own statistic (binomial
+Laplacian pyramid, each picture's level normalised per colour channel by its own mean and
+deviation, as Karras' finalize_descriptors does), which sees the structure of the neighbourhoods
+rather than their energy; GE (--grad-energy) is model.gradient_energy_loss, log(E(x_hat2) /
+E(x))^2 with E the gradient energy of the evaluation's gradient-energy ratio. --q-low-frac draws
+that fraction of each batch from [--q-low-min, q_max] (the low rates, ~0.03-0.3 bpp), and
+--alpha-random draws each image's sampler noise scale from [0, --alpha], so that every alpha the
+realism knob may be set to at release is one g_s was trained on.
   entropy    CompressAI's aux loss on the bottleneck quantiles (own Adam)
   D          hinge: relu(1 - D(x | y_hat)) + relu(1 + D(x_hat2 | y_hat))   (from --gan-start)
 x_hat0 = g_s(y_hat) is the 0-step decode, x_hat2 = g_s(2-step sampler output with noise alpha).
@@ -54,7 +63,7 @@ from gicv1.train import Bundle, configure_optimizers  # noqa: E402
 from gicv2 import model as g2  # noqa: E402
 
 COLUMNS = ["step", "minutes", "loss", "bpp", "mse0", "mse2", "psnr0", "psnr2", "lat_q", "lat_mid", "g_adv",
-           "fm", "swd", "d_loss", "d_real", "d_fake", "aux", "steps_per_s"]
+           "fm", "swd", "swdn", "gel", "d_loss", "d_real", "d_fake", "aux", "steps_per_s"]
 
 
 class GeneratorStep(torch.nn.Module):
@@ -92,7 +101,7 @@ def plot_csv(path_csv, path_png):
     fig, ax = plt.subplots(2, 3, figsize=(13, 6.5))
     panels = [("bpp", ["bpp"]), ("PSNR (dB, training crops)", ["psnr0", "psnr2"]),
               ("latent error / q^2", ["lat_q", "lat_mid"]), ("generator adversarial", ["g_adv"]),
-              ("feature matching / patch SWD", ["fm", "swd"]), ("discriminator (hinge)", ["d_loss", "d_real", "d_fake"])]
+              ("feature matching / patch SWD / grad. energy", ["fm", "swd", "swdn", "gel"]), ("discriminator (hinge)", ["d_loss", "d_real", "d_fake"])]
     for a, (title, keys) in zip(ax.flat, panels):
         for k in keys:
             a.plot(step, [float(r[k]) for r in rows], label=k)
@@ -144,7 +153,8 @@ def main(argv=None):
     ap.add_argument("--minutes", type=float, default=60.0, help="training budget (wall clock)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--crop", type=int, default=128)
-    ap.add_argument("--q-max", type=float, default=g2.Q_MAX)
+    ap.add_argument("--q-max", type=float, default=g2.Q_MAX,
+                    help="schedule of a model started from --init (a resumed model keeps its own)")
     ap.add_argument("--q-min", type=float, default=g2.Q_MIN)
     ap.add_argument("--lmbda", type=float, default=0.01, help="MSE weight of the 0-step decode")
     ap.add_argument("--lmbda-gen", type=float, default=0.002, help="MSE weight of the 2-step decode")
@@ -152,6 +162,16 @@ def main(argv=None):
     ap.add_argument("--fm", type=float, default=1.0, help="feature-matching weight")
     ap.add_argument("--swd", type=float, default=150.0,
                     help="weight of the Laplacian-pyramid patch sliced Wasserstein loss on the 2-step decode")
+    ap.add_argument("--swd-norm", type=float, default=0.0,
+                    help="weight of the evaluation-aligned (per-picture normalised) patch SWD on the 2-step decode")
+    ap.add_argument("--grad-energy", type=float, default=0.0,
+                    help="weight of log(gradient energy ratio)^2 on the 2-step decode")
+    ap.add_argument("--alpha-random", action="store_true",
+                    help="draw each image's sampler noise scale uniformly from [0, --alpha] (trains the realism knob's range)")
+    ap.add_argument("--q-low-frac", type=float, default=0.0,
+                    help="fraction of each batch whose q is drawn log-uniform from [--q-low-min, q_max] "
+                         "(the low rates) instead of the whole schedule")
+    ap.add_argument("--q-low-min", type=float, default=24.0)
     ap.add_argument("--gan-start", type=int, default=0, help="step from which the GAN terms count")
     ap.add_argument("--kappa", type=float, default=10.0)
     ap.add_argument("--alpha", type=float, default=1.0, help="sampler noise scale in training")
@@ -220,7 +240,8 @@ def main(argv=None):
     core.train()
     core_disc.train()
     data = Bundle(args.data, args.crop, args.seed + step + 7919 * rank, device)
-    ln_qmin, ln_qmax = math.log(args.q_min), math.log(args.q_max)
+    q_max, q_min = core.rate.bounds()  # a resumed model's own schedule, not the option's default
+    ln_qmin, ln_qmax = math.log(q_min), math.log(q_max)
 
     def save():
         if rank != 0:
@@ -237,7 +258,7 @@ def main(argv=None):
         if new_csv:
             writer.writerow(COLUMNS)
         print(f"# gic-v2 from {origin} at step {step}: N={core.N} M={core.M} W={core.W} "
-              f"q=[{args.q_min}, {args.q_max}] device={device} world={dist.get_world_size() if distributed else 1} "
+              f"q=[{q_min}, {q_max}] device={device} world={dist.get_world_size() if distributed else 1} "
               f"torch={torch.__version__} train images={len(data.names)}", flush=True)
     start = last_save = window_t = time.time()
     acc = {k: 0.0 for k in COLUMNS[2:-1]}
@@ -246,8 +267,12 @@ def main(argv=None):
     while time.time() - start < args.minutes * 60 and not (args.steps and step - first_step >= args.steps):
         x = data.batch(args.batch)
         q = torch.exp(torch.empty(args.batch, device=device).uniform_(ln_qmin, ln_qmax))
+        n_low = int(round(args.q_low_frac * args.batch))
+        if n_low:
+            q[:n_low] = torch.exp(torch.empty(n_low, device=device).uniform_(math.log(args.q_low_min), ln_qmax))
         gan_on = step >= args.gan_start and (args.gan > 0 or args.fm > 0)
-        out = gen_step(x, q, args.alpha)
+        alpha = torch.rand(args.batch, device=device) * args.alpha if args.alpha_random else args.alpha
+        out = gen_step(x, q, alpha)
         npix = x.shape[2] * x.shape[3]
         bpp = (out["bits_y"] + out["bits_z"]).mean() / npix
         mse0 = F.mse_loss(out["x_hat0"], x)
@@ -257,6 +282,10 @@ def main(argv=None):
         g_adv = fm = d_loss = d_real = d_fake = torch.zeros((), device=device)
         swd = g2.patch_sw_loss(x, out["x_hat2"]) if args.swd > 0 else torch.zeros((), device=device)
         loss = loss + args.swd * swd
+        zero = torch.zeros((), device=device)
+        swdn = g2.normalized_patch_sw_loss(x, out["x_hat2"]) if args.swd_norm > 0 else zero
+        gel = g2.gradient_energy_loss(x, out["x_hat2"]) if args.grad_energy > 0 else zero
+        loss = loss + args.swd_norm * swdn + args.grad_energy * gel
         if gan_on:
             for p in core_disc.parameters():
                 p.requires_grad_(False)
@@ -290,7 +319,7 @@ def main(argv=None):
             d_opt.step()
         step += 1
         vals = {"loss": loss, "bpp": bpp, "mse0": mse0, "mse2": mse2, "lat_q": out["lat_q"].mean(),
-                "lat_mid": out["lat_mid"].mean(), "g_adv": g_adv, "fm": fm, "swd": swd, "d_loss": d_loss,
+                "lat_mid": out["lat_mid"].mean(), "g_adv": g_adv, "fm": fm, "swd": swd, "swdn": swdn, "gel": gel, "d_loss": d_loss,
                 "d_real": d_real, "d_fake": d_fake, "aux": aux}
         for k, v in vals.items():
             acc[k] += float(v.detach())

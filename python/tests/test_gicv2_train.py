@@ -51,8 +51,26 @@ class GICv2TrainingTests(unittest.TestCase):
     def test_sampler_levels_follow_the_normative_offsets(self):
         from gicv2 import model as g2
         m = g2.build(16, 16, 16)
-        self.assertEqual(m.rate.level_offsets(2), [0, 36])  # Delta = ln(128)/255
-        self.assertAlmostEqual(g2.step_ratio(m), float(np.exp(-36 * np.log(128) / 255)))
+        self.assertEqual(m.rate.level_offsets(2), [0, 28])  # Delta = ln(512)/255 (q in [0.5, 256])
+        self.assertAlmostEqual(g2.step_ratio(m), float(np.exp(-28 * np.log(512) / 255)))
+
+    def test_realism_losses_match_the_evaluation(self):
+        from gicv2 import metrics
+        from gicv2 import model as g2
+        rng = np.random.default_rng(3)
+        img = (rng.random((96, 80, 3)) * 255).astype(np.uint8)
+        x = torch.tensor(img.transpose(2, 0, 1)[None] / 255.0, dtype=torch.float64)
+        ours = g2.binomial_pyramid(x * 255)
+        theirs = metrics.laplacian_pyramid(img, metrics.pyramid_levels(96, 80))
+        self.assertEqual(len(ours), len(theirs))
+        for a, b in zip(ours, theirs):  # the training pyramid is the evaluation's, to rounding
+            self.assertLess(float(np.abs(a[0].numpy() - b).max()), 1e-9)
+        y = torch.rand(2, 3, 64, 64, dtype=torch.float64)
+        self.assertEqual(float(g2.normalized_patch_sw_loss(y, y.clone())), 0.0)
+        self.assertEqual(float(g2.gradient_energy_loss(y, y.clone())), 0.0)
+        blurred = torch.nn.functional.avg_pool2d(y, 3, 1, 1)
+        self.assertGreater(float(g2.normalized_patch_sw_loss(y, blurred)), 0.05)
+        self.assertGreater(float(g2.gradient_energy_loss(y, blurred)), 1.0)
 
     @unittest.skipUnless(shutil.which("torchrun"), "torchrun not on PATH")
     def test_ddp_two_cpu_processes_stay_in_sync(self):
