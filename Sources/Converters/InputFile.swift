@@ -32,22 +32,7 @@ public enum InputFile {
     do {
       return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
     } catch {
-      throw .unreadableFile(path: path, reason: describeIOError(error))
+      throw .unreadableFile(path: path, reason: readableIOReason(error))
     }
-  }
-}
-
-/// A short reason for a Foundation file error.
-func describeIOError(_ error: any Error) -> String {
-  let ns = error as NSError
-  if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
-    underlying.domain == NSPOSIXErrorDomain
-  {
-    return SystemCalls.errorMessage(for: Int32(underlying.code))
-  }
-  switch ns.code {
-  case NSFileReadNoSuchFileError: return "no such file"
-  case NSFileReadNoPermissionError: return "permission denied"
-  default: return ns.localizedDescription
   }
 }

@@ -70,9 +70,9 @@ struct ByteWindow {
   func contains(_ offset: Int, _ length: Int) -> Bool {
     offset >= base && offset + length <= base + bytes.count
   }
-  func u16(_ o: Int) -> UInt16 { UInt16(bytes[o - base]) | UInt16(bytes[o - base + 1]) << 8 }
-  func u32(_ o: Int) -> UInt32 { UInt32(u16(o)) | UInt32(u16(o + 2)) << 16 }
-  func u64(_ o: Int) -> UInt64 { UInt64(u32(o)) | UInt64(u32(o + 4)) << 32 }
+  func u16(_ o: Int) -> UInt16 { ByteOrder.littleEndian(from: bytes, at: o - base) }
+  func u32(_ o: Int) -> UInt32 { ByteOrder.littleEndian(from: bytes, at: o - base) }
+  func u64(_ o: Int) -> UInt64 { ByteOrder.littleEndian(from: bytes, at: o - base) }
   func signature(_ o: Int, _ sig: UInt32) -> Bool { contains(o, 4) && u32(o) == sig }
   func slice(_ o: Int, _ length: Int) -> ArraySlice<UInt8> {
     bytes[(o - base)..<(o - base + length)]

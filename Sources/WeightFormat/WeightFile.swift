@@ -89,8 +89,9 @@ public struct WeightFile: Sendable {
   }
 }
 
-/// A short reason for a Foundation file error.
-func readableIOReason(_ error: any Error) -> String {
+/// A short reason for a Foundation file error ("no such file", "permission denied", the POSIX
+/// message): the package's one I/O-error formatter.
+public func readableIOReason(_ error: any Error) -> String {
   let ns = error as NSError
   if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError,
     underlying.domain == NSPOSIXErrorDomain

@@ -1,3 +1,5 @@
+import WeightFormat
+
 extension FloatKernels {
   /// PyTorch `Conv2d` (cross-correlation) with zero padding, batch 1, square kernel.
   ///
@@ -38,7 +40,7 @@ extension FloatKernels {
     var output = [Float](repeating: 0, count: hOut * wOut * packed.paddedOut)
     let cop = packed.paddedOut
     withPointers(input, packed, &output) { xs, ws, bs, os in
-      RowBands.forEach(hOut, threads: threads) { rows in
+      DisjointWork.forEachBand(hOut, threads: threads) { rows in
         // Tap (u, v): input offset from the tile's first pixel, weight offset.
         var taps: [Int] = []
         for u in 0..<k {
@@ -117,7 +119,7 @@ extension FloatKernels {
     let input = channelsLast(x, top: 0, bottom: 0, left: left, right: high - (w - 1))
     var output = [Float](repeating: 0, count: hOut * wOut * cop)
     withPointers(input, packed, &output) { xs, ws, bs, os in
-      RowBands.forEach(hOut, threads: threads) { rows in
+      DisjointWork.forEachBand(hOut, threads: threads) { rows in
         var taps: [Int] = []
         for yOut in rows {
           let outRow = os.base + yOut * wOut * cop
@@ -217,7 +219,8 @@ private func planar(_ v: [Float], height: Int, width: Int, paddedOut: Int, chann
 /// Runs `body` with sendable pointers to the input, the weights, the bias and the output.
 private func withPointers(
   _ input: [Float], _ packed: PackedWeights, _ output: inout [Float],
-  _ body: (ReadOnlyFloats, ReadOnlyFloats, ReadOnlyFloats, SharedFloats) -> Void
+  _ body: (SharedReads<Float>, SharedReads<Float>, SharedReads<Float>, DisjointWrites<Float>) ->
+    Void
 ) {
   // Implementation note: a one-element stand-in keeps every pointer non-nil for empty tensors
   // (C_in = 0); no tile then reads it.
@@ -228,12 +231,12 @@ private func withPointers(
     weights.withUnsafeBufferPointer { wb in
       packed.bias.withUnsafeBufferPointer { bb in
         output.withUnsafeMutableBufferPointer { ob in
-          guard let xs = xb.baseAddress, let ws = wb.baseAddress, let bs = bb.baseAddress,
-            let os = ob.baseAddress
+          guard xb.baseAddress != nil, wb.baseAddress != nil, bb.baseAddress != nil,
+            ob.baseAddress != nil
           else { return }
           body(
-            ReadOnlyFloats(base: xs), ReadOnlyFloats(base: ws), ReadOnlyFloats(base: bs),
-            SharedFloats(base: os))
+            SharedReads(buffer: xb), SharedReads(buffer: wb), SharedReads(buffer: bb),
+            DisjointWrites(buffer: ob))
         }
       }
     }

@@ -1,3 +1,5 @@
+import WeightFormat
+
 extension FloatKernels {
   /// CompressAI's GDN (`inverse` false) or inverse GDN (`inverse` true).
   ///
@@ -29,15 +31,15 @@ extension FloatKernels {
       beta.withUnsafeBufferPointer { bb in
         gamma.withUnsafeBufferPointer { gb in
           out.withUnsafeMutableBufferPointer { ob in
-            guard let xs = xb.baseAddress, let bs = bb.baseAddress, let gs = gb.baseAddress,
-              let os = ob.baseAddress
+            guard xb.baseAddress != nil, bb.baseAddress != nil, gb.baseAddress != nil,
+              ob.baseAddress != nil
             else { return }
-            let src = ReadOnlyFloats(base: xs)
-            let b = ReadOnlyFloats(base: bs)
-            let g = ReadOnlyFloats(base: gs)
-            let dst = SharedFloats(base: os)
+            let src = SharedReads(buffer: xb)
+            let b = SharedReads(buffer: bb)
+            let g = SharedReads(buffer: gb)
+            let dst = DisjointWrites(buffer: ob)
             let width = x.width
-            RowBands.forEach(x.height, threads: threads) { rows in
+            DisjointWork.forEachBand(x.height, threads: threads) { rows in
               let squares = UnsafeMutablePointer<Float>.allocate(capacity: c * chunk)
               let norm = UnsafeMutablePointer<Float>.allocate(capacity: chunk)
               defer {

@@ -125,7 +125,7 @@ public struct Bitstream: Sendable, Equatable {
     }
     grayscale = flags & 1 != 0
     modelDigestPrefix = Array(bytes[8..<16])
-    func u16(_ o: Int) -> Int { Int(bytes[o]) | Int(bytes[o + 1]) << 8 }
+    func u16(_ o: Int) -> Int { Int(ByteOrder.littleEndian(UInt16.self, from: bytes, at: o)) }
     width = u16(16) + 1
     height = u16(18) + 1
     rateIndex = u16(20)
@@ -138,9 +138,7 @@ public struct Bitstream: Sendable, Equatable {
     }
     if flags & 2 != 0 {
       try need(8, "seed")
-      var s: UInt64 = 0
-      for k in 0..<8 { s |= UInt64(bytes[at + k]) << (8 * UInt64(k)) }
-      seed = s
+      seed = ByteOrder.littleEndian(UInt64.self, from: bytes, at: at)
       at += 8
     } else {
       seed = nil

@@ -1,3 +1,5 @@
+import WeightFormat
+
 /// The fields of a PNG's IHDR chunk, read and CRC-checked before libpng sees the data, so the
 /// resource limits are applied before anything is allocated.
 struct PNGHeader: Equatable {
@@ -114,23 +116,17 @@ struct PNGHeader: Equatable {
   }
 
   static func uint32(_ data: [UInt8], at offset: Int) -> UInt32 {
-    UInt32(data[offset]) << 24 | UInt32(data[offset + 1]) << 16 | UInt32(data[offset + 2]) << 8
-      | UInt32(data[offset + 3])
+    ByteOrder.bigEndian(from: data, at: offset)
   }
 
   static func chunkName(_ type: [UInt8]) -> String {
     type.allSatisfy { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
       ? String(decoding: type, as: UTF8.self)
-      : "a chunk of type " + type.map { hex8($0) }.joined(separator: " ")
+      : "a chunk of type " + type.map { hexString([$0]) }.joined(separator: " ")
   }
 
   private static func hex(_ v: UInt32) -> String {
-    let digits = String(v, radix: 16)
-    return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
-  }
-
-  private static func hex8(_ v: UInt8) -> String {
-    v < 16 ? "0" + String(v, radix: 16) : String(v, radix: 16)
+    "0x" + hexString(withUnsafeBytes(of: v.bigEndian) { Array($0) })
   }
 
   /// The CRC-32 of PNG chunks (ISO 3309: polynomial 0xEDB88320, reflected) over `bytes`.
