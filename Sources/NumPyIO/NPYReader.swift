@@ -64,8 +64,10 @@ public enum NPYReader {
     default: throw .unsupportedVersion(major: major, minor: minor)
     }
     guard b.count >= 8 + lengthBytes else { throw .tooShort(length: b.count) }
-    var headerLength = 0
-    for k in 0..<lengthBytes { headerLength |= Int(b[s + 8 + k]) << (8 * k) }
+    let headerLength =
+      lengthBytes == 2
+      ? Int(ByteOrder.littleEndian(UInt16.self, from: b, at: 8))
+      : Int(ByteOrder.littleEndian(UInt32.self, from: b, at: 8))
     let headerStart = 8 + lengthBytes
     let available = b.count - headerStart
     guard headerLength <= available else {

@@ -45,8 +45,7 @@ public struct GaussianConditionalCoder: Sendable {
     var thresholds: [Int64] = []
     thresholds.reserveCapacity(record.shape[0])
     for i in 0..<record.shape[0] {
-      var v: UInt32 = 0
-      for k in 0..<4 { v |= UInt32(bytes[4 * i + k]) << (8 * UInt32(k)) }
+      let v = ByteOrder.littleEndian(UInt32.self, from: bytes, at: 4 * i)
       thresholds.append(Int64(Int32(bitPattern: v)))
     }
     try self.init(

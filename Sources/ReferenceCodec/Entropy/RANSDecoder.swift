@@ -1,3 +1,5 @@
+import WeightFormat
+
 /// The rANS decoder of spec/entropy-coding.md §3.2, reading a stream held in memory.
 ///
 /// It never reads outside the stream: a renormalisation that needs more bytes than remain, an
@@ -22,14 +24,9 @@ public struct RANSDecoder: Sendable {
     guard bytes.count >= RANS.headerBytes else {
       throw .damagedStream(offset: bytes.count, reason: "shorter than the 16-byte header")
     }
-    func u64(_ at: Int) -> UInt64 {
-      var v: UInt64 = 0
-      for k in 0..<8 { v |= UInt64(bytes[at + k]) << (8 * UInt64(k)) }
-      return v
-    }
     self.bytes = bytes
-    x = u64(0)
-    y = u64(8)
+    x = ByteOrder.littleEndian(from: bytes, at: 0)
+    y = ByteOrder.littleEndian(from: bytes, at: 8)
     position = RANS.headerBytes
     for (state, offset) in [(x, 0), (y, 8)]
     where state < RANS.lowerBound || state >= RANS.stateLimit {
@@ -54,10 +51,7 @@ public struct RANSDecoder: Sendable {
       guard position + 4 <= bytes.count else {
         throw .streamEndsInRenormalisation(at: position)
       }
-      let w =
-        UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8
-        | UInt32(bytes[position + 2]) << 16 | UInt32(bytes[position + 3]) << 24
-      s = (s &<< 32) | UInt64(w)
+      s = (s &<< 32) | UInt64(ByteOrder.littleEndian(UInt32.self, from: bytes, at: position))
       position += 4
     }
     x = y
