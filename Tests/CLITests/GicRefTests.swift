@@ -89,6 +89,33 @@ struct GicRefTests {
       "gic-ref", ["encode", path("rgb-1x1.png"), "-m", "../missing.gicw"], in: dir)
     #expect(notCodec.status == 1)
   }
+
+  @Test(
+    "with --json an error is also {\"error\": {code, message}} on stdout, the code the GICError's")
+  func jsonErrors() throws {
+    let dir = try CLIRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = path("bmshj2018-hyperprior-N16-M24.gicw")
+    let cases: [(arguments: [String], code: String, message: String)] = [
+      (["decode", "none.gic", "-m", model, "--json"], "tool.io", "none.gic: cannot read file"),
+      (["info", path("rgb-1x1.png"), "--json"], "bitstream.badMagic", "rgb-1x1.png: "),
+      (["encode", path("rgb-1x1.png"), "-m", "none.gicw", "--json"], "gicw.io", "none.gicw: "),
+      (
+        ["psnr", path("rgb-1x1.png"), path("gray-33x20.png"), "--json"], "tool.sizeMismatch",
+        "sizes differ"
+      ),
+      (["decode", "--json"], "usage", "--help"),
+    ]
+    for c in cases {
+      let r = try CLIRunner.run("gic-ref", c.arguments, in: dir)
+      #expect(r.status == 1, "\(c.arguments)")
+      #expect(r.stderr.hasPrefix("error: ") && r.stderr.split(separator: "\n").count == 1)
+      let error = try #require(try json(r.stdout)["error"] as? [String: String])
+      #expect(error["code"] == c.code, "\(c.arguments): \(r.stdout)")
+      #expect(error["message"]?.contains(c.message) == true, "\(c.arguments): \(r.stdout)")
+      #expect("error: " + (error["message"] ?? "") + "\n" == r.stderr)
+    }
+  }
 }
 
 /// Goldens of the codec fixtures, read from goldens.json.
