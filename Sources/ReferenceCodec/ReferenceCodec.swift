@@ -21,7 +21,7 @@ public enum ReferenceCodec {
   public static func openModel(path: String) throws(LocatedError) -> (
     file: WeightFile, codec: HyperpriorCodec?
   ) {
-    let file = try open(path)
+    let file = try openContainer(path: path)
     guard case .string(let name) = file.metadata(CodecModelSchema.Key.profile),
       ModelProfile(name: name)?.isCodec == true
     else { return (file, nil) }
@@ -32,10 +32,13 @@ public enum ReferenceCodec {
   ///
   /// - Throws: ``LocatedError`` naming the file (also when it is not a codec model).
   public static func openCodec(path: String) throws(LocatedError) -> HyperpriorCodec {
-    try codec(try open(path), path: path)
+    try codec(try openContainer(path: path), path: path)
   }
 
-  static func open(_ path: String) throws(LocatedError) -> WeightFile {
+  /// Opens and fully validates a container (spec/container.md), whatever its profile.
+  ///
+  /// - Throws: ``LocatedError`` naming the file.
+  public static func openContainer(path: String) throws(LocatedError) -> WeightFile {
     do { return try loadModel(path: path) } catch { throw LocatedError(path: path, error) }
   }
 

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CLISupport
-import Converters
-import WeightFormat
+import ReferenceCodec
 
 /// `gic-convert verify`: check a container's structure and every digest.
 struct Verify: ParsableCommand {
@@ -27,8 +26,7 @@ struct Verify: ParsableCommand {
   }
 
   func run() throws {
-    let file: WeightFile
-    do { file = try WeightFile.open(path: model) } catch { throw LocatedError(path: model, error) }
+    let file = try ReferenceCodec.openContainer(path: model)
     let result = Result(
       file: model, ok: true, version: "\(file.major).\(file.minor)",
       modelDigest: file.modelDigestHex, tensors: file.tensors.count,
