@@ -30,12 +30,15 @@ extension MetadataValue: CustomStringConvertible {
 /// Minimal JSON text helpers shared by the command-line tools.
 public enum JSONText {
   /// `value` as gic's canonical JSON (the tools' `--json` reports, conformance manifests):
-  /// snake-case keys, sorted, two-space indentation, slashes unescaped; nil if it cannot be
-  /// encoded.
-  public static func encode(_ value: some Encodable) -> Data? {
+  /// snake-case keys, sorted, two-space indentation (one line when `pretty` is false: batch
+  /// manifests), slashes unescaped; nil if it cannot be encoded.
+  public static func encode(_ value: some Encodable, pretty: Bool = true) -> Data? {
     let encoder = JSONEncoder()
     encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    encoder.outputFormatting =
+      pretty
+      ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+      : [.sortedKeys, .withoutEscapingSlashes]
     return try? encoder.encode(value)
   }
 

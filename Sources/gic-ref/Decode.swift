@@ -15,14 +15,18 @@ struct Decode: ParsableCommand {
       RGB samples are written instead (R G B interleaved, rows top to bottom, no header). The
       output is written to a temporary file and renamed into place; --json reports the SHA-256
       of the decoded RGB samples, the value conformance compares.
+      Batches: given a directory (every .gic below it) or a list file (.txt, .list, .lst: one
+      path per line), decode writes each picture as a PNG into -o DIR (same relative name),
+      --threads pictures at a time, and a JSON Lines manifest with the decoded samples' SHA-256;
+      a rerun skips the pictures done already (docs/scaling.md).
       """)
 
-  @Argument(help: "The .gic bitstream.")
+  @Argument(help: "The .gic bitstream, or a directory or list file of them (a batch).")
   var input: String
 
   @OptionGroup var options: CodecOptions
 
-  @Option(name: .shortAndLong, help: "The PNG to write (default: the input with .png).")
+  @Option(name: .shortAndLong, help: "The PNG to write (default: input.png), a batch's directory.")
   var output: String?
 
   @Option(
@@ -32,6 +36,8 @@ struct Decode: ParsableCommand {
       valueName: "npz"))
   var dumpSymbols: String?
 
+  @OptionGroup(title: "Batches") var batch: BatchOptions
+
   struct Report: Encodable {
     var decodeSeconds: Double
     /// SHA-256 of the decoded 8-bit RGB samples (R G B interleaved, rows top to bottom) — the
@@ -39,10 +45,24 @@ struct Decode: ParsableCommand {
     var rgbSha256: String
   }
 
+  func validate() throws {
+    if BatchOptions.isBatch(input) {
+      guard dumpSymbols == nil else { throw ValidationError("--dump-symbols takes one stream") }
+    } else {
+      try batch.checkSinglePicture()
+    }
+  }
+
   func run() throws {
     let start = DispatchTime.now()
     let destination = output ?? Self.defaultOutput(for: input)
     let codec = try options.loadCodec()
+    if BatchOptions.isBatch(input) {
+      return try batch.run(
+        "decode", input: input, output: output, extensions: ["gic"], outputExtension: "png",
+        options: "", codec: codec, threads: options.threads, report: options.report,
+        work: BatchCoding.decode(codec: codec))
+    }
     let (stream, count) = try ToolInput.readBitstream(input)
     let coding = DispatchTime.now()
     let image: RGBImage

@@ -14,18 +14,22 @@ struct Encode: ParsableCommand {
       16-bit PNGs are refused. The picture is padded to a multiple of the model's stride (64) by
       repeating its last column and row; the decoder crops the padding away (spec/bitstream.md).
       The output is written to a temporary file and renamed into place.
+      Batches: given a directory (every .png below it) or a list file (.txt, .list, .lst: one
+      path per line), encode codes each picture into -o DIR (same relative name, .gic),
+      --threads pictures at a time, and writes a JSON Lines manifest; a rerun skips the pictures
+      done already (docs/scaling.md).
       Rate control (gic-v1 models only; other profiles refuse these options): --rate R in 0…1
       (1 = most bits) picks rate index round(255·R); --target-bpp B picks the rate index whose
       file is closest to B bits per pixel; --steps N (0…4, default 2) sets the decoder's
       reverse-process steps and --seed S turns on the sampler's noise with seed S.
       """)
 
-  @Argument(help: "The PNG image.")
+  @Argument(help: "The PNG image, or a directory or list file of them (a batch).")
   var input: String
 
   @OptionGroup var options: CodecOptions
 
-  @Option(name: .shortAndLong, help: "The .gic file to write (default: the input with .gic).")
+  @Option(name: .shortAndLong, help: "The .gic to write (default: input.gic), a batch's directory.")
   var output: String?
 
   @Option(help: "Rate in 0…1, 1 = most bits (gic-v1; default 0.5).")
@@ -40,7 +44,10 @@ struct Encode: ParsableCommand {
   @Option(help: "Sampler noise seed (gic-v1; no noise without it).")
   var seed: UInt64?
 
+  @OptionGroup(title: "Batches") var batch: BatchOptions
+
   func validate() throws {
+    if !BatchOptions.isBatch(input) { try batch.checkSinglePicture() }
     if let rate, !(0...1).contains(rate) { throw ValidationError("--rate must be within 0…1") }
     if rate != nil && targetBPP != nil {
       throw ValidationError("--rate and --target-bpp exclude each other")
@@ -56,33 +63,30 @@ struct Encode: ParsableCommand {
     var encodeSeconds: Double
   }
 
+  var settings: EncodeSettings {
+    EncodeSettings(rate: rate, targetBitsPerPixel: targetBPP, steps: steps, seed: seed)
+  }
+
   func run() throws {
     let start = DispatchTime.now()
-    let destination = output ?? Self.defaultOutput(for: input)
     let codec = try options.loadCodec()
+    guard codec.rateVariable != nil || settings.isEmpty else {
+      throw ToolError(
+        "\(options.model): profile \(codec.profile.name) has a fixed rate and no reverse process; --rate, --target-bpp, --steps and --seed apply to gic-v1 models",
+        code: "tool.profile")
+    }
+    if BatchOptions.isBatch(input) {
+      return try batch.run(
+        "encode", input: input, output: output, extensions: ["png"], outputExtension: "gic",
+        options: settings.description, codec: codec, threads: options.threads,
+        report: options.report, work: BatchCoding.encode(codec: codec, settings: settings))
+    }
+    let destination = output ?? Self.defaultOutput(for: input)
     let decoded = try ToolInput.readPNG(input)
-    let gray = decoded.sourceFormat == .gray || decoded.sourceFormat == .grayAlpha
     let coding = DispatchTime.now()
     let threads = max(1, options.threads)
-    let stream: Bitstream
-    if codec.rateVariable == nil {
-      guard rate == nil, targetBPP == nil, steps == nil, seed == nil else {
-        throw ToolError(
-          "\(options.model): profile \(codec.profile.name) has a fixed rate and no reverse process; --rate, --target-bpp, --steps and --seed apply to gic-v1 models",
-          code: "tool.profile")
-      }
-      stream = try codec.encode(decoded.image, grayscale: gray, threads: threads)
-    } else if let targetBPP {
-      stream = try codec.encode(
-        decoded.image, grayscale: gray, targetBitsPerPixel: targetBPP, steps: steps ?? 2,
-        seed: seed, threads: threads)
-    } else {
-      let levels = codec.rateVariable?.rateLevels ?? 256
-      let index = Int((Double(levels - 1) * (rate ?? 0.5)).rounded())
-      stream = try codec.encode(
-        decoded.image, grayscale: gray, rateIndex: index, steps: steps ?? 2, seed: seed,
-        threads: threads)
-    }
+    let stream = try codec.encode(
+      decoded.image, grayscale: decoded.isGray, settings: settings, threads: threads)
     let encodeSeconds = seconds(since: coding)
     let bytes = stream.serialized()
     try ToolFiles.write(bytes, to: destination)

@@ -20,6 +20,7 @@ struct GicRef: ParsableCommand {
     subcommands: [
       Encode.self, Decode.self, Info.self, PSNR.self, Rates.self, Vectors.self, VerifyVectors.self,
       Model.self,
+      Merge.self,
     ]
   )
 

@@ -16,6 +16,9 @@ struct Vectors: ParsableCommand {
       The output is deterministic: the same models and images give the same files, and
       --archive writes a reproducible tar (sorted entries, mtime 0, uid/gid 0, mode 0644, no
       extended headers) whose SHA-256 is the same on every run and machine.
+      With --shard i/n only the images whose name hashes to i are coded (with the parameters
+      they have in the whole set); 'gic-ref merge' joins the shards' manifest.json files
+      (docs/scaling.md).
       """)
 
   @Option(name: .shortAndLong, help: "A codec model (.gicw); repeatable.")
@@ -33,9 +36,16 @@ struct Vectors: ParsableCommand {
   @Option(help: "Worker threads (the output does not depend on it).")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+  @Option(help: ArgumentHelp("Code only shard i of n (by image name).", valueName: "i/n"))
+  var shard: String?
+
   func run() throws {
     guard !model.isEmpty, !images.isEmpty else {
       throw ValidationError("give at least one model (-m) and one image")
+    }
+    let shard = try shard.map { try Shard(parsing: $0) } ?? .all
+    guard archive == nil || shard.count == 1 else {
+      throw ValidationError("--archive writes a whole set; merge the shards first")
     }
     var files: [String: Data] = [:]
     var inputs: [ConformanceVectorGenerator.Model] = []
@@ -46,7 +56,7 @@ struct Vectors: ParsableCommand {
         throw ToolError("\(path): two images are named \(name)", code: "tool.duplicateName")
       }
       sources.append((name, try ToolInput.readPNG(path)))
-      files["images/" + name] = try ToolFiles.read(path)
+      if shard.contains(name) { files["images/" + name] = try ToolFiles.read(path) }
     }
     for modelPath in model {
       let name = (modelPath as NSString).lastPathComponent
@@ -61,7 +71,7 @@ struct Vectors: ParsableCommand {
       inputs.append(.init(name: name, data: data, codec: codec))
     }
     let set = try ConformanceVectorGenerator.generate(
-      models: inputs, sources: sources, threads: max(1, threads))
+      models: inputs, sources: sources, threads: max(1, threads), shard: shard)
     files.merge(set.files) { _, new in new }
     for (name, data) in files.sorted(by: { $0.key < $1.key }) {
       try ToolFiles.write([UInt8](data), to: output + "/" + name, createDirectories: true)

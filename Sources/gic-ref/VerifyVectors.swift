@@ -13,7 +13,9 @@ struct VerifyVectors: ParsableCommand {
     discussion: """
       Decodes every vector and compares the SHA-256 and MD5 of the decoded RGB samples with the
       manifest; also checks every model's and bitstream's SHA-256. Prints one line per vector
-      (id, result, time), progress on stderr, and exits 1 naming the vectors that failed.
+      (id, result, time), progress on stderr when it is a terminal, and exits 1 naming the vectors that failed.
+      With --shard i/n only the vectors whose id hashes to i are checked, and --manifest writes
+      the results as JSON Lines for 'gic-ref merge' (docs/scaling.md).
       """)
 
   @Argument(help: "The vector set: a directory, or a .tar written by 'gic-ref vectors --archive'.")
@@ -23,6 +25,14 @@ struct VerifyVectors: ParsableCommand {
 
   @Option(help: "Worker threads for decoding (the pictures do not depend on it).")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+  @Option(help: ArgumentHelp("Check only shard i of n (by vector id).", valueName: "i/n"))
+  var shard: String?
+
+  @Option(
+    name: .customLong("manifest"),
+    help: ArgumentHelp("Also write the results as a JSON Lines manifest.", valueName: "file"))
+  var resultsManifest: String?
 
   struct Report: Encodable {
     var set: String
@@ -54,21 +64,23 @@ struct VerifyVectors: ParsableCommand {
         return data
       }
     }
-    let manifest: ConformanceManifest
+    var manifest: ConformanceManifest
     do { manifest = try ConformanceManifest(parsing: try file("manifest.json")) } catch {
       throw LocatedError.attaching(set, to: error)
     }
-    let terminal = SystemCalls.isTerminal(2)
+    let shard = try shard.map { try Shard(parsing: $0) } ?? .all
+    manifest.vectors = manifest.vectors.filter { shard.contains($0.id) }
+    let meter = ProgressMeter(label: "verify", enabled: !options.quiet)
     let results = ConformanceVerifier.verify(
       manifest, file: file, threads: max(1, threads),
-      progress: { done, total, result in
-        guard !options.json || terminal else { return }
-        let text = "[\(done)/\(total)] \(result.id): \(result.status.rawValue)"
-        FileHandle.standardError.write(
-          Data((terminal ? "\r\u{1B}[K" + text : text + "\n").utf8))
-      })
-    if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+      progress: { done, total, _ in meter.pictures(done: done, total: total) })
+    meter.finish()
     let failed = results.filter { $0.status != .pass }.map(\.id)
+    if let path = resultsManifest {
+      try ToolFiles.write(
+        BatchManifest.serialized(zip(manifest.vectors, results).map(Self.entry)), to: path,
+        createDirectories: true)
+    }
     let report = Report(
       set: set, vectors: results.count, passed: results.count - failed.count, failed: failed,
       results: results)
@@ -88,6 +100,21 @@ struct VerifyVectors: ParsableCommand {
         "\(failed.count) of \(results.count) vectors failed: \(failed.prefix(10).joined(separator: ", "))"
           + (failed.count > 10 ? ", …" : ""), code: "conformance.failed")
     }
+  }
+}
+
+extension VerifyVectors {
+  /// The manifest line of a vector's result (input: the vector id).
+  static func entry(_ v: ConformanceManifest.Vector, _ r: ConformanceVerifier.Result) -> BatchEntry
+  {
+    var entry = BatchEntry(input: r.id, seconds: r.seconds)
+    if r.status == .pass {
+      entry.rgbSha256 = v.decodedRgbSha256
+    } else {
+      entry.error = .init(code: "conformance.\(r.status.rawValue)", message: r.detail)
+    }
+    entry.modelDigest = v.modelDigest
+    return entry
   }
 }
 

@@ -32,9 +32,14 @@ public enum ConformanceVectorGenerator {
   /// The set's models, streams and manifest by path within the set (`models/…`, `streams/…`,
   /// `manifest.json`; the caller adds `images/…`), and the number of vectors.
   ///
+  /// With a `shard`, only the sources whose name falls in it are coded (each with the
+  /// parameters it has in the whole set); the manifest lists every model and the shard's
+  /// vectors (``ConformanceManifest/merged(_:)`` joins the shards).
+  ///
   /// - Throws: ``BitstreamError`` or ``EntropyError`` if a picture cannot be coded.
   public static func generate(
-    models: [Model], sources: [(name: String, decoded: PNGDecoded)], threads: Int
+    models: [Model], sources: [(name: String, decoded: PNGDecoded)], threads: Int,
+    shard: Shard = .all
   ) throws -> (files: [String: Data], vectors: Int) {
     var files: [String: Data] = [:]
     var manifestModels: [ConformanceManifest.Model] = []
@@ -45,8 +50,8 @@ public enum ConformanceVectorGenerator {
       files[stored] = data
       manifestModels.append(.init(file: stored, data: data, codec: codec))
       let stem = (name as NSString).deletingPathExtension
-      for (k, source) in sources.enumerated() {
-        let gray = source.decoded.sourceFormat == .gray || source.decoded.sourceFormat == .grayAlpha
+      for (k, source) in sources.enumerated() where shard.contains(source.name) {
+        let gray = source.decoded.isGray
         var settings: [(tenths: Int, steps: Int, seed: UInt64?)?] = [nil]
         if codec.rateVariable != nil {
           let all = gicV1Parameters

@@ -35,3 +35,9 @@ public struct PNGDecoded: Sendable, Equatable {
   /// files.
   public var ignoredChunks: [String]
 }
+
+extension PNGDecoded {
+  /// Whether the file was grayscale (with or without alpha): coded as gray (spec/bitstream.md
+  /// §6.4).
+  public var isGray: Bool { sourceFormat == .gray || sourceFormat == .grayAlpha }
+}
