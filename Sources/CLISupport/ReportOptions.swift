@@ -50,8 +50,8 @@ public enum ToolFiles {
   public static func write(_ bytes: [UInt8], to path: String, createDirectories: Bool = false)
     throws
   {
-    if createDirectories {
-      let directory = (path as NSString).deletingLastPathComponent
+    let directory = (path as NSString).deletingLastPathComponent
+    if createDirectories, !directory.isEmpty {
       do {
         try FileManager.default.createDirectory(
           atPath: directory, withIntermediateDirectories: true)

@@ -39,6 +39,21 @@ struct CLIRunner {
       stderr: String(decoding: errData, as: UTF8.self))
   }
 
+  /// Starts `executable` with `arguments` in `directory`, adding `environment` to this
+  /// process's; its output goes to this process's.
+  static func start(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+    in directory: URL
+  ) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    try process.run()
+    return process
+  }
+
   /// A fresh temporary directory.
   static func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(

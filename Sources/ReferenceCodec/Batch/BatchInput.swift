@@ -97,10 +97,11 @@ public struct BatchInput: Sendable, Equatable {
       guard !parts.isEmpty, !parts.contains("..") else {
         throw .badManifestLine(path: list, line: k + 1, reason: "\(line) leaves the list's folder")
       }
+      let name = parts.joined(separator: "/")
       let path =
-        line.hasPrefix("/") || folder.isEmpty
-        ? line : (folder as NSString).appendingPathComponent(line)
-      inputs.append(BatchInput(name: parts.joined(separator: "/"), path: path))
+        line.hasPrefix("/")
+        ? "/" + name : folder.isEmpty ? name : (folder as NSString).appendingPathComponent(name)
+      inputs.append(BatchInput(name: name, path: path))
     }
     return inputs
   }
