@@ -14,6 +14,13 @@ swift test
 echo "== release build against the codec goldens" >&2
 bash scripts/check_release_goldens.sh
 
+if python3 -c "import PIL" >/dev/null 2>&1; then
+  echo "== batches: one batch, 4 shards merged, killed and resumed agree (docs/scaling.md)" >&2
+  bash scripts/check_batch.sh
+else
+  echo "== batch check skipped: Pillow is not installed" >&2
+fi
+
 if python3 -c "import numpy" >/dev/null 2>&1; then
   echo "== python checks" >&2
   python3 -m unittest discover -s python/tests -v
