@@ -183,6 +183,24 @@ struct BatchCLITests {
       "\(merge.stdout)")
   }
 
+  @Test(
+    "a batch shows pictures done, rate and time left on a terminal (util-linux script)",
+    .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+  func progressOnTerminal() throws {
+    let dir = try CLIRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = try pictures(in: dir)
+    let bin = CLIRunner.productsDirectory.appendingPathComponent("gic-ref").path
+    let command = "'\(bin)' encode '\(input)' -m '\(gicV1)' -o out --threads 1"
+    let out = Pipe()
+    let process = try CLIRunner.start(
+      "/usr/bin/script", ["-qec", command, "/dev/null"], in: dir, output: out)
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(text)")
+    #expect(text.contains("encode: 4/4 pictures, ") && text.contains(" left"), "\(text)")
+  }
+
   @Test("verify conformance --shard i/3 for i = 0, 1, 2, merged, covers the 40 vectors once")
   func publishedVectorShards() throws {
     let dir = try CLIRunner.temporaryDirectory()

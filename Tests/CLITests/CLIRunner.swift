@@ -40,12 +40,13 @@ struct CLIRunner {
   }
 
   /// Starts `executable` with `arguments` in `directory`, adding `environment` to this
-  /// process's; its output goes to this process's.
+  /// process's; its stdout goes to `output` when given, else to this process's.
   static func start(
     _ executable: String, _ arguments: [String], environment: [String: String] = [:],
-    in directory: URL
+    in directory: URL, output: Pipe? = nil
   ) throws -> Process {
     let process = Process()
+    if let output { process.standardOutput = output }
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.currentDirectoryURL = directory
