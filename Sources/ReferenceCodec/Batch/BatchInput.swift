@@ -37,7 +37,8 @@ public struct BatchInput: Sendable, Equatable {
   ///     names skipped) or a list file (one path per line, relative to the list's folder; blank
   ///     lines and lines starting with `#` skipped).
   ///   - extensions: lower-case extensions without the dot.
-  ///   - excluding: a directory to leave out (the output directory, when inside `root`).
+  ///   - excluding: a directory below `root` to leave out (the output directory; nothing is left
+  ///     out when it is `root` itself).
   /// - Returns: the pictures, sorted by name.
   /// - Throws: ``BatchError`` if `root` cannot be read, names no picture or names one twice.
   public static func resolve(_ root: String, extensions: [String], excluding: String? = nil)
@@ -69,7 +70,9 @@ public struct BatchInput: Sendable, Equatable {
 
   static func scan(_ root: String, extensions: [String], excluding: String?) -> [BatchInput] {
     let base = URL(fileURLWithPath: root).standardizedFileURL.path
+    // The output directory is left out when inside the root (not when it is the root itself).
     let skipped = excluding.map { URL(fileURLWithPath: $0).standardizedFileURL.path + "/" }
+      .flatMap { $0 == base + "/" ? nil : $0 }
     var inputs: [BatchInput] = []
     for case let name as String in FileManager.default.enumerator(atPath: root) ?? .init() {
       let path = base + "/" + name

@@ -65,6 +65,9 @@ struct BatchTests {
     let inputs = try BatchInput.resolve(
       dir.path + "/in", extensions: ["png"], excluding: dir.path + "/in/out")
     #expect(inputs.map(\.name) == ["a.PNG", "b.png", "sub/c.png"])
+    let inPlace = try BatchInput.resolve(
+      dir.path + "/in", extensions: ["png"], excluding: dir.path + "/in/")
+    #expect(inPlace.map(\.name) == ["a.PNG", "b.png", "out/e.png", "sub/c.png"])
     #expect(inputs[2].path == dir.path + "/in/sub/c.png")
     #expect(BatchInput.outputName("sub/c.png", extension: "gic") == "sub/c.gic")
     #expect(BatchInput.outputName("noext", extension: "gic") == "noext.gic")
