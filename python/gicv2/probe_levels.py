@@ -7,7 +7,7 @@ whose estimated rate is nearest --bpp (float codec, python/gicv1/float_codec.py)
 0 steps and with 2 steps at each --alphas; or (--classical) AVIF, WebP and JPEG files of at most
 the same size. Prints, per decode kind, the SWD x 1e3 of each Laplacian level (finest first,
 the low-pass residual last; python/gicv2/metrics.py, 1024 neighbourhoods per level and picture),
-their mean, and the mean gradient-energy ratio. Means over the 8 pictures.
+their mean, the mean bpp and PSNR, and the mean gradient-energy ratio. Means over the 8 pictures.
 
     python3 python/gicv2/probe_levels.py --checkpoint models/gic-v2.pt --bpp 0.1 --alphas 0,1
     python3 python/gicv2/probe_levels.py --classical --bpp 0.1
@@ -57,7 +57,7 @@ def gic_decodes(checkpoint, imgs, target, alphas):
             model.sampler.alpha.copy_(torch.from_numpy(gm.default_alpha(value=alpha)))
             yield f"gic {steps} steps, alpha {alpha:g}", img, float_codec.decode_symbols(
                 model, enc["z_symbols"], enc["y_symbols"], enc["rate_index"], steps, 1 if alpha > 0 else None,
-                img.shape[0], img.shape[1])
+                img.shape[0], img.shape[1]), best[1]
 
 
 def classical_decodes(imgs, target):
@@ -67,7 +67,7 @@ def classical_decodes(imgs, target):
         for codec in ("avif", "webp", "jpeg"):
             m = coder.match_size(codec, target * img[..., 0].size / 8)
             if m is not None:
-                yield codec, img, m.decoded
+                yield codec, img, m.decoded, m.bytes * 8 / img[..., 0].size
         coder.cleanup()
 
 
@@ -85,13 +85,16 @@ def main(argv=None):
     else:
         decodes = gic_decodes(args.checkpoint, imgs, args.bpp, [float(a) for a in args.alphas.split(",")])
     rows = {}
-    for kind, img, dec in decodes:
+    for kind, img, dec, bpp in decodes:
+        mse = np.mean((img.astype(np.float64) - dec.astype(np.float64)) ** 2)
         rows.setdefault(kind, []).append(metrics.swd(img, dec, nhoods=1024)["levels"] +
-                                         [metrics.gradient_energy_ratio(dec, img)])
+                                         [bpp, 10 * np.log10(255.0 ** 2 / mse),
+                                          metrics.gradient_energy_ratio(dec, img)])
     for kind, v in rows.items():
         v = np.array(v)
-        print(f"{kind:22s} n={len(v)} levels " + " ".join(f"{x:6.1f}" for x in v[:, :-1].mean(0)) +
-              f"  mean {v[:, :-1].mean():6.1f}  gradient ratio {v[:, -1].mean():.2f}", flush=True)
+        print(f"{kind:22s} n={len(v)} levels " + " ".join(f"{x:6.1f}" for x in v[:, :-3].mean(0)) +
+              f"  mean {v[:, :-3].mean():6.1f}  bpp {v[:, -3].mean():.4f}  PSNR {v[:, -2].mean():.2f}"
+              f"  gradient ratio {v[:, -1].mean():.2f}", flush=True)
 
 
 if __name__ == "__main__":

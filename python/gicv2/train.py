@@ -172,6 +172,9 @@ def main(argv=None):
                     help="fraction of each batch whose q is drawn log-uniform from [--q-low-min, q_max] "
                          "(the low rates) instead of the whole schedule")
     ap.add_argument("--q-low-min", type=float, default=24.0)
+    ap.add_argument("--z-weight", type=float, default=1.0,
+                    help="weight of the hyperprior's bits (z) in the rate term; z is coded at one "
+                         "step for every rate, so its bits are a floor under the lowest rate")
     ap.add_argument("--gan-start", type=int, default=0, help="step from which the GAN terms count")
     ap.add_argument("--kappa", type=float, default=10.0)
     ap.add_argument("--alpha", type=float, default=1.0, help="sampler noise scale in training")
@@ -278,7 +281,8 @@ def main(argv=None):
         mse0 = F.mse_loss(out["x_hat0"], x)
         mse2 = F.mse_loss(out["x_hat2"], x)
         lat = (out["lat_q"] + out["lat_mid"]).mean()
-        loss = bpp + args.lmbda * 255 ** 2 * mse0 + args.lmbda_gen * 255 ** 2 * mse2 + args.kappa * lat
+        loss = bpp + (args.z_weight - 1.0) * out["bits_z"].mean() / npix
+        loss = loss + args.lmbda * 255 ** 2 * mse0 + args.lmbda_gen * 255 ** 2 * mse2 + args.kappa * lat
         g_adv = fm = d_loss = d_real = d_fake = torch.zeros((), device=device)
         swd = g2.patch_sw_loss(x, out["x_hat2"]) if args.swd > 0 else torch.zeros((), device=device)
         loss = loss + args.swd * swd
