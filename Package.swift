@@ -84,7 +84,7 @@ let package = Package(
     ),
     .testTarget(
       name: "CLITests",
-      dependencies: ["Converters", "WeightFormat", "gic-convert", "gic-ref"]
+      dependencies: ["Converters", "WeightFormat", "GICTestSupport", "gic-convert", "gic-ref"]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -28,11 +28,14 @@ public enum ReferenceCodec {
     return (file, try codec(file, path: path))
   }
 
-  /// Opens a codec model container and loads the codec.
+  /// Opens a codec model container and loads the codec with `budget` for its pictures.
   ///
-  /// - Throws: ``LocatedError`` naming the file (also when it is not a codec model).
-  public static func openCodec(path: String) throws(LocatedError) -> HyperpriorCodec {
-    try codec(try openContainer(path: path), path: path)
+  /// - Throws: ``LocatedError`` naming the file (also when it is not a codec model, or when
+  ///   even its smallest picture exceeds `budget`).
+  public static func openCodec(path: String, budget: ResourceBudget = .standard)
+    throws(LocatedError) -> HyperpriorCodec
+  {
+    try codec(try openContainer(path: path), path: path, budget: budget)
   }
 
   /// Opens and fully validates a container (spec/container.md), whatever its profile.
@@ -42,7 +45,11 @@ public enum ReferenceCodec {
     do { return try loadModel(path: path) } catch { throw LocatedError(path: path, error) }
   }
 
-  static func codec(_ file: WeightFile, path: String) throws(LocatedError) -> HyperpriorCodec {
-    do { return try HyperpriorCodec(file: file) } catch { throw LocatedError(path: path, error) }
+  static func codec(_ file: WeightFile, path: String, budget: ResourceBudget = .standard)
+    throws(LocatedError) -> HyperpriorCodec
+  {
+    do { return try HyperpriorCodec(file: file, budget: budget) } catch {
+      throw LocatedError(path: path, error)
+    }
   }
 }

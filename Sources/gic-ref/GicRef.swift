@@ -39,9 +39,11 @@ struct CodecOptions: ParsableArguments {
 
   @OptionGroup var report: ReportOptions
 
-  /// Opens the model and prepares the codec.
+  @OptionGroup(title: "Resource limits") var limits: BudgetOptions
+
+  /// Opens the model and prepares the codec with the resource limits.
   func loadCodec() throws -> HyperpriorCodec {
-    try ReferenceCodec.openCodec(path: model)
+    try ReferenceCodec.openCodec(path: model, budget: limits.budget)
   }
 }
 

@@ -26,6 +26,8 @@ struct VerifyVectors: ParsableCommand {
   @Option(help: "Worker threads for decoding (the pictures do not depend on it).")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
+  @OptionGroup(title: "Resource limits") var limits: BudgetOptions
+
   @Option(help: ArgumentHelp("Check only shard i of n (by vector id).", valueName: "i/n"))
   var shard: String?
 
@@ -72,7 +74,7 @@ struct VerifyVectors: ParsableCommand {
     manifest.vectors = manifest.vectors.filter { shard.contains($0.id) }
     let meter = ProgressMeter(label: "verify", enabled: !options.quiet)
     let results = ConformanceVerifier.verify(
-      manifest, file: file, threads: max(1, threads),
+      manifest, file: file, threads: max(1, threads), budget: limits.budget,
       progress: { done, total, _ in meter.pictures(done: done, total: total) })
     meter.finish()
     let failed = results.filter { $0.status != .pass }.map(\.id)

@@ -30,6 +30,7 @@ extension HyperpriorCodec {
       throw BitstreamError.incompatible(
         reason: "\(image.width)×\(image.height) exceeds the coded-size limit of 2^26 padded pixels")
     }
+    try checkBudget(width: image.width, height: image.height, for: .encoding)
     let x = Self.paddedTensor(image, width: pw, height: ph)
     let y = analysis.run([x], threads: threads, path: path)[0]
     let z = hyperAnalysis.run([y], threads: threads, path: path)[0]
@@ -111,6 +112,7 @@ extension HyperpriorCodec {
         reason:
           "\(stream.width)×\(stream.height) exceeds the coded-size limit of 2^26 padded pixels")
     }
+    try checkBudget(width: stream.width, height: stream.height, for: .decoding)
     let zFormat = hyperSynthesis.values[0]
     let (zh, zw) = (ph / multiple, pw / multiple)
     // Any 64-bit symbol is valid (spec/entropy-coding.md §5); symbols are clamped to ±2^20

@@ -33,6 +33,10 @@ public struct HyperpriorCodec: Sendable {
   /// Rate control and the reverse process (gic-v1 only).
   public let rateVariable: RateVariable?
 
+  /// What one picture may cost (checked before each encode and decode); set by
+  /// ``init(file:budget:)``.
+  public internal(set) var budget = ResourceBudget.standard
+
   /// The largest coded (padded) picture, in pixels; bounds every allocation of a decode.
   public static let maxPaddedPixels = 1 << 26
 

@@ -15,11 +15,14 @@ public enum ModelError: Error, Sendable, Equatable {
   case invalidNode(graph: String, node: Int, output: String, reason: String)
   /// A node's accumulator bound (spec/integer-ops.md §3) exceeds 2^31 − 1.
   case accumulatorBoundExceeded(graph: String, output: String, bound: Int64)
+  /// Even the smallest picture would exceed the resource budget (``ResourceBudget``).
+  case resources(ResourceError)
 
   /// A stable identifier of the error kind.
   public var code: String {
     switch self {
     case .invalidGraph(let e): e.code
+    case .resources(let e): e.code
     default: "model." + caseName(of: self)
     }
   }
@@ -39,6 +42,8 @@ extension ModelError: GICError {
       "graph \(graph), node \(node) (\(output)): \(reason)"
     case .accumulatorBoundExceeded(let graph, let output, let bound):
       "graph \(graph), node \(output): accumulator bound \(bound) exceeds 2^31 − 1 (spec/integer-ops.md §3)"
+    case .resources(let e):
+      "model refused: \(e)"
     }
   }
 }

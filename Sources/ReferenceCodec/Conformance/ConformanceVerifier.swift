@@ -27,11 +27,13 @@ public enum ConformanceVerifier {
   ///   - file: the bytes of a file of the set by its relative path (throws if missing).
   ///   - threads: decoder threads (the pictures do not depend on it).
   ///   - path: the kernel implementation (the pictures do not depend on it).
+  ///   - budget: what one picture may cost (a vector over it is an error, not an abort).
   ///   - progress: called after each vector with (done, total, result).
   /// - Returns: one result per vector.
   public static func verify(
     _ manifest: ConformanceManifest, file: (String) throws -> Data, threads: Int = 1,
-    path: KernelPath = .automatic, progress: (Int, Int, Result) -> Void = { _, _, _ in }
+    path: KernelPath = .automatic, budget: ResourceBudget = .standard,
+    progress: (Int, Int, Result) -> Void = { _, _, _ in }
   ) -> [Result] {
     var loaded: [String: HyperpriorCodec] = [:]
     var failures: [String: String] = [:]
@@ -43,15 +45,19 @@ public enum ConformanceVerifier {
       }
       if let f = failures[model] { return (nil, f) }
       do {
+        // Every model must be listed with its SHA-256: an unlisted one would skip the check.
+        guard let entry = manifest.models.first(where: { $0.file == model }) else {
+          let reason = "model \(model) is not listed under models with its SHA-256"
+          failures[model] = reason
+          return (nil, reason)
+        }
         let data = try file(model)
-        if let entry = manifest.models.first(where: { $0.file == model }),
-          SHA256Hex.of(data) != entry.sha256
-        {
+        if SHA256Hex.of(data) != entry.sha256 {
           let reason = "model file \(model) differs from the manifest (SHA-256)"
           failures[model] = reason
           return (nil, reason)
         }
-        let c = try HyperpriorCodec(file: try WeightFile(bytes: data))
+        let c = try HyperpriorCodec(file: try WeightFile(bytes: data), budget: budget)
         loaded[model] = c
         return codec(for: model, digest: digest)
       } catch {

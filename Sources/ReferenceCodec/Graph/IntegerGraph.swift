@@ -48,12 +48,15 @@ public struct IntegerGraph: Sendable {
   /// The graph's output values.
   public var outputs: [Value] { outputIndices.map { values[$0] } }
 
-  /// The spatial size of every value for inputs of `height` × `width` (all inputs alike).
+  /// The spatial size of every value for inputs of `height` × `width` (all inputs alike),
+  /// each side clamped to 0…2^31.
   public func sizes(height: Int, width: Int) -> [(height: Int, width: Int)] {
     var sizes = [(height: Int, width: Int)](repeating: (height, width), count: values.count)
     for step in steps {
       let (h, w) = sizes[step.inputs[0]]
-      sizes[step.output] = step.operation.outputSize(height: h, width: w)
+      let out = step.operation.outputSize(height: h, width: w)
+      // Clamped so that a crafted chain of upsamplings cannot overflow; no real size is near.
+      sizes[step.output] = (min(max(out.height, 0), 1 << 31), min(max(out.width, 0), 1 << 31))
     }
     return sizes
   }
