@@ -1,4 +1,7 @@
-/* Run-time selection of the kernel path: CPU features and the GIC_KERNELS environment variable. */
+/*
+ * Selection of the kernel path: AVX2 by CPU feature at run time, NEON by the build (aarch64), and
+ * the GIC_KERNELS environment variable.
+ */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,8 @@ int gic_kernels_have_avx2(void) {
 #endif
 }
 
+int gic_kernels_have_neon(void) { return GIC_HAVE_NEON; }
+
 int gic_kernels_default_path(void) {
   /* Read once; concurrent first calls compute the same value. */
   static atomic_int cached = 0;
@@ -28,8 +33,10 @@ int gic_kernels_default_path(void) {
     const char *env = getenv("GIC_KERNELS");
     int forced_portable =
         env != NULL && (strcmp(env, "scalar") == 0 || strcmp(env, "portable") == 0);
-    v = (!forced_portable && gic_kernels_have_avx2()) ? GIC_KERNEL_PATH_AVX2
-                                                       : GIC_KERNEL_PATH_PORTABLE;
+    v = forced_portable            ? GIC_KERNEL_PATH_PORTABLE
+        : gic_kernels_have_avx2() ? GIC_KERNEL_PATH_AVX2
+        : gic_kernels_have_neon() ? GIC_KERNEL_PATH_NEON
+                                  : GIC_KERNEL_PATH_PORTABLE;
     atomic_store_explicit(&cached, v, memory_order_relaxed);
   }
   return v;
@@ -41,6 +48,8 @@ int gic_kernels_resolve_path(int path) {
     return GIC_KERNEL_PATH_PORTABLE;
   case GIC_KERNEL_PATH_AVX2:
     return gic_kernels_have_avx2() ? GIC_KERNEL_PATH_AVX2 : GIC_KERNEL_PATH_PORTABLE;
+  case GIC_KERNEL_PATH_NEON:
+    return gic_kernels_have_neon() ? GIC_KERNEL_PATH_NEON : GIC_KERNEL_PATH_PORTABLE;
   default:
     return gic_kernels_default_path();
   }

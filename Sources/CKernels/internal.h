@@ -10,6 +10,16 @@
 #define GIC_HAVE_X86 0
 #endif
 
+/*
+ * aarch64 always has Advanced SIMD (NEON): its path is chosen when the build targets aarch64
+ * (little-endian, as every aarch64 Linux, macOS and Android system is).
+ */
+#if defined(__aarch64__) && defined(__ARM_NEON) && !defined(__AARCH64EB__)
+#define GIC_HAVE_NEON 1
+#else
+#define GIC_HAVE_NEON 0
+#endif
+
 #if GIC_HAVE_X86
 /* Compiles one function for AVX2 (run-time dispatch picks it only where the CPU has AVX2). */
 #define GIC_AVX2 __attribute__((target("avx2")))
@@ -51,6 +61,10 @@ typedef void (*gic_conv_block_fn)(const gic_conv_block *b, int n);
 /* The AVX2 block kernel and its widest run of pixels. */
 #define GIC_AVX2_PIXELS 6
 void gic_conv_block_avx2(const gic_conv_block *b, int n);
+
+/* The NEON block kernel and its widest run of pixels. */
+#define GIC_NEON_PIXELS 4
+void gic_conv_block_neon(const gic_conv_block *b, int n);
 
 /* Requantization (spec §2.2), shared by every kernel with a requantized output. */
 #include "Requantization/requant.h"

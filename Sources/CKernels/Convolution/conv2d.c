@@ -83,6 +83,11 @@ void gic_conv2d_s16(const gic_conv2d_params *p, int row_begin, int row_end, int 
     block = gic_conv_block_avx2;
     width = GIC_AVX2_PIXELS;
   }
+#elif GIC_HAVE_NEON
+  if (gic_kernels_resolve_path(path) == GIC_KERNEL_PATH_NEON) {
+    block = gic_conv_block_neon;
+    width = GIC_NEON_PIXELS;
+  }
 #else
   (void)path;
 #endif

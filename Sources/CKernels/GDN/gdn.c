@@ -1,6 +1,7 @@
 /*
- * gic_gdn_s16 and gic_isqrt_s32: GDN and inverse GDN (spec/integer-ops.md §5), portable and AVX2
- * paths (the AVX2 functions are compiled for AVX2 per function; run-time dispatch).
+ * gic_gdn_s16 and gic_isqrt_s32: GDN and inverse GDN (spec/integer-ops.md §5), portable, AVX2
+ * and NEON paths (the AVX2 functions are compiled for AVX2 per function, run-time dispatch; the
+ * NEON ones exist in aarch64 builds).
  *
  * A band of pixels goes through four flat passes over channels-last arrays that share one
  * layout (pixel stride 2·ceil(C/2)): squares u, the norms n by gic_conv2d_s16 (the band is a
@@ -12,7 +13,8 @@
 
 #if GIC_HAVE_X86
 #include <immintrin.h>
-
+#elif GIC_HAVE_NEON
+#include <arm_neon.h>
 #endif
 
 /*
@@ -158,10 +160,81 @@ GIC_AVX2 static void gic_gdn_product_avx2(const int16_t *x, int32_t *acc, size_t
 }
 #endif
 
+#if GIC_HAVE_NEON
+/*
+ * gic_isqrt1 on 4 lanes, step for step: the same unsigned rem, root, t and the mask ge = (rem ≥ t)
+ * (cmhs), so every lane returns the portable value.
+ */
+static inline __attribute__((always_inline)) int32x4_t gic_isqrt4(int32x4_t n) {
+  uint32x4_t rem = vreinterpretq_u32_s32(vmaxq_s32(n, vdupq_n_s32(0)));
+  uint32x4_t root = vdupq_n_u32(0);
+  for (int k = 15; k >= 0; k--) {
+    const uint32x4_t bit = vdupq_n_u32((uint32_t)1 << (2 * k));
+    const uint32x4_t t = vaddq_u32(root, bit);
+    const uint32x4_t ge = vcgeq_u32(rem, t);
+    rem = vsubq_u32(rem, vandq_u32(t, ge));
+    root = vaddq_u32(vshrq_n_u32(root, 1), vandq_u32(bit, ge));
+  }
+  return vreinterpretq_s32_u32(root);
+}
+
+/* 16 lanes per step (four independent chains), then 4, then scalar. */
+static void gic_isqrt_neon(const int32_t *n, int32_t *r, size_t count) {
+  size_t k = 0;
+  for (; k + 16 <= count; k += 16) {
+    const int32x4_t a = gic_isqrt4(vld1q_s32(n + k));
+    const int32x4_t b = gic_isqrt4(vld1q_s32(n + k + 4));
+    const int32x4_t c = gic_isqrt4(vld1q_s32(n + k + 8));
+    const int32x4_t d = gic_isqrt4(vld1q_s32(n + k + 12));
+    vst1q_s32(r + k, a);
+    vst1q_s32(r + k + 4, b);
+    vst1q_s32(r + k + 8, c);
+    vst1q_s32(r + k + 12, d);
+  }
+  for (; k + 4 <= count; k += 4) vst1q_s32(r + k, gic_isqrt4(vld1q_s32(n + k)));
+  for (; k < count; k++) r[k] = gic_isqrt1(n[k]);
+}
+
+/*
+ * gic_square1 on 8 lanes: smull/smull2 give the exact squares (≤ 2^30); srshl by −t is the
+ * rounding shift (v + 2^(t−1)) >> t (the identity for t = 0), exact as in int32; sqxtn saturates
+ * the non-negative results at 32767, which is the min of step 1.
+ */
+static void gic_square_neon(const int16_t *x, int16_t *u, size_t count, int32_t t) {
+  const int32x4_t shift = vdupq_n_s32(-t);
+  size_t k = 0;
+  for (; k + 8 <= count; k += 8) {
+    const int16x8_t v = vld1q_s16(x + k);
+    const int32x4_t a = vrshlq_s32(vmull_s16(vget_low_s16(v), vget_low_s16(v)), shift);
+    const int32x4_t b = vrshlq_s32(vmull_high_s16(v, v), shift);
+    vst1q_s16(u + k, vcombine_s16(vqmovn_s32(a), vqmovn_s32(b)));
+  }
+  for (; k < count; k++) u[k] = gic_square1(x[k], t);
+}
+
+/* Inverse GDN's product: acc[k] ← x[k] · isqrt(max(acc[k], 0)), exact (|x · r| < 2^31). */
+static void gic_gdn_product_neon(const int16_t *x, int32_t *acc, size_t count) {
+  size_t k = 0;
+  for (; k + 8 <= count; k += 8) {
+    const int32x4_t ra = gic_isqrt4(vld1q_s32(acc + k));
+    const int32x4_t rb = gic_isqrt4(vld1q_s32(acc + k + 4));
+    const int16x8_t xv = vld1q_s16(x + k);
+    vst1q_s32(acc + k, vmulq_s32(vmovl_s16(vget_low_s16(xv)), ra));
+    vst1q_s32(acc + k + 4, vmulq_s32(vmovl_high_s16(xv), rb));
+  }
+  for (; k < count; k++) acc[k] = (int32_t)x[k] * gic_isqrt1(acc[k]);
+}
+#endif
+
 void gic_isqrt_s32(const int32_t *n, int32_t *r, size_t count, int path) {
 #if GIC_HAVE_X86
   if (gic_kernels_resolve_path(path) == GIC_KERNEL_PATH_AVX2) {
     gic_isqrt_avx2(n, r, count);
+    return;
+  }
+#elif GIC_HAVE_NEON
+  if (gic_kernels_resolve_path(path) == GIC_KERNEL_PATH_NEON) {
+    gic_isqrt_neon(n, r, count);
     return;
   }
 #else
@@ -174,7 +247,11 @@ void gic_gdn_s16(
     const gic_gdn_params *p, size_t pixel_begin, size_t pixel_end, int16_t *u, int32_t *acc,
     int path) {
   if (pixel_end <= pixel_begin || p->channels <= 0) return;
-  const int avx2 = gic_kernels_resolve_path(path) == GIC_KERNEL_PATH_AVX2;
+  const int resolved = gic_kernels_resolve_path(path);
+  const int avx2 = resolved == GIC_KERNEL_PATH_AVX2;
+  const int neon = resolved == GIC_KERNEL_PATH_NEON;
+  (void)avx2; /* each build reads one of the two */
+  (void)neon;
   const int channels = p->channels;
   const int pairs = (channels + 1) / 2;
   const size_t stride = 2 * (size_t)pairs;
@@ -187,6 +264,10 @@ void gic_gdn_s16(
 #if GIC_HAVE_X86
   if (avx2) {
     gic_square_avx2(x, u, count, p->square_shift);
+  } else
+#elif GIC_HAVE_NEON
+  if (neon) {
+    gic_square_neon(x, u, count, p->square_shift);
   } else
 #endif
   {
@@ -233,6 +314,10 @@ void gic_gdn_s16(
     if (avx2) {
       gic_gdn_product_avx2(x, acc, count);
     } else
+#elif GIC_HAVE_NEON
+    if (neon) {
+      gic_gdn_product_neon(x, acc, count);
+    } else
 #endif
     {
       gic_isqrt_portable(acc, acc, count);
@@ -246,6 +331,10 @@ void gic_gdn_s16(
 #if GIC_HAVE_X86
     if (avx2) {
       gic_isqrt_avx2(acc, acc, count);
+    } else
+#elif GIC_HAVE_NEON
+    if (neon) {
+      gic_isqrt_neon(acc, acc, count);
     } else
 #endif
     {

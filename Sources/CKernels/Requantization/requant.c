@@ -9,6 +9,11 @@ void gic_requant_s32_s16(
     gic_requant_avx2(acc, acc_stride, out, out_stride, pixels, channels, m, s, lo, hi);
     return;
   }
+#elif GIC_HAVE_NEON
+  if (gic_kernels_resolve_path(path) == GIC_KERNEL_PATH_NEON) {
+    gic_requant_neon(acc, acc_stride, out, out_stride, pixels, channels, m, s, lo, hi);
+    return;
+  }
 #else
   (void)path;
 #endif

@@ -1,12 +1,15 @@
 /* Requantization (spec/integer-ops.md §2.2): clamp(rshift(a · m, s), lo, hi) of int32
- * accumulators, one value at a time (portable) and 8 channels at a time (AVX2). Every kernel with
- * a requantized output uses these; gic_requant_s32_s16 (requant.c) is the stand-alone kernel. */
+ * accumulators, one value at a time (portable) and 8 channels at a time (AVX2, NEON). Every kernel
+ * with a requantized output uses these; gic_requant_s32_s16 (requant.c) is the stand-alone kernel. */
 #ifndef GIC_CKERNELS_REQUANT_H
 #define GIC_CKERNELS_REQUANT_H
 
 #include "CKernels.h"
 
 void gic_requant_avx2(
+    const int32_t *acc, ptrdiff_t acc_stride, int16_t *out, ptrdiff_t out_stride, size_t pixels,
+    int channels, const int32_t *m, const int32_t *s, int32_t lo, int32_t hi);
+void gic_requant_neon(
     const int32_t *acc, ptrdiff_t acc_stride, int16_t *out, ptrdiff_t out_stride, size_t pixels,
     int channels, const int32_t *m, const int32_t *s, int32_t lo, int32_t hi);
 
@@ -68,6 +71,54 @@ GIC_AVX2 static inline __attribute__((always_inline)) __m128i gic_rq8_apply(
   /* Low 32 bits of each even lane, the odd lanes shifted into the high halves. */
   const __m256i q = _mm256_blend_epi32(v[0], _mm256_slli_epi64(v[1], 32), 0xAA);
   return _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+}
+#endif
+
+#if GIC_HAVE_NEON
+#include <arm_neon.h>
+
+/*
+ * Requantization of 8 channels (spec §2.2) on NEON, bit-exact with gic_requant1: smull/smull2
+ * form the exact 64-bit products a·m; srshl by −s is the rounding shift (v + 2^(s−1)) >> s with
+ * an arithmetic shift, computed without intermediate overflow (and the identity for s = 0);
+ * sqxtn saturates to int32, which changes nothing after the clamp to [lo, hi] ⊂ int32 that
+ * follows; the clamped values fit int16, so the final narrowing is exact.
+ */
+typedef struct gic_rq8n {
+  int32x4_t m0, m1, lo, hi;
+  /* −s per 64-bit lane: channels 0–1, 2–3, 4–5, 6–7. */
+  int64x2_t ns[4];
+} gic_rq8n;
+
+static inline __attribute__((always_inline)) gic_rq8n gic_rq8n_load(
+    const int32_t *m, const int32_t *s, int32_t lo, int32_t hi) {
+  gic_rq8n c;
+  c.m0 = vld1q_s32(m);
+  c.m1 = vld1q_s32(m + 4);
+  const int32x4_t s0 = vld1q_s32(s), s1 = vld1q_s32(s + 4);
+  c.ns[0] = vnegq_s64(vmovl_s32(vget_low_s32(s0)));
+  c.ns[1] = vnegq_s64(vmovl_high_s32(s0));
+  c.ns[2] = vnegq_s64(vmovl_s32(vget_low_s32(s1)));
+  c.ns[3] = vnegq_s64(vmovl_high_s32(s1));
+  c.lo = vdupq_n_s32(lo);
+  c.hi = vdupq_n_s32(hi);
+  return c;
+}
+
+/* Four channels: a · m rounded, shifted and clamped, in int32 lanes. */
+static inline __attribute__((always_inline)) int32x4_t gic_rq4n_apply(
+    int32x4_t a, int32x4_t m, int64x2_t ns_lo, int64x2_t ns_hi, int32x4_t lo, int32x4_t hi) {
+  const int64x2_t p0 = vrshlq_s64(vmull_s32(vget_low_s32(a), vget_low_s32(m)), ns_lo);
+  const int64x2_t p1 = vrshlq_s64(vmull_high_s32(a, m), ns_hi);
+  const int32x4_t v = vcombine_s32(vqmovn_s64(p0), vqmovn_s64(p1));
+  return vminq_s32(vmaxq_s32(v, lo), hi);
+}
+
+static inline __attribute__((always_inline)) int16x8_t gic_rq8n_apply(
+    const gic_rq8n *c, int32x4_t a0, int32x4_t a1) {
+  const int32x4_t q0 = gic_rq4n_apply(a0, c->m0, c->ns[0], c->ns[1], c->lo, c->hi);
+  const int32x4_t q1 = gic_rq4n_apply(a1, c->m1, c->ns[2], c->ns[3], c->lo, c->hi);
+  return vcombine_s16(vmovn_s32(q0), vmovn_s32(q1));
 }
 #endif
 

@@ -1,10 +1,11 @@
 /*
  * CKernels: the fast integer kernels of the gic codec (spec/integer-ops.md §2–§5).
  *
- * Implementation details of ReferenceCodec; no stable API. Every kernel has a portable C path
- * and an AVX2 path (x86-64, selected at run time). Both are bit-exact: they return exactly the
- * values of the plain Swift reference kernels in Sources/ReferenceCodec/Graph for every input
- * within the accumulator bound of §3.
+ * Implementation details of ReferenceCodec; no stable API. Every kernel has a portable C path,
+ * an AVX2 path (x86-64, selected at run time) and a NEON path (aarch64, where NEON is always
+ * present: chosen at build time). All are bit-exact: they return exactly the values of the plain
+ * Swift reference kernels in Sources/ReferenceCodec/Graph for every input within the accumulator
+ * bound of §3 (Tests/CKernelsHarness compares the paths under qemu-aarch64 as well).
  *
  * Layouts: activations are channels-last, (H, W, C) int16, with C rounded up to an even count
  * (the extra channel holds zeros) so that every pixel is a run of channel pairs. Weights are
@@ -22,12 +23,17 @@ extern "C" {
 
 /* Which implementation a kernel call runs. */
 enum {
-  /* The process default: AVX2 when the CPU has it, unless GIC_KERNELS=scalar is set. */
+  /*
+   * The process default: AVX2 when the CPU has it, NEON on aarch64, unless GIC_KERNELS=scalar
+   * (or portable) is set.
+   */
   GIC_KERNEL_PATH_AUTOMATIC = 0,
   /* The portable C implementation. */
   GIC_KERNEL_PATH_PORTABLE = 1,
   /* The AVX2 implementation; the portable one on CPUs (or builds) without AVX2. */
   GIC_KERNEL_PATH_AVX2 = 2,
+  /* The NEON implementation (aarch64 builds); the portable one elsewhere. */
+  GIC_KERNEL_PATH_NEON = 3,
 };
 
 /* Output channels per packed weight block. */
@@ -36,13 +42,20 @@ enum {
 /* Whether this build and CPU can run the AVX2 path. */
 int gic_kernels_have_avx2(void);
 
+/* Whether this build can run the NEON path (an aarch64 build: every such CPU has NEON). */
+int gic_kernels_have_neon(void);
+
 /*
- * The path GIC_KERNEL_PATH_AUTOMATIC resolves to: GIC_KERNEL_PATH_AVX2 when available, unless the
- * environment variable GIC_KERNELS is "scalar" or "portable" (read once, on first use).
+ * The path GIC_KERNEL_PATH_AUTOMATIC resolves to: GIC_KERNEL_PATH_AVX2 or GIC_KERNEL_PATH_NEON
+ * when available, unless the environment variable GIC_KERNELS is "scalar" or "portable" (read
+ * once, on first use).
  */
 int gic_kernels_default_path(void);
 
-/* The path a call with `path` runs: never AUTOMATIC, never AVX2 where it is unavailable. */
+/*
+ * The path a call with `path` runs: never AUTOMATIC, never AVX2 or NEON where it is unavailable
+ * (those resolve to PORTABLE).
+ */
 int gic_kernels_resolve_path(int path);
 
 /* The number of int16 values gic_conv_pack_weights writes. */

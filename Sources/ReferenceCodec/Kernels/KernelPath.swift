@@ -6,27 +6,34 @@ import CKernels
 /// `Graph/` (spec/integer-ops.md §7), so the choice only changes speed. Tests run every path in
 /// `available` and compare.
 public enum KernelPath: Sendable, Hashable, CaseIterable, CustomStringConvertible {
-  /// The process default (`KernelPath.resolvedDefault`): AVX2 where the CPU has it, unless the
-  /// environment variable `GIC_KERNELS=scalar` (read once, on first use) forces the portable path.
+  /// The process default (`KernelPath.resolvedDefault`): AVX2 where the CPU has it, NEON on
+  /// arm64, unless the environment variable `GIC_KERNELS=scalar` (or `portable`; read once, on
+  /// first use) forces the portable path.
   case automatic
   /// The portable C implementation.
   case portable
   /// The AVX2 implementation (x86-64); the portable one where the CPU or build lacks AVX2.
   case avx2
+  /// The NEON implementation (arm64 builds, where NEON is always present); the portable one
+  /// elsewhere.
+  case neon
 
   /// The paths this process can run, `.portable` first.
   public static var available: [KernelPath] {
-    gic_kernels_have_avx2() != 0 ? [.portable, .avx2] : [.portable]
+    var paths: [KernelPath] = [.portable]
+    if gic_kernels_have_avx2() != 0 { paths.append(.avx2) }
+    if gic_kernels_have_neon() != 0 { paths.append(.neon) }
+    return paths
   }
 
   /// The path `.automatic` runs in this process.
   public static var resolvedDefault: KernelPath {
-    gic_kernels_default_path() == Int32(GIC_KERNEL_PATH_AVX2) ? .avx2 : .portable
+    KernelPath(resolvedCode: gic_kernels_default_path())
   }
 
   /// The path a call with `self` actually runs: never `.automatic`, never an unavailable one.
   public var resolved: KernelPath {
-    gic_kernels_resolve_path(code) == Int32(GIC_KERNEL_PATH_AVX2) ? .avx2 : .portable
+    KernelPath(resolvedCode: gic_kernels_resolve_path(code))
   }
 
   public var description: String {
@@ -34,6 +41,7 @@ public enum KernelPath: Sendable, Hashable, CaseIterable, CustomStringConvertibl
     case .automatic: "automatic"
     case .portable: "portable"
     case .avx2: "avx2"
+    case .neon: "neon"
     }
   }
 
@@ -42,6 +50,16 @@ public enum KernelPath: Sendable, Hashable, CaseIterable, CustomStringConvertibl
     case .automatic: Int32(GIC_KERNEL_PATH_AUTOMATIC)
     case .portable: Int32(GIC_KERNEL_PATH_PORTABLE)
     case .avx2: Int32(GIC_KERNEL_PATH_AVX2)
+    case .neon: Int32(GIC_KERNEL_PATH_NEON)
+    }
+  }
+
+  /// The path of a resolved code (`gic_kernels_resolve_path`): portable, AVX2 or NEON.
+  private init(resolvedCode: Int32) {
+    switch resolvedCode {
+    case Int32(GIC_KERNEL_PATH_AVX2): self = .avx2
+    case Int32(GIC_KERNEL_PATH_NEON): self = .neon
+    default: self = .portable
     }
   }
 }

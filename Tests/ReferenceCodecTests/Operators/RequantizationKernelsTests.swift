@@ -68,12 +68,15 @@ struct RequantizationKernelsTests {
     }
   }
 
-  @Test("GIC_KERNELS=scalar selects the portable path; the explicit paths resolve as documented")
+  @Test("GIC_KERNELS=scalar selects the portable path; AVX2 and NEON resolve as documented")
   func pathSelection() {
     #expect(KernelPath.portable.resolved == .portable)
     #expect(KernelPath.automatic.resolved == KernelPath.resolvedDefault)
     #expect(KernelPath.avx2.resolved == (KernelPath.available.contains(.avx2) ? .avx2 : .portable))
-    if ProcessInfo.processInfo.environment["GIC_KERNELS"] == "scalar" {
+    // NEON exists in arm64 builds only; on x86-64 `.neon` runs (and is tested as) the portable path.
+    #expect(KernelPath.neon.resolved == (KernelPath.available.contains(.neon) ? .neon : .portable))
+    #expect(!(KernelPath.available.contains(.avx2) && KernelPath.available.contains(.neon)))
+    if ["scalar", "portable"].contains(ProcessInfo.processInfo.environment["GIC_KERNELS"]) {
       #expect(KernelPath.resolvedDefault == .portable)
     } else {
       #expect(KernelPath.resolvedDefault == KernelPath.available.last)
