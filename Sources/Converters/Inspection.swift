@@ -38,7 +38,10 @@ public struct Inspection: Encodable, Sendable {
   public var version: String
   public var fileBytes: Int
   public var modelDigest: String?
+  /// Metadata entries, except the stored graphs (`gic.graph.*`), which are in ``graphs``.
   public var metadata: [String: MetadataJSON]
+  /// The stored graphs, with named fields (``GraphInfo``).
+  public var graphs: [GraphInfo] = []
   public var tensors: [TensorInfo]
   public var cdfTables: [CDFTableInfo]
 
@@ -90,11 +93,15 @@ public struct Inspection: Encodable, Sendable {
   }
 
   init(file: WeightFile, path: String) {
+    let graphs = GraphInfo.all(in: file)
+    let graphKeys = Set(graphs.map { GraphDescription.metadataKey($0.name) })
     self.init(
       file: path, format: "gicw", version: "\(file.major).\(file.minor)",
       fileBytes: file.fileLength, modelDigest: file.modelDigestHex,
       metadata: Dictionary(
-        uniqueKeysWithValues: file.metadata.map { ($0.key, MetadataJSON($0.value)) }),
+        uniqueKeysWithValues: file.metadata.filter { !graphKeys.contains($0.key) }.map {
+          ($0.key, MetadataJSON($0.value))
+        }),
       tensors: file.tensors.map { t in
         TensorInfo(
           name: t.name, dtype: t.dtype.name, shape: t.shape, bytes: Int(t.dataLength),
@@ -105,6 +112,7 @@ public struct Inspection: Encodable, Sendable {
           name: $0.name, precision: $0.table.precision, distributions: $0.table.count,
           stride: $0.table.stride, sha256: hexString($0.sha256))
       })
+    self.graphs = graphs
   }
 
   /// The report as human-readable text.
@@ -116,6 +124,10 @@ public struct Inspection: Encodable, Sendable {
     if !metadata.isEmpty {
       lines.append("metadata:")
       for key in metadata.keys.sorted() { lines.append("  \(key) = \(metadata[key]?.text ?? "")") }
+    }
+    if !graphs.isEmpty {
+      lines.append("graphs:")
+      lines += graphs.flatMap(\.textLines)
     }
     let total = tensors.reduce(0) { $0 + $1.bytes }
     lines.append("tensors:      \(tensors.count) (\(total) data bytes)")
@@ -160,26 +172,4 @@ extension Inspection.QuantizationInfo {
     shifts = p.map(\.shift)
     zeroPoints = p.map(\.zeroPoint)
   }
-}
-
-/// A metadata value in JSON form: a string, a number or an array.
-public struct MetadataJSON: Encodable, Sendable {
-  public var value: MetadataValue
-  public init(_ value: MetadataValue) { self.value = value }
-
-  public func encode(to encoder: any Encoder) throws {
-    switch value {
-    case .string(let s):
-      var c = encoder.singleValueContainer()
-      try c.encode(s)
-    case .integer(let i):
-      var c = encoder.singleValueContainer()
-      try c.encode(i)
-    case .list(let items):
-      var c = encoder.unkeyedContainer()
-      for item in items { try c.encode(MetadataJSON(item)) }
-    }
-  }
-
-  var text: String { value.description }
 }

@@ -10,7 +10,11 @@ struct Inspect: ParsableCommand {
       The kind is taken from the extension, else the magic bytes. Each tensor is listed with its NumPy dtype
       name, shape, quantization and the SHA-256 of its little-endian, C-order bytes. With --json
       the report is {"file", "format", "version", "file_bytes", "model_digest", "metadata",
-      "tensors": [{"name", "dtype", "shape", "bytes", "sha256", "quantization"}], "cdf_tables"}.
+      "graphs", "tensors": [{"name", "dtype", "shape", "bytes", "sha256", "quantization"}],
+      "cdf_tables"}; the stored graphs (gic.graph.*, positional lists in the container) are in
+      "graphs" with named fields: [{"name", "inputs": [{"name", "channels", "exponent", "lo",
+      "hi"}], "outputs", "nodes": [{"op", "inputs", "output", "attributes": {name: value},
+      "parameters": [{"name", "dtype", "shape"}]}]}].
       """
   )
 

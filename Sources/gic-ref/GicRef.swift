@@ -19,7 +19,7 @@ struct GicRef: ParsableCommand {
     version: "gic-ref \(ToolVersion.string), bitstream format 1.0, container format 1.0",
     subcommands: [
       Encode.self, Decode.self, Info.self, PSNR.self, Rates.self, Vectors.self, VerifyVectors.self,
-      Model.self,
+      Model.self, Models.self, Eval.self,
       Merge.self,
     ]
   )
@@ -44,33 +44,5 @@ struct CodecOptions: ParsableArguments {
   /// Opens the model and prepares the codec with the resource limits.
   func loadCodec() throws -> HyperpriorCodec {
     try ReferenceCodec.openCodec(path: model, budget: limits.budget)
-  }
-}
-
-/// `gic-ref model`: load a model container as the decoder does.
-struct Model: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    abstract: "Load and fully validate a .gicw model; print its profile and model digest.")
-
-  @Argument(help: "The .gicw model container.")
-  var model: String
-
-  func run() throws {
-    let opened = try ReferenceCodec.openModel(path: model)
-    let file = opened.file
-    let profile: String
-    if case .string(let p) = file.metadata(CodecModelSchema.Key.profile) {
-      profile = p
-    } else {
-      profile = "unknown"
-    }
-    var line =
-      "\(model): profile \(profile), \(file.tensors.count) tensors, model digest \(file.modelDigestHex)"
-    if let codec = opened.codec {
-      let macs = codec.synthesis.multiplyAccumulates(height: 32, width: 48)
-      line +=
-        ", codec model (g_s: \(String(format: "%.2f", Double(macs) / 1e9)) GMAC per 768×512 picture)"
-    }
-    print(line)
   }
 }

@@ -20,6 +20,15 @@ public enum CodecModelSchema {
     public static let sourceChannels = "gic.source.channels"
     /// The calibration images (list; informative).
     public static let calibrationImages = "gic.calibration.images"
+    /// The gic-convert version that made the container (string; provenance, informative).
+    public static let converterVersion = "gic.provenance.converter_version"
+    /// The SHA-256 of the converted input file, lower-case hexadecimal (string; provenance).
+    public static let inputSHA256 = "gic.provenance.input_sha256"
+    /// The SHA-256 of each calibration image's file, in calibration order (list of strings;
+    /// provenance).
+    public static let calibrationSHA256 = "gic.provenance.calibration_sha256"
+    /// The prefix of every key gic itself writes; `--metadata` refuses keys that start with it.
+    public static let reservedPrefix = "gic."
   }
 
   /// The stored graphs (`gic.graph.<name>`).
