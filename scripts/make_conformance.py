@@ -92,7 +92,11 @@ def generate(target, archive, regenerate_sources=True):
         if os.path.exists(existing):  # the published model, not a fresh conversion
             shutil.copyfile(existing, dest)
         else:
-            run(os.path.join(BIN, "gic-convert"), os.path.join("models", name + ".npz"), "-o", dest, "-q")
+            # --no-provenance: the model digest covers metadata, and the published vectors name
+            # these models by digest; provenance (converter version, input and calibration
+            # SHA-256) would give another digest than the published one.
+            run(os.path.join(BIN, "gic-convert"), os.path.join("models", name + ".npz"), "-o", dest, "-q",
+                "--no-provenance")
         paths.append(dest)
     existing = os.path.join(OUT, "models", "gic-v1.gicw")
     dest = os.path.join(models, "gic-v1.gicw")

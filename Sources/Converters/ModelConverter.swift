@@ -18,6 +18,9 @@ public enum ModelConverter {
   /// Progress of a long conversion: bytes read so far of the total.
   public typealias Progress = @Sendable (_ done: UInt64, _ total: UInt64) -> Void
 
+  /// Progress of calibration: calibration images done of the total.
+  public typealias CalibrationProgress = @Sendable (_ done: Int, _ total: Int) -> Void
+
   /// Reads `inputPath`, applies the profile and writes `outputPath` atomically.
   ///
   /// - Parameters:
@@ -27,11 +30,16 @@ public enum ModelConverter {
   ///   - calibration: images for the codec profiles' activation ranges.
   ///   - threads: worker threads for calibration.
   ///   - progress: called as input bytes are consumed.
+  ///   - metadata: more metadata entries to store (provenance, the user's `--metadata`); keys
+  ///     must not collide with the profile's own.
+  ///   - calibrationProgress: called after each calibration image.
   /// - Returns: what was written.
   /// - Throws: ``LocatedError`` for a malformed input or output, ``ConverterError`` otherwise.
   public static func convert(
     inputPath: String, outputPath: String, profile: String = "auto",
-    calibration: [CalibrationImage] = [], threads: Int = 1, progress: Progress = { _, _ in }
+    calibration: [CalibrationImage] = [], threads: Int = 1, progress: Progress = { _, _ in },
+    metadata: [String: MetadataValue] = [:],
+    calibrationProgress: CalibrationProgress = { _, _ in }
   ) throws -> Report {
     let start = DispatchTime.now()
     var specs: [StreamingWeightFileWriter.TensorSpec] = []
@@ -65,7 +73,8 @@ public enum ModelConverter {
       }
       return try convertCodec(
         npz, profile: chosen, inputPath: inputPath, outputPath: outputPath,
-        calibration: calibration, threads: threads, start: start)
+        calibration: calibration, threads: threads, start: start, metadata: metadata,
+        calibrationProgress: calibrationProgress)
     }
     var extra = CompressAITableProfile()
     var arrays: [String: NumPyArray] = [:]
@@ -104,7 +113,10 @@ public enum ModelConverter {
     let writer: StreamingWeightFileWriter
     do {
       writer = try StreamingWeightFileWriter(
-        path: outputPath, metadata: [CodecModelSchema.Key.profile: .string(chosen.rawValue)],
+        path: outputPath,
+        metadata: metadata.merging([CodecModelSchema.Key.profile: .string(chosen.rawValue)]) {
+          $1
+        },
         tensors: specs,
         cdfTables: extra.cdfTables)
       for (spec, data) in extra.tensors {
@@ -153,7 +165,8 @@ public enum ModelConverter {
   /// writes the codec model.
   static func convertCodec(
     _ npz: NPZReader, profile: ConversionProfile, inputPath: String, outputPath: String,
-    calibration: [CalibrationImage], threads: Int, start: DispatchTime
+    calibration: [CalibrationImage], threads: Int, start: DispatchTime,
+    metadata: [String: MetadataValue], calibrationProgress: CalibrationProgress
   ) throws -> Report {
     var arrays: [String: NumPyArray] = [:]
     do { try npz.forEachArray { name, array in arrays[name] = array } } catch {
@@ -169,7 +182,8 @@ public enum ModelConverter {
             "the arrays are not a gic-v1 export (python/gicv1/export.py): keys or shapes differ")
       }
       output = try GICv1Conversion.convert(
-        arrays: arrays, calibration: calibration, threads: threads)
+        arrays: arrays, calibration: calibration, threads: threads,
+        progress: calibrationProgress)
     } else {
       let kind: HyperpriorArchitecture.Kind =
         profile == .mbt2018Mean ? .mbt2018Mean : .bmshj2018Hyperprior
@@ -182,12 +196,15 @@ public enum ModelConverter {
             "the arrays are not a CompressAI \(kind.rawValue) state dict (keys or shapes differ)")
       }
       output = try HyperpriorConversion.convert(
-        kind: kind, arrays: arrays, calibration: calibration, threads: threads)
+        kind: kind, arrays: arrays, calibration: calibration, threads: threads,
+        progress: calibrationProgress)
     }
     var writer = WeightFileWriter()
     let digest: [UInt8]
     do {
-      for (key, value) in output.metadata { try writer.setMetadata(key, value) }
+      for (key, value) in output.metadata.merging(metadata, uniquingKeysWith: { a, _ in a }) {
+        try writer.setMetadata(key, value)
+      }
       for tensor in output.tensors { try writer.add(tensor) }
       for (name, table) in output.cdfTables { try writer.add(table, named: name) }
       digest = try writer.write(to: outputPath)

@@ -98,4 +98,24 @@ public enum SHA256Hex {
   public static func of(_ bytes: Data) -> String {
     bytes.withUnsafeBytes { hexString(SHA256.hash(data: $0)) }
   }
+
+  /// The SHA-256 of the file at `path`, read 1 MiB at a time, as lower-case hexadecimal text.
+  ///
+  /// - Throws: ``WeightFormatError/io(path:reason:)`` if the file cannot be read.
+  public static func ofFile(path: String) throws(WeightFormatError) -> String {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      throw .io(path: path, reason: "cannot open the file")
+    }
+    defer { try? handle.close() }
+    var hasher = SHA256()
+    while true {
+      let chunk: Data
+      do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
+        throw .io(path: path, reason: readableIOReason(error))
+      }
+      if chunk.isEmpty { break }
+      hasher.update(data: chunk)
+    }
+    return hexString(hasher.finalize())
+  }
 }

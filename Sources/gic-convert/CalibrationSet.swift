@@ -18,9 +18,9 @@ enum CalibrationSet {
     return try ModelConverter.detectProfile(inputPath: input).isCodec
   }
 
-  /// Reads the PNGs named by `paths` (files, or directories whose `.png` files are taken in
-  /// name order); with no paths, the manifest's calibration split when `needed()` says so.
-  static func images(paths: [String], needed: () throws -> Bool) throws -> [CalibrationImage] {
+  /// The PNG files named by `paths` (files, or directories whose `.png` files are taken in name
+  /// order); with no paths, the manifest's calibration split when `needed()` says so.
+  static func files(paths: [String], needed: () throws -> Bool) throws -> [String] {
     var files: [String] = []
     if paths.isEmpty {
       guard try needed() else { return [] }
@@ -42,7 +42,12 @@ enum CalibrationSet {
         files.append(path)
       }
     }
-    return try files.map { file in
+    return files
+  }
+
+  /// Reads and decodes the PNG `files`.
+  static func images(files: [String]) throws -> [CalibrationImage] {
+    try files.map { file in
       let decoded: PNGDecoded
       do { decoded = try PNGCodec.read(path: file) } catch {
         throw LocatedError.attaching(file, to: error)

@@ -20,7 +20,15 @@ struct Convert: ParsableCommand {
       Calibration images (codec profiles): --calibration PNG files or directories of PNGs; by
       default the calibration split of data/images/manifest.json under the current directory.
       The output is written to a temporary file and renamed into place, so a failed conversion
-      never leaves a partial file. Progress is shown on stderr for inputs over 100 MB.
+      never leaves a partial file. Progress is shown on stderr for inputs over 100 MB, and for
+      calibration on a terminal.
+      Provenance: the container's metadata records the converter version
+      (gic.provenance.converter_version), the input file's SHA-256 (gic.provenance.input_sha256)
+      and each calibration image file's SHA-256 (gic.provenance.calibration_sha256); no times or
+      paths, so conversions stay byte-identical. The model digest covers metadata:
+      --no-provenance leaves these out, as the release scripts do to keep published digests.
+      --metadata key=value (repeatable) adds the user's own entries; keys starting with 'gic.'
+      are refused.
       """
   )
 
@@ -39,6 +47,17 @@ struct Convert: ParsableCommand {
       valueName: "path"))
   var calibration: [String] = []
 
+  @Option(
+    help: ArgumentHelp(
+      "Also store this metadata entry (a string); repeatable. Keys: a-z 0-9 . _ -, not gic.*.",
+      valueName: "key=value"))
+  var metadata: [String] = []
+
+  @Flag(
+    name: .customLong("no-provenance"),
+    help: "Do not record the converter version and input/calibration SHA-256 (release builds).")
+  var noProvenance = false
+
   @Option(help: "Worker threads for calibration.")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -47,12 +66,23 @@ struct Convert: ParsableCommand {
   func run() throws {
     let destination = output ?? Self.defaultOutput(for: input)
     let meter = ProgressMeter(label: "converting", enabled: !options.quiet)
-    let images = try CalibrationSet.images(
+    var entries = try UserMetadata.parse(metadata)
+    let files = try CalibrationSet.files(
       paths: calibration, needed: { try CalibrationSet.needsCalibration(input, profile: profile) })
+    let images = try CalibrationSet.images(files: files)
+    if !noProvenance {
+      let provenance = try ConversionProvenance(
+        converterVersion: ToolVersion.string, input: input, calibration: files)
+      entries.merge(provenance.metadata) { $1 }
+    }
+    // Calibration progress on a terminal only, and never with --json or --quiet.
+    let calibrating = ProgressMeter(label: "calibrating", enabled: !options.quiet && !options.json)
     let report = try ModelConverter.convert(
       inputPath: input, outputPath: destination, profile: profile, calibration: images,
       threads: max(1, threads),
-      progress: { done, total in meter.update(done: done, total: total) })
+      progress: { done, total in meter.update(done: done, total: total) }, metadata: entries,
+      calibrationProgress: { done, total in calibrating.pictures(done: done, total: total) })
+    calibrating.finish()
     meter.finish()
     try Self.checkAsDecoder(destination)
     options.print(report) {

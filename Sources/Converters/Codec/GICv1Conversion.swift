@@ -15,7 +15,8 @@ enum GICv1Conversion {
   static let reverseHeadroom = 4.0
 
   static func convert(
-    arrays: [String: NumPyArray], calibration: [CalibrationImage], threads: Int
+    arrays: [String: NumPyArray], calibration: [CalibrationImage], threads: Int,
+    progress: ModelConverter.CalibrationProgress = { _, _ in }
   ) throws -> HyperpriorConversion.Output {
     guard !calibration.isEmpty else {
       throw ConverterError.profileMismatch(
@@ -23,7 +24,7 @@ enum GICv1Conversion {
         reason: "codec profiles need calibration images (gic-convert --calibration DIR|PNG…)")
     }
     let model = try GICv1Architecture(arrays: arrays)
-    let ranges = calibrate(model, images: calibration, threads: threads)
+    let ranges = calibrate(model, images: calibration, threads: threads, progress: progress)
     typealias Format = GraphQuantizer.Format
     func range(_ name: String) -> Double { ranges[name] ?? 0 }
     let y = Format.power(GraphQuantizer.exponent(maxAbs: range("y"), range: 0...14))
@@ -122,16 +123,18 @@ enum GICv1Conversion {
   /// Max |value| of every activation over the calibration images, along the rate-variable
   /// coding path: for several rate indices, ŷ = round((y − μ)/q)·q + μ, the reverse process
   /// with 2 steps (noise on, α of the model) and the synthesis of both ŷ and the final state.
-  static func calibrate(_ model: GICv1Architecture, images: [CalibrationImage], threads: Int)
-    -> [String: Double]
-  {
+  static func calibrate(
+    _ model: GICv1Architecture, images: [CalibrationImage], threads: Int,
+    progress: ModelConverter.CalibrationProgress = { _, _ in }
+  ) -> [String: Double] {
     var ranges: [String: Double] = [:]
     func record(_ values: [String: FloatTensor]) {
       for (name, t) in values { ranges[name] = max(ranges[name] ?? 0, Double(t.maxAbs())) }
     }
     var generator = SplitMix64(seed: 0x6769_632D_7631)
     let base = model.base
-    for image in images {
+    for (done, image) in images.enumerated() {
+      defer { progress(done + 1, images.count) }
       let (y, s) = HyperpriorConversion.analyze(base, image, threads: threads, record: record)
       guard let means = s["means"] else { preconditionFailure("h_s gives means") }
       let d = model.offsets(steps: 2)

@@ -40,7 +40,8 @@ enum HyperpriorConversion {
 
   static func convert(
     kind: HyperpriorArchitecture.Kind, arrays: [String: NumPyArray],
-    calibration: [CalibrationImage], threads: Int
+    calibration: [CalibrationImage], threads: Int,
+    progress: ModelConverter.CalibrationProgress = { _, _ in }
   ) throws -> Output {
     guard !calibration.isEmpty else {
       throw ConverterError.profileMismatch(
@@ -48,7 +49,7 @@ enum HyperpriorConversion {
         reason: "codec profiles need calibration images (gic-convert --calibration DIR|PNG…)")
     }
     let model = try HyperpriorArchitecture(kind: kind, arrays: arrays)
-    let ranges = calibrate(model, images: calibration, threads: threads)
+    let ranges = calibrate(model, images: calibration, threads: threads, progress: progress)
 
     // Formats of every value, graph by graph.
     typealias Format = GraphQuantizer.Format
@@ -138,13 +139,15 @@ enum HyperpriorConversion {
 
   /// Max |value| of every activation over the calibration images.
   static func calibrate(
-    _ model: HyperpriorArchitecture, images: [CalibrationImage], threads: Int
+    _ model: HyperpriorArchitecture, images: [CalibrationImage], threads: Int,
+    progress: ModelConverter.CalibrationProgress = { _, _ in }
   ) -> [String: Double] {
     var ranges: [String: Double] = [:]
     func record(_ values: [String: FloatTensor]) {
       for (name, t) in values { ranges[name] = max(ranges[name] ?? 0, Double(t.maxAbs())) }
     }
-    for image in images {
+    for (done, image) in images.enumerated() {
+      defer { progress(done + 1, images.count) }
       let (y, s) = analyze(model, image, threads: threads, record: record)
       var yHat = y
       let means = s["means"]
