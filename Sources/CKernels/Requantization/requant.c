@@ -17,9 +17,5 @@ void gic_requant_s32_s16(
 #else
   (void)path;
 #endif
-  for (size_t p = 0; p < pixels; p++) {
-    for (int c = 0; c < channels; c++) {
-      out[p * out_stride + c] = gic_requant1(acc[p * acc_stride + c], m[c], s[c], lo, hi);
-    }
-  }
+  gic_requant_channels(acc, acc_stride, out, out_stride, pixels, 0, channels, m, s, lo, hi);
 }

@@ -23,6 +23,18 @@ static inline int16_t gic_requant1(int32_t a, int32_t m, int32_t s, int32_t lo, 
   return (int16_t)v;
 }
 
+/* Channels first ..< channels of every pixel, one value at a time: the portable path, and the
+ * tail channels of the vector paths. */
+static inline void gic_requant_channels(
+    const int32_t *acc, ptrdiff_t acc_stride, int16_t *out, ptrdiff_t out_stride, size_t pixels,
+    int first, int channels, const int32_t *m, const int32_t *s, int32_t lo, int32_t hi) {
+  for (size_t p = 0; p < pixels; p++) {
+    for (int c = first; c < channels; c++) {
+      out[p * out_stride + c] = gic_requant1(acc[p * acc_stride + c], m[c], s[c], lo, hi);
+    }
+  }
+}
+
 #if GIC_HAVE_X86
 #include <immintrin.h>
 

@@ -14,11 +14,7 @@ GIC_AVX2 void gic_requant_avx2(
       _mm_storeu_si128((__m128i *)(out + p * out_stride + c), gic_rq8_apply(&k, a));
     }
   }
-  for (size_t p = 0; p < pixels; p++) {
-    for (int c = full; c < channels; c++) {
-      out[p * out_stride + c] = gic_requant1(acc[p * acc_stride + c], m[c], s[c], lo, hi);
-    }
-  }
+  gic_requant_channels(acc, acc_stride, out, out_stride, pixels, full, channels, m, s, lo, hi);
 }
 
 #endif

@@ -17,11 +17,7 @@ void gic_requant_neon(
       vst1q_s16(out + p * out_stride + c, gic_rq8n_apply(&k, vld1q_s32(a), vld1q_s32(a + 4)));
     }
   }
-  for (size_t p = 0; p < pixels; p++) {
-    for (int c = full; c < channels; c++) {
-      out[p * out_stride + c] = gic_requant1(acc[p * acc_stride + c], m[c], s[c], lo, hi);
-    }
-  }
+  gic_requant_channels(acc, acc_stride, out, out_stride, pixels, full, channels, m, s, lo, hi);
 }
 
 #endif
