@@ -21,7 +21,7 @@ let package = Package(
     // MARK: - Public API
     .target(
       name: "WeightFormat",
-      dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+      dependencies: ["CCleanup", .product(name: "Crypto", package: "swift-crypto")]
     ),
     .target(
       name: "NumPyIO",
@@ -58,6 +58,7 @@ let package = Package(
       ]
     ),
     .target(name: "CKernels"),
+    .target(name: "CCleanup"),
     .systemLibrary(
       name: "CArchive",
       pkgConfig: "libarchive",

@@ -13,6 +13,9 @@ extension ParsableCommand {
   /// exits with 64 on usage errors and prints several lines; gic's tools promise 0 or 1 and one
   /// line.
   public static func runAsTool() -> Never {
+    // No output of a tool may replace one of its inputs (AtomicFileOutput checks).
+    InputFiles.protectInputs()
+    AtomicFileOutput.removeTemporaryFilesOnSignals()
     do {
       var command = try parseAsRoot()
       try command.run()

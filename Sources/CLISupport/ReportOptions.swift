@@ -34,12 +34,14 @@ public struct ReportOptions: ParsableArguments {
 
 /// The tools' file reads and writes, with messages that name the file.
 public enum ToolFiles {
-  /// The bytes of the file at `path`.
+  /// The bytes of the regular file at `path`, opened without blocking and recorded as an
+  /// input (``InputFiles``); a file over `maxBytes` is refused from its size, unread.
   ///
-  /// - Throws: ``ToolError`` `<path>: cannot read file`.
-  public static func read(_ path: String) throws -> Data {
-    do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-      throw ToolError("\(path): cannot read file", code: "tool.io")
+  /// - Throws: ``ToolError`` `<path>: cannot read file: <why>`.
+  public static func read(_ path: String, maxBytes: Int = 1 << 32) throws -> Data {
+    do { return try InputFiles.read(path, maxBytes: maxBytes) } catch {
+      guard case .io(_, let reason) = error else { throw error }
+      throw ToolError("\(path): cannot read file: \(reason)", code: "tool.io")
     }
   }
 

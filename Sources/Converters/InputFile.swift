@@ -27,12 +27,12 @@ public enum InputFile {
     throw .unrecognisedInput(path: path)
   }
 
-  /// Maps a file into memory.
+  /// Maps a regular file into memory (``InputFiles/map(_:maxBytes:)``: never blocks, records
+  /// the file as an input).
   public static func map(_ path: String) throws(ConverterError) -> Data {
-    do {
-      return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-    } catch {
-      throw .unreadableFile(path: path, reason: readableIOReason(error))
+    do { return try InputFiles.map(path) } catch {
+      if case .io(_, let reason) = error { throw .unreadableFile(path: path, reason: reason) }
+      throw .unreadableFile(path: path, reason: error.description)
     }
   }
 }

@@ -11,15 +11,13 @@ public enum ByteSource: Sendable {
 
   /// Opens a file for reading.
   public static func open(path: String) throws(ConverterError) -> ByteSource {
-    let fd = SystemCalls.openFile(path, .read)
-    guard fd >= 0 else {
-      throw .unreadableFile(path: path, reason: SystemCalls.errorMessage)
+    do {
+      let (fd, status) = try InputFiles.open(path)
+      return .file(path: path, descriptor: fd, size: status.size)
+    } catch {
+      if case .io(_, let reason) = error { throw .unreadableFile(path: path, reason: reason) }
+      throw .unreadableFile(path: path, reason: error.description)
     }
-    guard let info = SystemCalls.status(fd), info.isRegularFile else {
-      SystemCalls.closeFile(fd)
-      throw .unreadableFile(path: path, reason: "not a regular file")
-    }
-    return .file(path: path, descriptor: fd, size: info.size)
   }
 
   public var count: Int {

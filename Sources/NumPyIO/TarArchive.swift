@@ -68,15 +68,20 @@ public enum TarArchive {
     defer { archive_read_free(a) }
     func fail(_ reason: String) -> ConverterError { .unreadableFile(path: path, reason: reason) }
     archive_read_support_format_tar(a)
-    guard archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK else {
+    // Opened without blocking and checked to be a regular file of at most maxTotalBytes.
+    let (fd, status): (Int32, SystemCalls.FileStatus)
+    do { (fd, status) = try InputFiles.open(path, maxBytes: Int(maxTotalBytes)) } catch {
+      if case .io(_, let reason) = error { throw fail(reason) }
+      throw fail(error.description)
+    }
+    defer { SystemCalls.closeFile(fd) }
+    guard archive_read_open_fd(a, fd, 1 << 16) == ARCHIVE_OK else {
       throw fail("not a readable tar archive: \(errorString(a))")
     }
     // Only uncompressed tar is read, so no member can be larger than the archive holding it;
     // checking that before a member's buffer is allocated means a header that lies about its
     // size costs nothing (without it, a 10 KiB archive could ask for 4 GiB).
-    let archiveBytes =
-      ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?
-      .int64Value ?? maxTotalBytes
+    let archiveBytes = Int64(status.size)
     var files: [String: Data] = [:]
     var total: Int64 = 0
     var entries = 0

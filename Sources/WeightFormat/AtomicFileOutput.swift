@@ -1,15 +1,39 @@
+import CCleanup
+
 /// An output file that appears at its final path only when complete.
 ///
-/// Bytes go to a temporary file in the destination's directory (`.<name>.tmp-<pid>-<n>`, created
-/// exclusively); ``commit()`` flushes it and renames it over the destination, which is atomic on
-/// POSIX file systems. If the output is discarded or never committed, the temporary file is
-/// removed, so a failure never leaves a partial file and never touches an existing one.
+/// Bytes go to a temporary file in the destination's directory (`.<name>.tmp-<pid>-<n>`, the
+/// name shortened to fit 255 bytes, created exclusively); ``commit()`` flushes it, gives it the
+/// permission bits of the file it replaces, and renames it over the destination, which is atomic
+/// on POSIX file systems. If the output is discarded or never committed, the temporary file is
+/// removed — also when SIGINT, SIGTERM or SIGHUP ends the process (CCleanup's handler; SIGKILL
+/// cannot be caught, so a temporary file can survive it, never a partial final file) — so a
+/// failure never leaves a partial file and never touches an existing one.
+///
+/// Refused before anything is created: a destination that exists and is not a regular file (a
+/// device such as `/dev/null`, a FIFO, a socket, a directory: renaming over it would replace it),
+/// and one that is an input of this process (``InputFiles``), such as
+/// `gic-ref encode a.png -o a.png`.
 public final class AtomicFileOutput {
   /// The final path.
   public let path: String
   private let temporaryPath: String
   private var fd: Int32
   private var committed = false
+  /// The permission bits of the file replaced, nil for a new file.
+  private let replacedPermissions: UInt32?
+  /// The signal-cleanup slot of the temporary file (−1: none).
+  private var cleanupSlot: Int32 = -1
+
+  /// Removes temporary outputs when SIGINT, SIGTERM or SIGHUP ends the process.
+  ///
+  /// Installs the handlers and unblocks the signals on the calling thread (call it on the main
+  /// thread before starting others). Outputs register themselves either way; this makes sure the signals are
+  /// delivered when the process was started with them blocked.
+  public static func removeTemporaryFilesOnSignals() { gic_cleanup_install() }
+
+  /// The longest file name most file systems accept (NAME_MAX).
+  static let maxNameBytes = 255
 
   /// Writes `bytes` as the whole file at `path`: all of them, or on failure nothing.
   ///
@@ -29,13 +53,15 @@ public final class AtomicFileOutput {
     let directory = slash.map { String(path[...$0]) } ?? ""
     let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
     guard !base.isEmpty else { throw .io(path: path, reason: "output path names a directory") }
+    replacedPermissions = try Self.checkDestination(path)
     var attempt = 0
     while true {
-      let candidate = "\(directory).\(base).tmp-\(SystemCalls.processID)-\(attempt)"
+      let candidate = directory + Self.temporaryName(base, attempt: attempt)
       let fd = SystemCalls.openFile(candidate, .createNew)
       if fd >= 0 {
         self.fd = fd
         self.temporaryPath = candidate
+        cleanupSlot = gic_cleanup_register(candidate)
         return
       }
       if !SystemCalls.lastErrorIsAlreadyExists || attempt > 1000 {
@@ -49,7 +75,37 @@ public final class AtomicFileOutput {
     if !committed {
       if fd >= 0 { SystemCalls.closeFile(fd) }
       SystemCalls.removeFile(temporaryPath)
+      gic_cleanup_unregister(cleanupSlot)
     }
+  }
+
+  /// The permission bits of an existing regular file at `path` (nil if there is none).
+  ///
+  /// - Throws: ``WeightFormatError/io(path:reason:)`` for a destination that is not a regular
+  ///   file, or that this process reads as an input.
+  static func checkDestination(_ path: String) throws(WeightFormatError) -> UInt32? {
+    guard let existing = SystemCalls.fileStatus(path: path) else { return nil }
+    guard existing.kind == .regular else {
+      throw .io(
+        path: path, reason: "is \(existing.kind.rawValue); gic writes only regular files")
+    }
+    guard !InputFiles.isInput(existing) else {
+      throw .io(
+        path: path,
+        reason: "is also an input of this command; writing it would destroy the input")
+    }
+    return existing.permissions
+  }
+
+  /// `.<base>.tmp-<pid>-<attempt>`, with `base` shortened (at a character boundary) so that the
+  /// name fits ``maxNameBytes``.
+  static func temporaryName(_ base: String, attempt: Int) -> String {
+    let suffix = ".tmp-\(SystemCalls.processID)-\(attempt)"
+    var kept = Substring(base)
+    while 1 + kept.utf8.count + suffix.utf8.count > maxNameBytes, !kept.isEmpty {
+      kept = kept.dropLast()
+    }
+    return "." + kept + suffix
   }
 
   /// Appends bytes to the file.
@@ -99,6 +155,9 @@ public final class AtomicFileOutput {
   /// Flushes the file to storage and renames it to its final path.
   public func commit() throws(WeightFormatError) {
     guard !committed else { return }
+    if let replacedPermissions, SystemCalls.setPermissions(fd, replacedPermissions) != 0 {
+      throw .io(path: path, reason: "cannot keep the file's mode: \(systemErrorMessage())")
+    }
     if SystemCalls.synchronize(fd) != 0 {
       throw .io(path: path, reason: "fsync failed: \(systemErrorMessage())")
     }
@@ -109,6 +168,7 @@ public final class AtomicFileOutput {
       throw .io(path: path, reason: "cannot rename output into place: \(systemErrorMessage())")
     }
     committed = true
+    gic_cleanup_unregister(cleanupSlot)
   }
 }
 

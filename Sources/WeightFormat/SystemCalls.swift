@@ -17,7 +17,9 @@ import Darwin
 public enum SystemCalls {
   /// Flags of ``openFile(_:_:)``.
   public enum OpenMode: Sendable {
-    /// Read only. The corresponding C flags are `O_RDONLY | O_CLOEXEC`.
+    /// Read only, without blocking: a FIFO with no writer opens at once (and is then refused
+    /// for not being a regular file) instead of hanging. The corresponding C flags are
+    /// `O_RDONLY | O_NONBLOCK | O_CLOEXEC`.
     case read
     /// Create a new file for writing, failing if it exists, mode 0644. The corresponding C flags
     /// are `O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC`.
@@ -29,7 +31,7 @@ public enum SystemCalls {
   /// A descriptor ≥ 0, or −1. The corresponding C function is `open`.
   public static func openFile(_ path: String, _ mode: OpenMode) -> Int32 {
     switch mode {
-    case .read: open(path, O_RDONLY | O_CLOEXEC)
+    case .read: open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     case .createNew: open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     }
   }
@@ -40,13 +42,77 @@ public enum SystemCalls {
   @discardableResult
   public static func closeFile(_ fd: Int32) -> Int32 { close(fd) }
 
-  /// Whether `fd` is a regular file, and its size.
+  /// What `stat` says about a file: its kind, size, identity and permission bits.
+  public struct FileStatus: Sendable, Hashable {
+    public enum Kind: String, Sendable {
+      case regular = "a regular file"
+      case directory = "a directory"
+      case fifo = "a FIFO (named pipe)"
+      case socket = "a socket"
+      case characterDevice = "a character device"
+      case blockDevice = "a block device"
+      case symbolicLink = "a symbolic link"
+      case other = "not a regular file"
+    }
+    public var kind: Kind
+    public var size: Int
+    public var device: UInt64
+    public var inode: UInt64
+    /// The permission bits (mode & 0o7777).
+    public var permissions: UInt32
+
+    init(_ info: stat) {
+      kind =
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: .regular
+        case S_IFDIR: .directory
+        case S_IFIFO: .fifo
+        case S_IFSOCK: .socket
+        case S_IFCHR: .characterDevice
+        case S_IFBLK: .blockDevice
+        case S_IFLNK: .symbolicLink
+        default: .other
+        }
+      size = Int(info.st_size)
+      device = UInt64(info.st_dev)
+      inode = UInt64(info.st_ino)
+      permissions = UInt32(info.st_mode) & 0o7777
+    }
+  }
+
+  /// The status of an open descriptor.
   ///
   /// Nil if `fstat` fails. The corresponding C function is `fstat`.
-  public static func status(_ fd: Int32) -> (isRegularFile: Bool, size: Int)? {
+  public static func fileStatus(_ fd: Int32) -> FileStatus? {
     var info = stat()
     guard fstat(fd, &info) == 0 else { return nil }
-    return ((info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size))
+    return FileStatus(info)
+  }
+
+  /// The status of the file at `path`.
+  ///
+  /// Follows symbolic links (`stat`) or not (`lstat`); nil if there is no file or it cannot be
+  /// read. The corresponding C functions are `stat`, `lstat`.
+  public static func fileStatus(path: String, followingLinks: Bool = true) -> FileStatus? {
+    var info = stat()
+    guard (followingLinks ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
+    return FileStatus(info)
+  }
+
+  /// Sets a file's permission bits.
+  ///
+  /// 0 or −1. The corresponding C function is `fchmod`.
+  public static func setPermissions(_ fd: Int32, _ permissions: UInt32) -> Int32 {
+    fchmod(fd, mode_t(permissions))
+  }
+
+  /// The canonical absolute path of an existing file, every symbolic link resolved.
+  ///
+  /// Nil if it cannot be resolved. The corresponding C function is `realpath`.
+  public static func canonicalPath(_ path: String) -> String? {
+    guard let resolved = realpath(path, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
   }
 
   /// Reads up to `count` bytes at the file position.

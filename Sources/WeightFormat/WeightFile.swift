@@ -37,13 +37,7 @@ public struct WeightFile: Sendable {
   ///
   /// - Throws: ``WeightFormatError``, naming the offset or object at fault.
   public static func open(path: String) throws(WeightFormatError) -> WeightFile {
-    let data: Data
-    do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-    } catch {
-      throw .io(path: path, reason: "cannot read file: \(readableIOReason(error))")
-    }
-    return try WeightFile(bytes: data)
+    try WeightFile(bytes: try InputFiles.map(path))
   }
 
   /// Validates a container held in memory.
@@ -104,6 +98,10 @@ public func readableIOReason(_ error: any Error) -> String {
     case NSFileReadNoPermissionError: return "permission denied"
     default: break
     }
+  }
+  if ns.domain == NSCocoaErrorDomain {
+    // Foundation's own texts ("The file … couldn't be opened …") are not gic's words.
+    return "cannot read the file (error \(ns.code))"
   }
   return ns.localizedDescription
 }

@@ -51,13 +51,8 @@ struct VerifyVectors: ParsableCommand {
     }
     let file: (String) throws -> Data
     if isDirectory.boolValue {
-      let root = set
-      file = { name in
-        guard TarPath.isSafe(name),
-          let data = FileManager.default.contents(atPath: root + "/" + name)
-        else { throw ConformanceError.missingFile(path: name) }
-        return data
-      }
+      let directory = try ConformanceSetDirectory(set)
+      file = directory.read
     } else {
       let members: [String: Data]
       members = try TarArchive.read(path: set)
@@ -117,14 +112,5 @@ extension VerifyVectors {
     }
     entry.modelDigest = v.modelDigest
     return entry
-  }
-}
-
-/// Member paths a vector set may name.
-enum TarPath {
-  static func isSafe(_ name: String) -> Bool {
-    let parts = name.split(separator: "/", omittingEmptySubsequences: false)
-    return !name.isEmpty && !name.hasPrefix("/")
-      && parts.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." }
   }
 }

@@ -94,11 +94,15 @@ public struct ConformanceManifest: Codable, Sendable, Equatable {
     return data
   }
 
+  /// The largest manifest read: 16 MiB (a directory's `manifest.json` is refused from its size,
+  /// unread).
+  public static let maxBytes = 16 << 20
+
   /// Parses a manifest.
   ///
   /// - Throws: ``ConformanceError/invalidManifest(reason:)`` naming what is wrong.
   public init(parsing data: Data) throws(ConformanceError) {
-    guard data.count <= 16 << 20 else {
+    guard data.count <= Self.maxBytes else {
       throw .invalidManifest(reason: "manifest.json is larger than 16 MiB")
     }
     let decoder = JSONDecoder()
@@ -153,6 +157,8 @@ public struct ConformanceManifest: Codable, Sendable, Equatable {
 public enum ConformanceError: Error, Sendable, Equatable {
   case invalidManifest(reason: String)
   case missingFile(path: String)
+  /// A file of a set directory resolves (through a symbolic link) to a place outside the set.
+  case outsideSet(path: String)
 
   /// A stable identifier of the error kind.
   public var code: String { "conformance." + caseName(of: self) }
@@ -163,6 +169,8 @@ extension ConformanceError: GICError {
     switch self {
     case .invalidManifest(let reason): "conformance manifest is invalid: \(reason)"
     case .missingFile(let path): "conformance set has no file \(path)"
+    case .outsideSet(let path):
+      "conformance set file \(path) leads outside the set directory (a symbolic link); refused"
     }
   }
 }

@@ -23,29 +23,15 @@ extension PNGCodec {
     }
   }
 
-  /// The bytes of the file at `path`.
+  /// The largest PNG file read: 1 GiB, five times the raw samples of the largest picture
+  /// (2^26 pixels × 3 bytes); checked from the file's size before reading.
+  public static let maxFileBytes = 1 << 30
+
+  /// The bytes of the file at `path` (a regular file, opened without blocking).
   static func readFile(_ path: String) throws(ImageError) -> [UInt8] {
-    let fd = SystemCalls.openFile(path, .read)
-    guard fd >= 0 else {
-      throw .io(path: path, reason: "cannot open: \(SystemCalls.errorMessage)")
-    }
-    defer { SystemCalls.closeFile(fd) }
-    guard let info = SystemCalls.status(fd) else {
-      throw .io(path: path, reason: "cannot stat: \(SystemCalls.errorMessage)")
-    }
-    guard info.isRegularFile else {
-      throw .io(path: path, reason: "not a regular file")
-    }
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(info.size)
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let n = chunk.withUnsafeMutableBytes { SystemCalls.readFile(fd, $0.baseAddress, $0.count) }
-      if n < 0 {
-        throw .io(path: path, reason: "read failed: \(SystemCalls.errorMessage)")
-      }
-      if n == 0 { return bytes }
-      bytes.append(contentsOf: chunk[0..<n])
+    do { return [UInt8](try InputFiles.read(path, maxBytes: maxFileBytes)) } catch {
+      if case .io(_, let reason) = error { throw .io(path: path, reason: reason) }
+      throw .io(path: path, reason: error.description)
     }
   }
 
