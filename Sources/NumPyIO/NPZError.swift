@@ -18,6 +18,8 @@ public enum NPZError: Error, Sendable, Equatable {
   case compressionRatioTooHigh(name: String, compressed: UInt64, uncompressed: UInt64)
   case archiveTooLarge(uncompressed: UInt64, limit: UInt64)
   case memberTooLarge(name: String, declared: UInt64)
+  /// A member declares more bytes than one member may inflate to in memory.
+  case memberOverLimit(name: String, declared: UInt64, limit: UInt64)
   case memberTruncated(name: String, declared: UInt64, actual: UInt64)
   case crcMismatch(name: String)
   case invalidMember(name: String, error: NPYError)
@@ -68,6 +70,9 @@ extension NPZError: GICError {
       "archive members total \(u) uncompressed bytes, over the limit of \(limit)"
     case .memberTooLarge(let name, let declared):
       "member \(JSONText.quote(name)) inflates past its declared size of \(declared) bytes"
+    case .memberOverLimit(let name, let declared, let limit):
+      "member \(JSONText.quote(name)) declares \(declared) bytes, more than the \(limit) one "
+        + "member may inflate to in memory"
     case .memberTruncated(let name, let declared, let actual):
       "member \(JSONText.quote(name)) holds \(actual) bytes, its header declares \(declared)"
     case .crcMismatch(let name):

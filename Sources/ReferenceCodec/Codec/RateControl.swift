@@ -90,7 +90,10 @@ extension HyperpriorCodec {
       if try bpp(mid) < target { lo = mid + 1 } else { hi = mid }
     }
     var best = lo
-    if lo > 0, abs(try bpp(lo - 1) - target) <= abs(try bpp(lo) - target) { best = lo - 1 }
+    // An infinite target is no tie: both distances are infinite, and it asks for the top rate.
+    if lo > 0, target.isFinite, abs(try bpp(lo - 1) - target) <= abs(try bpp(lo) - target) {
+      best = lo - 1
+    }
     return try coded(best)
   }
 

@@ -259,5 +259,9 @@ struct SamplerNoiseTests {
     for size in sizes {
       #expect(abs(got - target) <= abs(Double(size * 8) / pixels - target) + 1e-12)
     }
+    // --target-bpp inf asks for the top rate: index 255 (as coded by codeBest), not 254.
+    let top = try gic.encode(image, targetBitsPerPixel: .infinity)
+    #expect(top.serialized() == (try gic.codeBest(analysis, rateIndex: 255, steps: 0)).serialized())
+    #expect(top.rateIndex == sizes.count - 1 || top.rateIndex == 255)
   }
 }
