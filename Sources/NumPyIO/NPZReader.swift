@@ -11,12 +11,15 @@ import WeightFormat
 /// 3.6) or any other negative status is an error. An archive on disk is read with bounded
 /// buffers, never mapped or loaded whole.
 public final class NPZReader {
-  /// The default cap on the total uncompressed size of all members: 4 GiB, checked from the
-  /// central directory when the archive is opened, before anything is inflated (a 6 MB zip bomb
-  /// declaring 6 GiB is refused at once). The shipped exports hold 3–6 MB.
+  /// The default cap on the total uncompressed size of all members: 4 GiB.
+  ///
+  /// Checked from the central directory when the archive is opened, before anything is inflated
+  /// (a 6 MB zip bomb declaring 6 GiB is refused at once). The shipped exports hold 3–6 MB.
   public static let defaultMaxTotalBytes: UInt64 = 4 << 30
-  /// The largest member inflated into memory: 1 GiB (the largest tensor of the shipped exports
-  /// is 1.4 MB); a larger declared size is refused before its buffer is allocated.
+  /// The largest member inflated into memory: 1 GiB.
+  ///
+  /// The largest tensor of the shipped exports is 1.4 MB; a larger declared size is refused
+  /// before its buffer is allocated.
   public static let maxMemberBytes: UInt64 = 1 << 30
   /// libarchive's read block size for archives on disk.
   static let blockSize = 1 << 20
