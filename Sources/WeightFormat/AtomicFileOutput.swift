@@ -57,13 +57,17 @@ public final class AtomicFileOutput {
     var attempt = 0
     while true {
       let candidate = directory + Self.temporaryName(base, attempt: attempt)
+      // Registered before it exists, so that no signal can come between its creation and its
+      // registration (a name carrying this process id is this process's to remove).
+      let slot = gic_cleanup_register(candidate)
       let fd = SystemCalls.openFile(candidate, .createNew)
       if fd >= 0 {
         self.fd = fd
         self.temporaryPath = candidate
-        cleanupSlot = gic_cleanup_register(candidate)
+        cleanupSlot = slot
         return
       }
+      gic_cleanup_unregister(slot)
       if !SystemCalls.lastErrorIsAlreadyExists || attempt > 1000 {
         throw .io(path: path, reason: "cannot create output file: \(systemErrorMessage())")
       }
