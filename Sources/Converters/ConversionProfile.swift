@@ -14,8 +14,10 @@ import WeightFormat
 ///   activation formats, entropy tables and codec metadata (spec/integer-ops.md,
 ///   spec/bitstream.md); the float weights are not stored.
 ///
-/// Auto-detection picks the most specific profile whose key pattern matches, and `raw` when none
-/// does.
+/// Auto-detection (``ProfileDetection``) picks a profile only when it accounts for every array:
+/// a codec profile when the keys and shapes are exactly those it reads; `raw` or
+/// `compressai-tables` when the state dict is no CompressAI image model (no `g_a.*`, `g_s.*`);
+/// otherwise it refuses, naming the `compressai.zoo` architecture the keys look like.
 public typealias ConversionProfile = ModelProfile
 
 extension ModelProfile {
@@ -24,19 +26,26 @@ extension ModelProfile {
     EntropyModelPrefixes.find(in: names).isEmpty ? .raw : .compressaiTables
   }
 
-  /// Picks the profile whose key pattern and shapes match, or `raw`.
-  public static func detect(shapes: [String: [Int]]) -> ConversionProfile {
-    if GICv1Architecture.detect(shapes: shapes) { return .gicV1 }
-    return HyperpriorArchitecture.detect(shapes: shapes) ?? detect(names: Array(shapes.keys))
+  /// Picks the profile that accounts for every array of `shapes` (``ProfileDetection``).
+  ///
+  /// - Throws: ``UnsupportedArchitectureError`` naming the architecture the keys look like.
+  public static func detect(shapes: [String: [Int]]) throws(UnsupportedArchitectureError)
+    -> ConversionProfile
+  {
+    try ProfileDetection.choose(shapes: shapes)
   }
 
   /// Resolves a `--profile` argument: a profile name, or `auto`.
-  public static func resolve(_ argument: String, shapes: [String: [Int]]) throws(ConverterError)
+  ///
+  /// - Throws: ``ConverterError/unknownProfile(name:available:)``, or for `auto`
+  ///   ``UnsupportedArchitectureError``.
+  public static func resolve(_ argument: String, shapes: [String: [Int]]) throws
     -> ConversionProfile
   {
-    if argument == "auto" { return detect(shapes: shapes) }
+    if argument == "auto" { return try detect(shapes: shapes) }
     guard let profile = ConversionProfile(rawValue: argument) else {
-      throw .unknownProfile(name: argument, available: ["auto"] + allCases.map(\.rawValue))
+      throw ConverterError.unknownProfile(
+        name: argument, available: ["auto"] + allCases.map(\.rawValue))
     }
     return profile
   }

@@ -44,6 +44,8 @@ public struct Inspection: Encodable, Sendable {
   public var graphs: [GraphInfo] = []
   public var tensors: [TensorInfo]
   public var cdfTables: [CDFTableInfo]
+  /// For a `.npz` or `.npy` file, what `gic-convert convert --profile auto` would make of it.
+  public var conversion: ProfileDetection?
 
   /// Inspects the file at `path`, recognised by its magic bytes.
   public static func inspect(path: String) throws -> Inspection {
@@ -73,9 +75,12 @@ public struct Inspection: Encodable, Sendable {
     }
     let size =
       (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue ?? 0
-    return Inspection(
+    var inspection = Inspection(
       file: path, format: kind == .npz ? "npz" : "npy", version: "", fileBytes: size,
       modelDigest: nil, metadata: [:], tensors: tensors, cdfTables: [])
+    inspection.conversion = ProfileDetection.detect(
+      shapes: Dictionary(tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a }))
+    return inspection
   }
 
   init(
@@ -151,6 +156,13 @@ public struct Inspection: Encodable, Sendable {
         lines.append(
           "  \(c.name)  \(c.distributions) distributions × \(c.stride) entries, precision \(c.precision)  "
             + String(c.sha256.prefix(16)))
+      }
+    }
+    if let conversion {
+      if let profile = conversion.profile {
+        lines.append("converts as: \(profile) (--profile auto)")
+      } else {
+        lines.append("converts as: refused by --profile auto: \(conversion.refusal ?? "")")
       }
     }
     return lines.joined(separator: "\n")

@@ -154,11 +154,7 @@ public enum ModelConverter {
 
   /// The profile `auto` picks for a `.npz` file, from its array names and shapes.
   public static func detectProfile(inputPath: String) throws -> ConversionProfile {
-    var shapes: [String: [Int]] = [:]
-    do {
-      try NPZReader(path: inputPath).forEachHeader { name, header in shapes[name] = header.shape }
-    } catch { throw LocatedError.located(error, path: inputPath) }
-    return ConversionProfile.detect(shapes: shapes)
+    try resolveProfile(inputPath: inputPath, profile: "auto")
   }
 
   /// Converts a state dict with a codec profile: reads every array, calibrates, quantizes and
@@ -175,11 +171,10 @@ public enum ModelConverter {
     let output: HyperpriorConversion.Output
     let shapes = arrays.mapValues(\.shape)
     if profile == .gicV1 {
-      guard GICv1Architecture.detect(shapes: shapes) else {
+      if let problem = ProfileDetection.mismatch(profile, shapes: shapes) {
         throw ConverterError.profileMismatch(
           profile: profile.rawValue,
-          reason:
-            "the arrays are not a gic-v1 export (python/gicv1/export.py): keys or shapes differ")
+          reason: "the arrays are not a gic-v1 export (python/gicv1/export.py): \(problem)")
       }
       output = try GICv1Conversion.convert(
         arrays: arrays, calibration: calibration, threads: threads,
@@ -187,13 +182,10 @@ public enum ModelConverter {
     } else {
       let kind: HyperpriorArchitecture.Kind =
         profile == .mbt2018Mean ? .mbt2018Mean : .bmshj2018Hyperprior
-      guard HyperpriorArchitecture.detect(shapes: shapes) == kind,
-        !GICv1Architecture.detect(shapes: shapes)
-      else {
+      if let problem = ProfileDetection.mismatch(profile, shapes: shapes) {
         throw ConverterError.profileMismatch(
           profile: profile.rawValue,
-          reason:
-            "the arrays are not a CompressAI \(kind.rawValue) state dict (keys or shapes differ)")
+          reason: "the arrays are not a CompressAI \(kind.rawValue) state dict: \(problem)")
       }
       output = try HyperpriorConversion.convert(
         kind: kind, arrays: arrays, calibration: calibration, threads: threads,

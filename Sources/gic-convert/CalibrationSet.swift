@@ -12,10 +12,9 @@ enum CalibrationSet {
   /// Whether converting `input` with `profile` makes a codec model.
   static func needsCalibration(_ input: String, profile: String) throws -> Bool {
     guard input.lowercased().hasSuffix(".npz") else { return false }
-    if profile != "auto" {
-      return ConversionProfile(rawValue: profile)?.isCodec ?? false
-    }
-    return try ModelConverter.detectProfile(inputPath: input).isCodec
+    if let named = ConversionProfile(rawValue: profile), !named.isCodec { return false }
+    // A refused or mismatching input is reported before calibration images are looked for.
+    return try ModelConverter.resolveProfile(inputPath: input, profile: profile).isCodec
   }
 
   /// The PNG files named by `paths` (files, or directories whose `.png` files are taken in name

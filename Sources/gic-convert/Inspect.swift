@@ -14,7 +14,10 @@ struct Inspect: ParsableCommand {
       "cdf_tables"}; the stored graphs (gic.graph.*, positional lists in the container) are in
       "graphs" with named fields: [{"name", "inputs": [{"name", "channels", "exponent", "lo",
       "hi"}], "outputs", "nodes": [{"op", "inputs", "output", "attributes": {name: value},
-      "parameters": [{"name", "dtype", "shape"}]}]}].
+      "parameters": [{"name", "dtype", "shape"}]}]}]. For a .npz or .npy file, "conversion" says
+      what --profile auto makes of it: {"profile" (null when refused), "architecture" (the
+      compressai.zoo model the keys look like, or null), "ignored_arrays" (empty when a profile is
+      chosen: every array is read or stored; on refusal, the arrays no profile reads), "refusal"}.
       """
   )
 

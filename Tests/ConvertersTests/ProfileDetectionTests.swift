@@ -1,0 +1,112 @@
+import Converters
+import Foundation
+import Testing
+import WeightFormat
+
+/// The key sets of the six `compressai.zoo` image architectures (python/make_zoo_keys.py).
+enum ZooKeys {
+  static let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/zoo/keys.json")
+
+  /// Shapes by key, per architecture.
+  static func all() throws -> [String: [String: [Int]]] {
+    try JSONDecoder().decode([String: [String: [Int]]].self, from: Data(contentsOf: url))
+  }
+}
+
+@Suite("profile detection accounts for every array")
+struct ProfileDetectionTests {
+  @Test(
+    "each compressai.zoo architecture is converted by its profile or refused, naming it",
+    arguments: CompressAIArchitecture.allCases)
+  func zoo(architecture: CompressAIArchitecture) throws {
+    let shapes = try #require(try ZooKeys.all()[architecture.rawValue])
+    for prefixed in [false, true] {
+      let input =
+        prefixed
+        ? Dictionary(uniqueKeysWithValues: shapes.map { ("module." + $0.key, $0.value) })
+        : shapes
+      let detection = ProfileDetection.detect(shapes: input)
+      #expect(detection.architecture == architecture.rawValue)
+      if let profile = architecture.codecProfile {
+        #expect(detection.profile == profile.rawValue)
+        #expect(detection.ignoredArrays.isEmpty)
+        #expect(detection.refusal == nil)
+        #expect(ProfileDetection.mismatch(profile, shapes: input) == nil)
+      } else {
+        #expect(detection.profile == nil)
+        let refusal = try #require(detection.refusal)
+        #expect(refusal.contains("CompressAI \(architecture.rawValue) (\(architecture.className))"))
+        #expect(refusal.contains("profiles: raw, compressai-tables, bmshj2018-hyperprior"))
+        #expect(throws: UnsupportedArchitectureError.self) {
+          try ConversionProfile.detect(shapes: input)
+        }
+      }
+    }
+  }
+
+  @Test("mbt2018 is refused, not converted as mbt2018-mean, naming its context model arrays")
+  func mbt2018() throws {
+    let shapes = try #require(try ZooKeys.all()["mbt2018"])
+    let detection = ProfileDetection.detect(shapes: shapes)
+    #expect(
+      detection.ignoredArrays == [
+        "context_prediction.bias", "context_prediction.mask", "context_prediction.weight",
+        "entropy_parameters.0.bias", "entropy_parameters.0.weight", "entropy_parameters.2.bias",
+        "entropy_parameters.2.weight", "entropy_parameters.4.bias", "entropy_parameters.4.weight",
+      ])
+    let refusal = try #require(detection.refusal)
+    #expect(refusal.contains("context_prediction.bias, context_prediction.mask"))
+    #expect(refusal.contains("… (9 arrays)"))
+    #expect(
+      ProfileDetection.mismatch(.mbt2018Mean, shapes: shapes)
+        == "array context_prediction.bias [24] and 8 more not read by mbt2018-mean")
+  }
+
+  @Test("cheng2020-anchor is refused with a few of its arrays and their count")
+  func cheng2020Anchor() throws {
+    let shapes = try #require(try ZooKeys.all()["cheng2020-anchor"])
+    let error = try #require(
+      throws: UnsupportedArchitectureError.self,
+      performing: { try ProfileDetection.choose(shapes: shapes) })
+    #expect(error.architecture == .cheng2020Anchor)
+    #expect(error.unusable.contains("g_a.0.conv1.weight"))
+    #expect(error.description.contains("… (\(error.unusable.count) arrays)"))
+    #expect(error.code == "convert.unsupportedArchitecture")
+  }
+
+  @Test("a forced profile names the first missing, misshapen or unexpected array")
+  func forced() throws {
+    let zoo = try ZooKeys.all()
+    let hyperprior = try #require(zoo["bmshj2018-hyperprior"])
+    #expect(
+      ProfileDetection.mismatch(.mbt2018Mean, shapes: hyperprior)
+        == "h_s.4.weight has shape [12, 8, 3, 3], expected 2M = 24 output channels for "
+        + "mbt2018-mean")
+    var missing = hyperprior
+    missing["h_a.2.weight"] = nil
+    #expect(
+      ProfileDetection.mismatch(.bmshj2018Hyperprior, shapes: missing)
+        == "missing array h_a.2.weight")
+    let detection = ProfileDetection.detect(shapes: missing)
+    #expect(detection.profile == nil)
+    #expect(detection.refusal?.contains("cannot read it: missing array h_a.2.weight") == true)
+    var extra = hyperprior
+    extra["decoder.extra"] = [2]
+    let refused = ProfileDetection.detect(shapes: extra)
+    #expect(refused.ignoredArrays == ["decoder.extra"])
+    #expect(
+      refused.refusal?.contains(
+        "profile bmshj2018-hyperprior cannot read it: array decoder.extra [2] not read") == true)
+  }
+
+  @Test("state dicts that are no CompressAI image model stay raw or compressai-tables")
+  func others() {
+    #expect(ProfileDetection.detect(shapes: ["a": [2], "b": [3, 4]]).profile == "raw")
+    let bottleneck = ProfileDetection.detect(shapes: [
+      "entropy_bottleneck.quantiles": [4, 1, 3], "entropy_bottleneck._quantized_cdf": [4, 9],
+    ])
+    #expect(bottleneck.profile == "compressai-tables")
+    #expect(bottleneck.ignoredArrays.isEmpty)
+  }
+}
