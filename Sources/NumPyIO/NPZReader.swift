@@ -26,6 +26,8 @@ public final class NPZReader {
 
   private let source: ByteSource
   private let directory: ZipDirectory
+  /// The largest member this reader inflates into memory (``maxMemberBytes`` unless given).
+  public var memberLimit: UInt64 = NPZReader.maxMemberBytes
 
   /// Opens an archive held in memory and checks its directory.
   ///
@@ -191,9 +193,8 @@ public final class NPZReader {
   private func readMember(_ a: OpaquePointer, _ info: ZipDirectory.Entry, limit: Int?)
     throws(NPZError) -> Data
   {
-    if limit == nil, info.uncompressedSize > Self.maxMemberBytes {
-      throw .memberOverLimit(
-        name: info.name, declared: info.uncompressedSize, limit: Self.maxMemberBytes)
+    if limit == nil, info.uncompressedSize > memberLimit {
+      throw .memberOverLimit(name: info.name, declared: info.uncompressedSize, limit: memberLimit)
     }
     let size = limit ?? Int(info.uncompressedSize)
     var data = Data(count: size)
