@@ -113,7 +113,7 @@ for sig in INT TERM HUP; do
     sleep 0.005
   done
   kill -s "$sig" "$pid"
-  wait "$pid"
+  { wait "$pid"; } 2>/dev/null
   status=$?
   left=$(find "$work" -name '.big.gicw.tmp-*' | wc -l)
   check "SIG$sig during convert: status $status, no temporary file" test "$left" = 0 -a ! -e "$work/big.gicw"
