@@ -13,6 +13,9 @@ public enum ModelConverter {
     public var fileBytes: Int
     public var modelDigest: String
     public var seconds: Double
+    /// What the conversion did that the input did not say, such as entropy tables computed
+    /// because the export has empty ones.
+    public var notes: [String] = []
   }
 
   /// Progress of a long conversion: bytes read so far of the total.
@@ -78,6 +81,7 @@ public enum ModelConverter {
     }
     var extra = CompressAITableProfile()
     var arrays: [String: NumPyArray] = [:]
+    var notes: [String] = []
     if chosen == .compressaiTables {
       let needed = CompressAITableProfile.neededArrays(names: specs.map(\.name))
       do {
@@ -87,7 +91,9 @@ public enum ModelConverter {
           arrays[specs[0].name] = npy
         }
       } catch { throw LocatedError.located(error, path: inputPath) }
-      do { extra = try CompressAITableProfile(arrays: arrays) } catch {
+      let filled = CompressAITables.treatingEmptyTablesAsAbsent(arrays)
+      notes = filled.notes
+      do { extra = try CompressAITableProfile(arrays: filled.arrays) } catch {
         throw ConverterError.profileMismatch(profile: chosen.rawValue, reason: "\(error)")
       }
     }
@@ -149,7 +155,8 @@ public enum ModelConverter {
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     return Report(
       input: inputPath, output: outputPath, profile: chosen.rawValue, tensors: specs.count,
-      dataBytes: total, fileBytes: size, modelDigest: hexString(digest), seconds: seconds)
+      dataBytes: total, fileBytes: size, modelDigest: hexString(digest), seconds: seconds,
+      notes: notes)
   }
 
   /// The profile `auto` picks for a `.npz` file, from its array names and shapes.
@@ -164,10 +171,11 @@ public enum ModelConverter {
     calibration: [CalibrationImage], threads: Int, start: DispatchTime,
     metadata: [String: MetadataValue], calibrationProgress: CalibrationProgress
   ) throws -> Report {
-    var arrays: [String: NumPyArray] = [:]
-    do { try npz.forEachArray { name, array in arrays[name] = array } } catch {
+    var read: [String: NumPyArray] = [:]
+    do { try npz.forEachArray { name, array in read[name] = array } } catch {
       throw LocatedError.located(error, path: inputPath)
     }
+    let (arrays, notes) = CompressAITables.treatingEmptyTablesAsAbsent(read)
     let output: HyperpriorConversion.Output
     let shapes = arrays.mapValues(\.shape)
     if profile == .gicV1 {
@@ -208,7 +216,7 @@ public enum ModelConverter {
       input: inputPath, output: outputPath, profile: profile.rawValue,
       tensors: output.tensors.count,
       dataBytes: output.tensors.reduce(0) { $0 + UInt64($1.data.count) }, fileBytes: size,
-      modelDigest: hexString(digest), seconds: seconds)
+      modelDigest: hexString(digest), seconds: seconds, notes: notes)
   }
 
   /// Decodes the members of `npz` and hands each to `writer` on a second thread.

@@ -85,6 +85,9 @@ struct Convert: ParsableCommand {
     calibrating.finish()
     meter.finish()
     try Self.checkAsDecoder(destination)
+    if !options.quiet {
+      for note in report.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+    }
     options.print(report) {
       "wrote \(report.output): \(report.tensors) tensors, \(report.fileBytes) bytes, profile "
         + "\(report.profile), model digest \(report.modelDigest) "

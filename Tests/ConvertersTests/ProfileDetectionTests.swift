@@ -110,3 +110,36 @@ struct ProfileDetectionTests {
     #expect(bottleneck.ignoredArrays.isEmpty)
   }
 }
+
+@Suite("exports without update()")
+struct EmptyTablesTests {
+  @Test("the default scale table equals CompressAI's get_scale_table() bit for bit")
+  func defaultScaleTable() throws {
+    let arrays = try ModelConverter.readArrays(CompressAITablesTests.exampleModel)
+    let stored = try #require(arrays.first { $0.name == "gaussian_conditional.scale_table" })
+    let bits = CompressAITables.defaultScaleTable().map(\.bitPattern.littleEndian)
+    #expect(stored.array.data == bits.withUnsafeBytes { Data($0) })
+  }
+
+  @Test("empty tables are removed and an empty scale table filled, with a note for each")
+  func treatedAsAbsent() throws {
+    var arrays: [String: NumPyArray] = [:]
+    for (name, array) in try ModelConverter.readArrays(CompressAITablesTests.exampleModel) {
+      let empty = ["._quantized_cdf", "._offset", "._cdf_length", ".scale_table"].contains {
+        name.hasSuffix($0)
+      }
+      arrays[name] = empty ? NumPyArray(dtype: array.dtype, shape: [0], data: Data()) : array
+    }
+    let (filled, notes) = CompressAITables.treatingEmptyTablesAsAbsent(arrays)
+    #expect(notes.count == 3)
+    #expect(filled["entropy_bottleneck._quantized_cdf"] == nil)
+    #expect(filled["gaussian_conditional._offset"] == nil)
+    #expect(filled["gaussian_conditional.scale_table"]?.shape == [64])
+    #expect(try CompressAITables.table(prefix: "entropy_bottleneck", in: filled).count == 16)
+    // Tables with content are left alone.
+    let untouched = try ModelConverter.readArrays(CompressAITablesTests.exampleModel)
+    let kept = CompressAITables.treatingEmptyTablesAsAbsent(
+      Dictionary(uniqueKeysWithValues: untouched.map { ($0.name, $0.array) }))
+    #expect(kept.notes.isEmpty && kept.arrays.count == untouched.count)
+  }
+}
