@@ -55,6 +55,26 @@ struct CLIRunner {
     return process
   }
 
+  /// Whether ``runOnTerminal(_:_:in:)`` can run (util-linux `script` is installed).
+  static let hasTerminal = FileManager.default.isExecutableFile(atPath: "/usr/bin/script")
+
+  /// Runs `tool` with `arguments` in `directory` with a terminal as its stdout and stderr
+  /// (util-linux `script`), so progress meters show; returns its status and everything it
+  /// wrote.
+  static func runOnTerminal(_ tool: String, _ arguments: [String], in directory: URL) throws
+    -> (status: Int32, text: String)
+  {
+    let words = [productsDirectory.appendingPathComponent(tool).path] + arguments
+    let command = words.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+      .joined(separator: " ")
+    let out = Pipe()
+    let process = try start(
+      "/usr/bin/script", ["-qec", command, "/dev/null"], in: directory, output: out)
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+  }
+
   /// A fresh temporary directory.
   static func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(

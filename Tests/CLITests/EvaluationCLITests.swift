@@ -85,6 +85,16 @@ struct EvaluationCLITests {
     #expect(r.stdout.contains("fixed rate: "))
   }
 
+  @Test("eval shows progress on a terminal", .enabled(if: CLIRunner.hasTerminal))
+  func evalProgress() throws {
+    let model = codec.appendingPathComponent("mbt2018-mean-N16-M24.gicw").path
+    let picture = pictures.appendingPathComponent("chelsea-161x161-a.png").path
+    let r = try CLIRunner.runOnTerminal(
+      "gic-ref", ["eval", picture, picture, "-m", model], in: root)
+    #expect(r.status == 0, "\(r.text)")
+    #expect(r.text.contains("eval: 2/2 pictures, ") && r.text.contains(" left"), "\(r.text)")
+  }
+
   @Test("model --json gives every field, null where the profile has none")
   func modelJSON() throws {
     let fixed = try CLIRunner.run(

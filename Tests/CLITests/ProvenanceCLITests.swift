@@ -97,6 +97,21 @@ struct ProvenanceCLITests {
     #expect(r.stderr.contains("'a' is given twice"))
   }
 
+  @Test(
+    "calibration shows progress on a terminal, and none with --json",
+    .enabled(if: CLIRunner.hasTerminal))
+  func calibrationProgress() throws {
+    let dir = try CLIRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let arguments = [example, "-o", "m.gicw", "--calibration", calibration, "--no-provenance"]
+    let shown = try CLIRunner.runOnTerminal("gic-convert", arguments, in: dir)
+    #expect(shown.status == 0, "\(shown.text)")
+    #expect(shown.text.contains("calibrating: 1/1 pictures, "), "\(shown.text)")
+    let quiet = try CLIRunner.runOnTerminal("gic-convert", arguments + ["--json"], in: dir)
+    #expect(quiet.status == 0, "\(quiet.text)")
+    #expect(!quiet.text.contains("calibrating"))
+  }
+
   @Test("inspect --json prints graphs as objects with named fields")
   func inspectGraphs() throws {
     let r = try CLIRunner.run("gic-convert", ["inspect", committed.path, "--json"], in: root)
