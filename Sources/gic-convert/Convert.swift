@@ -15,8 +15,14 @@ struct Convert: ParsableCommand {
       scale thresholds. 'bmshj2018-hyperprior' and 'mbt2018-mean' make codec models for gic-ref
       from CompressAI ScaleHyperprior / MeanScaleHyperprior state dicts (any N, M): int16
       weights per output channel, int32 accumulators with a recorded overflow bound, activation
-      formats calibrated on real images, CompressAI's CDF tables (spec/integer-ops.md). 'auto'
-      (the default) picks the most specific profile that matches the array names and shapes.
+      formats calibrated on real images, CompressAI's CDF tables (spec/integer-ops.md). 'gic-v1'
+      converts python/gicv1 exports. 'auto' (the default) picks a profile only when it accounts
+      for every array: a codec profile when the keys and shapes are exactly those it reads, 'raw'
+      or 'compressai-tables' when the arrays are no CompressAI image model; other compressai.zoo
+      models (bmshj2018-factorized, mbt2018, cheng2020-anchor, cheng2020-attn) are refused with
+      a message naming the architecture and the arrays no profile reads ('gic-convert inspect'
+      says what a file converts as). Empty entropy tables (an export made without update())
+      are computed from the parameters, with a note.
       Calibration images (codec profiles): --calibration PNG files or directories of PNGs; by
       default the calibration split of data/images/manifest.json under the current directory.
       The output is written to a temporary file and renamed into place, so a failed conversion
@@ -38,7 +44,10 @@ struct Convert: ParsableCommand {
   @Option(name: .shortAndLong, help: "The .gicw file to write (default: the input with .gicw).")
   var output: String?
 
-  @Option(help: "Converter profile: auto, raw or compressai-tables.")
+  @Option(
+    help: ArgumentHelp(
+      "Converter profile: "
+        + (["auto"] + ConversionProfile.allCases.map(\.rawValue)).joined(separator: ", ") + "."))
   var profile: String = "auto"
 
   @Option(

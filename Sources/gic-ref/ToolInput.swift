@@ -49,6 +49,13 @@ enum ToolInput {
   /// - Throws: ``LocatedError`` or ``ToolError`` naming the file.
   static func readBitstream(_ path: String) throws -> (stream: Bitstream, bytes: Int) {
     let bytes = [UInt8](try ToolFiles.read(path))
+    // The container's magic starts with the stream's (0x89 "GIC"): say what the file is.
+    if bytes.starts(with: WeightFile.magic) {
+      throw ToolError(
+        "\(path) is a .gicw model container, not a .gic bitstream: 'gic-ref model \(path)' "
+          + "describes it, and encode and decode take it as -m",
+        code: "input.modelContainer")
+    }
     do { return (try Bitstream(parsing: bytes), bytes.count) } catch {
       throw LocatedError(path: path, error)
     }

@@ -49,8 +49,11 @@ public struct HyperpriorCodec: Sendable {
       throw .notACodecModel(reason: "no gic.profile metadata")
     }
     guard let profile = ModelProfile(name: name), profile.isCodec else {
+      let codecs = ModelProfile.codecProfiles.map(\.name).joined(separator: ", ")
       throw .notACodecModel(
-        reason: "profile \(name) is not a codec profile (convert with --profile auto)")
+        reason: "it was converted with profile '\(name)', which stores the export's arrays as-is "
+          + "and no integer codec graphs; convert the export with a codec profile (\(codecs)): "
+          + "'gic-convert inspect <export>.npz' says whether one reads it")
     }
     self.profile = profile
     digestPrefix = Array(file.modelDigest.prefix(8))
