@@ -125,10 +125,9 @@ struct Eval: ParsableCommand {
             try evaluator.measure(
               decoded.image, grayscale: decoded.isGray, name: picture.name, at: point))
         } catch { throw LocatedError.attaching(picture.path, to: error) }
-        meter.pictures(
-          done: measures.count * points.count + row.count, total: pictures.count * points.count)
       }
       measures.append(row)
+      meter.pictures(done: measures.count, total: pictures.count)
     }
     meter.finish()
     var results = EvaluationReport.Results()
