@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 from gicv1 import float_codec  # noqa: E402
 from gicv1 import model as gm  # noqa: E402
 from gicv1.export import load_checkpoint  # noqa: E402
+from gicv2.probe_levels import nearest_rate  # noqa: E402
 from gicv2 import metrics  # noqa: E402
 
 
@@ -54,14 +55,7 @@ def main(argv=None):
     for target in [float(b) for b in args.bpp.split(",")]:
         coded = []
         for name, img in imgs:  # the rate index whose estimated bpp is nearest the target
-            best = None
-            for r in range(0, 256, 4):
-                enc = float_codec.encode_image(model, img, r)
-                bpp = sum(float_codec.estimate_bits(model, enc["z_symbols"], enc["y_symbols"], r)) / img[..., 0].size
-                if best is None or abs(bpp - target) < abs(best[1] - target):
-                    best = (enc, bpp)
-                if bpp > target * 1.5:
-                    break
+            best = nearest_rate(model, img, target)
             coded.append((name, img, best[0], best[1]))
         for steps, alpha in [(0, 0.0)] + [(2, a) for a in alphas]:
             model.sampler.alpha.copy_(torch.from_numpy(gm.default_alpha(value=alpha)))

@@ -38,20 +38,29 @@ def crops(n=8, size=512):
     return out
 
 
+def nearest_rate(model, img, target):
+    """(symbols, bpp, z bits, y bits) at the rate index (a multiple of 4) whose estimated bpp,
+    float codec, is nearest target."""
+    from gicv1 import float_codec
+    best = None
+    for r in range(0, 256, 4):
+        enc = float_codec.encode_image(model, img, r)
+        bz, by = float_codec.estimate_bits(model, enc["z_symbols"], enc["y_symbols"], r)
+        bpp = (bz + by) / img[..., 0].size
+        if best is None or abs(bpp - target) < abs(best[1] - target):
+            best = (enc, bpp, bz, by)
+        if bpp > target * 1.5:
+            break
+    return best
+
+
 def gic_decodes(checkpoint, imgs, target, alphas):
     from gicv1 import float_codec
     from gicv1 import model as gm
     from gicv1.export import load_checkpoint
     model = gm.model_from_state(load_checkpoint(checkpoint), strict=False).eval()
     for img in imgs:
-        best = None
-        for r in range(0, 256, 4):
-            enc = float_codec.encode_image(model, img, r)
-            bpp = sum(float_codec.estimate_bits(model, enc["z_symbols"], enc["y_symbols"], r)) / img[..., 0].size
-            if best is None or abs(bpp - target) < abs(best[1] - target):
-                best = (enc, bpp)
-            if bpp > target * 1.5:
-                break
+        best = nearest_rate(model, img, target)
         enc = best[0]
         for steps, alpha in [(0, 0.0)] + [(2, a) for a in alphas]:
             model.sampler.alpha.copy_(torch.from_numpy(gm.default_alpha(value=alpha)))

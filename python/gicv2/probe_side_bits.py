@@ -16,26 +16,16 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from gicv1 import float_codec  # noqa: E402
 from gicv1 import model as gm  # noqa: E402
 from gicv1.export import load_checkpoint  # noqa: E402
-from gicv2.probe_levels import crops  # noqa: E402
+from gicv2.probe_levels import crops, nearest_rate  # noqa: E402
 
 
 def nearest(model, img, target):
     """(bpp, z bpp, y bpp, rate index, non-zero fraction) at the rate index nearest target."""
-    best = None
+    enc, bpp, bz, by = nearest_rate(model, img, target)
     npix = img[..., 0].size
-    for r in range(0, 256, 4):
-        enc = float_codec.encode_image(model, img, r)
-        bz, by = float_codec.estimate_bits(model, enc["z_symbols"], enc["y_symbols"], r)
-        bpp = (bz + by) / npix
-        nz = float(np.mean(np.asarray(enc["y_symbols"]) != 0))
-        if best is None or abs(bpp - target) < abs(best[0] - target):
-            best = (bpp, bz / npix, by / npix, r, nz)
-        if bpp > target * 1.5:
-            break
-    return best
+    return bpp, bz / npix, by / npix, enc["rate_index"], float(np.mean(np.asarray(enc["y_symbols"]) != 0))
 
 
 def main(argv=None):
