@@ -9,6 +9,8 @@ bash scripts/bootstrap.sh
 
 echo "== swift test" >&2
 swift build --build-tests >&2
+echo "== platform calls only in WeightFormat/SystemCalls.swift (docs/cross-platform.md)" >&2
+bash scripts/check_platform_calls.sh
 swift test
 
 echo "== release build against the codec goldens" >&2

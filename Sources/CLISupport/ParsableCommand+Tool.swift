@@ -19,11 +19,11 @@ extension ParsableCommand {
     do {
       var command = try parseAsRoot()
       try command.run()
-      Foundation.exit(0)
+      SystemCalls.exitProcess(0)
     } catch {
       if exitCode(for: error) == .success {
         print(fullMessage(for: error))
-        Foundation.exit(0)
+        SystemCalls.exitProcess(0)
       }
       let code: String
       var text: String
@@ -40,7 +40,7 @@ extension ParsableCommand {
         JSONOutput.print(["error": ["code": code, "message": line]])
       }
       FileHandle.standardError.write(Data("error: \(line)\n".utf8))
-      Foundation.exit(1)
+      SystemCalls.exitProcess(1)
     }
   }
 }

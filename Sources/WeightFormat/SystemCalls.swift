@@ -61,22 +61,32 @@ public enum SystemCalls {
     /// The permission bits (mode & 0o7777).
     public var permissions: UInt32
 
+    // Implementation note: the field types differ. `st_mode` is `mode_t`, UInt32 on Glibc and
+    // Musl but UInt16 on Darwin, and the `S_IF*` constants come as `mode_t` (Glibc's and
+    // Darwin's overlays) or as plain `Int32` macros; `st_dev` is UInt64 on Glibc but a signed
+    // Int32 on Darwin. Everything is widened to UInt32/UInt64 by bit pattern, so no conversion
+    // can trap and one `switch` serves every C library.
     init(_ info: stat) {
+      let mode = UInt32(truncatingIfNeeded: info.st_mode)
       kind =
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: .regular
-        case S_IFDIR: .directory
-        case S_IFIFO: .fifo
-        case S_IFSOCK: .socket
-        case S_IFCHR: .characterDevice
-        case S_IFBLK: .blockDevice
-        case S_IFLNK: .symbolicLink
+        switch mode & Self.bits(S_IFMT) {
+        case Self.bits(S_IFREG): .regular
+        case Self.bits(S_IFDIR): .directory
+        case Self.bits(S_IFIFO): .fifo
+        case Self.bits(S_IFSOCK): .socket
+        case Self.bits(S_IFCHR): .characterDevice
+        case Self.bits(S_IFBLK): .blockDevice
+        case Self.bits(S_IFLNK): .symbolicLink
         default: .other
         }
       size = Int(info.st_size)
-      device = UInt64(info.st_dev)
-      inode = UInt64(info.st_ino)
-      permissions = UInt32(info.st_mode) & 0o7777
+      device = UInt64(truncatingIfNeeded: info.st_dev)
+      inode = UInt64(truncatingIfNeeded: info.st_ino)
+      permissions = mode & 0o7777
+    }
+
+    private static func bits<T: BinaryInteger>(_ constant: T) -> UInt32 {
+      UInt32(truncatingIfNeeded: constant)
     }
   }
 
@@ -213,4 +223,50 @@ public enum SystemCalls {
   ///
   /// The corresponding C function is `isatty`.
   public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) != 0 }
+
+  /// Ends the process at once with `status`, as the tools' last step.
+  ///
+  /// The corresponding C function is `exit` (atexit handlers run, standard streams are
+  /// flushed).
+  public static func exitProcess(_ status: Int32) -> Never { exit(status) }
+
+  /// The real user id of the process (0 for root, who may write anywhere).
+  ///
+  /// The corresponding C function is `getuid`.
+  public static var userID: UInt32 { UInt32(getuid()) }
+
+  /// Creates a FIFO (named pipe), for the tests of inputs and outputs that must not block.
+  ///
+  /// 0 or −1. The corresponding C function is `mkfifo`.
+  public static func makeFIFO(_ path: String, permissions: UInt32 = 0o644) -> Int32 {
+    mkfifo(path, mode_t(permissions))
+  }
+
+  /// The signals gic's tools clean up after (CCleanup) and its tests send.
+  public enum Signal: Sendable, CaseIterable {
+    /// `SIGINT` (Control-C).
+    case interrupt
+    /// `SIGTERM`.
+    case terminate
+    /// `SIGHUP` (the terminal went away).
+    case hangup
+
+    /// The signal's number, as `Process.terminationStatus` reports it after the signal ended a
+    /// child.
+    public var number: Int32 {
+      switch self {
+      case .interrupt: SIGINT
+      case .terminate: SIGTERM
+      case .hangup: SIGHUP
+      }
+    }
+  }
+
+  /// Sends `signal` to the process `pid`.
+  ///
+  /// 0 or −1. The corresponding C function is `kill`.
+  @discardableResult
+  public static func sendSignal(_ signal: Signal, to pid: Int32) -> Int32 {
+    kill(pid, signal.number)
+  }
 }

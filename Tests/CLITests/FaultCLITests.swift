@@ -1,12 +1,7 @@
 import Foundation
 import NumPyIO
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import WeightFormat
 
 /// Outputs and inputs that must not hurt (issue #17): an output that is the input, a FIFO, or
 /// an existing file's mode; long names; FIFO inputs; a signal during a conversion.
@@ -33,7 +28,7 @@ struct FaultCLITests {
     #expect(try Data(contentsOf: dir.appendingPathComponent("a.png")) == before)
     #expect(try Self.leftovers(dir).isEmpty)
     // Through another name for the same file (a hard link) too.
-    #expect(link(dir.path + "/a.png", dir.path + "/b.png") == 0)
+    try FileManager.default.linkItem(atPath: dir.path + "/a.png", toPath: dir.path + "/b.png")
     let linked = try CLIRunner.run(
       "gic-ref", ["encode", "a.png", "-m", model, "-o", "b.png"], in: dir)
     BudgetCLITests.expectCleanError(linked, "is also an input")
@@ -43,15 +38,15 @@ struct FaultCLITests {
   func fifos() throws {
     let dir = try CLIRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    #expect(mkfifo(dir.path + "/out.gic", 0o644) == 0)
+    #expect(SystemCalls.makeFIFO(dir.path + "/out.gic") == 0)
     let out = try CLIRunner.run(
       "gic-ref", ["encode", png, "-m", model, "-o", "out.gic"], in: dir)
     BudgetCLITests.expectCleanError(out, "out.gic: is a FIFO (named pipe); gic writes only")
     let kind = try FileManager.default.attributesOfItem(atPath: dir.path + "/out.gic")[.type]
     #expect(kind as? FileAttributeType != .typeRegular)
-    #expect(mkfifo(dir.path + "/in.png", 0o644) == 0)
-    #expect(mkfifo(dir.path + "/in.npz", 0o644) == 0)
-    #expect(mkfifo(dir.path + "/in.gic", 0o644) == 0)
+    #expect(SystemCalls.makeFIFO(dir.path + "/in.png") == 0)
+    #expect(SystemCalls.makeFIFO(dir.path + "/in.npz") == 0)
+    #expect(SystemCalls.makeFIFO(dir.path + "/in.gic") == 0)
     let cases: [(String, [String])] = [
       ("gic-ref", ["encode", "in.png", "-m", model, "-o", "x.gic"]),
       ("gic-ref", ["decode", "in.gic", "-m", model, "-o", "x.png"]),
@@ -89,10 +84,8 @@ struct FaultCLITests {
 
   @Test(
     "SIGINT, SIGTERM or SIGHUP during a conversion removes the temporary file",
-    arguments: [
-      SIGINT, SIGTERM, SIGHUP,
-    ])
-  func signalRemovesTemporaryFile(signal: Int32) throws {
+    arguments: SystemCalls.Signal.allCases)
+  func signalRemovesTemporaryFile(signal: SystemCalls.Signal) throws {
     let dir = try CLIRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     // 96 MiB of float32 tensors, stored: long enough to catch the writer at work.
@@ -111,14 +104,14 @@ struct FaultCLITests {
         sawTemporary = true
         break
       }
-      usleep(2000)
+      Thread.sleep(forTimeInterval: 0.002)
     }
-    if process.isRunning { kill(process.processIdentifier, signal) }
+    if process.isRunning { SystemCalls.sendSignal(signal, to: process.processIdentifier) }
     process.waitUntilExit()
     #expect(try Self.leftovers(dir).isEmpty)
     if sawTemporary {
       #expect(process.terminationReason == .uncaughtSignal)
-      #expect(process.terminationStatus == signal)
+      #expect(process.terminationStatus == signal.number)
       #expect(!FileManager.default.fileExists(atPath: dir.path + "/big.gicw"))
     }
   }

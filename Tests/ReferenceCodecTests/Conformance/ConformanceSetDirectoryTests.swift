@@ -3,12 +3,6 @@ import ReferenceCodec
 import Testing
 import WeightFormat
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A set directory's files as `gic-ref verify` reads them (issue #17): nothing outside the set,
 /// nothing that blocks, nothing read before its size is checked.
 @Suite("Conformance set directories")
@@ -22,13 +16,17 @@ struct ConformanceSetDirectoryTests {
     defer { try? FileManager.default.removeItem(at: base) }
     try Data("secret".utf8).write(to: base.appendingPathComponent("outside.bin"))
     try Data("inside".utf8).write(to: set.appendingPathComponent("models/m.gicw"))
-    #expect(symlink("../../outside.bin", set.path + "/models/escape.gicw") == 0)
-    #expect(symlink("m.gicw", set.path + "/models/alias.gicw") == 0)
-    #expect(mkfifo(set.path + "/models/fifo.gicw", 0o644) == 0)
+    try FileManager.default.createSymbolicLink(
+      atPath: set.path + "/models/escape.gicw", withDestinationPath: "../../outside.bin")
+    try FileManager.default.createSymbolicLink(
+      atPath: set.path + "/models/alias.gicw", withDestinationPath: "m.gicw")
+    #expect(SystemCalls.makeFIFO(set.path + "/models/fifo.gicw") == 0)
     // A sparse manifest.json of 3 GiB: refused from its size, without reading it.
     let manifest = set.appendingPathComponent("manifest.json").path
     #expect(FileManager.default.createFile(atPath: manifest, contents: nil))
-    #expect(truncate(manifest, 3 << 30) == 0)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: manifest))
+    try handle.truncate(atOffset: 3 << 30)
+    try handle.close()
 
     let directory = try ConformanceSetDirectory(set.path)
     #expect(try directory.read("models/m.gicw") == Data("inside".utf8))

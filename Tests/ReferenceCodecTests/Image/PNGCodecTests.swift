@@ -319,11 +319,12 @@ struct ImageFileTests {
     } throws: { ($0 as? ImageError)?.code == "image.io" }
     #expect(try dir.entries() == ["taken.png"])
     // A read-only directory (not enforced for root, who may write anywhere).
-    if getuid() != 0 {
+    if SystemCalls.userID != 0 {
       let locked = dir.path + "/locked"
       try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: false)
-      chmod(locked, 0o555)
-      defer { chmod(locked, 0o755) }
+      let manager = FileManager.default
+      try manager.setAttributes([.posixPermissions: 0o555], ofItemAtPath: locked)
+      defer { try? manager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: locked) }
       #expect(throws: ImageError.self) { try PNGCodec.write(image, to: locked + "/out.png") }
       #expect(try FileManager.default.contentsOfDirectory(atPath: locked).isEmpty)
     }

@@ -156,6 +156,9 @@ struct ConvolutionKernelsTests {
     }
   }
 
+  // Exit tests (`processExitsWith:`) are Swift Testing 6.2; a Swift 6.0 or 6.1 toolchain
+  // builds the suite without this one.
+  #if compiler(>=6.2)
   @Test("an input range that breaks the §3 bound is refused, not computed wrongly")
   func refusesUnbounded() async {
     await #expect(processExitsWith: .failure) {
@@ -168,4 +171,5 @@ struct ConvolutionKernelsTests {
       _ = PackedConvolution(layer).accumulators(input)
     }
   }
+  #endif
 }

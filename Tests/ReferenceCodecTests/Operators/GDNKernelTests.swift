@@ -275,6 +275,9 @@ struct GDNKernelTests {
     }
   }
 
+  // Exit tests (`processExitsWith:`) are Swift Testing 6.2; a Swift 6.0 or 6.1 toolchain
+  // builds the suite without this one.
+  #if compiler(>=6.2)
   @Test("an input range that breaks the bound is refused, not computed wrongly")
   func refusesUnbounded() async {
     await #expect(processExitsWith: .failure) {
@@ -289,4 +292,5 @@ struct GDNKernelTests {
       _ = PackedGDN(layer).run(input, outputExponent: 0)
     }
   }
+  #endif
 }
