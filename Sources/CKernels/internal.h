@@ -23,6 +23,12 @@
 #if GIC_HAVE_X86
 /* Compiles one function for AVX2 (run-time dispatch picks it only where the CPU has AVX2). */
 #define GIC_AVX2 __attribute__((target("avx2")))
+/*
+ * Compiles one function for AVX-512 F/BW/VL with VNNI (run-time dispatch picks it only where
+ * the CPU has all of them; every such CPU has AVX2 too, so it may call AVX2 functions).
+ */
+#define GIC_AVX512VNNI \
+  __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni")))
 #endif
 
 /*
@@ -61,6 +67,10 @@ typedef void (*gic_conv_block_fn)(const gic_conv_block *b, int n);
 /* The AVX2 block kernel and its widest run of pixels. */
 #define GIC_AVX2_PIXELS 6
 void gic_conv_block_avx2(const gic_conv_block *b, int n);
+
+/* The AVX-512 VNNI block kernel and its widest run of pixels (x86-64 builds). */
+#define GIC_AVX512VNNI_PIXELS 12
+void gic_conv_block_avx512vnni(const gic_conv_block *b, int n);
 
 /* The NEON block kernel and its widest run of pixels. */
 #define GIC_NEON_PIXELS 4

@@ -79,22 +79,20 @@ static void *xmalloc(size_t n) {
 
 /* MARK: - Paths and reporting */
 
-#if defined(__aarch64__)
-#define FAST_PATH GIC_KERNEL_PATH_NEON
-#define OTHER_PATH GIC_KERNEL_PATH_AVX2
-#else
-#define FAST_PATH GIC_KERNEL_PATH_AVX2
-#define OTHER_PATH GIC_KERNEL_PATH_NEON
-#endif
-
+/*
+ * Every path on every build: those the build or CPU lacks resolve to a lesser one (AVX-512 VNNI
+ * to AVX2 or portable, AVX2 and NEON to portable) and are compared as that.
+ */
 static const int paths[] = {
-    GIC_KERNEL_PATH_PORTABLE, FAST_PATH, OTHER_PATH, GIC_KERNEL_PATH_AUTOMATIC};
+    GIC_KERNEL_PATH_PORTABLE, GIC_KERNEL_PATH_AVX2, GIC_KERNEL_PATH_AVX512VNNI,
+    GIC_KERNEL_PATH_NEON, GIC_KERNEL_PATH_AUTOMATIC};
 #define PATH_COUNT ((int)(sizeof paths / sizeof paths[0]))
 
 static const char *path_name(int path) {
   switch (path) {
   case GIC_KERNEL_PATH_PORTABLE: return "portable";
   case GIC_KERNEL_PATH_AVX2: return "avx2";
+  case GIC_KERNEL_PATH_AVX512VNNI: return "avx512vnni";
   case GIC_KERNEL_PATH_NEON: return "neon";
   default: return "automatic";
   }
@@ -541,9 +539,12 @@ static void check_gdn(kernel_stats *kf, kernel_stats *ki, long cases) {
 int main(int argc, char **argv) {
   long scale = argc > 1 ? atol(argv[1]) : 1;
   if (scale < 1) scale = 1;
-  const int fast = gic_kernels_resolve_path(FAST_PATH);
+  const int avx2 = gic_kernels_resolve_path(GIC_KERNEL_PATH_AVX2);
+  const int vnni = gic_kernels_resolve_path(GIC_KERNEL_PATH_AVX512VNNI);
+  const int neon = gic_kernels_resolve_path(GIC_KERNEL_PATH_NEON);
   printf(
-      "CKernels harness: %s build, fast path %s %s, automatic resolves to %s, %s resolves to %s\n",
+      "CKernels harness: %s build; avx2 runs %s, avx512vnni runs %s, neon runs %s, automatic "
+      "runs %s\n",
 #if defined(__aarch64__)
       "aarch64",
 #elif defined(__x86_64__)
@@ -551,19 +552,38 @@ int main(int argc, char **argv) {
 #else
       "other",
 #endif
-      path_name(FAST_PATH), fast == FAST_PATH ? "available" : "UNAVAILABLE (compared as portable)",
-      path_name(gic_kernels_resolve_path(GIC_KERNEL_PATH_AUTOMATIC)), path_name(OTHER_PATH),
-      path_name(gic_kernels_resolve_path(OTHER_PATH)));
+      path_name(avx2), path_name(vnni), path_name(neon),
+      path_name(gic_kernels_resolve_path(GIC_KERNEL_PATH_AUTOMATIC)));
+  if (vnni != GIC_KERNEL_PATH_AVX512VNNI) {
+    printf("avx512vnni: SKIPPED (this CPU or build lacks AVX-512 F/BW/VL/VNNI; compared as %s)\n",
+           path_name(vnni));
+  }
   int failed = 0;
-  if (gic_kernels_resolve_path(OTHER_PATH) != GIC_KERNEL_PATH_PORTABLE) {
-    fprintf(stderr, "MISMATCH dispatch: %s must resolve to portable here\n", path_name(OTHER_PATH));
+  /* Each path runs itself or a lesser one, never another architecture's. */
+  const int want_avx2 = gic_kernels_have_avx2() ? GIC_KERNEL_PATH_AVX2 : GIC_KERNEL_PATH_PORTABLE;
+  const int want_vnni = gic_kernels_have_avx512vnni() ? GIC_KERNEL_PATH_AVX512VNNI : want_avx2;
+  const int want_neon = gic_kernels_have_neon() ? GIC_KERNEL_PATH_NEON : GIC_KERNEL_PATH_PORTABLE;
+  if (avx2 != want_avx2 || vnni != want_vnni || neon != want_neon ||
+      (gic_kernels_have_neon() && (gic_kernels_have_avx2() || gic_kernels_have_avx512vnni())) ||
+      (gic_kernels_have_avx512vnni() && !gic_kernels_have_avx2())) {
+    fprintf(stderr, "MISMATCH dispatch: avx2 -> %s, avx512vnni -> %s, neon -> %s\n",
+            path_name(avx2), path_name(vnni), path_name(neon));
     failed = 1;
   }
   const char *env = getenv("GIC_KERNELS");
-  const int forced = env != NULL && (strcmp(env, "portable") == 0 || strcmp(env, "scalar") == 0);
-  if (gic_kernels_resolve_path(GIC_KERNEL_PATH_AUTOMATIC) != (forced ? GIC_KERNEL_PATH_PORTABLE : fast)) {
-    fprintf(stderr, "MISMATCH dispatch: automatic resolves to %s\n",
-            path_name(gic_kernels_resolve_path(GIC_KERNEL_PATH_AUTOMATIC)));
+  const int best = gic_kernels_have_avx512vnni() ? GIC_KERNEL_PATH_AVX512VNNI
+                   : gic_kernels_have_avx2()     ? GIC_KERNEL_PATH_AVX2
+                                                 : want_neon;
+  const int want_automatic =
+      env == NULL                                                      ? best
+      : (strcmp(env, "portable") == 0 || strcmp(env, "scalar") == 0) ? GIC_KERNEL_PATH_PORTABLE
+      : strcmp(env, "avx2") == 0                                       ? want_avx2
+      : (strcmp(env, "avx512vnni") == 0 || strcmp(env, "vnni") == 0)   ? want_vnni
+                                                                       : best;
+  if (gic_kernels_resolve_path(GIC_KERNEL_PATH_AUTOMATIC) != want_automatic) {
+    fprintf(stderr, "MISMATCH dispatch: automatic resolves to %s, not %s\n",
+            path_name(gic_kernels_resolve_path(GIC_KERNEL_PATH_AUTOMATIC)),
+            path_name(want_automatic));
     failed = 1;
   }
 

@@ -1,4 +1,8 @@
-/* Weight packing, the row/column driver of gic_conv2d_s16 and its portable block kernel. */
+/*
+ * Weight packing, the row/column driver of gic_conv2d_s16 and its portable block kernel (the
+ * AVX2, AVX-512 VNNI and NEON block kernels are in conv2d_avx2.c, conv2d_avx512vnni.c and
+ * conv2d_neon.c).
+ */
 #include <string.h>
 
 #include "../internal.h"
@@ -79,7 +83,11 @@ void gic_conv2d_s16(const gic_conv2d_params *p, int row_begin, int row_end, int 
   gic_conv_block_fn block = gic_conv_block_portable;
   int width = 1;
 #if GIC_HAVE_X86
-  if (gic_kernels_resolve_path(path) == GIC_KERNEL_PATH_AVX2) {
+  const int resolved = gic_kernels_resolve_path(path);
+  if (resolved == GIC_KERNEL_PATH_AVX512VNNI) {
+    block = gic_conv_block_avx512vnni;
+    width = GIC_AVX512VNNI_PIXELS;
+  } else if (resolved == GIC_KERNEL_PATH_AVX2) {
     block = gic_conv_block_avx2;
     width = GIC_AVX2_PIXELS;
   }

@@ -228,7 +228,8 @@ static void gic_gdn_product_neon(const int16_t *x, int32_t *acc, size_t count) {
 
 void gic_isqrt_s32(const int32_t *n, int32_t *r, size_t count, int path) {
 #if GIC_HAVE_X86
-  if (gic_kernels_resolve_path(path) == GIC_KERNEL_PATH_AVX2) {
+  const int resolved = gic_kernels_resolve_path(path);
+  if (resolved == GIC_KERNEL_PATH_AVX2 || resolved == GIC_KERNEL_PATH_AVX512VNNI) {
     gic_isqrt_avx2(n, r, count);
     return;
   }
@@ -248,7 +249,12 @@ void gic_gdn_s16(
     int path) {
   if (pixel_end <= pixel_begin || p->channels <= 0) return;
   const int resolved = gic_kernels_resolve_path(path);
-  const int avx2 = resolved == GIC_KERNEL_PATH_AVX2;
+  /*
+   * The AVX-512 VNNI path differs from the AVX2 one in step 2 only (gic_conv2d_s16 runs its
+   * vpdpwssd block kernel); its squares, roots and output step are the AVX2 ones (every VNNI CPU
+   * has AVX2; the flat passes are memory-bound).
+   */
+  const int avx2 = resolved == GIC_KERNEL_PATH_AVX2 || resolved == GIC_KERNEL_PATH_AVX512VNNI;
   const int neon = resolved == GIC_KERNEL_PATH_NEON;
   (void)avx2; /* each build reads one of the two */
   (void)neon;

@@ -2,8 +2,10 @@
  * CKernels: the fast integer kernels of the gic codec (spec/integer-ops.md §2–§5).
  *
  * Implementation details of ReferenceCodec; no stable API. Every kernel has a portable C path,
- * an AVX2 path (x86-64, selected at run time) and a NEON path (aarch64, where NEON is always
- * present: chosen at build time). All are bit-exact: they return exactly the values of the plain
+ * an AVX2 path (x86-64, selected at run time), an AVX-512 VNNI path (x86-64, selected at run
+ * time: the convolution's multiply–accumulate, and with it GDN's 1×1 convolution, in vpdpwssd;
+ * its other steps are the AVX2 ones) and a NEON path (aarch64, where NEON is always present:
+ * chosen at build time). All are bit-exact: they return exactly the values of the plain
  * Swift reference kernels in Sources/ReferenceCodec/Graph for every input within the accumulator
  * bound of §3 (Tests/CKernelsHarness compares the paths under qemu-aarch64 as well).
  *
@@ -24,8 +26,8 @@ extern "C" {
 /* Which implementation a kernel call runs. */
 enum {
   /*
-   * The process default: AVX2 when the CPU has it, NEON on aarch64, unless GIC_KERNELS=scalar
-   * (or portable) is set.
+   * The process default (gic_kernels_default_path): AVX-512 VNNI, else AVX2, when the CPU has
+   * it, NEON on aarch64, unless the environment variable GIC_KERNELS names another path.
    */
   GIC_KERNEL_PATH_AUTOMATIC = 0,
   /* The portable C implementation. */
@@ -34,6 +36,11 @@ enum {
   GIC_KERNEL_PATH_AVX2 = 2,
   /* The NEON implementation (aarch64 builds); the portable one elsewhere. */
   GIC_KERNEL_PATH_NEON = 3,
+  /*
+   * The AVX-512 VNNI implementation (x86-64 CPUs with AVX-512 F, BW, VL and VNNI); the AVX2 one
+   * on CPUs with AVX2 but not those, the portable one on others (or other builds).
+   */
+  GIC_KERNEL_PATH_AVX512VNNI = 4,
 };
 
 /* Output channels per packed weight block. */
@@ -42,19 +49,23 @@ enum {
 /* Whether this build and CPU can run the AVX2 path. */
 int gic_kernels_have_avx2(void);
 
+/* Whether this build and CPU can run the AVX-512 VNNI path (AVX-512 F, BW, VL, VNNI and AVX2). */
+int gic_kernels_have_avx512vnni(void);
+
 /* Whether this build can run the NEON path (an aarch64 build: every such CPU has NEON). */
 int gic_kernels_have_neon(void);
 
 /*
- * The path GIC_KERNEL_PATH_AUTOMATIC resolves to: GIC_KERNEL_PATH_AVX2 or GIC_KERNEL_PATH_NEON
- * when available, unless the environment variable GIC_KERNELS is "scalar" or "portable" (read
- * once, on first use).
+ * The path GIC_KERNEL_PATH_AUTOMATIC resolves to (the environment variable GIC_KERNELS is read
+ * once, on first use): GIC_KERNEL_PATH_AVX512VNNI, GIC_KERNEL_PATH_AVX2 or GIC_KERNEL_PATH_NEON,
+ * the first available; "scalar" or "portable" forces the portable path, "avx2" the AVX2 one and
+ * "avx512vnni" (or "vnni") the VNNI one, each resolved as gic_kernels_resolve_path does.
  */
 int gic_kernels_default_path(void);
 
 /*
- * The path a call with `path` runs: never AUTOMATIC, never AVX2 or NEON where it is unavailable
- * (those resolve to PORTABLE).
+ * The path a call with `path` runs: never AUTOMATIC, never AVX2, AVX512VNNI or NEON where it is
+ * unavailable (AVX512VNNI resolves to AVX2 where only that is available; the others to PORTABLE).
  */
 int gic_kernels_resolve_path(int path);
 
