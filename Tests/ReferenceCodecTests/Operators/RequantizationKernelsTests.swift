@@ -68,18 +68,37 @@ struct RequantizationKernelsTests {
     }
   }
 
-  @Test("GIC_KERNELS=scalar selects the portable path; AVX2 and NEON resolve as documented")
+  @Test("GIC_KERNELS selects a path; AVX2, AVX-512 VNNI and NEON resolve as documented")
   func pathSelection() {
+    let available = KernelPath.available
     #expect(KernelPath.portable.resolved == .portable)
     #expect(KernelPath.automatic.resolved == KernelPath.resolvedDefault)
-    #expect(KernelPath.avx2.resolved == (KernelPath.available.contains(.avx2) ? .avx2 : .portable))
+    #expect(KernelPath.avx2.resolved == (available.contains(.avx2) ? .avx2 : .portable))
+    // VNNI falls back to AVX2 (every VNNI CPU has AVX2), then to the portable path.
+    let vnni: KernelPath =
+      available.contains(.avx512vnni) ? .avx512vnni : available.contains(.avx2) ? .avx2 : .portable
+    #expect(KernelPath.avx512vnni.resolved == vnni)
+    #expect(!available.contains(.avx512vnni) || available.contains(.avx2))
     // NEON exists in arm64 builds only; on x86-64 `.neon` runs (and is tested as) the portable path.
-    #expect(KernelPath.neon.resolved == (KernelPath.available.contains(.neon) ? .neon : .portable))
-    #expect(!(KernelPath.available.contains(.avx2) && KernelPath.available.contains(.neon)))
-    if ["scalar", "portable"].contains(ProcessInfo.processInfo.environment["GIC_KERNELS"]) {
-      #expect(KernelPath.resolvedDefault == .portable)
-    } else {
-      #expect(KernelPath.resolvedDefault == KernelPath.available.last)
+    #expect(KernelPath.neon.resolved == (available.contains(.neon) ? .neon : .portable))
+    #expect(!(available.contains(.avx2) && available.contains(.neon)))
+    switch ProcessInfo.processInfo.environment["GIC_KERNELS"] {
+    case "scalar", "portable": #expect(KernelPath.resolvedDefault == .portable)
+    case "avx2": #expect(KernelPath.resolvedDefault == KernelPath.avx2.resolved)
+    case "avx512vnni", "vnni": #expect(KernelPath.resolvedDefault == vnni)
+    default: #expect(KernelPath.resolvedDefault == available.last)
     }
+  }
+
+  // Every kernel test runs each path of `KernelPath.available`; this one says whether that
+  // includes AVX-512 VNNI here (skipped, with the reason, on CPUs without it).
+  @Test(
+    "the AVX-512 VNNI path runs in every kernel test on this CPU",
+    .enabled(
+      if: KernelPath.available.contains(.avx512vnni),
+      "this CPU lacks AVX-512 F/BW/VL/VNNI: the kernel tests skip that path"))
+  func avx512vnniCovered() {
+    #expect(KernelPath.avx512vnni.resolved == .avx512vnni)
+    #expect(KernelPath.avx512vnni.description == "avx512vnni")
   }
 }
