@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The C kernels' bit-exactness on both architectures, in seconds (docs/cross-platform.md):
-# Tests/CKernelsHarness/harness.c with Sources/CKernels, built natively (x86-64: portable vs AVX2)
-# and cross-compiled for aarch64 (portable vs NEON) with aarch64-linux-gnu-gcc and, where it can
-# target aarch64, clang (the compiler SwiftPM uses), linked -static and run under qemu-aarch64.
+# Tests/CKernelsHarness/harness.c with Sources/CKernels, built natively (x86-64: portable vs AVX2
+# vs AVX-512 VNNI, also with GIC_KERNELS=avx2) and cross-compiled for aarch64 (portable vs NEON)
+# with aarch64-linux-gnu-gcc and, where it can target aarch64, clang (the compiler SwiftPM uses),
+# linked -static and run under qemu-aarch64.
 # Each binary also runs with GIC_KERNELS=portable. Installs gcc-aarch64-linux-gnu and
 # qemu-user-static through apt when missing; if they cannot be installed the aarch64 part is
 # skipped with a message (exit 0). Exits non-zero on any mismatch; the harness names the kernel,
@@ -39,6 +40,9 @@ native_cc=cc
 if command -v clang >/dev/null 2>&1; then native_cc=clang; fi
 "$native_cc" "${flags[@]}" "${sources[@]}" -o "$work/harness-native"
 run_harness "native $(uname -m) ($native_cc)" "$work/harness-native"
+# GIC_KERNELS=avx2 forces AVX2 where AVX-512 VNNI would be the default (the harness checks it).
+GIC_KERNELS=avx2 "$work/harness-native" "$scale" >/dev/null \
+  || { echo "check_kernels: native with GIC_KERNELS=avx2: mismatch" >&2; exit 1; }
 
 # 2. aarch64 under user-mode emulation.
 qemu=""
