@@ -57,8 +57,13 @@ public struct ProfileDetection: Sendable, Equatable, Encodable {
     -> ConversionProfile
   {
     let stripped = strip(shapes)
-    if GICv1Architecture.detect(shapes: shapes), mismatch(.gicV1, shapes: shapes) == nil {
-      return .gicV1
+    if GICv1Architecture.detect(shapes: shapes) {
+      guard let problem = mismatch(.gicV1, shapes: shapes) else { return .gicV1 }
+      throw UnsupportedArchitectureError(
+        architecture: .mbt2018Mean,
+        reason: "it has gic-v1's arrays (python/gicv1/export.py) but profile gic-v1 cannot read "
+          + "it: \(problem)",
+        unusable: [])
     }
     guard let architecture = CompressAIArchitecture.recognise(stripped) else {
       return ConversionProfile.detect(names: Array(shapes.keys))

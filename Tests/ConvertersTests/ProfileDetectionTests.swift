@@ -100,6 +100,19 @@ struct ProfileDetectionTests {
         "profile bmshj2018-hyperprior cannot read it: array decoder.extra [2] not read") == true)
   }
 
+  @Test("a gic-v1 export with an array gic-v1 does not read is refused as gic-v1's")
+  func gicV1Extra() throws {
+    var shapes = try #require(try ZooKeys.all()["mbt2018-mean"])
+    for key in ["reverse.conv_in.weight", "reverse.film0.weight", "rate.q_max", "rate.q_min"] {
+      shapes[key] = [1]
+    }
+    #expect(ProfileDetection.detect(shapes: shapes).profile == "gic-v1")
+    shapes["extra.weight"] = [3]
+    let refusal = try #require(ProfileDetection.detect(shapes: shapes).refusal)
+    #expect(
+      refusal.contains("profile gic-v1 cannot read it: array extra.weight [3] not read by gic-v1"))
+  }
+
   @Test("state dicts that are no CompressAI image model stay raw or compressai-tables")
   func others() {
     #expect(ProfileDetection.detect(shapes: ["a": [2], "b": [3, 4]]).profile == "raw")
