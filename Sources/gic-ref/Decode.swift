@@ -80,7 +80,8 @@ struct Decode: ParsableCommand {
     if destination.lowercased().hasSuffix(".rgb") {
       try ToolFiles.write(image.pixels, to: destination)
     } else {
-      try PNGCodec.write(image, to: destination, grayscale: stream.grayscale)
+      try PNGCodec.write(
+        image, to: destination, grayscale: stream.grayscale, threads: max(1, options.threads))
     }
     let run = RunSummary(
       input: input, output: destination, threads: max(1, options.threads),

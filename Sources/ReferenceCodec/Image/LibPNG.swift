@@ -81,36 +81,6 @@ enum LibPNG {
     return samples
   }
 
-  /// Encodes 8-bit RGB samples as a PNG with the simplified writer.
-  ///
-  /// - Throws: ``ImageError/encodingFailed(message:)`` with libpng's message.
-  static func writeRGB(_ pixels: [UInt8], width: Int, height: Int, gray: Bool = false)
-    throws(ImageError) -> [UInt8]
-  {
-    var image = png_image()
-    image.version = gic_png_image_version()
-    image.width = UInt32(width)
-    image.height = UInt32(height)
-    // PNG_FORMAT_GRAY is 0: one 8-bit sample per pixel.
-    image.format = gray ? 0 : gic_png_format_rgb()
-    defer { png_image_free(&image) }
-    var capacity = Int(gic_png_image_png_size_max(&image))
-    // The bound is never reached (png.h); a retry with libpng's own figure covers a zlib that
-    // compresses worse than zlib's deflateBound.
-    for _ in 0..<2 {
-      let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
-      defer { scratch.deallocate() }
-      var size = png_alloc_size_t(capacity)
-      let ok = pixels.withUnsafeBytes { p in
-        png_image_write_to_memory(&image, scratch.baseAddress, &size, 0, p.baseAddress, 0, nil)
-      }
-      if ok != 0 { return [UInt8](UnsafeRawBufferPointer(rebasing: scratch[..<Int(size)])) }
-      guard Int(size) > capacity else { break }
-      capacity = Int(size)
-    }
-    throw .encodingFailed(message: message(of: image))
-  }
-
   /// Bytes per pixel of an 8-bit PNG_FORMAT_* value.
   static func channels(_ format: UInt32) -> Int {
     (format & Flag.color != 0 ? 3 : 1) + (format & Flag.alpha != 0 ? 1 : 0)

@@ -13,10 +13,11 @@ extension PNGCodec {
   /// complete, and a failure leaves no file behind and an existing file untouched.
   ///
   /// - Throws: as ``encode(_:)``, or ``ImageError/io(path:reason:)``.
-  public static func write(_ image: RGBImage, to path: String, grayscale: Bool = false)
-    throws(ImageError)
-  {
-    let bytes = try grayscale ? encodeGray(image) : encode(image)
+  public static func write(
+    _ image: RGBImage, to path: String, grayscale: Bool = false, threads: Int = 1
+  ) throws(ImageError) {
+    let bytes =
+      try grayscale ? encodeGray(image, threads: threads) : encode(image, threads: threads)
     do { try AtomicFileOutput.write(bytes, to: path) } catch {
       if case .io(let p, let reason) = error { throw .io(path: p, reason: reason) }
       throw .io(path: path, reason: error.description)

@@ -16,8 +16,9 @@
 /// buffers such chunks whole, at their declared length). Decoding needs at most 4 bytes per
 /// pixel (256 MiB at the limit).
 ///
-/// Encoding writes an 8-bit RGB PNG: chunks IHDR, sRGB, IDAT, IEND, no time or text chunk, so
-/// the same image always gives the same bytes with a given libpng and zlib.
+/// Encoding writes an 8-bit RGB PNG with ``PNGWriter`` (zlib directly, not libpng): chunks IHDR,
+/// sRGB, IDAT, IEND, no time or text chunk, so the same image always gives the same bytes with a
+/// given zlib, whatever the thread count.
 public enum PNGCodec {
   /// The largest accepted width or height.
   public static let maxDimension = 65535
@@ -62,24 +63,26 @@ public enum PNGCodec {
 
   /// Encodes an image as an 8-bit RGB PNG.
   ///
-  /// The bytes are deterministic: the same image gives the same file (no time chunk; libpng's
-  /// default filters and zlib level). A different zlib may compress differently.
+  /// The bytes are deterministic: the same image gives the same file (no time chunk; fixed
+  /// filter, zlib settings and band height), whatever `threads` is; `threads` only spreads the
+  /// bands' deflating over cores. A different zlib may compress differently.
   ///
   /// - Throws: ``ImageError/invalidImage(reason:)`` if the sample count is wrong,
   ///   ``ImageError/dimensionsOutOfRange(width:height:)`` or
   ///   ``ImageError/tooManyPixels(width:height:)`` if ``decode(_:)`` would refuse the result,
   ///   ``ImageError/encodingFailed(message:)`` if libpng fails.
-  public static func encode(_ image: RGBImage) throws(ImageError) -> [UInt8] {
+  public static func encode(_ image: RGBImage, threads: Int = 1) throws(ImageError) -> [UInt8] {
     try RGBImage.check(width: image.width, height: image.height, count: image.pixels.count)
     try checkLimits(width: image.width, height: image.height)
-    return try LibPNG.writeRGB(image.pixels, width: image.width, height: image.height)
+    return try PNGWriter.encode(
+      image.pixels, width: image.width, height: image.height, channels: 3, threads: threads)
   }
 
   /// Encodes an image as an 8-bit grayscale PNG with gray = ⌊(R + G + B + 1) / 3⌋
   /// (spec/bitstream.md §6.4).
   ///
   /// - Throws: as ``encode(_:)``.
-  public static func encodeGray(_ image: RGBImage) throws(ImageError) -> [UInt8] {
+  public static func encodeGray(_ image: RGBImage, threads: Int = 1) throws(ImageError) -> [UInt8] {
     try RGBImage.check(width: image.width, height: image.height, count: image.pixels.count)
     try checkLimits(width: image.width, height: image.height)
     let n = image.width * image.height
@@ -89,7 +92,8 @@ public enum PNGCodec {
         Int(image.pixels[3 * i]) + Int(image.pixels[3 * i + 1]) + Int(image.pixels[3 * i + 2])
       gray[i] = UInt8((sum + 1) / 3)
     }
-    return try LibPNG.writeRGB(gray, width: image.width, height: image.height, gray: true)
+    return try PNGWriter.encode(
+      gray, width: image.width, height: image.height, channels: 1, threads: threads)
   }
 
   /// Checks a header's dimensions against ``maxDimension`` and ``maxPixels``.
