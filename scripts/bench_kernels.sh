@@ -7,12 +7,15 @@
 #     interleaved run by run, at 1 and 2 threads; median wall time of `runs` fresh processes.
 # Every decode's PNG is compared with the AVX2 one (the paths are bit-exact).
 #
-# Usage: scripts/bench_kernels.sh [reps] [runs] [gic-ref]   (defaults 9, 11, .build/release/gic-ref)
+# Usage: scripts/bench_kernels.sh [reps] [runs] [gic-ref] [model.gicw]
+#   defaults 9, 11, .build/release/gic-ref; model.gicw: a further model (e.g. a converted
+#   CompressAI mbt2018-mean N=128 M=192) whose decode of the same picture is timed too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps="${1:-9}"
 runs="${2:-11}"
 bin="${3:-.build/release/gic-ref}"
+extra="${4:-}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -27,12 +30,18 @@ echo "== kernel microbenchmark ($cc -O2, $reps interleaved reps)"
 image=data/photos/test/dune.png
 "$bin" encode "$image" -m models/gic-v2.gicw -o "$work/v2.gic" --rate 0.5 --steps 2 --seed 1 >/dev/null
 "$bin" encode "$image" -m conformance/models/mbt2018-mean-N64-M96.gicw -o "$work/mbt.gic" >/dev/null
+streams=(v2 mbt)
+if [ -n "$extra" ]; then
+  "$bin" encode "$image" -m "$extra" -o "$work/extra.gic" >/dev/null
+  streams+=(extra)
+fi
 
 now() { date +%s.%N; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-for stream in v2 mbt; do
+for stream in "${streams[@]}"; do
   model=models/gic-v2.gicw
   [ "$stream" = mbt ] && model=conformance/models/mbt2018-mean-N64-M96.gicw
+  [ "$stream" = extra ] && model=$extra
   for threads in 1 2; do
     : > "$work/t-avx2"
     : > "$work/t-default"
@@ -52,7 +61,7 @@ for stream in v2 mbt; do
     a=$(median < "$work/t-avx2")
     d=$(median < "$work/t-default")
     awk -v s="$stream" -v t="$threads" -v a="$a" -v d="$d" -v n="$runs" 'BEGIN {
-      printf "decode %-4s %d thread(s): avx2 %.3f s, default %.3f s, avx2/default %.2fx (median of %d)\n",
+      printf "decode %-5s %d thread(s): avx2 %.3f s, default %.3f s, avx2/default %.2fx (median of %d)\n",
         s, t, a, d, a / d, n }'
   done
 done
