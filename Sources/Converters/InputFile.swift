@@ -1,12 +1,16 @@
 import Foundation
 import WeightFormat
 
-/// The kinds of file the tools read: `.npy`, `.npz` and `.gicw`.
+/// The kinds of file the tools read: `.npy`, `.npz`, `.safetensors` and `.gicw`.
 public enum InputFile {
   public enum Kind: Sendable {
     case npy
     case npz
+    case safetensors
     case gicw
+
+    /// Whether the file holds a whole state dict (what a codec profile converts).
+    public var isStateDict: Bool { self == .npz || self == .safetensors }
   }
 
   /// Recognises a file by its extension when it names a known kind, so that a damaged file gets
@@ -20,6 +24,7 @@ public enum InputFile {
     if lower.hasSuffix(".npz") { return .npz }
     if lower.hasSuffix(".npy") { return .npy }
     if lower.hasSuffix(".gicw") { return .gicw }
+    if lower.hasSuffix(".safetensors") { return .safetensors }
     let head = source.read(0..<8)
     if head.starts(with: NPYReader.magic) { return .npy }
     if head.starts(with: WeightFile.magic) { return .gicw }

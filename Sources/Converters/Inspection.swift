@@ -66,17 +66,17 @@ public struct Inspection: Encodable, Sendable {
           name: name, dtype: array.dtype.name, shape: array.shape, bytes: array.data.count,
           sha256: SHA256Hex.of(array.data), quantization: nil))
     }
-    if kind == .npz {
-      do {
-        try NPZReader(path: path).forEachArray { name, array in describe(name, array) }
-      } catch { throw LocatedError.located(error, path: path) }
+    if let file = try StateDictFile.open(path, kind: kind) {
+      do { try file.forEachArray { name, array in describe(name, array) } } catch {
+        throw LocatedError.located(error, path: path)
+      }
     } else {
       for (name, array) in try ModelConverter.readArrays(path) { describe(name, array) }
     }
     let size =
       (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue ?? 0
     var inspection = Inspection(
-      file: path, format: kind == .npz ? "npz" : "npy", version: "", fileBytes: size,
+      file: path, format: "\(kind)", version: "", fileBytes: size,
       modelDigest: nil, metadata: [:], tensors: tensors, cdfTables: [])
     inspection.conversion = ProfileDetection.detect(
       shapes: Dictionary(tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a }))

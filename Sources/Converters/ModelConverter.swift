@@ -46,17 +46,18 @@ public enum ModelConverter {
   ) throws -> Report {
     let start = DispatchTime.now()
     var specs: [StreamingWeightFileWriter.TensorSpec] = []
-    var npz: NPZReader?
+    var npz: StateDictFile?
     var npy: NumPyArray?
-    switch try InputFile.kind(of: inputPath) {
-    case .npz:
+    let kind = try InputFile.kind(of: inputPath)
+    switch kind {
+    case .npz, .safetensors:
+      let file = try StateDictFile.open(inputPath, kind: kind)
       do {
-        let reader = try NPZReader(path: inputPath)
-        try reader.forEachHeader { name, header in
-          specs.append(.init(name: name, dtype: header.dtype, shape: header.shape))
+        try file?.forEachSpec { name, dtype, shape in
+          specs.append(.init(name: name, dtype: dtype, shape: shape))
         }
-        npz = reader
       } catch { throw LocatedError.located(error, path: inputPath) }
+      npz = file
     case .npy:
       let array = try readArrays(inputPath)[0].array
       specs.append(
@@ -72,7 +73,8 @@ public enum ModelConverter {
     if chosen.isCodec {
       guard let npz else {
         throw ConverterError.profileMismatch(
-          profile: chosen.rawValue, reason: "a codec profile needs a whole state dict (.npz)")
+          profile: chosen.rawValue,
+          reason: "a codec profile needs a whole state dict (.npz, .safetensors, .pth)")
       }
       return try convertCodec(
         npz, profile: chosen, inputPath: inputPath, outputPath: outputPath,
@@ -167,7 +169,7 @@ public enum ModelConverter {
   /// Converts a state dict with a codec profile: reads every array, calibrates, quantizes and
   /// writes the codec model.
   static func convertCodec(
-    _ npz: NPZReader, profile: ConversionProfile, inputPath: String, outputPath: String,
+    _ npz: StateDictFile, profile: ConversionProfile, inputPath: String, outputPath: String,
     calibration: [CalibrationImage], threads: Int, start: DispatchTime,
     metadata: [String: MetadataValue], calibrationProgress: CalibrationProgress
   ) throws -> Report {
@@ -224,7 +226,7 @@ public enum ModelConverter {
   /// Hashing and writing one tensor overlaps inflating the next. At most one tensor waits, so
   /// memory stays within two tensors beyond the one being read.
   static func streamMembers(
-    _ npz: NPZReader, into writer: StreamingWeightFileWriter,
+    _ npz: StateDictFile, into writer: StreamingWeightFileWriter,
     specs: [StreamingWeightFileWriter.TensorSpec], skipping: Set<String> = [], inputPath: String,
     progress: Progress
   ) throws {
@@ -232,15 +234,15 @@ public enum ModelConverter {
     let worker = DispatchQueue(label: "gic.convert.writer")
     let slots = DispatchSemaphore(value: 1)
     let failure = FirstFailure()
-    let size = npz.totalUncompressedBytes
+    let size = npz.totalBytes
     do {
       try npz.forEachArray(
         progress: { progress($0, size) },
-        { (name, array) throws(NPZError) in
+        { (name, array) in
           // The archive is read twice; a member that changed in between is refused.
           guard let spec = expected[name], spec.dtype == array.dtype, spec.shape == array.shape
           else {
-            throw .archive(name: name + ".npy", message: "changed while it was being converted")
+            throw NPZError.archive(name: name, message: "changed while it was being converted")
           }
           if failure.error != nil || skipping.contains(name) { return }
           slots.wait()
@@ -282,10 +284,12 @@ public enum ModelConverter {
       do { arrays.append((tensorName(forNPY: path), try NPYReader.read(bytes))) } catch {
         throw LocatedError.located(error, path: path)
       }
-    case .npz:
+    case .npz, .safetensors:
       do {
-        let reader = try NPZReader(path: path)
-        let size = reader.totalUncompressedBytes
+        guard let reader = try StateDictFile.open(path, kind: try InputFile.kind(of: path)) else {
+          return []
+        }
+        let size = reader.totalBytes
         try reader.forEachArray(
           progress: { progress($0, size) }, { name, array in arrays.append((name, array)) })
       } catch {

@@ -153,7 +153,7 @@ public struct UnsupportedArchitectureError: GICError, Equatable {
 }
 
 extension ModelConverter {
-  /// The profile a conversion of the `.npz` file at `inputPath` with `--profile profile` uses,
+  /// The profile a conversion of the state dict file at `inputPath` with `--profile profile` uses,
   /// checked against the file's array names and shapes before anything else is read.
   ///
   /// - Throws: ``UnsupportedArchitectureError`` for `auto`; for a codec profile whose arrays
@@ -162,9 +162,14 @@ extension ModelConverter {
     -> ConversionProfile
   {
     var shapes: [String: [Int]] = [:]
-    do {
-      try NPZReader(path: inputPath).forEachHeader { name, header in shapes[name] = header.shape }
-    } catch { throw LocatedError.located(error, path: inputPath) }
+    guard let file = try StateDictFile.open(inputPath, kind: try InputFile.kind(of: inputPath))
+    else {
+      throw ConverterError.profileMismatch(
+        profile: profile, reason: "\(inputPath) is not a state dict (.npz, .safetensors, .pth)")
+    }
+    do { try file.forEachSpec { name, _, shape in shapes[name] = shape } } catch {
+      throw LocatedError.located(error, path: inputPath)
+    }
     let chosen = try ConversionProfile.resolve(profile, shapes: shapes)
     if chosen.isCodec, let problem = ProfileDetection.mismatch(chosen, shapes: shapes) {
       throw ConverterError.profileMismatch(

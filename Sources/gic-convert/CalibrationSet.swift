@@ -11,7 +11,7 @@ enum CalibrationSet {
 
   /// Whether converting `input` with `profile` makes a codec model.
   static func needsCalibration(_ input: String, profile: String) throws -> Bool {
-    guard input.lowercased().hasSuffix(".npz") else { return false }
+    guard (try? InputFile.kind(of: input))?.isStateDict ?? false else { return false }
     if let named = ConversionProfile(rawValue: profile), !named.isCodec { return false }
     // A refused or mismatching input is reported before calibration images are looked for.
     return try ModelConverter.resolveProfile(inputPath: input, profile: profile).isCodec
