@@ -74,9 +74,15 @@ extension WeightFile {
     let bytes = data(of: record)
     return [T](unsafeUninitializedCapacity: n) { out, initialized in
       bytes.withUnsafeBytes { raw in
+        #if _endian(little)
+        // The stored little-endian values are the host's: one copy, not n loads.
+        UnsafeMutableRawBufferPointer(out).copyMemory(
+          from: UnsafeRawBufferPointer(rebasing: raw[0..<(n * size)]))
+        #else
         for i in 0..<n {
           out[i] = T(littleEndian: raw.loadUnaligned(fromByteOffset: i * size, as: T.self))
         }
+        #endif
       }
       initialized = n
     }

@@ -57,11 +57,21 @@ public struct PackedConvolution: Sendable, ChannelsLastKernel {
     let k = layer.kernel
     let s = layer.stride
     let p = layer.padding
+    // Σ|w| per output channel over the k × k blocks of each (o, i) pair, in storage order:
+    // (C_out, C_in, k, k) for a convolution, (C_in, C_out, k, k) for a transposed one.
+    // Implementation note: one pass over the contiguous int16 weights, not 4-index lookups
+    // (those took a quarter of opening a model).
     var sums = [Int64](repeating: 0, count: cout)
-    for o in 0..<cout {
-      for i in 0..<cin {
-        for u in 0..<k {
-          for v in 0..<k { sums[o] += abs(layer.weight(o: o, i: i, u: u, v: v)) }
+    let area = k * k
+    let isConvolution: Bool
+    if case .convolution = layer.kind { isConvolution = true } else { isConvolution = false }
+    layer.weights.withUnsafeBufferPointer { w in
+      sums.withUnsafeMutableBufferPointer { sum in
+        for block in 0..<(cin * cout) {
+          let o = isConvolution ? block / cin : block % cout
+          var total: Int64 = 0
+          for t in 0..<area { total &+= abs(Int64(w[block * area + t])) }
+          sum[o] += total
         }
       }
     }
