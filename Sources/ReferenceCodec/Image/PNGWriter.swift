@@ -10,15 +10,16 @@ import WeightFormat
 /// bands), ended by a sync flush (an empty stored block, byte-aligned, not final) except the last
 /// band, which finishes the stream; the Adler-32 of the whole is combined from the bands'.
 ///
-/// Implementation note: measured on decoded 768×512 photographs (docs/benchmarks.md, "PNG
-/// output"), libpng's default (adaptive filters, zlib level 6, `Z_FILTERED`) spent ~90–110 ms per
-/// picture; Paeth with `Z_RLE` is ~5× faster on one core and ~3% larger; other filter and level
-/// choices were either larger or slower.
+/// Implementation note: measured on a decoded 768×512 photograph (docs/benchmarks.md, "Fixed
+/// costs of the whole process"), libpng's default (adaptive filters, zlib level 6, `Z_FILTERED`)
+/// took ~0.14 s; Paeth with `Z_RLE` deflates in ~18 ms on one core at +0.2 % size. Levels 1–3 were
+/// 15–20 % larger; other filters larger. `Z_RLE` alone fails on flat or periodic bands, which
+/// get a level-6 retry (`deflate`).
 enum PNGWriter {
   /// Rows per independently deflated band.
   ///
-  /// Fixed, so the file is the same for every thread
-  /// count; 32 rows keep the per-band cost (a fresh Huffman block and a 5-byte flush) small.
+  /// Fixed, so the file is the same for every thread count; 32 rows keep the per-band cost (a
+  /// fresh Huffman block and a 5-byte flush) small.
   static let bandRows = 32
 
   /// Encodes `samples` (row-major, `channels` = 1 for gray or 3 for RGB) as a PNG.
