@@ -7,10 +7,12 @@ public enum InputFile {
     case npy
     case npz
     case safetensors
+    /// A PyTorch checkpoint (`torch.save`): `.pth`, `.pth.tar`, `.pt`.
+    case pytorch
     case gicw
 
     /// Whether the file holds a whole state dict (what a codec profile converts).
-    public var isStateDict: Bool { self == .npz || self == .safetensors }
+    public var isStateDict: Bool { self == .npz || self == .safetensors || self == .pytorch }
   }
 
   /// Recognises a file by its extension when it names a known kind, so that a damaged file gets
@@ -25,10 +27,14 @@ public enum InputFile {
     if lower.hasSuffix(".npy") { return .npy }
     if lower.hasSuffix(".gicw") { return .gicw }
     if lower.hasSuffix(".safetensors") { return .safetensors }
+    if [".pth", ".pt", ".pth.tar", ".ckpt"].contains(where: { lower.hasSuffix($0) }) {
+      return .pytorch
+    }
     let head = source.read(0..<8)
     if head.starts(with: NPYReader.magic) { return .npy }
     if head.starts(with: WeightFile.magic) { return .gicw }
     if head.starts(with: [0x50, 0x4B]) { return .npz }
+    if PyTorchCheckpoint.isLegacy(head) { return .pytorch }
     throw .unrecognisedInput(path: path)
   }
 

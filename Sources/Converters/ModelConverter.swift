@@ -50,7 +50,7 @@ public enum ModelConverter {
     var npy: NumPyArray?
     let kind = try InputFile.kind(of: inputPath)
     switch kind {
-    case .npz, .safetensors:
+    case .npz, .safetensors, .pytorch:
       let file = try StateDictFile.open(inputPath, kind: kind)
       do {
         try file?.forEachSpec { name, dtype, shape in
@@ -284,7 +284,7 @@ public enum ModelConverter {
       do { arrays.append((tensorName(forNPY: path), try NPYReader.read(bytes))) } catch {
         throw LocatedError.located(error, path: path)
       }
-    case .npz, .safetensors:
+    case .npz, .safetensors, .pytorch:
       do {
         guard let reader = try StateDictFile.open(path, kind: try InputFile.kind(of: path)) else {
           return []

@@ -24,6 +24,7 @@ final class StateDictFile {
       switch kind {
       case .npz: return StateDictFile(.npz(try NPZReader(path: path)))
       case .safetensors: return StateDictFile(.safetensors(try SafetensorsReader(path: path)))
+      case .pytorch: return StateDictFile(.arrays(try PyTorchCheckpoint.read(path: path)))
       case .npy, .gicw: return nil
       }
     } catch { throw LocatedError.located(error, path: path) }

@@ -20,7 +20,7 @@ extension ConverterError: GICError {
     switch self {
     case .unreadableFile(let path, let reason): "\(path): \(reason)"
     case .unrecognisedInput(let path):
-      "\(path): not a .npy, .npz, .safetensors or .gicw file (by extension or magic bytes)"
+      "\(path): not a .npy, .npz, .safetensors, PyTorch checkpoint or .gicw file (by extension or magic bytes)"
     case .unknownProfile(let name, let available):
       "unknown profile '\(name)' (available: \(available.joined(separator: ", ")))"
     case .profileMismatch(let profile, let reason):
@@ -40,6 +40,7 @@ extension LocatedError {
     case let e as NPYError: LocatedError(path: path, e)
     case let e as NPZError: LocatedError(path: path, e)
     case let e as SafetensorsError: LocatedError(path: path, e)
+    case let e as PyTorchError: LocatedError(path: path, e)
     case let e as WeightFormatError: LocatedError(path: path, e)
     default: error
     }

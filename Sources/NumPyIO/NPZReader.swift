@@ -47,10 +47,11 @@ public final class NPZReader {
     try self.init(source: try ByteSource.open(path: path), maxTotalBytes: maxTotalBytes)
   }
 
-  init(source: ByteSource, maxTotalBytes: UInt64) throws(NPZError) {
+  init(source: ByteSource, maxTotalBytes: UInt64, npyMembers: Bool = true) throws(NPZError) {
     self.source = source
     do {
-      directory = try ZipDirectory.read(source, maxTotalBytes: maxTotalBytes)
+      directory = try ZipDirectory.read(
+        source, maxTotalBytes: maxTotalBytes, npyMembers: npyMembers)
     } catch {
       source.close()
       throw error
@@ -125,6 +126,22 @@ public final class NPZReader {
       done += info.uncompressedSize
       progress(done)
     }
+  }
+
+  /// Opens a zip archive whose members need not be `.npy` files (a PyTorch checkpoint), with
+  /// the same directory checks and limits.
+  public static func anyMembers(
+    _ source: ByteSource, maxTotalBytes: UInt64 = NPZReader.defaultMaxTotalBytes
+  ) throws(NPZError) -> NPZReader {
+    try NPZReader(source: source, maxTotalBytes: maxTotalBytes, npyMembers: false)
+  }
+
+  /// Every member's full name and bytes, in archive order (each within ``memberLimit``).
+  public func readMembers() throws(NPZError) -> [String: Data] {
+    var out: [String: Data] = [:]
+    try iterate { (a, info) throws(NPZError) in out[info.name] = try readMember(a, info, limit: nil)
+    }
+    return out
   }
 
   /// Reads all arrays into a dictionary keyed by tensor name.

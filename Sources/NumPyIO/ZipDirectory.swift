@@ -34,9 +34,12 @@ struct ZipDirectory {
   /// - Parameters:
   ///   - source: the archive's bytes.
   ///   - maxTotalBytes: the most uncompressed bytes all members together may declare.
+  ///   - npyMembers: whether every member must be a `.npy` file (false for a PyTorch checkpoint).
   /// - Returns: the checked directory.
   /// - Throws: ``NPZError`` naming what is malformed.
-  static func read(_ source: ByteSource, maxTotalBytes: UInt64) throws(NPZError) -> ZipDirectory {
+  static func read(_ source: ByteSource, maxTotalBytes: UInt64, npyMembers: Bool = true)
+    throws(NPZError) -> ZipDirectory
+  {
     let size = source.count
     let localSig: UInt32 = 0x0403_4B50
     let centralSig: UInt32 = 0x0201_4B50
@@ -159,7 +162,7 @@ struct ZipDirectory {
           name: String(decoding: nameBytes, as: UTF8.self), reason: "not valid UTF-8")
       }
       e.name = name
-      try check(e, seen: &seen)
+      try check(e, seen: &seen, npyMembers: npyMembers)
       let (sum, o2) = total.addingReportingOverflow(e.uncompressedSize)
       guard !o2, sum <= maxTotalBytes else {
         throw .archiveTooLarge(uncompressed: o2 ? .max : sum, limit: maxTotalBytes)
@@ -188,7 +191,7 @@ struct ZipDirectory {
   }
 
   /// Checks one entry, in the order: name, file type, suffix, encryption, method, sizes.
-  static func check(_ e: Entry, seen: inout Set<String>) throws(NPZError) {
+  static func check(_ e: Entry, seen: inout Set<String>, npyMembers: Bool = true) throws(NPZError) {
     let name = e.name
     guard seen.insert(name).inserted else { throw .duplicateMember(name: name) }
     if name.isEmpty { throw .unsafeMemberName(name: name, reason: "empty name") }
@@ -210,7 +213,7 @@ struct ZipDirectory {
     if e.hostSystem == 3 && unixType != 0 && unixType != 0o100000 {
       throw .notRegularFile(name: name, kind: "special file")
     }
-    guard name.hasSuffix(".npy") else { throw .notNpyMember(name: name) }
+    guard !npyMembers || name.hasSuffix(".npy") else { throw .notNpyMember(name: name) }
     if e.flags & 0x41 != 0 || e.method == 99 { throw .encryptedMember(name: name) }
     guard e.method == 0 || e.method == 8 else {
       throw .unsupportedCompression(name: name, method: e.method)

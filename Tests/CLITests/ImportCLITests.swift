@@ -37,12 +37,28 @@ struct ImportCLITests {
     #expect(inspect.stdout.contains("converts as: bmshj2018-hyperprior"), "\(inspect.stdout)")
   }
 
+  @Test("a torch.save state dict and a train.py checkpoint convert to the same .gicw as the .npz")
+  func pytorch() throws {
+    let dir = try CLIRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let npz = try Self.convert(Self.fixture("small.npz"), in: dir)
+    #expect(try Self.convert(Self.fixture("small.pth"), in: dir) == npz)
+    #expect(try Self.convert(Self.fixture("small-train.pth.tar"), in: dir) == npz)
+  }
+
   @Test(
     "a hostile or unusable file is refused with one error line",
     arguments: [
       ("overlap.safetensors", "tensor \"b\": data at offset 4 overlaps the tensor before it"),
       ("huge-header.safetensors", "exceeds the format's limit of 100000000 bytes"),
       ("bf16.safetensors", "tensor \"w\" has dtype BF16"),
+      ("hostile-system.pth", "data.pkl offset 13: refused global posix.system"),
+      ("hostile-offset.pth", "storage offset 100, shape [2] and strides [1] reach element 101"),
+      ("hostile-shape.pth", "tensor \"w\": shape [1048576, 1048576] over 268435456 elements"),
+      ("hostile-recursive.pth", "entry \"w\" is not a tensor"),
+      ("hostile-nested.pth", "data.pkl nests structures deeper than 100 levels"),
+      ("legacy.pth", "a legacy (pre-1.6, non-zip) PyTorch checkpoint"),
+      ("bf16.pth", "torch.BFloat16Storage is not a dtype gic reads"),
     ])
   func refused(file: String, message: String) throws {
     let dir = try CLIRunner.temporaryDirectory()
