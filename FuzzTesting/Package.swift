@@ -42,6 +42,14 @@ let package = Package(
       dependencies: ["FuzzSupport", .product(name: "Converters", package: "gic")]
     ),
     .target(
+      name: "FuzzSafetensors",
+      dependencies: ["FuzzSupport", .product(name: "Converters", package: "gic")]
+    ),
+    .target(
+      name: "FuzzPyTorch",
+      dependencies: ["FuzzSupport", .product(name: "Converters", package: "gic")]
+    ),
+    .target(
       name: "FuzzWeightFile",
       dependencies: ["FuzzSupport", .product(name: "WeightFormat", package: "gic")]
     ),

@@ -5,7 +5,7 @@
 #
 #   scripts/fuzz.sh [--seconds N | --runs N] [--jobs N] [--debug] [--replay] [target…]
 #
-# Targets: npy npz weightfile codecmodel bitstream png manifest (default: all).
+# Targets: npy npz safetensors pytorch weightfile codecmodel bitstream png manifest (default: all).
 #   --seconds N   fuzz each target for N seconds (default $FUZZ_SECONDS, else 60)
 #   --runs N      stop each target after N executions instead (or $FUZZ_RUNS); with --jobs,
 #                 N in all, shared evenly between the jobs
@@ -26,7 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(npy npz weightfile codecmodel bitstream png manifest)
+all_targets=(npy npz safetensors pytorch weightfile codecmodel bitstream png manifest)
 seconds="${FUZZ_SECONDS:-60}"
 runs="${FUZZ_RUNS:-}"
 config=release
@@ -51,6 +51,8 @@ binary_name() {
   case "$1" in
     npy) echo FuzzNPY ;;
     npz) echo FuzzNPZ ;;
+    safetensors) echo FuzzSafetensors ;;
+    pytorch) echo FuzzPyTorch ;;
     weightfile) echo FuzzWeightFile ;;
     codecmodel) echo FuzzCodecModel ;;
     bitstream) echo FuzzBitstream ;;
@@ -81,6 +83,8 @@ runtime_seeds() {
   case "$1" in
     npy) cp Tests/ConvertersTests/Fixtures/valid/npy_large_300x301_float32.npy "$dir/" ;;
     npz) cp Tests/ConvertersTests/Fixtures/entropy/*.npz models/example-bmshj2018-hyperprior.npz "$dir/" ;;
+    safetensors) cp Tests/ConvertersTests/Fixtures/import/*.safetensors "$dir/" ;;
+    pytorch) cp Tests/ConvertersTests/Fixtures/import/*.pth Tests/ConvertersTests/Fixtures/import/*.pth.tar "$dir/" ;;
     codecmodel)
       # The test codec models with their 800 KB Gaussian table made narrow (same records, graphs
       # and tables otherwise): 2.7-5.3x smaller and about twice as fast to load. Without NumPy,
