@@ -103,18 +103,18 @@ public enum SHA256Hex {
   ///
   /// - Throws: ``WeightFormatError/io(path:reason:)`` if the file cannot be read.
   public static func ofFile(path: String) throws(WeightFormatError) -> String {
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-      throw .io(path: path, reason: "cannot open the file")
-    }
-    defer { try? handle.close() }
+    // Opened through InputFiles: a regular file only, never blocking on a FIFO (issue #17).
+    let (fd, _) = try InputFiles.open(path)
+    defer { SystemCalls.closeFile(fd) }
     var hasher = SHA256()
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
     while true {
-      let chunk: Data
-      do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
-        throw .io(path: path, reason: readableIOReason(error))
+      let n = chunk.withUnsafeMutableBytes { SystemCalls.readFile(fd, $0.baseAddress, $0.count) }
+      if n < 0 { throw .io(path: path, reason: "read failed: \(SystemCalls.errorMessage)") }
+      if n == 0 { break }
+      chunk.withUnsafeBytes {
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n]))
       }
-      if chunk.isEmpty { break }
-      hasher.update(data: chunk)
     }
     return hexString(hasher.finalize())
   }
