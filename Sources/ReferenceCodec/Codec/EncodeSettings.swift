@@ -1,5 +1,8 @@
 /// What `gic-ref encode` asks of the encoder: gic-v1's rate (`--rate` or `--target-bpp`),
 /// reverse-process steps and sampler seed; all nil for the fixed-rate profiles.
+///
+/// The two `Double`s are encoder policy (which rate index to code at), chosen before coding; the
+/// index written to the stream is an integer and no coded bit is computed in floating point.
 public struct EncodeSettings: Sendable, Equatable, CustomStringConvertible {
   /// Rate in 0…1, 1 = most bits: rate index round((L − 1)·R) (default 0.5).
   public var rate: Double?

@@ -68,12 +68,14 @@ extension ResourceError: GICError {
     }
   }
 
+  // Floating point only to format a message; no coded bit depends on it.
   static func giga(_ n: Int) -> String {
     n == .max ? "more than 9.2e9" : String(Double(n) / 1e9, fractionDigits: 1)
   }
 }
 
-/// A byte count as people read it: `512 MiB`, `48.0 GiB`.
+/// A byte count as people read it: `512 MiB`, `48.0 GiB` (floating point for the text only;
+/// the budget itself compares integers).
 struct ByteCount: CustomStringConvertible {
   var bytes: Int
   init(_ bytes: Int) { self.bytes = bytes }
