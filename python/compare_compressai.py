@@ -2,9 +2,9 @@
 """Rate and PSNR of CompressAI's float codec on an exported model, and optionally gic's, per image.
 
 The model .npz (python/export_compressai.py output) is loaded into the CompressAI model its
-weight shapes describe (mbt2018-mean or bmshj2018-hyperprior, N and M from g_a), CDF tables
-included. Each image (RGB; grayscale replicated) is padded to a multiple of 64 by replicating
-its last column / row to the right / bottom (as gic does), coded with CompressAI's `compress()` /
+weight shapes describe (mbt2018-mean, bmshj2018-hyperprior, or bmshj2018-factorized when it
+has no hyperprior; N and M from g_a), CDF tables included. Each image (RGB; grayscale
+replicated) is padded to a multiple of 64 by replicating its last column / row to the right / bottom (as gic does), coded with CompressAI's `compress()` /
 `decompress()` on the CPU, and the reconstruction is cropped back. Reported per image:
 
   - CompressAI bytes (sum of the lengths of all strings: y and z) and bpp = bytes*8/(W*H) of the
@@ -71,7 +71,8 @@ def compressai_row(model, path):
         "padded": [int(xp.shape[-1]), int(xp.shape[-2])],
         "compressai_bytes": nbytes,
         "compressai_bytes_y": sum(len(s) for s in enc["strings"][0]),
-        "compressai_bytes_z": sum(len(s) for s in enc["strings"][1]),
+        # bmshj2018-factorized has no z string
+        "compressai_bytes_z": sum(len(s) for s in enc["strings"][1]) if len(enc["strings"]) > 1 else 0,
         "compressai_bpp": nbytes * 8.0 / (w * h),
         "compressai_psnr_float": gic_eval.psnr_unit(x, x_hat),
         "compressai_psnr_8bit": gic_eval.psnr_unit(x, x_u8),

@@ -21,10 +21,11 @@ import torch
 from compressai_env import import_compressai
 
 import_compressai()
-from compressai.models import MeanScaleHyperprior, ScaleHyperprior  # noqa: E402
+from compressai.models import FactorizedPrior, MeanScaleHyperprior, ScaleHyperprior  # noqa: E402
 from gic.exporting import export_arrays  # noqa: E402
 
 ARCHITECTURES = {
+    "bmshj2018-factorized": FactorizedPrior,
     "bmshj2018-hyperprior": ScaleHyperprior,
     "mbt2018-mean": MeanScaleHyperprior,
 }

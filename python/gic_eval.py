@@ -40,9 +40,15 @@ def detect_architecture(shapes):
     """(architecture, N, M) from a {key: shape} map of a CompressAI state dict.
 
     N = g_a.0 output channels, M = g_a.6 output channels; h_s.4 (the last hyper-synthesis conv)
-    has 2*M output channels in mbt2018-mean (scales and means) and M in bmshj2018-hyperprior.
+    has 2*M output channels in mbt2018-mean (scales and means) and M in bmshj2018-hyperprior; a
+    state dict without h_s (no hyperprior) is bmshj2018-factorized.
     """
-    for key in ("g_a.0.weight", "g_a.6.weight", "h_s.4.weight"):
+    for key in ("g_a.0.weight", "g_a.6.weight"):
+        if key not in shapes:
+            raise ValueError(f"not a CompressAI bmshj2018 / mbt2018-mean state dict: no {key}")
+    if not any(k.startswith(("h_a.", "h_s.", "gaussian_conditional.")) for k in shapes):
+        return "bmshj2018-factorized", int(shapes["g_a.0.weight"][0]), int(shapes["g_a.6.weight"][0])
+    for key in ("h_s.4.weight",):
         if key not in shapes:
             raise ValueError(f"not a bmshj2018-hyperprior / mbt2018-mean state dict: no {key}")
     n = int(shapes["g_a.0.weight"][0])
@@ -69,13 +75,14 @@ def load_model(path):
     sys.path.insert(0, PYTHON_DIR)
     from compressai_env import import_compressai
     compressai = import_compressai()
-    from compressai.models import MeanScaleHyperprior, ScaleHyperprior
+    from compressai.models import FactorizedPrior, MeanScaleHyperprior, ScaleHyperprior
 
     with np.load(path) as z:
         state = {k: torch.from_numpy(np.array(z[k])) for k in z.files}
     state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
     arch, n, m = detect_architecture({k: tuple(v.shape) for k, v in state.items()})
-    cls = {"bmshj2018-hyperprior": ScaleHyperprior, "mbt2018-mean": MeanScaleHyperprior}[arch]
+    cls = {"bmshj2018-factorized": FactorizedPrior, "bmshj2018-hyperprior": ScaleHyperprior,
+           "mbt2018-mean": MeanScaleHyperprior}[arch]
     model = cls(n, m)
     try:
         model.load_state_dict(state)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train a CompressAI bmshj2018-hyperprior / mbt2018-mean model on data/images for a time budget.
+"""Train a CompressAI bmshj2018-factorized / bmshj2018-hyperprior / mbt2018-mean model on data/images for a time budget.
 
 Follows CompressAI's examples/train.py: loss = lmbda * 255^2 * MSE + bpp
 (compressai.losses.RateDistortionLoss), Adam (lr 1e-4) on every parameter except the entropy
@@ -33,12 +33,13 @@ from compressai_env import import_compressai  # noqa: E402
 
 import_compressai()
 from compressai.losses import RateDistortionLoss  # noqa: E402
-from compressai.models import MeanScaleHyperprior, ScaleHyperprior  # noqa: E402
+from compressai.models import FactorizedPrior, MeanScaleHyperprior, ScaleHyperprior  # noqa: E402
 
 import datasets  # noqa: E402
 from gic import metrics  # noqa: E402
 
 ARCHITECTURES = {
+    "bmshj2018-factorized": FactorizedPrior,
     "bmshj2018-hyperprior": ScaleHyperprior,
     "mbt2018-mean": MeanScaleHyperprior,
 }
@@ -89,7 +90,8 @@ def evaluate(model, images, pad_mode="replicate"):
             "height": h,
             "bytes": nbytes,
             "bytes_y": len(enc["strings"][0][0]),
-            "bytes_z": len(enc["strings"][1][0]),
+            # bmshj2018-factorized has one string (y) and no hyper-latent
+            "bytes_z": len(enc["strings"][1][0]) if len(enc["strings"]) > 1 else 0,
             "bpp": nbytes * 8.0 / npix,
             "psnr": psnr(x, x_hat),
             "psnr_u8": psnr(x, x_u8),

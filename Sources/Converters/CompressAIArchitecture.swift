@@ -38,6 +38,7 @@ public enum CompressAIArchitecture: String, Sendable, CaseIterable {
   /// The codec profile that converts it, if any.
   public var codecProfile: ModelProfile? {
     switch self {
+    case .bmshj2018Factorized: .bmshj2018Factorized
     case .bmshj2018Hyperprior: .bmshj2018Hyperprior
     case .mbt2018Mean: .mbt2018Mean
     default: nil
@@ -47,10 +48,7 @@ public enum CompressAIArchitecture: String, Sendable, CaseIterable {
   /// Why no profile converts it (nil for the architectures a codec profile reads).
   var unsupportedReason: String? {
     switch self {
-    case .bmshj2018Hyperprior, .mbt2018Mean: nil
-    case .bmshj2018Factorized:
-      "no codec profile reads a factorized-prior model yet (it has no hyperprior: no h_a, h_s, "
-        + "gaussian_conditional)"
+    case .bmshj2018Factorized, .bmshj2018Hyperprior, .mbt2018Mean: nil
     case .mbt2018:
       "no codec profile reads its autoregressive context model (context_prediction, "
         + "entropy_parameters); converting it as mbt2018-mean would drop them and code pictures "
@@ -125,6 +123,23 @@ public enum CompressAIArchitecture: String, Sendable, CaseIterable {
     }
     return keys
   }()
+
+  /// The keys profile `bmshj2018-factorized` understands (without `module.`): g_a's, g_s's and
+  /// the entropy bottleneck's, in every parameter spelling, as for the hyperprior profiles.
+  static let factorizedKeys: Set<String> = hyperpriorKeys.filter {
+    !$0.hasPrefix("h_a.") && !$0.hasPrefix("h_s.") && !$0.hasPrefix("gaussian_conditional.")
+  }
+
+  /// The keys profile `bmshj2018-factorized` cannot do without, in state-dict order.
+  static let factorizedRequiredKeys: [String] = hyperpriorRequiredKeys.filter {
+    factorizedKeys.contains($0)
+  }
+
+  /// The keys a codec profile understands: ``factorizedKeys`` for `bmshj2018-factorized`, else
+  /// ``hyperpriorKeys``.
+  static func keys(for profile: ModelProfile) -> Set<String> {
+    profile.hasHyperprior ? hyperpriorKeys : factorizedKeys
+  }
 
   /// The keys a hyperprior codec profile cannot do without, in state-dict order: every
   /// transform's parameters, the bottleneck's quantiles and the scale table (the bottleneck's

@@ -189,6 +189,15 @@ public enum ModelConverter {
       output = try GICv1Conversion.convert(
         arrays: arrays, calibration: calibration, threads: threads,
         progress: calibrationProgress)
+    } else if profile == .bmshj2018Factorized {
+      if let problem = ProfileDetection.mismatch(profile, shapes: shapes) {
+        throw ConverterError.profileMismatch(
+          profile: profile.rawValue,
+          reason: "the arrays are not a CompressAI bmshj2018-factorized state dict: \(problem)")
+      }
+      output = try FactorizedConversion.convert(
+        arrays: arrays, calibration: calibration, threads: threads,
+        progress: calibrationProgress)
     } else {
       let kind: HyperpriorArchitecture.Kind =
         profile == .mbt2018Mean ? .mbt2018Mean : .bmshj2018Hyperprior

@@ -68,9 +68,10 @@ public struct ProfileDetection: Sendable, Equatable, Encodable {
     guard let architecture = CompressAIArchitecture.recognise(stripped) else {
       return ConversionProfile.detect(names: Array(shapes.keys))
     }
-    let unusable = stripped.keys.filter {
-      !CompressAIArchitecture.hyperpriorKeys.contains($0)
-    }.sorted()
+    let known =
+      architecture == .bmshj2018Factorized
+      ? CompressAIArchitecture.factorizedKeys : CompressAIArchitecture.hyperpriorKeys
+    let unusable = stripped.keys.filter { !known.contains($0) }.sorted()
     guard let profile = architecture.codecProfile, let problem = mismatch(profile, shapes: shapes)
     else {
       if let profile = architecture.codecProfile { return profile }
@@ -93,8 +94,11 @@ public struct ProfileDetection: Sendable, Equatable, Encodable {
       "\(key) \(stripped[key].map { "\($0)" } ?? "")"
     }
     let gicV1Keys = ["reverse.conv_in.weight", "reverse.film0.weight", "rate.q_max", "rate.q_min"]
-    for key in CompressAIArchitecture.hyperpriorRequiredKeys + (profile == .gicV1 ? gicV1Keys : [])
-    where stripped[key] == nil {
+    let required =
+      profile.hasHyperprior
+      ? CompressAIArchitecture.hyperpriorRequiredKeys
+      : CompressAIArchitecture.factorizedRequiredKeys
+    for key in required + (profile == .gicV1 ? gicV1Keys : []) where stripped[key] == nil {
       return "missing array \(key)"
     }
     guard let ga6 = stripped["g_a.6.weight"], ga6.count == 4 else {
@@ -102,13 +106,20 @@ public struct ProfileDetection: Sendable, Equatable, Encodable {
     }
     let m = ga6[0]
     let outputs = profile == .bmshj2018Hyperprior ? m : 2 * m
-    if let hs4 = stripped["h_s.4.weight"], hs4.first != outputs {
+    if profile == .bmshj2018Factorized, let q = stripped["entropy_bottleneck.quantiles"],
+      q.first != m
+    {
+      return "entropy_bottleneck.quantiles has shape \(q), expected M = \(m) channels (y's) "
+        + "for bmshj2018-factorized"
+    }
+    if profile.hasHyperprior, let hs4 = stripped["h_s.4.weight"], hs4.first != outputs {
       let what = profile == .bmshj2018Hyperprior ? "M = \(m) (scales)" : "2M = \(2 * m)"
       return
         "h_s.4.weight has shape \(hs4), expected \(what) output channels for \(profile.rawValue)"
     }
+    let known = CompressAIArchitecture.keys(for: profile)
     let unexpected = stripped.keys.filter { key in
-      !CompressAIArchitecture.hyperpriorKeys.contains(key)
+      !known.contains(key)
         && !(profile == .gicV1
           && CompressAIArchitecture.gicV1Families.contains { key.hasPrefix($0) })
     }.sorted()

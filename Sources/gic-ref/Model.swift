@@ -151,10 +151,13 @@ struct Model: ParsableCommand {
     let (h, w) = (picture.height, picture.width)
     let (lh, lw) = (h / codec.latentStride, w / codec.latentStride)
     let (zh, zw) = (h / codec.multiple, w / codec.multiple)
-    var graphs = [
-      (codec.analysis, h, w), (codec.hyperAnalysis, lh, lw), (codec.hyperSynthesis, zh, zw),
-      (codec.synthesis, lh, lw),
-    ]
+    // Encoding runs g_a, h_a and h_s, decoding h_s and g_s (bmshj2018-factorized: g_a; g_s).
+    var graphs = [(codec.analysis, h, w)]
+    if let ha = codec.hyperAnalysis, let hs = codec.hyperSynthesis {
+      graphs += [(ha, lh, lw), (hs, zh, zw)]
+    }
+    let hyperCount = graphs.count - 1
+    graphs.append((codec.synthesis, lh, lw))
     if let rate = codec.rateVariable { graphs.append((rate.reverse, lh, lw)) }
     let summaries = graphs.map { graph, gh, gw in
       GraphSummary(
@@ -165,13 +168,16 @@ struct Model: ParsableCommand {
     report.hyperStride = codec.multiple
     report.latentStride = codec.latentStride
     report.graphs = summaries
-    report.macsEncode = summaries[0].macs + summaries[1].macs + summaries[2].macs
-    report.macsDecode = summaries[2].macs + summaries[3].macs
+    report.macsEncode = summaries[0...hyperCount].reduce(0) { $0 + $1.macs }
+    // h_s (when there is one) and g_s.
+    report.macsDecode = summaries[max(hyperCount, 1)...(hyperCount + 1)].reduce(0) {
+      $0 + $1.macs
+    }
     if let rate = codec.rateVariable {
       report.rateLevels = rate.rateLevels
       report.extraLevels = rate.extraLevels
       report.maxSteps = RateVariable.maxSteps
-      report.macsReverseStep = summaries[4].macs
+      report.macsReverseStep = summaries[hyperCount + 2].macs
     }
     return report
   }
@@ -184,7 +190,7 @@ struct Model: ParsableCommand {
       "\(r.model): profile \(r.profile ?? "none"), \(r.tensors) tensors, model digest \(r.modelDigest)"
     if r.isCodec {
       line +=
-        ", codec model (g_s: \(gmac(r.graphs?[3].macs)) per \(picture.width)×\(picture.height) picture)"
+        ", codec model (g_s: \(gmac(r.graphs?.first { $0.name == "g_s" }?.macs)) per \(picture.width)×\(picture.height) picture)"
     }
     var lines = [line]
     if r.isCodec {

@@ -6,7 +6,7 @@ import WeightFormat
 
 /// Writes a bitstream's decoded symbols as NumPy arrays, for float reference decoders.
 enum SymbolDump {
-  /// Arrays: `z_symbols` (N, H_p/64, W_p/64) and `y_symbols` (M, H_p/16, W_p/16) int32, and
+  /// Arrays: `z_symbols` (N, H_p/64, W_p/64; N = 0 for `bmshj2018-factorized`) and `y_symbols` (M, H_p/16, W_p/16) int32, and
   /// int64 scalars `rate_index`, `steps`, `seed` (−1 without noise; else the seed's bits as
   /// int64), `width`, `height`.
   static func write(
@@ -14,7 +14,7 @@ enum SymbolDump {
     to path: String
   ) throws {
     let (pw, ph) = codec.paddedSize(width: stream.width, height: stream.height)
-    let n = codec.hyperSynthesis.values[0].channels
+    let n = codec.hyperSynthesis?.values[0].channels ?? 0
     let m = codec.synthesis.values[0].channels
     var npz = NPZWriter()
     func int32(_ v: [Int32]) -> Data { v.map(\.littleEndian).withUnsafeBytes { Data($0) } }

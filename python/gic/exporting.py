@@ -5,6 +5,7 @@ Supported, with the gic-convert profile each becomes:
 
 | model | architecture | profile |
 |---|---|---|
+| `compressai.models.FactorizedPrior` (zoo name `bmshj2018-factorized`) | `bmshj2018-factorized` | codec |
 | `compressai.models.ScaleHyperprior` (zoo name `bmshj2018-hyperprior`) | `bmshj2018-hyperprior` | codec |
 | `compressai.models.MeanScaleHyperprior` (`mbt2018-mean`) | `mbt2018-mean` | codec |
 | python/gicv1/model.py `GICv1` (gic-v1 and gic-v2 are both this network) | `gic-v1` | codec |
@@ -24,10 +25,11 @@ import numpy as np
 __all__ = ["export", "export_arrays", "gicv1_arrays", "architecture_of", "ExportError"]
 
 COMPRESSAI_CLASSES = {
+    "FactorizedPrior": "bmshj2018-factorized",
     "ScaleHyperprior": "bmshj2018-hyperprior",
     "MeanScaleHyperprior": "mbt2018-mean",
 }
-ARCHITECTURES = ("bmshj2018-hyperprior", "mbt2018-mean", "gic-v1", "raw")
+ARCHITECTURES = ("bmshj2018-factorized", "bmshj2018-hyperprior", "mbt2018-mean", "gic-v1", "raw")
 
 
 class ExportError(ValueError):
@@ -55,7 +57,7 @@ def _strip(key):
 
 
 def architecture_of(model):
-    """"bmshj2018-hyperprior", "mbt2018-mean" or "gic-v1" for a supported model object; None
+    """"bmshj2018-factorized", "bmshj2018-hyperprior", "mbt2018-mean" or "gic-v1" for a supported model object; None
     otherwise. Decided by the class (its exact name: a subclass may add layers gic-convert does
     not know; pass architecture= to export to override)."""
     model = _unwrap(model)
@@ -145,7 +147,7 @@ def export_arrays(model, architecture=None, update=True):
         name = "a state dict" if is_state else f"a {type(_unwrap(model)).__name__}"
         raise ExportError(
             f"cannot tell the architecture of {name}: gic makes codec models of CompressAI's "
-            "ScaleHyperprior (bmshj2018-hyperprior) and MeanScaleHyperprior (mbt2018-mean) and of "
+            "FactorizedPrior (bmshj2018-factorized), ScaleHyperprior (bmshj2018-hyperprior) and MeanScaleHyperprior (mbt2018-mean) and of "
             "gic-v1/gic-v2 (python/gicv1/model.py GICv1); pass architecture=... for a state dict "
             "of one of them, or architecture='raw' to store any state dict as plain arrays")
     if arch not in ARCHITECTURES:

@@ -62,6 +62,9 @@ class Model:
             raise ModelError(f"strides {self.s_z}, {self.s_y}: the hyper stride must be a multiple of the latent stride")
 
         self.g_a = Graph(c, "g_a")
+        if self.profile == 4:
+            self._load_factorized(c)
+            return
         self.h_a = Graph(c, "h_a")
         self.h_s = Graph(c, "h_s")
         self.g_s = Graph(c, "g_s")
@@ -130,6 +133,48 @@ class Model:
             if np.any(np.diff(t) < 0):
                 raise ModelError(f"{name}: thresholds are not non-decreasing")
             self.thresholds = t
+
+    def _load_factorized(self, c):
+        """Profile 4 (spec/bitstream.md §10.1): g_a, g_s and the factorized table of y."""
+        self.g_s = Graph(c, "g_s")
+        y = self._single_output(self.g_a)
+        self.e_y = y.exponent
+        if not 0 <= self.e_y <= 14:
+            raise ModelError(f"exponent e_y = {self.e_y} must be in 0…14")
+        x_in = self._single_input(self.g_a)
+        if x_in.channels != 3 or x_in.exponent != 0 or (x_in.lo, x_in.hi) != (0, 255):
+            raise ModelError("g_a input must be 3 channels, exponent 0, range 0…255")
+        gs_in = self._single_input(self.g_s)
+        if gs_in.exponent != self.e_y:
+            raise ModelError(f"g_s input exponent {gs_in.exponent} differs from e_y = {self.e_y}")
+        self.M = y.channels
+        if gs_in.channels != self.M:
+            raise ModelError("graph channel counts do not agree")
+        x_out = self._single_output(self.g_s)
+        if x_out.channels != 3 or (x_out.lo, x_out.hi) != (0, 255):
+            raise ModelError("g_s output must be 3 channels in 0…255")
+        self.gs_range = (gs_in.lo, gs_in.hi)
+        self.eb = c.cdf_table("entropy_bottleneck")
+        if self.eb.n != self.M:
+            raise ModelError(f"entropy_bottleneck has {self.eb.n} rows for {self.M} channels of y")
+        med = c.tensor("entropy_bottleneck.medians")
+        if c.tensor_record("entropy_bottleneck.medians").dtype != "int32" or med.shape != (self.M,):
+            raise ModelError("entropy_bottleneck.medians must be int32 (M,)")
+        if np.any(np.abs(med.astype(np.int64)) > Z_CLAMP):
+            raise ModelError("entropy_bottleneck.medians: a value is over 2^20")
+        self.medians = med.astype(np.int64)
+        # §10.1: g_a maps (H_p, W_p) to (H_p/S_y, W_p/S_y) and g_s maps that back, for padded
+        # pictures of (1, 1), (2, 1) and (1, 3) multiples of S_z.
+        for rows, cols in ((1, 1), (2, 1), (1, 3)):
+            hp, wp = rows * self.s_z, cols * self.s_z
+            latent = (hp // self.s_y, wp // self.s_y)
+            try:
+                ya = self.g_a.spatial({self.g_a.inputs[0]: (hp, wp)})[self.g_a.outputs[0]]
+                xs = self.g_s.spatial({self.g_s.inputs[0]: latent})[self.g_s.outputs[0]]
+            except ValueError as e:
+                raise ModelError(f"graphs do not fit the strides S_z = {self.s_z}, S_y = {self.s_y}: {e}") from e
+            if ya != latent or xs != (hp, wp):
+                raise ModelError(f"graphs do not fit the strides S_z = {self.s_z}, S_y = {self.s_y}")
 
     def _check_strides(self):
         """The strides must be those of the graphs: h_s maps a t×t hyper-latent to
@@ -274,6 +319,16 @@ def decode(gic_bytes, model, return_latents=False, symbol_bits=64):
     if wp * hp > MAX_PIXELS:
         raise bitstream.BitstreamError(f"padded picture {wp}×{hp} has more than 2^26 pixels")
 
+    if h.profile == 4:
+        # §10.2: the one substream y, factorized table row c for channel c, around the medians
+        yh, yw = hp // s_y, wp // s_y
+        ys_raw = decode_factorized(h.substreams[0], model.eb, model.M, yh * yw, h.substream_offsets[0],
+                                   symbol_bits).reshape(model.M, yh, yw)
+        lo, hi = model.gs_range
+        x = np.clip(np.clip(ys_raw, -Z_CLAMP, Z_CLAMP) * (1 << model.e_y) + model.medians[:, None, None], lo, hi)
+        zs = np.zeros((0, hp // s_z, wp // s_z), dtype=np.int64)
+        return _picture(model, x, h, hp, wp, zs, ys_raw, return_latents)
+
     # §6.2 hyper-latent
     zh, zw = hp // s_z, wp // s_z
     zs = decode_factorized(h.substreams[0], model.eb, model.N, zh * zw, h.substream_offsets[0],
@@ -317,7 +372,12 @@ def decode(gic_bytes, model, return_latents=False, symbol_bits=64):
                     nxt = nxt + rshift(alpha * q_next * v, 39)
                 x = np.clip(nxt, lo, hi)
 
-    # §6.4 picture
+    return _picture(model, x, h, hp, wp, zs, ys_raw, return_latents)
+
+
+def _picture(model, x, h, hp, wp, zs, ys_raw, return_latents):
+    """§6.4: g_s on the latent x, cropped to W × H."""
+    H, W = h.height, h.width
     x_hat = model.g_s.run({model.g_s.inputs[0]: x})[model.g_s.outputs[0]]
     if x_hat.shape != (3, hp, wp):
         raise bitstream.BitstreamError(f"g_s gave shape {x_hat.shape}, expected {(3, hp, wp)}")

@@ -35,9 +35,12 @@ enum GICv1Conversion {
     let base = model.base
     let (ga, _) = try quantizer.graph(
       base.analysis, input: .pixels, fixed: ["y": y], ranges: ranges)
-    let (ha, _) = try quantizer.graph(base.hyperAnalysis, input: y, fixed: ["z": z], ranges: ranges)
+    guard let hyperAnalysis = base.hyperAnalysis, let hyperSynthesis = base.hyperSynthesis else {
+      preconditionFailure("gic-v1's base model is an mbt2018-mean")
+    }
+    let (ha, _) = try quantizer.graph(hyperAnalysis, input: y, fixed: ["z": z], ranges: ranges)
     let (hs, _) = try quantizer.graph(
-      base.hyperSynthesis, input: z, fixed: ["scales": scales, "means": y], ranges: ranges)
+      hyperSynthesis, input: z, fixed: ["scales": scales, "means": y], ranges: ranges)
     let (gs, _) = try quantizer.graph(
       base.synthesis, input: y, fixed: ["x_hat": .pixels], ranges: ranges)
     let (reverse, _) = try quantizer.graph(

@@ -2,7 +2,9 @@ import Foundation
 import WeightFormat
 
 /// CompressAI's hyperprior models as the codec profiles `bmshj2018-hyperprior`
-/// (`ScaleHyperprior`) and `mbt2018-mean` (`MeanScaleHyperprior`), for any N and M.
+/// (`ScaleHyperprior`) and `mbt2018-mean` (`MeanScaleHyperprior`), and its factorized-prior model
+/// as `bmshj2018-factorized` (`FactorizedPrior`: g_a and g_s alone, no hyperprior), for any N and
+/// M.
 ///
 /// Layouts (CompressAI `compressai/models/google.py`): g_a = conv(3→N) GDN conv GDN conv GDN
 /// conv(N→M), all k5 s2; g_s mirrors it with transposed convolutions (k5 s2 p2 output padding 1)
@@ -11,17 +13,20 @@ import WeightFormat
 /// LeakyReLU(0.01); h_s = deconv(N→M) LReLU deconv(M→3M/2) LReLU conv(3M/2→2M, k3 s1), whose
 /// first M channels are the scales and last M the means (split into two integer nodes).
 struct HyperpriorArchitecture: Sendable {
-  /// `.bmshj2018Hyperprior` or `.mbt2018Mean`.
+  /// `.bmshj2018Hyperprior`, `.mbt2018Mean` or `.bmshj2018Factorized`.
   typealias Kind = ModelProfile
 
   let kind: Kind
   let n: Int
   let m: Int
   let analysis: FloatNetwork
-  let hyperAnalysis: FloatNetwork
-  let hyperSynthesis: FloatNetwork
+  /// h_a; nil for `bmshj2018-factorized`.
+  let hyperAnalysis: FloatNetwork?
+  /// h_s; nil for `bmshj2018-factorized`.
+  let hyperSynthesis: FloatNetwork?
   let synthesis: FloatNetwork
-  /// The entropy bottleneck's medians (quantiles[:, 0, 1]).
+  /// The entropy bottleneck's medians (quantiles[:, 0, 1]): N of them (z), or M (y) for
+  /// `bmshj2018-factorized`.
   let medians: [Double]
 
   /// The keys that identify a hyperprior state dict (without `module.`).
@@ -193,10 +198,15 @@ struct HyperpriorArchitecture: Sendable {
             "h_s.4", input: "h_s.3", output: "means", cin: wide, cout: 2 * m, k: 3, stride: 1,
             channels: m..<(2 * m)),
         ], outputs: ["scales", "means"])
+    case .bmshj2018Factorized:
+      hyperAnalysis = nil
+      hyperSynthesis = nil
     default:
-      preconditionFailure("\(kind.name) is not a hyperprior profile")
+      preconditionFailure("\(kind.name) is not a CompressAI profile")
     }
-    let quantiles = try floats("entropy_bottleneck.quantiles", shape: [n, 1, 3])
-    medians = (0..<n).map { quantiles[3 * $0 + 1] }
+    // The bottleneck codes z (N channels), or y (M channels) in the factorized prior.
+    let coded = kind == .bmshj2018Factorized ? m : n
+    let quantiles = try floats("entropy_bottleneck.quantiles", shape: [coded, 1, 3])
+    medians = (0..<coded).map { quantiles[3 * $0 + 1] }
   }
 }

@@ -49,6 +49,8 @@ enum HyperpriorConversion {
         reason: "codec profiles need calibration images (gic-convert --calibration DIR|PNG…)")
     }
     let model = try HyperpriorArchitecture(kind: kind, arrays: arrays)
+    guard let hyperAnalysis = model.hyperAnalysis, let hyperSynthesis = model.hyperSynthesis
+    else { preconditionFailure("\(kind.name) has a hyperprior") }
     let ranges = calibrate(model, images: calibration, threads: threads, progress: progress)
 
     // Formats of every value, graph by graph.
@@ -65,12 +67,12 @@ enum HyperpriorConversion {
     }
 
     let (ga, _) = try graph(model.analysis, input: .pixels, fixed: ["y": y])
-    let (ha, _) = try graph(model.hyperAnalysis, input: y, fixed: ["z": z])
+    let (ha, _) = try graph(hyperAnalysis, input: y, fixed: ["z": z])
     let scaleExponent = GraphQuantizer.exponent(maxAbs: range("scales"), range: 0...14)
     var scales = Format.power(scaleExponent, nonNegative: kind == .bmshj2018Hyperprior)
     if kind == .mbt2018Mean { scales.lo = -GraphQuantizer.activationBound }
     let (hs, _) = try graph(
-      model.hyperSynthesis, input: z, fixed: ["scales": scales, "means": y])
+      hyperSynthesis, input: z, fixed: ["scales": scales, "means": y])
     let (gs, _) = try graph(model.synthesis, input: y, fixed: ["x_hat": .pixels])
 
     // Entropy models.
@@ -169,7 +171,9 @@ enum HyperpriorConversion {
     let a = model.analysis.run(paddedTensor(image), threads: threads)
     record(a)
     guard let y = a["y"] else { preconditionFailure("g_a gives y") }
-    let h = model.hyperAnalysis.run(y, threads: threads)
+    guard let hyperAnalysis = model.hyperAnalysis, let hyperSynthesis = model.hyperSynthesis
+    else { preconditionFailure("\(model.kind.name) has a hyperprior") }
+    let h = hyperAnalysis.run(y, threads: threads)
     record(h)
     guard var zHat = h["z"] else { preconditionFailure("h_a gives z") }
     let plane = zHat.height * zHat.width
@@ -180,7 +184,7 @@ enum HyperpriorConversion {
         zHat.values[c * plane + p] = (v - m).rounded(.toNearestOrEven) + m
       }
     }
-    let s = model.hyperSynthesis.run(zHat, threads: threads)
+    let s = hyperSynthesis.run(zHat, threads: threads)
     record(s)
     return (y, s)
   }

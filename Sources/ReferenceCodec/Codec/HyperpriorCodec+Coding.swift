@@ -13,12 +13,15 @@ extension HyperpriorCodec {
     let height: Int
     let grayscale: Bool
     let y: ChannelsLastActivations
+    /// z's substream; empty for `bmshj2018-factorized`, which has no z.
     let zStream: [UInt8]
-    let scales: ChannelsLastActivations
+    /// h_s's scales; nil for `bmshj2018-factorized`.
+    let scales: ChannelsLastActivations?
     let means: ChannelsLastActivations?
   }
 
-  /// Runs the analysis transforms, codes the hyper-latent and computes the scales and means.
+  /// Runs the analysis transforms, codes the hyper-latent and computes the scales and means
+  /// (for `bmshj2018-factorized`, g_a alone).
   ///
   /// - Throws: ``BitstreamError`` if the image is too large, ``EntropyError`` if a symbol cannot
   ///   be coded.
@@ -33,6 +36,11 @@ extension HyperpriorCodec {
     try checkBudget(width: image.width, height: image.height, for: .encoding)
     let x = Self.paddedTensor(image, width: pw, height: ph)
     let y = analysis.run([x], threads: threads, path: path)[0]
+    guard let hyperAnalysis, let hyperSynthesis else {
+      return Analysis(
+        width: image.width, height: image.height, grayscale: grayscale, y: y, zStream: [],
+        scales: nil, means: nil)
+    }
     let z = hyperAnalysis.run([y], threads: threads, path: path)[0]
     let zHatFormat = hyperSynthesis.values[0]
     let (zSymbols, zHat) = Self.quantize(
@@ -56,6 +64,19 @@ extension HyperpriorCodec {
       rateIndex: rateIndex ?? 0, steps: steps, seed: seed, given: rateIndex != nil)
     let r = rateIndex ?? 0
     let yHatFormat = synthesis.values[0]
+    guard let gaussianTable, let scales = a.scales else {
+      // bmshj2018-factorized (spec/bitstream.md §10.2): y around its medians, factorized model.
+      let symbols =
+        Self.quantize(
+          a.y, centers: .perChannel(medians), exponent: yHatFormat.exponent, lo: yHatFormat.lo,
+          hi: yHatFormat.hi
+        ).symbols
+      return Bitstream(
+        profile: profile, grayscale: a.grayscale, modelDigestPrefix: digestPrefix,
+        width: a.width, height: a.height, substreams: [
+          try factorized.encode(symbols, plane: a.y.height * a.y.width)
+        ])
+    }
     let centers: Centers = a.means.map { .tensor($0) } ?? .zero
     let symbols: [Int64]
     if let rate = rateVariable {
@@ -67,7 +88,7 @@ extension HyperpriorCodec {
           hi: yHatFormat.hi
         ).symbols
     }
-    let yStream = try gaussianTable.encode(values: symbols, rows: rows(a.scales, rateIndex: r))
+    let yStream = try gaussianTable.encode(values: symbols, rows: rows(scales, rateIndex: r))
     return Bitstream(
       profile: profile, grayscale: a.grayscale, modelDigestPrefix: digestPrefix,
       width: a.width, height: a.height, rateIndex: r, steps: steps, seed: seed,
@@ -102,9 +123,12 @@ extension HyperpriorCodec {
     try checkParameters(
       rateIndex: stream.rateIndex, steps: stream.steps, seed: stream.seed,
       given: stream.rateIndex != 0)
-    guard stream.substreams.count == 2 else {
+    let substreamCount = profile.hasHyperprior ? 2 : 1
+    guard stream.substreams.count == substreamCount else {
       throw BitstreamError.incompatible(
-        reason: "\(stream.substreams.count) substreams, \(profile.name) has 2 (z, y)")
+        reason:
+          "\(stream.substreams.count) substreams, \(profile.name) has \(substreamCount) (\(profile.hasHyperprior ? "z, y" : "y"))"
+      )
     }
     let (pw, ph) = paddedSize(width: stream.width, height: stream.height)
     guard pw * ph <= Self.maxPaddedPixels else {
@@ -113,6 +137,18 @@ extension HyperpriorCodec {
           "\(stream.width)×\(stream.height) exceeds the coded-size limit of 2^26 padded pixels")
     }
     try checkBudget(width: stream.width, height: stream.height, for: .decoding)
+    guard let hyperSynthesis, let gaussianTable else {
+      // bmshj2018-factorized (spec/bitstream.md §10.2).
+      let yFormat = synthesis.values[0]
+      let (yh, yw) = (ph / latentStride, pw / latentStride)
+      let ySymbols = try factorized.decode(
+        stream.substreams[0], plane: yh * yw, saturating: true)
+      let yHat = Self.dequantize(
+        ySymbols, channels: yFormat.channels, height: yh, width: yw,
+        centers: .perChannel(medians), exponent: yFormat.exponent, lo: yFormat.lo, hi: yFormat.hi)
+      let xHat = synthesis.run([yHat], threads: threads, path: path)[0]
+      return (Self.croppedImage(xHat, width: stream.width, height: stream.height), ([], ySymbols))
+    }
     let zFormat = hyperSynthesis.values[0]
     let (zh, zw) = (ph / multiple, pw / multiple)
     // Any 64-bit symbol is valid (spec/entropy-coding.md §5); symbols are clamped to ±2^20

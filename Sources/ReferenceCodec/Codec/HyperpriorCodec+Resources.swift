@@ -13,7 +13,9 @@ extension HyperpriorCodec {
   /// rows (int32 each), then runs g_s (and gic-v1's reverse network) on ŷ, and writes the
   /// picture; encoding holds the picture and runs g_a, h_a and h_s, then quantizes y (int64
   /// symbols) and picks its rows. Each graph's own peak follows its release-after-last-use
-  /// order. Figures saturate at `Int.max`.
+  /// order. `bmshj2018-factorized` has no z, h_a, h_s or rows: decoding holds y's symbols
+  /// through g_s, encoding the picture through g_a and then y with its int64 symbols. Figures
+  /// saturate at `Int.max`.
   ///
   /// - Throws: ``ResourceError/sizeOutOfRange(graph:width:height:)`` if a graph cannot run on
   ///   this size.
@@ -31,11 +33,29 @@ extension HyperpriorCodec {
       return (c.peakBytes, c.multiplyAccumulates)
     }
     let yValues = Saturating.product(analysis.outputs[0].channels, yh, yw)
+    let picture = Saturating.product(pw, ph, 4)
+    guard let hyperAnalysis, let hyperSynthesis else {
+      switch work {
+      case .decoding:
+        let (gs, gsMACs) = try cost(synthesis, yh, yw)
+        let ySymbols = Saturating.product(yValues, 4)
+        return ResourceNeeds(
+          width: pw, height: ph, memory: Saturating.sum(ySymbols, gs, picture),
+          multiplyAccumulates: gsMACs)
+      case .encoding:
+        let (ga, gaMACs) = try cost(analysis, ph, pw)
+        let y = analysis.activationBytes(analysis.outputIndices[0], height: yh, width: yw)
+        return ResourceNeeds(
+          width: pw, height: ph,
+          memory: Saturating.add(
+            picture, max(ga, Saturating.sum(y, Saturating.product(yValues, 12)))),
+          multiplyAccumulates: gaMACs)
+      }
+    }
     let zValues = Saturating.product(hyperAnalysis.outputs[0].channels, zh, zw)
     let hyperOutputs = hyperSynthesis.outputIndices.reduce(0) {
       Saturating.add($0, hyperSynthesis.activationBytes($1, height: yh, width: yw))
     }
-    let picture = Saturating.product(pw, ph, 4)
     let (hs, hsMACs) = try cost(hyperSynthesis, zh, zw)
     let (gs, gsMACs) = try cost(synthesis, yh, yw)
     var memory: Int

@@ -1,12 +1,13 @@
 import WeightFormat
 
-/// The integer codec of the CompressAI hyperprior profiles `bmshj2018-hyperprior` and
-/// `mbt2018-mean` (spec/bitstream.md §6).
+/// The integer codec of the CompressAI profiles `bmshj2018-hyperprior` and `mbt2018-mean`
+/// (spec/bitstream.md §6), `gic-v1` (§7) and `bmshj2018-factorized` (§10).
 ///
 /// Four stored graphs: analysis `g_a` (x → y), hyper-analysis `h_a` (y → z), hyper-synthesis
 /// `h_s` (ẑ → scales[, means]) and synthesis `g_s` (ŷ → x̂). z is coded with the factorized table
 /// `entropy_bottleneck` around integer medians, y with the Gaussian table `gaussian_conditional`
-/// whose row each scale selects.
+/// whose row each scale selects. `bmshj2018-factorized` has no hyperprior: two graphs (`g_a`,
+/// `g_s`), and y is coded with the factorized table around its medians.
 ///
 /// Bit-exact: encoding and decoding are integer-only; the bytes and pixels do not depend on the
 /// thread count or kernel path.
@@ -21,14 +22,19 @@ public struct HyperpriorCodec: Sendable {
   /// The latent y's stride.
   public let latentStride: Int
   public let analysis: IntegerGraph
-  public let hyperAnalysis: IntegerGraph
-  public let hyperSynthesis: IntegerGraph
+  /// The hyper-analysis; nil for `bmshj2018-factorized`.
+  public let hyperAnalysis: IntegerGraph?
+  /// The hyper-synthesis; nil for `bmshj2018-factorized`.
+  public let hyperSynthesis: IntegerGraph?
   public let synthesis: IntegerGraph
+  /// The factorized model of z (of y for `bmshj2018-factorized`).
   let factorized: FactorizedModel
+  /// Its integer medians, one per channel of z (of y for `bmshj2018-factorized`).
   let medians: [Int32]
-  /// The Gaussian conditional table.
-  let gaussianTable: EntropyTable
-  /// Row choice: one model (fixed-rate profiles) or one per rate index (gic-v1).
+  /// The Gaussian conditional table; nil for `bmshj2018-factorized`.
+  let gaussianTable: EntropyTable?
+  /// Row choice: one model (fixed-rate profiles), one per rate index (gic-v1), none
+  /// (`bmshj2018-factorized`).
   let scaleModels: [GaussianConditionalModel]
   /// Rate control and the reverse process (gic-v1 only).
   public let rateVariable: RateVariable?
@@ -70,9 +76,24 @@ public struct HyperpriorCodec: Sendable {
     multiple = Int(hyperStride)
     self.latentStride = Int(latentStride)
     analysis = try IntegerGraph(file: file, name: CodecModelSchema.Graph.analysis)
-    hyperAnalysis = try IntegerGraph(file: file, name: CodecModelSchema.Graph.hyperAnalysis)
-    hyperSynthesis = try IntegerGraph(file: file, name: CodecModelSchema.Graph.hyperSynthesis)
     synthesis = try IntegerGraph(file: file, name: CodecModelSchema.Graph.synthesis)
+    guard profile.hasHyperprior else {
+      hyperAnalysis = nil
+      hyperSynthesis = nil
+      gaussianTable = nil
+      scaleModels = []
+      rateVariable = nil
+      (factorized, medians) = try Self.loadFactorizedLatent(
+        file: file, analysis: analysis, synthesis: synthesis, multiple: multiple,
+        latentStride: self.latentStride)
+      return
+    }
+    let hyperAnalysis = try IntegerGraph(
+      file: file, name: CodecModelSchema.Graph.hyperAnalysis)
+    let hyperSynthesis = try IntegerGraph(
+      file: file, name: CodecModelSchema.Graph.hyperSynthesis)
+    self.hyperAnalysis = hyperAnalysis
+    self.hyperSynthesis = hyperSynthesis
     let scaleBits: Int
     do {
       factorized = try FactorizedModel(file: file, name: CodecModelSchema.Table.factorized)
@@ -81,8 +102,9 @@ public struct HyperpriorCodec: Sendable {
         guard let cdf = file.cdfTable(named: gaussian) else {
           throw EntropyError.invalidTable(reason: "the model has no table \(gaussian)")
         }
-        gaussianTable = try EntropyTable(cdf, name: gaussian)
-        let rate = try RateVariable(file: file, rows: gaussianTable.rowCount)
+        let table = try EntropyTable(cdf, name: gaussian)
+        gaussianTable = table
+        let rate = try RateVariable(file: file, rows: table.rowCount)
         scaleModels = rate.scaleModels
         rateVariable = rate
         scaleBits = rate.scaleExponent
@@ -116,11 +138,72 @@ public struct HyperpriorCodec: Sendable {
         what: "entropy_bottleneck rows",
         reason: "\(factorized.channels) rows for \(z.channels) hyper-latent channels")
     }
-    medians = try file.integers(
-      CodecModelSchema.Tensor.medians, as: Int32.self, shape: [z.channels])
+    medians = try Self.loadMedians(file: file, channels: z.channels)
+  }
+
+  /// The integer medians of the factorized model, one per channel, each within ±2^20.
+  static func loadMedians(file: WeightFile, channels: Int) throws(ModelError) -> [Int32] {
+    let medians = try file.integers(
+      CodecModelSchema.Tensor.medians, as: Int32.self, shape: [channels])
     guard medians.allSatisfy({ abs(Int64($0)) <= 1 << 20 }) else {
       throw .missing(what: "entropy_bottleneck.medians", reason: "values beyond ±2^20")
     }
+    return medians
+  }
+
+  /// Checks a `bmshj2018-factorized` model's two graphs and loads the factorized model of y
+  /// with its medians (spec/bitstream.md §10.1).
+  static func loadFactorizedLatent(
+    file: WeightFile, analysis ga: IntegerGraph, synthesis gs: IntegerGraph, multiple: Int,
+    latentStride: Int
+  ) throws(ModelError) -> (FactorizedModel, [Int32]) {
+    func fail(_ reason: String) -> ModelError {
+      .missing(what: "consistent graphs", reason: reason)
+    }
+    guard ga.inputCount == 1, ga.outputs.count == 1, gs.inputCount == 1, gs.outputs.count == 1
+    else { throw fail("g_a and g_s take one input and give one output") }
+    let x = ga.values[0]
+    guard x.channels == 3, x.exponent == 0, x.lo == 0, x.hi == 255 else {
+      throw fail("g_a's input must be 3 channels of 0…255 at exponent 0")
+    }
+    let y = ga.outputs[0]
+    guard (0...14).contains(y.exponent) else {
+      throw fail("the latent y's exponent \(y.exponent) is outside 0…14")
+    }
+    let yHat = gs.values[0]
+    guard yHat.channels == y.channels, yHat.exponent == y.exponent else {
+      throw fail("g_s's input does not match y")
+    }
+    let out = gs.outputs[0]
+    guard out.channels == 3, out.lo == 0, out.hi == 255 else {
+      throw fail("g_s's output must be 3 channels of 0…255")
+    }
+    for (ph, pw) in [(multiple, multiple), (2 * multiple, multiple), (multiple, 3 * multiple)] {
+      let latent = ga.sizes(height: ph, width: pw)[ga.outputIndices[0]]
+      let picture = gs.sizes(height: ph / latentStride, width: pw / latentStride)[
+        gs.outputIndices[0]]
+      guard latent.height == ph / latentStride, latent.width == pw / latentStride,
+        picture.height == ph, picture.width == pw
+      else {
+        throw .missing(
+          what: "consistent strides",
+          reason:
+            "the graphs' sizes do not match gic.codec.hyper_stride \(multiple) and gic.codec.latent_stride \(latentStride) for a \(pw)×\(ph) picture"
+        )
+      }
+    }
+    let factorized: FactorizedModel
+    do {
+      factorized = try FactorizedModel(file: file, name: CodecModelSchema.Table.factorized)
+    } catch {
+      throw .missing(what: "entropy tables", reason: error.description)
+    }
+    guard factorized.channels == y.channels else {
+      throw .missing(
+        what: "entropy_bottleneck rows",
+        reason: "\(factorized.channels) rows for \(y.channels) latent channels")
+    }
+    return (factorized, try loadMedians(file: file, channels: y.channels))
   }
 
   /// Checks that the graphs' spatial sizes agree with the strides of the metadata, for padded

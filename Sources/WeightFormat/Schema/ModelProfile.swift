@@ -3,17 +3,20 @@
 /// bitstream header (which records a codec profile's code, spec/bitstream.md §3).
 ///
 /// - `raw` and `compressai-tables` are weight containers, not codec models.
-/// - `bmshj2018-hyperprior`, `mbt2018-mean` and `gic-v1` are codec models (spec/integer-ops.md,
-///   spec/bitstream.md).
+/// - `bmshj2018-hyperprior`, `mbt2018-mean`, `gic-v1` and `bmshj2018-factorized` are codec models
+///   (spec/integer-ops.md, spec/bitstream.md).
 public enum ModelProfile: String, Sendable, CaseIterable {
   case raw
   case compressaiTables = "compressai-tables"
   case bmshj2018Hyperprior = "bmshj2018-hyperprior"
   case mbt2018Mean = "mbt2018-mean"
   case gicV1 = "gic-v1"
+  case bmshj2018Factorized = "bmshj2018-factorized"
 
   /// The codec profiles, in bitstream-code order.
-  public static let codecProfiles: [ModelProfile] = [.bmshj2018Hyperprior, .mbt2018Mean, .gicV1]
+  public static let codecProfiles: [ModelProfile] = [
+    .bmshj2018Hyperprior, .mbt2018Mean, .gicV1, .bmshj2018Factorized,
+  ]
 
   /// The profile's name as `gic.profile` spells it.
   public var name: String { rawValue }
@@ -34,6 +37,17 @@ public enum ModelProfile: String, Sendable, CaseIterable {
     case .bmshj2018Hyperprior: 1
     case .mbt2018Mean: 2
     case .gicV1: 3
+    case .bmshj2018Factorized: 4
+    }
+  }
+
+  /// Whether the profile's model has a hyperprior (graphs `h_a`, `h_s`, a coded hyper-latent z
+  /// and a Gaussian conditional latent); `bmshj2018-factorized` codes y with a factorized model
+  /// alone (spec/bitstream.md §10).
+  public var hasHyperprior: Bool {
+    switch self {
+    case .bmshj2018Factorized: false
+    default: true
     }
   }
 
