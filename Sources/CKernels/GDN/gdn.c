@@ -9,6 +9,9 @@
  * arithmetic is integer-only; every step is exact (see each function), so both paths return
  * the reference values.
  */
+#include <stdatomic.h>
+#include <stdlib.h>
+
 #include "../internal.h"
 
 #if GIC_HAVE_X86
@@ -157,6 +160,117 @@ GIC_AVX2 static void gic_gdn_product_avx2(const int16_t *x, int32_t *acc, size_t
     _mm256_storeu_si256((__m256i *)(acc + k + 8), _mm256_mullo_epi32(xb, rb));
   }
   for (; k < count; k++) acc[k] = (int32_t)x[k] * gic_isqrt1(acc[k]);
+}
+
+/* The largest root: isqrt(2^31 − 1). */
+#define GIC_GDN_MAX_ROOT 46340
+
+/*
+ * Reciprocals for GDN's division, built once per process: inv[R] = floor(2^32 / R) for
+ * 2 ≤ R ≤ GIC_GDN_MAX_ROOT, inv[1] = 2^32 − 1 (185 KB). NULL if the allocation fails (the caller
+ * then takes the scalar step). Concurrent first calls build the same table; one is kept.
+ */
+static const uint32_t *gic_gdn_reciprocals(void) {
+  static _Atomic(const uint32_t *) table = NULL;
+  const uint32_t *t = atomic_load_explicit(&table, memory_order_acquire);
+  if (t != NULL) return t;
+  uint32_t *fresh = malloc(sizeof(uint32_t) * (GIC_GDN_MAX_ROOT + 1));
+  if (fresh == NULL) return NULL;
+  fresh[0] = 0;
+  fresh[1] = UINT32_MAX;
+  for (uint32_t r = 2; r <= GIC_GDN_MAX_ROOT; r++) {
+    fresh[r] = (uint32_t)(((uint64_t)1 << 32) / r);
+  }
+  const uint32_t *expected = NULL;
+  if (atomic_compare_exchange_strong_explicit(
+          &table, &expected, fresh, memory_order_acq_rel, memory_order_acquire)) {
+    return fresh;
+  }
+  free(fresh);
+  return expected;
+}
+
+/*
+ * GDN's output step on 8 channels, exactly gic_gdn_forward1 lane by lane, without a division
+ * instruction. With a = x·m, R = max(r, 1) ≤ 46340 and d = R·2^s, the scalar step is
+ * q = ⌊(2|a| + d) / 2d⌋, out = clamp(sign(x)·q, lo, hi). Writing |a| = t·2^s + f (0 ≤ f < 2^s):
+ *
+ *   q = ⌊N / R⌋,  N = t + ⌊(R + b) / 2⌋,  b = bit s − 1 of |a| (0 when s = 0)
+ *
+ * (⌊X / 2^(s+1)R⌋ = ⌊⌊X / 2^(s+1)⌋ / R⌋, and ⌊(2^s(2t + R) + 2f) / 2^(s+1)⌋ = ⌊(2t + R + b) / 2⌋).
+ * |a| < 2^46, so t and N are exact in 64-bit lanes. When N ≥ R·2^16, q ≥ 2^16 > 32767 and the
+ * clamp gives hi (x > 0) or lo (x < 0) whatever q is, so q = 65535 stands in; else N < 2^32 and
+ * q < 2^16: the estimate e = ⌊N·inv[R] / 2^32⌋ (inv[R] = ⌊2^32 / R⌋, 2^32 − 1 for R = 1)
+ * satisfies N/R − 1 < e ≤ N/R, so e is q or q − 1, and N − e·R ≥ R decides which
+ * (0 ≤ N − e·R < 2R < 2^17, exact in 32-bit lanes). x = 0 gives t = 0, q = 0.
+ */
+GIC_AVX2 static inline __attribute__((always_inline)) __m128i gic_gdn_forward8(
+    __m128i x16, __m256i r, __m256i m, __m256i s, __m256i lo, __m256i hi, const uint32_t *inv) {
+  const __m256i low32 = _mm256_set1_epi64x(0xFFFFFFFF);
+  const __m256i one64 = _mm256_set1_epi64x(1);
+  const __m256i x = _mm256_cvtepi16_epi32(x16);
+  const __m256i ax = _mm256_abs_epi32(x);
+  const __m256i big_r = _mm256_max_epi32(r, _mm256_set1_epi32(1));
+  /* Even lanes (0, 2, 4, 6) and odd lanes (1, 3, 5, 7) as 64-bit values. */
+  const __m256i a_e = _mm256_mul_epu32(ax, m);
+  const __m256i a_o = _mm256_mul_epu32(_mm256_srli_epi64(ax, 32), _mm256_srli_epi64(m, 32));
+  const __m256i s_e = _mm256_and_si256(s, low32);
+  const __m256i s_o = _mm256_srli_epi64(s, 32);
+  const __m256i r_e = _mm256_and_si256(big_r, low32);
+  const __m256i r_o = _mm256_srli_epi64(big_r, 32);
+  /* b; the shift count 2^64 − 1 of s = 0 gives 0. */
+  const __m256i b_e =
+      _mm256_and_si256(_mm256_srlv_epi64(a_e, _mm256_sub_epi64(s_e, one64)), one64);
+  const __m256i b_o =
+      _mm256_and_si256(_mm256_srlv_epi64(a_o, _mm256_sub_epi64(s_o, one64)), one64);
+  const __m256i n_e = _mm256_add_epi64(
+      _mm256_srlv_epi64(a_e, s_e), _mm256_srli_epi64(_mm256_add_epi64(r_e, b_e), 1));
+  const __m256i n_o = _mm256_add_epi64(
+      _mm256_srlv_epi64(a_o, s_o), _mm256_srli_epi64(_mm256_add_epi64(r_o, b_o), 1));
+  /* N ≥ R·2^16, i.e. N > R·2^16 − 1 (both below 2^47: the signed compare is exact). */
+  const __m256i sat_e =
+      _mm256_cmpgt_epi64(n_e, _mm256_sub_epi64(_mm256_slli_epi64(r_e, 16), one64));
+  const __m256i sat_o =
+      _mm256_cmpgt_epi64(n_o, _mm256_sub_epi64(_mm256_slli_epi64(r_o, 16), one64));
+  const __m256i n = _mm256_blend_epi32(n_e, _mm256_slli_epi64(n_o, 32), 0xAA);
+  const __m256i sat = _mm256_blend_epi32(sat_e, sat_o, 0xAA);
+  const __m256i rec = _mm256_i32gather_epi32((const int *)inv, big_r, 4);
+  const __m256i e_e = _mm256_srli_epi64(_mm256_mul_epu32(n, rec), 32);
+  const __m256i e_o = _mm256_mul_epu32(_mm256_srli_epi64(n, 32), _mm256_srli_epi64(rec, 32));
+  __m256i q = _mm256_blend_epi32(e_e, e_o, 0xAA);
+  const __m256i rem = _mm256_sub_epi32(n, _mm256_mullo_epi32(q, big_r));
+  /* rem ≥ R (not R > rem): q + 1. */
+  q = _mm256_add_epi32(
+      q, _mm256_andnot_si256(_mm256_cmpgt_epi32(big_r, rem), _mm256_set1_epi32(1)));
+  q = _mm256_blendv_epi8(q, _mm256_set1_epi32(65535), sat);
+  __m256i v = _mm256_sign_epi32(q, x);
+  v = _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
+  return _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+}
+
+/* GDN's output step over a band: channels 0 ..< channels of each pixel, x and r alike. */
+GIC_AVX2 static void gic_gdn_forward_avx2(
+    const int16_t *x, const int32_t *r, int16_t *out, size_t pixels, size_t stride,
+    int channels, const int32_t *m, const int32_t *s, int32_t lo, int32_t hi,
+    const uint32_t *inv) {
+  const int vector = channels & ~7;
+  const __m256i vlo = _mm256_set1_epi32(lo), vhi = _mm256_set1_epi32(hi);
+  for (size_t q = 0; q < pixels; q++) {
+    const size_t base = q * stride;
+    int c = 0;
+    for (; c < vector; c += 8) {
+      const __m128i v = gic_gdn_forward8(
+          _mm_loadu_si128((const __m128i *)(x + base + c)),
+          _mm256_loadu_si256((const __m256i *)(r + base + c)),
+          _mm256_loadu_si256((const __m256i *)(m + c)),
+          _mm256_loadu_si256((const __m256i *)(s + c)), vlo, vhi, inv);
+      _mm_storeu_si128((__m128i *)(out + base + c), v);
+    }
+    for (; c < channels; c++) {
+      const size_t k = base + (size_t)c;
+      out[k] = gic_gdn_forward1(x[k], r[k], m[c], s[c], lo, hi);
+    }
+  }
 }
 #endif
 
@@ -346,6 +460,13 @@ void gic_gdn_s16(
     {
       gic_isqrt_portable(acc, acc, count);
     }
+#if GIC_HAVE_X86
+    const uint32_t *inv = avx2 ? gic_gdn_reciprocals() : NULL;
+    if (inv != NULL) {
+      gic_gdn_forward_avx2(x, acc, out, pixels, stride, channels, p->m, p->s, p->lo, p->hi, inv);
+      return;
+    }
+#endif
     for (size_t q = 0; q < pixels; q++) {
       for (int c = 0; c < channels; c++) {
         const size_t k = q * stride + (size_t)c;

@@ -65,13 +65,22 @@ public struct PackedConvolution: Sendable, ChannelsLastKernel {
     let area = k * k
     let isConvolution: Bool
     if case .convolution = layer.kind { isConvolution = true } else { isConvolution = false }
+    // A block's |w| are summed in UInt32 (each ≤ 2^15, so exact for up to 2^17 − 1 of them, and
+    // the loop vectorises); larger kernels take the Int64 loop.
     layer.weights.withUnsafeBufferPointer { w in
       sums.withUnsafeMutableBufferPointer { sum in
         for block in 0..<(cin * cout) {
           let o = isConvolution ? block / cin : block % cout
-          var total: Int64 = 0
-          for t in 0..<area { total &+= abs(Int64(w[block * area + t])) }
-          sum[o] += total
+          let start = block * area
+          if area < 1 << 17 {
+            var total: UInt32 = 0
+            for t in start..<(start + area) { total &+= UInt32(w[t].magnitude) }
+            sum[o] += Int64(total)
+          } else {
+            var total: Int64 = 0
+            for t in start..<(start + area) { total &+= Int64(w[t].magnitude) }
+            sum[o] += total
+          }
         }
       }
     }
