@@ -23,4 +23,9 @@ void gic_cleanup_install(void);
 /// Forgets a slot: the file was renamed into place or removed.
 void gic_cleanup_unregister(int slot);
 
+/// Lets glibc's allocator reuse freed memory instead of mapping fresh pages (blocks up to 32 MiB
+/// from the heap, free heap memory kept up to 512 MiB); nothing on other C libraries. Called
+/// through SystemCalls.reuseFreedMemory (the allocator setting is not in Swift's Glibc module).
+void gic_reuse_freed_memory(void);
+
 #endif

@@ -162,6 +162,53 @@ GIC_AVX2 static void gic_gdn_product_avx2(const int16_t *x, int32_t *acc, size_t
   for (; k < count; k++) acc[k] = (int32_t)x[k] * gic_isqrt1(acc[k]);
 }
 
+/*
+ * gic_isqrt1 on 16 lanes with AVX-512 masks (the VNNI path's CPUs have AVX-512 F): the compare
+ * writes a mask and the subtraction and the root's new bit are masked, 5 operations per step
+ * where AVX2 needs 7. Lanes stay below 2^31, so the unsigned compare is the portable one.
+ */
+GIC_AVX512VNNI static inline __attribute__((always_inline)) __m512i gic_isqrt16(__m512i n) {
+  __m512i rem = _mm512_max_epi32(n, _mm512_setzero_si512());
+  __m512i root = _mm512_setzero_si512();
+#pragma clang loop unroll(full)
+  for (int k = 15; k >= 0; k--) {
+    const __m512i bit = _mm512_set1_epi32(1 << (2 * k));
+    const __m512i t = _mm512_add_epi32(root, bit);
+    const __mmask16 ge = _mm512_cmpge_epu32_mask(rem, t);
+    rem = _mm512_mask_sub_epi32(rem, ge, rem, t);
+    const __m512i half = _mm512_srli_epi32(root, 1);
+    root = _mm512_mask_add_epi32(half, ge, half, bit);
+  }
+  return root;
+}
+
+/* 32 lanes per step (two chains), then 16, then a masked tail. */
+GIC_AVX512VNNI static void gic_isqrt_avx512(const int32_t *n, int32_t *r, size_t count) {
+  size_t k = 0;
+  for (; k + 32 <= count; k += 32) {
+    const __m512i a = gic_isqrt16(_mm512_loadu_si512((const void *)(n + k)));
+    const __m512i b = gic_isqrt16(_mm512_loadu_si512((const void *)(n + k + 16)));
+    _mm512_storeu_si512((void *)(r + k), a);
+    _mm512_storeu_si512((void *)(r + k + 16), b);
+  }
+  for (; k < count; k += 16) {
+    const __mmask16 m =
+        count - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - k)) - 1u);
+    _mm512_mask_storeu_epi32(r + k, m, gic_isqrt16(_mm512_maskz_loadu_epi32(m, n + k)));
+  }
+}
+
+/* Inverse GDN's product on 16 lanes: acc[k] ← x[k] · isqrt(max(acc[k], 0)), exact. */
+GIC_AVX512VNNI static void gic_gdn_product_avx512(const int16_t *x, int32_t *acc, size_t count) {
+  for (size_t k = 0; k < count; k += 16) {
+    const __mmask16 m =
+        count - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - k)) - 1u);
+    const __m512i root = gic_isqrt16(_mm512_maskz_loadu_epi32(m, acc + k));
+    const __m512i xv = _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(m, x + k));
+    _mm512_mask_storeu_epi32(acc + k, m, _mm512_mullo_epi32(xv, root));
+  }
+}
+
 /* The largest root: isqrt(2^31 − 1). */
 #define GIC_GDN_MAX_ROOT 46340
 
@@ -343,7 +390,11 @@ static void gic_gdn_product_neon(const int16_t *x, int32_t *acc, size_t count) {
 void gic_isqrt_s32(const int32_t *n, int32_t *r, size_t count, int path) {
 #if GIC_HAVE_X86
   const int resolved = gic_kernels_resolve_path(path);
-  if (resolved == GIC_KERNEL_PATH_AVX2 || resolved == GIC_KERNEL_PATH_AVX512VNNI) {
+  if (resolved == GIC_KERNEL_PATH_AVX512VNNI) {
+    gic_isqrt_avx512(n, r, count);
+    return;
+  }
+  if (resolved == GIC_KERNEL_PATH_AVX2) {
     gic_isqrt_avx2(n, r, count);
     return;
   }
@@ -431,7 +482,9 @@ void gic_gdn_s16(
   if (p->inverse) {
     /* 3–4. acc ← x · isqrt(max(n, 0)), then requant (the requantization kernel, exact). */
 #if GIC_HAVE_X86
-    if (avx2) {
+    if (resolved == GIC_KERNEL_PATH_AVX512VNNI) {
+      gic_gdn_product_avx512(x, acc, count);
+    } else if (avx2) {
       gic_gdn_product_avx2(x, acc, count);
     } else
 #elif GIC_HAVE_NEON
@@ -449,7 +502,9 @@ void gic_gdn_s16(
   } else {
     /* 3–4. acc ← isqrt(max(n, 0)), then the scalar 64-bit division. */
 #if GIC_HAVE_X86
-    if (avx2) {
+    if (resolved == GIC_KERNEL_PATH_AVX512VNNI) {
+      gic_isqrt_avx512(acc, acc, count);
+    } else if (avx2) {
       gic_isqrt_avx2(acc, acc, count);
     } else
 #elif GIC_HAVE_NEON
