@@ -375,7 +375,8 @@ class GraphAndModelTests(unittest.TestCase):
         data = read_bytes(os.path.join(VECTORS, "mbt-rgb-77x45.gic"))
         m = model(MBT)
         for name, b in [("magic", b"\x89GIX" + data[4:]), ("major", data[:4] + b"\2" + data[5:]),
-                        ("profile 4", data[:6] + b"\4" + data[7:]), ("flag bit 2", data[:7] + b"\4" + data[8:]),
+                        ("profile 5", data[:6] + b"\5" + data[7:]),
+                        ("profile 4 with two substreams", data[:6] + b"\4" + data[7:]), ("flag bit 2", data[:7] + b"\4" + data[8:]),
                         ("profile 1 with model of profile 2", data[:6] + b"\1" + data[7:]),
                         ("rate index", data[:20] + b"\1" + data[21:]), ("steps", data[:22] + b"\1" + data[23:]),
                         ("substreams 3", data[:23] + b"\3" + data[24:]),

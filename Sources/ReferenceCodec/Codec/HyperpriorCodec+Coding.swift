@@ -34,19 +34,18 @@ extension HyperpriorCodec {
         reason: "\(image.width)×\(image.height) exceeds the coded-size limit of 2^26 padded pixels")
     }
     try checkBudget(width: image.width, height: image.height, for: .encoding)
-    let x = Self.paddedTensor(image, width: pw, height: ph)
-    let y = analysis.run([x], threads: threads, path: path)[0]
+    let y = analyzeLatent(image, width: pw, height: ph, threads: threads, path: path)
     guard let hyperAnalysis, let hyperSynthesis else {
       return Analysis(
         width: image.width, height: image.height, grayscale: grayscale, y: y, zStream: [],
         scales: nil, means: nil)
     }
-    let z = hyperAnalysis.run([y], threads: threads, path: path)[0]
+    let z = runAssembling(hyperAnalysis, [y], threads: threads, path: path)[0]
     let zHatFormat = hyperSynthesis.values[0]
     let (zSymbols, zHat) = Self.quantize(
       z, centers: .perChannel(medians), exponent: zHatFormat.exponent, lo: zHatFormat.lo,
       hi: zHatFormat.hi)
-    let hyper = hyperSynthesis.run([zHat], threads: threads, path: path)
+    let hyper = runAssembling(hyperSynthesis, [zHat], threads: threads, path: path)
     return Analysis(
       width: image.width, height: image.height, grayscale: grayscale, y: y,
       zStream: try factorized.encode(zSymbols, plane: z.height * z.width), scales: hyper[0],
@@ -157,7 +156,7 @@ extension HyperpriorCodec {
     let zHat = Self.dequantize(
       zSymbols, channels: zFormat.channels, height: zh, width: zw, centers: .perChannel(medians),
       exponent: zFormat.exponent, lo: zFormat.lo, hi: zFormat.hi)
-    let hyper = hyperSynthesis.run([zHat], threads: threads, path: path)
+    let hyper = runAssembling(hyperSynthesis, [zHat], threads: threads, path: path)
     let (yh, yw) = (ph / latentStride, pw / latentStride)
     precondition(hyper[0].height == yh && hyper[0].width == yw, "h_s output size")
     let r = stream.rateIndex
@@ -177,10 +176,9 @@ extension HyperpriorCodec {
         ySymbols, channels: yFormat.channels, height: yh, width: yw, centers: centers,
         exponent: yFormat.exponent, lo: yFormat.lo, hi: yFormat.hi)
     }
-    let xHat = synthesis.run([yHat], threads: threads, path: path)[0]
-    return (
-      Self.croppedImage(xHat, width: stream.width, height: stream.height), (zSymbols, ySymbols)
-    )
+    let image = synthesize(
+      yHat, width: stream.width, height: stream.height, threads: threads, path: path)
+    return (image, (zSymbols, ySymbols))
   }
 
   /// The Gaussian row of every value, (C, H, W) order, from the scales tensor.

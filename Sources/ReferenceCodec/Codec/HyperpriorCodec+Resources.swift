@@ -27,7 +27,7 @@ extension HyperpriorCodec {
     let (yh, yw) = (ph / latentStride, pw / latentStride)
     let (zh, zw) = (ph / multiple, pw / multiple)
     func cost(_ g: IntegerGraph, _ h: Int, _ w: Int) throws(ResourceError) -> (Int, Int) {
-      guard let c = g.cost(height: h, width: w) else {
+      guard let c = graphCost(g, height: h, width: w) else {
         throw .sizeOutOfRange(graph: g.name, width: pw, height: ph)
       }
       return (c.peakBytes, c.multiplyAccumulates)
