@@ -72,7 +72,8 @@ extension HyperpriorCodec {
         ).symbols
       return Bitstream(
         profile: profile, grayscale: a.grayscale, modelDigestPrefix: digestPrefix,
-        width: a.width, height: a.height, substreams: [
+        width: a.width, height: a.height,
+        substreams: [
           try factorized.encode(symbols, plane: a.y.height * a.y.width)
         ])
     }
@@ -145,8 +146,9 @@ extension HyperpriorCodec {
       let yHat = Self.dequantize(
         ySymbols, channels: yFormat.channels, height: yh, width: yw,
         centers: .perChannel(medians), exponent: yFormat.exponent, lo: yFormat.lo, hi: yFormat.hi)
-      let xHat = synthesis.run([yHat], threads: threads, path: path)[0]
-      return (Self.croppedImage(xHat, width: stream.width, height: stream.height), ([], ySymbols))
+      let image = synthesize(
+        yHat, width: stream.width, height: stream.height, threads: threads, path: path)
+      return (image, ([], ySymbols))
     }
     let zFormat = hyperSynthesis.values[0]
     let (zh, zw) = (ph / multiple, pw / multiple)

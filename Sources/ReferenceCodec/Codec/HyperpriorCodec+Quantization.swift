@@ -98,10 +98,18 @@ extension HyperpriorCodec {
   /// The image as a 3-channel tensor of 0…255, padded to `width` × `height` by repeating the last
   /// column and row (spec/bitstream.md §6.1).
   static func paddedTensor(_ image: RGBImage, width: Int, height: Int) -> ChannelsLastActivations {
+    paddedTensor(image, width: width, rows: 0..<height)
+  }
+
+  /// Rows `rows` of ``paddedTensor(_:width:height:)`` (a band of g_a's input).
+  static func paddedTensor(_ image: RGBImage, width: Int, rows: Range<Int>)
+    -> ChannelsLastActivations
+  {
+    let height = rows.count
     var values = [Int16](repeating: 0, count: width * height * 4)
     image.pixels.withUnsafeBufferPointer { src in
       for y in 0..<height {
-        let sy = min(y, image.height - 1)
+        let sy = min(y + rows.lowerBound, image.height - 1)
         for x in 0..<width {
           let sx = min(x, image.width - 1)
           let s = (sy * image.width + sx) * 3

@@ -12,6 +12,10 @@ public struct ResourceBudget: Sendable, Equatable {
   public var maxMemory: Int
   /// The most padded pixels one picture may have.
   public var maxPixels: Int
+  /// The most live activation memory one band of a transform may take: a transform whose whole
+  /// run needs more runs in horizontal bands (the values do not change), so that its memory
+  /// grows with the picture's width, not its area (docs/robustness.md §5).
+  public var bandBytes: Int
 
   /// 8 GiB: a laptop's memory, and above the 3–5 GiB the shipped models need at the largest
   /// picture the format allows (8192 × 8192, 2^26 padded pixels).
@@ -21,9 +25,17 @@ public struct ResourceBudget: Sendable, Equatable {
   /// The defaults.
   public static let standard = ResourceBudget()
 
-  public init(maxMemory: Int = defaultMaxMemory, maxPixels: Int = defaultMaxPixels) {
+  /// 128 MiB: every shipped model runs whole up to about 2048 × 2048 and in bands above, so an
+  /// 8192 × 8192 picture decodes within 1 GB.
+  public static let defaultBandBytes = 128 << 20
+
+  public init(
+    maxMemory: Int = defaultMaxMemory, maxPixels: Int = defaultMaxPixels,
+    bandBytes: Int = defaultBandBytes
+  ) {
     self.maxMemory = maxMemory
     self.maxPixels = maxPixels
+    self.bandBytes = bandBytes
   }
 }
 

@@ -27,6 +27,16 @@ protocol IntegerOperator: Sendable {
 
   /// The number of conditioning levels the operator takes, nil when it takes none.
   var levels: Int? { get }
+
+  /// The rows of every input that output rows `rows` read: where the output's rows depend on
+  /// (rows outside the input are the operator's zero padding). Every operator of §4–§6 is
+  /// position-local, which is what lets ``IntegerGraph`` run a graph in bands.
+  func inputRows(_ rows: Range<Int>) -> Range<Int>
+
+  /// How the output's rows lie over the input's: output row `r · up / down` starts at input row
+  /// `r` when `down` divides `r` (a convolution's stride is `down`, a transposed convolution's
+  /// or a pixel shuffle's factor is `up`).
+  var rowScale: (up: Int, down: Int) { get }
 }
 
 extension IntegerOperator {
@@ -37,6 +47,11 @@ extension IntegerOperator {
   { 0 }
 
   var levels: Int? { nil }
+
+  /// Pointwise operators read the rows they write.
+  func inputRows(_ rows: Range<Int>) -> Range<Int> { rows }
+
+  var rowScale: (up: Int, down: Int) { (1, 1) }
 }
 
 /// What a run passes to every operator.

@@ -11,6 +11,17 @@ extension PackedConvolution: IntegerOperator {
     layer.outputSize(height: height, width: width)
   }
 
+  func inputRows(_ rows: Range<Int>) -> Range<Int> {
+    layer.inputRows(rows)
+  }
+
+  var rowScale: (up: Int, down: Int) {
+    switch layer.kind {
+    case .convolution: (1, layer.stride)
+    case .transposed: (layer.stride, 1)
+    }
+  }
+
   func multiplyAccumulates(input: (height: Int, width: Int), output: (height: Int, width: Int))
     -> Int
   {

@@ -76,6 +76,29 @@ public struct ConvolutionLayer: Sendable {
     }
   }
 
+  /// The input rows that output rows `rows` read (§4, §4.1): output row y reads rows
+  /// y·stride − padding + u of a convolution, and a transposed convolution's input row i writes
+  /// rows i·stride − padding + u, for u in 0 ..< kernel. Rows outside the input are padding.
+  public func inputRows(_ rows: Range<Int>) -> Range<Int> {
+    guard !rows.isEmpty else { return rows.lowerBound..<rows.lowerBound }
+    switch kind {
+    case .convolution:
+      return
+        (rows.lowerBound * stride - padding)..<((rows.upperBound - 1) * stride - padding
+        + kernel)
+    case .transposed:
+      // i·s − p + u ∈ rows for some u: ⌈(first − k + 1 + p) / s⌉ ≤ i ≤ ⌊(last + p) / s⌋.
+      let first = Self.floorDivide(rows.lowerBound - kernel + 1 + padding + stride - 1, stride)
+      let last = Self.floorDivide(rows.upperBound - 1 + padding, stride)
+      return first..<max(first, last + 1)
+    }
+  }
+
+  /// ⌊a / b⌋ for b > 0.
+  static func floorDivide(_ a: Int, _ b: Int) -> Int {
+    a >= 0 ? a / b : -((-a + b - 1) / b)
+  }
+
   /// The accumulators a[o, y, x] before requantization, by the definition of §4 / §4.1
   /// (the plain reference: one output position at a time).
   public func referenceAccumulators(_ input: ActivationTensor) -> [Int64] {

@@ -38,6 +38,14 @@ struct PixelShuffleOperator: IntegerOperator {
     (height * factor, width * factor)
   }
 
+  func inputRows(_ rows: Range<Int>) -> Range<Int> {
+    guard !rows.isEmpty else { return rows.lowerBound..<rows.lowerBound }
+    let first = ConvolutionLayer.floorDivide(rows.lowerBound, factor)
+    return first..<(ConvolutionLayer.floorDivide(rows.upperBound - 1, factor) + 1)
+  }
+
+  var rowScale: (up: Int, down: Int) { (factor, 1) }
+
   static func build(_ b: NodeBuilder) throws(ModelError) -> NodeBuilder.Built {
     let x = try b.unaryInput(parameters: 0)
     let r = try b.attribute("factor", 1...8)
