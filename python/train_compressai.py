@@ -121,11 +121,17 @@ def main(argv=None):
     ap.add_argument("--log-every", type=int, default=20, help="steps per logged loss average")
     ap.add_argument("--save-every", type=float, default=5.0, help="minutes between interim checkpoints")
     ap.add_argument("--out", required=True, help="checkpoint path (state dict)")
+    ap.add_argument("--init", help="start from this state dict (a previous --out) instead of a fresh "
+                    "initialisation; the optimizers start afresh")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     model = ARCHITECTURES[args.arch](args.N, args.M)
+    if args.init:
+        state = torch.load(args.init, map_location="cpu")
+        model.load_state_dict({k[len("module."):] if k.startswith("module.") else k: v
+                               for k, v in state.items()})
     model.train()
     data = datasets.RandomCrops("train", patch=args.patch, seed=args.seed)
     criterion = RateDistortionLoss(lmbda=args.lmbda)
@@ -196,6 +202,7 @@ def main(argv=None):
         "aux_lr": args.aux_lr,
         "clip": args.clip,
         "seed": args.seed,
+        "init": args.init,
         "threads": args.threads,
         "train_images": data.names,
         "steps": step,

@@ -130,6 +130,10 @@ def _export(args):
         elif "h_s.4.weight" in state and "g_a.6.weight" in state:
             ratio = state["h_s.4.weight"].shape[0] / state["g_a.6.weight"].shape[0]
             arch = "mbt2018-mean" if ratio == 2 else "bmshj2018-hyperprior"
+        elif "g_a.6.weight" in state and not any(
+                k.startswith(("h_a.", "h_s.", "gaussian_conditional.", "context_prediction."))
+                for k in state):
+            arch = "bmshj2018-factorized"
         else:
             raise ExportError("cannot tell the architecture from the keys: pass --architecture")
     if arch == "gic-v1":
@@ -143,9 +147,10 @@ def _export(args):
         model = state
     else:
         _import_compressai()
-        from compressai.models import MeanScaleHyperprior, ScaleHyperprior
+        from compressai.models import FactorizedPrior, MeanScaleHyperprior, ScaleHyperprior
 
-        cls = {"bmshj2018-hyperprior": ScaleHyperprior, "mbt2018-mean": MeanScaleHyperprior}[arch]
+        cls = {"bmshj2018-factorized": FactorizedPrior, "bmshj2018-hyperprior": ScaleHyperprior,
+               "mbt2018-mean": MeanScaleHyperprior}[arch]
         model = cls.from_state_dict(state)
         model.eval()
     info = gic.export(model, args.output, architecture=arch, calibration=args.calibration or ())
@@ -184,7 +189,8 @@ def main(argv=None):
     e = sub.add_parser("export", help="export a PyTorch checkpoint for gic-convert")
     e.add_argument("checkpoint")
     e.add_argument("-o", "--output", required=True, help=".npz, or .gicw to run gic-convert too")
-    e.add_argument("--architecture", choices=("bmshj2018-hyperprior", "mbt2018-mean", "gic-v1", "raw"))
+    e.add_argument("--architecture", choices=("bmshj2018-factorized", "bmshj2018-hyperprior", "mbt2018-mean", "gic-v1",
+                                                   "raw"))
     e.add_argument("--calibration", action="append", help="PNG or folder for gic-convert (with .gicw)")
     e.add_argument("--json", action="store_true")
     t = sub.add_parser("tools", help="where gic-convert and gic-ref are (GIC_BIN, PATH, .build/release)")
