@@ -163,15 +163,56 @@ GIC_AVX2 static void gic_gdn_product_avx2(const int16_t *x, int32_t *acc, size_t
 }
 
 /*
- * gic_isqrt1 on 16 lanes with AVX-512 masks (the VNNI path's CPUs have AVX-512 F): the compare
- * writes a mask and the subtraction and the root's new bit are masked, 5 operations per step
- * where AVX2 needs 7. Lanes stay below 2^31, so the unsigned compare is the portable one.
+ * The top 8 bits of a root: top[m] = isqrt(m) for m < 2^15, built once per process (32 KB and 4
+ * bytes of padding for 32-bit gathers at byte offsets). NULL if the allocation fails (the callers
+ * then take all 16 steps). Concurrent first calls build the same table; one is kept.
  */
-GIC_AVX512VNNI static inline __attribute__((always_inline)) __m512i gic_isqrt16(__m512i n) {
+static const uint8_t *gic_isqrt_top_table(void) {
+  static _Atomic(const uint8_t *) table = NULL;
+  const uint8_t *t = atomic_load_explicit(&table, memory_order_acquire);
+  if (t != NULL) return t;
+  uint8_t *fresh = malloc((1u << 15) + 4);
+  if (fresh == NULL) return NULL;
+  uint32_t a = 0;
+  for (uint32_t m = 0; m < (1u << 15); m++) {
+    while ((a + 1) * (a + 1) <= m) a++;
+    fresh[m] = (uint8_t)a;
+  }
+  for (int k = 0; k < 4; k++) fresh[(1u << 15) + k] = 0;
+  const uint8_t *expected = NULL;
+  if (atomic_compare_exchange_strong_explicit(
+          &table, &expected, fresh, memory_order_acq_rel, memory_order_acquire)) {
+    return fresh;
+  }
+  free(fresh);
+  return expected;
+}
+
+/*
+ * gic_isqrt1 on 16 lanes with AVX-512 masks (the VNNI path's CPUs have AVX-512 F): the compare
+ * writes a mask and the subtraction and the root's new bit are masked. Lanes stay below 2^31,
+ * so the unsigned compare is the portable one.
+ *
+ * With a table (`top`), the first 8 steps are one lookup: after steps k = 15 … 8, gic_isqrt1's
+ * state is root = a·2^16 and rem = n − (a·2^8)² with a = isqrt(⌊n / 2^16⌋) (the root's top 8
+ * bits: ⌊√n / 2^8⌋ = ⌊√⌊n / 2^16⌋⌋), and steps 7 … 0 go on from there. (a·2^8)² ≤ 46336² <
+ * 2^31. Checked against gic_isqrt1 for every int32.
+ */
+GIC_AVX512VNNI static inline __attribute__((always_inline)) __m512i gic_isqrt16(
+    __m512i n, const uint8_t *top) {
   __m512i rem = _mm512_max_epi32(n, _mm512_setzero_si512());
   __m512i root = _mm512_setzero_si512();
-#pragma clang loop unroll(full)
-  for (int k = 15; k >= 0; k--) {
+  int first = 15;
+  if (top != NULL) {
+    const __m512i a = _mm512_and_si512(
+        _mm512_i32gather_epi32(_mm512_srli_epi32(rem, 16), (const void *)top, 1),
+        _mm512_set1_epi32(0xFF));
+    const __m512i a8 = _mm512_slli_epi32(a, 8);
+    rem = _mm512_sub_epi32(rem, _mm512_mullo_epi32(a8, a8));
+    root = _mm512_slli_epi32(a, 16);
+    first = 7;
+  }
+  for (int k = first; k >= 0; k--) {
     const __m512i bit = _mm512_set1_epi32(1 << (2 * k));
     const __m512i t = _mm512_add_epi32(root, bit);
     const __mmask16 ge = _mm512_cmpge_epu32_mask(rem, t);
@@ -182,28 +223,37 @@ GIC_AVX512VNNI static inline __attribute__((always_inline)) __m512i gic_isqrt16(
   return root;
 }
 
-/* 32 lanes per step (two chains), then 16, then a masked tail. */
+/*
+ * 64 lanes per step (four independent chains: a step's compare and masked operations form a
+ * chain of several cycles' latency), then 16, then a masked tail.
+ */
 GIC_AVX512VNNI static void gic_isqrt_avx512(const int32_t *n, int32_t *r, size_t count) {
+  const uint8_t *top = gic_isqrt_top_table();
   size_t k = 0;
-  for (; k + 32 <= count; k += 32) {
-    const __m512i a = gic_isqrt16(_mm512_loadu_si512((const void *)(n + k)));
-    const __m512i b = gic_isqrt16(_mm512_loadu_si512((const void *)(n + k + 16)));
+  for (; k + 64 <= count; k += 64) {
+    const __m512i a = gic_isqrt16(_mm512_loadu_si512((const void *)(n + k)), top);
+    const __m512i b = gic_isqrt16(_mm512_loadu_si512((const void *)(n + k + 16)), top);
+    const __m512i c = gic_isqrt16(_mm512_loadu_si512((const void *)(n + k + 32)), top);
+    const __m512i d = gic_isqrt16(_mm512_loadu_si512((const void *)(n + k + 48)), top);
     _mm512_storeu_si512((void *)(r + k), a);
     _mm512_storeu_si512((void *)(r + k + 16), b);
+    _mm512_storeu_si512((void *)(r + k + 32), c);
+    _mm512_storeu_si512((void *)(r + k + 48), d);
   }
   for (; k < count; k += 16) {
     const __mmask16 m =
         count - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - k)) - 1u);
-    _mm512_mask_storeu_epi32(r + k, m, gic_isqrt16(_mm512_maskz_loadu_epi32(m, n + k)));
+    _mm512_mask_storeu_epi32(r + k, m, gic_isqrt16(_mm512_maskz_loadu_epi32(m, n + k), top));
   }
 }
 
 /* Inverse GDN's product on 16 lanes: acc[k] ← x[k] · isqrt(max(acc[k], 0)), exact. */
 GIC_AVX512VNNI static void gic_gdn_product_avx512(const int16_t *x, int32_t *acc, size_t count) {
+  const uint8_t *top = gic_isqrt_top_table();
   for (size_t k = 0; k < count; k += 16) {
     const __mmask16 m =
         count - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - k)) - 1u);
-    const __m512i root = gic_isqrt16(_mm512_maskz_loadu_epi32(m, acc + k));
+    const __m512i root = gic_isqrt16(_mm512_maskz_loadu_epi32(m, acc + k), top);
     const __m512i xv = _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(m, x + k));
     _mm512_mask_storeu_epi32(acc + k, m, _mm512_mullo_epi32(xv, root));
   }
