@@ -66,7 +66,17 @@ public struct Inspection: Encodable, Sendable {
           name: name, dtype: array.dtype.name, shape: array.shape, bytes: array.data.count,
           sha256: SHA256Hex.of(array.data), quantization: nil))
     }
-    if let file = try StateDictFile.open(path, kind: kind) {
+    if kind == .npz {
+      // Each member hashed as it inflates, never held whole (issue #17).
+      do {
+        try NPZReader(path: path).forEachDigest { name, header, sha256 in
+          tensors.append(
+            TensorInfo(
+              name: name, dtype: header.dtype.name, shape: header.shape,
+              bytes: Int(header.dataLength), sha256: sha256, quantization: nil))
+        }
+      } catch { throw LocatedError.located(error, path: path) }
+    } else if let file = try StateDictFile.open(path, kind: kind) {
       do { try file.forEachArray { name, array in describe(name, array) } } catch {
         throw LocatedError.located(error, path: path)
       }

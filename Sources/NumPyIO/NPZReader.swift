@@ -128,6 +128,112 @@ public final class NPZReader {
     }
   }
 
+  /// Every member's header and the SHA-256 of its array data (little-endian C order, as
+  /// ``NumPyArray/data`` holds it), in archive order, each member inflated in 1 MiB pieces and
+  /// hashed as they come: a member is never held whole, whatever its declared size (issue #17).
+  /// Members stored big-endian or in Fortran order, which must be reordered before hashing, are
+  /// read whole within ``memberLimit``. Sizes, CRCs and headers are checked as
+  /// ``forEachArray(only:progress:_:)`` checks them.
+  ///
+  /// - Throws: ``NPZError`` for a damaged archive or member, or what `body` throws.
+  public func forEachDigest(
+    _ body: (String, NPYReader.Header, _ sha256: String) throws(NPZError) -> Void
+  ) throws(NPZError) {
+    try iterate { (a, info) throws(NPZError) in
+      let name = String(info.name.dropLast(4))
+      let wanted = Int(min(info.uncompressedSize, UInt64(12 + NPYReader.maxHeaderLength)))
+      var prefix = Data()
+      var header: NPYReader.Header?
+      var whole: Data?
+      var hasher = SHA256Stream()
+      var failure: NPZError?
+      try streamMember(a, info) { piece in
+        guard failure == nil else { return }
+        if var w = whole {
+          whole = nil  // keep the buffer uniquely referenced while appending
+          w.append(contentsOf: piece)
+          whole = w
+          return
+        }
+        if header != nil {
+          hasher.update(piece)
+          return
+        }
+        prefix.append(contentsOf: piece)
+        guard prefix.count >= wanted else { return }
+        do throws(NPYError) {
+          let h = try NPYReader.parseHeader(prefix)
+          header = h
+          if h.bigEndian && h.dtype.itemSize > 1 || h.fortranOrder && h.shape.count > 1 {
+            guard info.uncompressedSize <= memberLimit else {
+              failure = .memberOverLimit(
+                name: info.name, declared: info.uncompressedSize, limit: memberLimit)
+              return
+            }
+            whole = prefix
+          } else {
+            prefix.withUnsafeBytes {
+              hasher.update(UnsafeRawBufferPointer(rebasing: $0[min(h.dataOffset, $0.count)...]))
+            }
+          }
+        } catch {
+          failure = .invalidMember(name: info.name, error: error)
+        }
+      }
+      if let failure { throw failure }
+      if header == nil {
+        // A member shorter than `wanted`: all of it is in `prefix`.
+        do throws(NPYError) { header = try NPYReader.parseHeader(prefix) } catch {
+          throw .invalidMember(name: info.name, error: error)
+        }
+        whole = prefix
+      }
+      guard let header else { return }
+      let available =
+        info.uncompressedSize - UInt64(min(header.dataOffset, Int(info.uncompressedSize)))
+      if header.dataLength > available {
+        throw .invalidMember(
+          name: info.name,
+          error: .truncatedData(expected: header.dataLength, available: Int(available)))
+      }
+      if header.dataLength < available {
+        throw .invalidMember(
+          name: info.name, error: .trailingBytes(count: Int(available - header.dataLength)))
+      }
+      if let whole {
+        let array: NumPyArray
+        do throws(NPYError) { array = try NPYReader.read(whole) } catch {
+          throw .invalidMember(name: info.name, error: error)
+        }
+        try body(name, header, SHA256Hex.of(array.data))
+      } else {
+        try body(name, header, hasher.finalize())
+      }
+    }
+  }
+
+  /// Inflates one member in pieces of at most 1 MiB, passing each to `consume`; checks that
+  /// the member is exactly its declared size and its CRC (at the end-of-entry read).
+  private func streamMember(
+    _ a: OpaquePointer, _ info: ZipDirectory.Entry, _ consume: (UnsafeRawBufferPointer) -> Void
+  ) throws(NPZError) {
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    var total: UInt64 = 0
+    while true {
+      let n = buffer.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
+      if n == 0 { break }
+      if n < 0 { throw classify(errorString(a), info) }
+      total += UInt64(n)
+      if total > info.uncompressedSize {
+        throw .memberTooLarge(name: info.name, declared: info.uncompressedSize)
+      }
+      buffer.withUnsafeBytes { consume(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
+    guard total == info.uncompressedSize else {
+      throw .memberTruncated(name: info.name, declared: info.uncompressedSize, actual: total)
+    }
+  }
+
   /// Opens a zip archive whose members need not be `.npy` files (a PyTorch checkpoint), with
   /// the same directory checks and limits.
   public static func anyMembers(

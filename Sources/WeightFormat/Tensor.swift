@@ -93,6 +93,20 @@ public enum MD5Hex {
   }
 }
 
+/// A SHA-256 fed in pieces (a member hashed as it inflates, never held whole).
+public struct SHA256Stream {
+  private var hasher = SHA256()
+
+  public init() {}
+
+  public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    hasher.update(bufferPointer: bytes)
+  }
+
+  /// The digest as lower-case hexadecimal text.
+  public func finalize() -> String { hexString(hasher.finalize()) }
+}
+
 public enum SHA256Hex {
   /// The SHA-256 of `bytes` as lower-case hexadecimal text.
   public static func of(_ bytes: Data) -> String {
