@@ -143,12 +143,17 @@ extension IntegerGraph {
       }
       return BandLayout(rows: band, plans: plans, peakBytes: peak, multiplyAccumulates: macs)
     }
-    var band = max(1, outputHeight / 2)
-    while true {
-      guard let l = layout(band) else { return nil }
-      if l.peakBytes <= bandBytes || band == 1 { return l.peakBytes < whole.peakBytes ? l : nil }
-      band = (band + 1) / 2
+    // The tallest band whose slab fits (a slab's peak grows with its band's height): binary
+    // search; bands of one row when even those do not fit (the budget then decides).
+    var fits = 0
+    var over = outputHeight
+    while over - fits > 1 {
+      let mid = (fits + over) / 2
+      guard let l = layout(mid) else { return nil }
+      if l.peakBytes <= bandBytes { fits = mid } else { over = mid }
     }
+    guard let l = layout(max(fits, 1)) else { return nil }
+    return l.peakBytes < whole.peakBytes ? l : nil
   }
 
   /// How a banded run goes: the band height in output rows, every band's plan, and the largest
