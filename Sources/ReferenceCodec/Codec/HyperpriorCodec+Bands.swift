@@ -10,7 +10,8 @@ extension HyperpriorCodec {
   func synthesize(
     _ yHat: ChannelsLastActivations, width: Int, height: Int, threads: Int, path: KernelPath
   ) -> RGBImage {
-    var pixels = [UInt8](repeating: 0, count: width * height * 3)
+    // Allocated with the first band, as the whole run's output is released only after it.
+    var pixels: [UInt8] = []
     synthesis.runInBands(
       height: yHat.height, width: yHat.width, bandBytes: budget.bandBytes, threads: threads,
       path: path
@@ -18,6 +19,7 @@ extension HyperpriorCodec {
       [rows.count == yHat.height ? yHat : yHat.slice(rows: rows)]
     } output: { rows, outputs, offset in
       let t = outputs[0]
+      if pixels.isEmpty { pixels = [UInt8](repeating: 0, count: width * height * 3) }
       pixels.withUnsafeMutableBufferPointer { dst in
         t.values.withUnsafeBufferPointer { src in
           for y in rows where y < height {
