@@ -12,6 +12,12 @@ Run from the repository root after `swift build -c release`:
                                                    # published sources coded with
                                                    # models/gic-v2.gicw (a set of its own, so
                                                    # the first set and its hash stay as published)
+    python3 scripts/make_conformance.py --set bmshj2018-factorized [--check]
+                                                   # profile 4 (spec/bitstream.md §10),
+                                                   # conformance/bmshj2018-factorized/: the
+                                                   # published sources coded with
+                                                   # models/bmshj2018-factorized-N64-M96.npz
+                                                   # converted by gic-convert --no-provenance
 
 Source pictures (conformance/sources/, made here with NumPy and Pillow from the shipped
 photographs, deterministic): 1×1, 17×31, a grayscale, an RGBA, sizes not a multiple of 64, a
@@ -77,6 +83,26 @@ def generate_single(target, archive, name):
     shutil.rmtree(models)
 
 
+def generate_converted(target, archive, name, model):
+    """A set of one CompressAI export over the published sources (conformance/<name>/): the
+    published model when there is one, else models/<model>.npz converted (--no-provenance, as
+    for the first set)."""
+    shutil.copytree(os.path.join(OUT, "sources"), os.path.join(target, "sources"))
+    src = sorted(os.path.join(target, "sources", n) for n in os.listdir(os.path.join(target, "sources")))
+    models = os.path.join(target, "models-in")
+    os.makedirs(models, exist_ok=True)
+    existing = os.path.join(OUT, name, "models", model + ".gicw")
+    dest = os.path.join(models, model + ".gicw")
+    if os.path.exists(existing):
+        shutil.copyfile(existing, dest)
+    else:
+        run(os.path.join(BIN, "gic-convert"), os.path.join("models", model + ".npz"), "-o", dest, "-q",
+            "--no-provenance")
+    print(run(os.path.join(BIN, "gic-ref"), "vectors", "-m", dest, *src, "-o", os.path.join(target, "set"),
+              "--archive", archive).strip())
+    shutil.rmtree(models)
+
+
 def generate(target, archive, regenerate_sources=True):
     if regenerate_sources:
         src = sources(os.path.join(target, "sources"))
@@ -113,7 +139,7 @@ def generate(target, archive, regenerate_sources=True):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true")
-    ap.add_argument("--set", choices=["main", "gic-v2"], default="main")
+    ap.add_argument("--set", choices=["main", "gic-v2", "bmshj2018-factorized"], default="main")
     ap.add_argument("--bin-dir", help="where gic-ref is (default .build/release)")
     args = ap.parse_args()
     global BIN, OUT
@@ -123,6 +149,9 @@ def main():
     archive = os.path.join(tmp, "conformance.tar")
     if args.set == "main":
         generate(tmp, archive, regenerate_sources=not args.check)
+    elif args.set == "bmshj2018-factorized":
+        generate_converted(tmp, archive, args.set, "bmshj2018-factorized-N64-M96")
+        OUT = os.path.join(OUT, args.set)
     else:
         generate_single(tmp, archive, args.set)
         OUT = os.path.join(OUT, args.set)

@@ -25,6 +25,10 @@ class PublishedVectors(unittest.TestCase):
         """The gic-v2 set (conformance/gic-v2/): the same sources, the gic-v2 model."""
         self.check_set(os.path.join(SET, "gic-v2"), 24)
 
+    def test_every_bmshj2018_factorized_vector(self):
+        """The bmshj2018-factorized set (profile 4, spec/bitstream.md §10)."""
+        self.check_set(os.path.join(SET, "bmshj2018-factorized"), 8)
+
     def check_set(self, SET, count):
         with open(os.path.join(SET, "manifest.json"), encoding="utf-8") as f:
             manifest = json.load(f)

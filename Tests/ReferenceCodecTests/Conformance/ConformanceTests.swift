@@ -35,6 +35,25 @@ struct ConformanceTests {
     }
   }
 
+  /// The bmshj2018-factorized set (conformance/bmshj2018-factorized/, spec/bitstream.md §10):
+  /// every vector decodes to its digests on every kernel path and 1, 2 and 8 threads.
+  @Test func factorizedVectorsPass() throws {
+    func file(_ name: String) throws -> Data {
+      try Self.file("bmshj2018-factorized/" + name)
+    }
+    let m = try ConformanceManifest(parsing: try file("manifest.json"))
+    #expect(m.vectors.count == 8)
+    #expect(Set(m.models.map(\.profile)) == ["bmshj2018-factorized"])
+    for path in KernelPath.available {
+      for threads in [1, 2, 8] {
+        let results = ConformanceVerifier.verify(m, file: file, threads: threads, path: path)
+        let failed = results.filter { $0.status != .pass }
+        #expect(
+          failed.isEmpty, "\(path), \(threads) threads: \(failed.map { "\($0.id): \($0.detail)" })")
+      }
+    }
+  }
+
   /// The manifest serializes canonically: parsing and writing it back gives the same bytes.
   @Test func manifestIsCanonical() throws {
     let data = try Self.file("manifest.json")
