@@ -13,7 +13,8 @@ extension HyperpriorCodec {
     // Allocated with the first band, as the whole run's output is released only after it.
     var pixels: [UInt8] = []
     synthesis.runInBands(
-      height: yHat.height, width: yHat.width, bandBytes: budget.bandBytes, threads: threads,
+      height: yHat.height, width: yHat.width, bandBytes: budget.bandBytes,
+      maxWork: budget.maxBandWork, threads: threads,
       path: path
     ) { rows in
       [rows.count == yHat.height ? yHat : yHat.slice(rows: rows)]
@@ -41,7 +42,8 @@ extension HyperpriorCodec {
     _ image: RGBImage, width: Int, height: Int, threads: Int, path: KernelPath
   ) -> ChannelsLastActivations {
     Self.runAssembling(
-      analysis, height: height, width: width, bandBytes: budget.bandBytes, threads: threads,
+      analysis, height: height, width: width, bandBytes: budget.bandBytes,
+      maxWork: budget.maxBandWork, threads: threads,
       path: path
     ) { rows in
       [Self.paddedTensor(image, width: width, rows: rows)]
@@ -55,20 +57,22 @@ extension HyperpriorCodec {
   ) -> [ChannelsLastActivations] {
     let (h, w) = (inputs[0].height, inputs[0].width)
     return Self.runAssembling(
-      graph, height: h, width: w, bandBytes: budget.bandBytes, threads: threads, path: path
+      graph, height: h, width: w, bandBytes: budget.bandBytes, maxWork: budget.maxBandWork,
+      threads: threads, path: path
     ) { rows in
       rows.count == h ? inputs : inputs.map { $0.slice(rows: rows) }
     }
   }
 
   static func runAssembling(
-    _ graph: IntegerGraph, height: Int, width: Int, bandBytes: Int, threads: Int,
+    _ graph: IntegerGraph, height: Int, width: Int, bandBytes: Int, maxWork: Int, threads: Int,
     path: KernelPath, input: (Range<Int>) -> [ChannelsLastActivations]
   ) -> [ChannelsLastActivations] {
     let sizes = graph.sizes(height: height, width: width)
     var whole: [ChannelsLastActivations] = []
     graph.runInBands(
-      height: height, width: width, bandBytes: bandBytes, threads: threads, path: path,
+      height: height, width: width, bandBytes: bandBytes, maxWork: maxWork, threads: threads,
+      path: path,
       input: input
     ) { rows, outputs, offset in
       if whole.isEmpty {
@@ -107,7 +111,8 @@ extension HyperpriorCodec {
     default: banded = false
     }
     guard banded,
-      let layout = graph.bandLayout(height: height, width: width, bandBytes: budget.bandBytes)
+      let layout = graph.bandLayout(
+        height: height, width: width, bandBytes: budget.bandBytes, maxWork: budget.maxBandWork)
     else { return graph.cost(height: height, width: width) }
     var held = 0
     if graph.name != CodecModelSchema.Graph.analysis {

@@ -16,6 +16,11 @@ public struct ResourceBudget: Sendable, Equatable {
   /// run needs more runs in horizontal bands (the values do not change), so that its memory
   /// grows with the picture's width, not its area (docs/robustness.md §5).
   public var bandBytes: Int
+  /// The most multiply-adds a banded run may do, as a multiple of the whole run's (halos are
+  /// computed twice); a transform whose bands would do more runs whole, so that a crafted
+  /// model's wide rows cannot multiply the work (its memory is then the whole run's, which the
+  /// budget judges).
+  public var maxBandWork: Int
 
   /// 8 GiB: a laptop's memory, and above the 3–5 GiB the shipped models need at the largest
   /// picture the format allows (8192 × 8192, 2^26 padded pixels).
@@ -31,11 +36,12 @@ public struct ResourceBudget: Sendable, Equatable {
 
   public init(
     maxMemory: Int = defaultMaxMemory, maxPixels: Int = defaultMaxPixels,
-    bandBytes: Int = defaultBandBytes
+    bandBytes: Int = defaultBandBytes, maxBandWork: Int = 2
   ) {
     self.maxMemory = maxMemory
     self.maxPixels = maxPixels
     self.bandBytes = bandBytes
+    self.maxBandWork = maxBandWork
   }
 }
 

@@ -115,9 +115,11 @@ extension IntegerGraph {
   }
 
   /// The bands a run on inputs of `height` × `width` uses when each band may hold at most
-  /// `bandBytes` of live activations: nil for one whole run (the graph fits, or it cannot be
-  /// banded), else the band height in output rows with the largest slab's cost.
-  func bandLayout(height: Int, width: Int, bandBytes: Int) -> BandLayout? {
+  /// `bandBytes` of live activations: nil for one whole run (the graph fits, it cannot be
+  /// banded, or its bands would do more than `maxWork` times the whole run's multiply-adds:
+  /// halos computed twice, which for a crafted model's wide rows could multiply the work
+  /// without bound), else the band height in output rows with the largest slab's cost.
+  func bandLayout(height: Int, width: Int, bandBytes: Int, maxWork: Int = 2) -> BandLayout? {
     guard let whole = cost(height: height, width: width), whole.peakBytes > bandBytes,
       let geometry = rowGeometry(), let first = outputIndices.first
     else { return nil }
@@ -152,7 +154,9 @@ extension IntegerGraph {
       guard let l = layout(mid) else { return nil }
       if l.peakBytes <= bandBytes { fits = mid } else { over = mid }
     }
-    guard let l = layout(max(fits, 1)) else { return nil }
+    guard let l = layout(max(fits, 1)),
+      l.multiplyAccumulates / max(maxWork, 1) <= whole.multiplyAccumulates
+    else { return nil }
     return l.peakBytes < whole.peakBytes ? l : nil
   }
 
@@ -167,10 +171,10 @@ extension IntegerGraph {
 
   /// What a run with bands of at most `bandBytes` costs: the whole run's figures when it runs
   /// whole. Nil as ``cost(height:width:)``.
-  func bandedCost(height: Int, width: Int, bandBytes: Int) -> (
+  func bandedCost(height: Int, width: Int, bandBytes: Int, maxWork: Int = 2) -> (
     peakBytes: Int, multiplyAccumulates: Int
   )? {
-    if let l = bandLayout(height: height, width: width, bandBytes: bandBytes) {
+    if let l = bandLayout(height: height, width: width, bandBytes: bandBytes, maxWork: maxWork) {
       return (l.peakBytes, l.multiplyAccumulates)
     }
     return cost(height: height, width: width)
@@ -184,12 +188,15 @@ extension IntegerGraph {
   ///   - output: receives each band: its output rows, the slab run's outputs, and the row of
   ///     those outputs where the band starts. Bands arrive in order and cover every row once.
   func runInBands(
-    height: Int, width: Int, bandBytes: Int, level: Int = 0, threads: Int = 1,
+    height: Int, width: Int, bandBytes: Int, maxWork: Int = 2, level: Int = 0, threads: Int = 1,
     path: KernelPath = .automatic,
     input: (_ rows: Range<Int>) -> [ChannelsLastActivations],
     output: (_ rows: Range<Int>, _ outputs: [ChannelsLastActivations], _ offset: Int) -> Void
   ) {
-    guard let layout = bandLayout(height: height, width: width, bandBytes: bandBytes) else {
+    guard
+      let layout = bandLayout(
+        height: height, width: width, bandBytes: bandBytes, maxWork: maxWork)
+    else {
       let outs = run(input(0..<height), level: level, threads: threads, path: path)
       output(0..<(outs.first?.height ?? 0), outs, 0)
       return

@@ -26,12 +26,12 @@ struct BandedRunTests {
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-  static func codec(_ model: String, bandBytes: Int = ResourceBudget.defaultBandBytes) throws
-    -> HyperpriorCodec
-  {
+  static func codec(
+    _ model: String, bandBytes: Int = ResourceBudget.defaultBandBytes, maxBandWork: Int = 2
+  ) throws -> HyperpriorCodec {
     try HyperpriorCodec(
       file: try WeightFile.open(path: root.appendingPathComponent(model).path),
-      budget: ResourceBudget(bandBytes: bandBytes))
+      budget: ResourceBudget(bandBytes: bandBytes, maxBandWork: maxBandWork))
   }
 
   /// Random inputs of `graph` within its inputs' clamp ranges.
@@ -106,7 +106,7 @@ struct BandedRunTests {
   @Test(arguments: small)
   func codecBandedEqualsWhole(model: String) throws {
     let whole = try Self.codec(model, bandBytes: .max)
-    let banded = try Self.codec(model, bandBytes: 1)
+    let banded = try Self.codec(model, bandBytes: 1, maxBandWork: .max)
     var rng = SplitMix64(seed: 1717)
     for (w, h) in [(1, 1), (1, 70), (70, 1), (77, 45), (130, 65)] {
       let pixels = (0..<(w * h * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -122,8 +122,11 @@ struct BandedRunTests {
       #expect(x == y, "\(model) \(w)×\(h) decoding")
     }
     // With 1-byte bands the transforms do run in bands at these sizes.
-    #expect(banded.synthesis.bandLayout(height: 9, width: 9, bandBytes: 1) != nil)
-    #expect(banded.analysis.bandLayout(height: 128, width: 64, bandBytes: 1) != nil)
+    #expect(banded.synthesis.bandLayout(height: 9, width: 9, bandBytes: 1, maxWork: .max) != nil)
+    #expect(
+      banded.analysis.bandLayout(height: 128, width: 64, bandBytes: 1, maxWork: .max) != nil)
+    // Bands of one row do far more than twice the work: by default such graphs run whole.
+    #expect(banded.synthesis.bandLayout(height: 9, width: 9, bandBytes: 1) == nil)
   }
 
   /// At 8192 × 8192 every shipped model's transforms run in bands of the default size, each
@@ -135,6 +138,8 @@ struct BandedRunTests {
     let budget = ResourceBudget.defaultBandBytes
     let gs = try #require(codec.synthesis.bandLayout(height: 512, width: 512, bandBytes: budget))
     #expect(gs.peakBytes <= budget && gs.plans.count > 1)
+    let whole = try #require(codec.synthesis.cost(height: 512, width: 512))
+    #expect(gs.multiplyAccumulates <= 2 * whole.multiplyAccumulates)
     let ga = try #require(codec.analysis.bandLayout(height: 8192, width: 8192, bandBytes: budget))
     #expect(ga.peakBytes <= budget && ga.plans.count > 1)
     // Small pictures run whole, as before.
