@@ -9,10 +9,10 @@ import WeightFormat
 ///   has none), and for a Gaussian conditional the integer scale thresholds
 ///   `<prefix>.scale_thresholds` (spec/entropy-coding.md §4.2).
 ///
-/// - `bmshj2018-hyperprior` and `mbt2018-mean` are codec profiles: CompressAI's
-///   `ScaleHyperprior` and `MeanScaleHyperprior` (any N, M) become integer graphs with calibrated
-///   activation formats, entropy tables and codec metadata (spec/integer-ops.md,
-///   spec/bitstream.md); the float weights are not stored.
+/// - `bmshj2018-hyperprior`, `mbt2018-mean` and `bmshj2018-factorized` are codec profiles:
+///   CompressAI's `ScaleHyperprior`, `MeanScaleHyperprior` and `FactorizedPrior` (any N, M)
+///   become integer graphs with calibrated activation formats, entropy tables and codec metadata
+///   (spec/integer-ops.md, spec/bitstream.md); the float weights are not stored.
 ///
 /// Auto-detection (``ProfileDetection``) picks a profile only when it accounts for every array:
 /// a codec profile when the keys and shapes are exactly those it reads; `raw` or
