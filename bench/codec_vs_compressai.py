@@ -13,7 +13,10 @@ Timed, R runs per picture, thread count and direction, alternating gic and Compr
 in a FRESH process: gic's wall time of the whole process (start-up, model opening with every
 digest checked, coding, PNG or .gic writing) against CompressAI's `decompress()` or `compress()`
 call alone (torch.set_num_threads(T), under torch.no_grad(); imports, model loading and image
-reading untimed). Peak memory: each child's ru_maxrss (os.wait4). Medians are reported.
+reading untimed). Peak memory: each child's ru_maxrss (os.wait4). Medians are reported. Also
+CPU time, which a loaded machine disturbs less than wall time: gic's whole process (user + system
+from os.wait4, every thread) against the CPU time of CompressAI's call (time.process_time() around
+it, every thread of the process; decompress() as decode_vs_compressai.py's child reports it).
 
 Usage (CompressAI needs the compatibility path):
   PYTHONPATH=python/compat python3 bench/codec_vs_compressai.py [--threads 1,2] [--runs 5]
@@ -24,6 +27,7 @@ import json
 import os
 import pickle
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,10 +48,27 @@ def child_compress(npz, image, threads):
     model, _ = gic_eval.load_model(npz)
     x = gic_eval.pad_replicate(gic_eval.to_tensor(gic_eval.load_rgb_u8(image)))
     with torch.no_grad():
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         enc = model.compress(x)
-        t1 = time.perf_counter()
-    print(json.dumps({"seconds": t1 - t0, "bytes": sum(len(s) for g in enc["strings"] for s in g)}))
+        t1, c1 = time.perf_counter(), time.process_time()
+    print(json.dumps({"seconds": t1 - t0, "cpu_seconds": c1 - c0,
+                      "bytes": sum(len(s) for g in enc["strings"] for s in g)}))
+
+
+def run_child_cpu(cmd):
+    """dvc.run_child, plus the child's CPU time (user + system, all its threads) from wait4."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode != 0:
+        raise gic_eval.GicError(f"command failed (exit {proc.returncode}): {' '.join(cmd)}\n{stderr.strip()[-3000:]}")
+    return wall, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime, stdout
 
 
 def make_512x600(path):
@@ -95,24 +116,28 @@ def main(argv=None):
                 cmds = {
                     "decode": ([gic_ref, "decode", gic, "-m", gicw, "-o", os.path.join(work, "out.png"),
                                 "--threads", str(t), "-q"],
-                               [py, dvc_script, "--child-decode", npz, pkl, str(t), "0"], "decompress_seconds"),
+                               [py, dvc_script, "--child-decode", npz, pkl, str(t), "0"], "decompress_seconds",
+                               "decompress_cpu_seconds"),
                     "encode": ([gic_ref, "encode", image, "-m", gicw, "-o", os.path.join(work, "out.gic"),
                                 "--threads", str(t), "-q"],
-                               [py, me, "--child-compress", npz, image, str(t)], "seconds"),
+                               [py, me, "--child-compress", npz, image, str(t)], "seconds", "cpu_seconds"),
                 }
-                for op, (gcmd, ccmd, key) in cmds.items():
+                for op, (gcmd, ccmd, key, cpu_key) in cmds.items():
                     g, c = [], []
                     for i in range(args.runs + 1):  # the first pair warms the page cache, untimed
-                        gw, gp, _, _ = run_child(gcmd)
-                        cw, cp, out, _ = run_child(ccmd)
-                        cs = json.loads(out.strip().splitlines()[-1])[key]
+                        gw, gp, gcpu, _ = run_child_cpu(gcmd)
+                        cw, cp, _, out = run_child_cpu(ccmd)
+                        result = json.loads(out.strip().splitlines()[-1])
                         if i:
-                            g.append((gw, gp))
-                            c.append((cs, cp))
+                            g.append((gw, gp, gcpu))
+                            c.append((result[key], cp, result.get(cpu_key)))
                     row = {"picture": f"{info['width']}×{info['height']}", "threads": t, "op": op,
                            "gic_s": median([x[0] for x in g]), "gic_peak_mib": median([x[1] for x in g]),
-                           "compressai_s": median([x[0] for x in c]), "compressai_peak_mib": median([x[1] for x in c])}
+                           "compressai_s": median([x[0] for x in c]), "compressai_peak_mib": median([x[1] for x in c]),
+                           "gic_cpu_s": median([x[2] for x in g]), "compressai_cpu_s": median([x[2] for x in c])}
                     row["ratio"] = row["gic_s"] / row["compressai_s"]
+                    row["cpu_ratio"] = (row["gic_cpu_s"] / row["compressai_cpu_s"]
+                                        if row["compressai_cpu_s"] else None)
                     log(json.dumps(row, ensure_ascii=False))
                     rows.append(row)
     finally:
@@ -120,12 +145,14 @@ def main(argv=None):
             shutil.rmtree(work, ignore_errors=True)
     print(f"Medians of {args.runs} fresh-process runs; {gic_eval.machine_info()['cpu']}; "
           f"load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after.\n")
-    print("| picture | threads | | gic whole process (s) | CompressAI call alone (s) | ratio | gic peak (MiB) | CompressAI peak (MiB) |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|")
+    print("| picture | threads | | gic whole process (s) | CompressAI call alone (s) | ratio | CPU s: gic / CompressAI | CPU ratio | gic peak (MiB) | CompressAI peak (MiB) |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         call = "decompress()" if r["op"] == "decode" else "compress()"
+        cpu = (f"{r['gic_cpu_s']:.3f} / {r['compressai_cpu_s']:.3f} | {r['cpu_ratio']:.2f}×"
+               if r["cpu_ratio"] is not None else "— | —")
         print(f"| {r['picture']} | {r['threads']} | {r['op']} vs {call} | {r['gic_s']:.3f} | {r['compressai_s']:.3f} | "
-              f"**{r['ratio']:.2f}×** | {r['gic_peak_mib']:.1f} | {r['compressai_peak_mib']:.1f} |")
+              f"**{r['ratio']:.2f}×** | {cpu} | {r['gic_peak_mib']:.1f} | {r['compressai_peak_mib']:.1f} |")
     if args.json_out:
         with open(args.json_out, "w", encoding="utf-8") as f:
             json.dump(rows, f, indent=1, ensure_ascii=False)
