@@ -9,13 +9,15 @@ import WeightFormat
 /// residue, and on the smallest pictures.
 @Suite("Banded runs")
 struct BandedRunTests {
-  /// The shipped models (conformance/models, models/) and the small test fixtures.
+  /// The shipped models (conformance/models, models/, the bmshj2018-factorized set's) and the
+  /// small test fixtures.
   static let models: [String] = [
     "conformance/models/bmshj2018-hyperprior-N64-M96.gicw",
     "conformance/models/mbt2018-mean-N64-M96.gicw",
     "conformance/models/gic-v1.gicw",
     "models/gic-v1.gicw",
     "models/gic-v2.gicw",
+    "conformance/bmshj2018-factorized/models/bmshj2018-factorized-N64-M96.gicw",
     "Tests/ReferenceCodecTests/Fixtures/codec/bmshj2018-hyperprior-N16-M24.gicw",
     "Tests/ReferenceCodecTests/Fixtures/codec/mbt2018-mean-N16-M24.gicw",
     "Tests/ReferenceCodecTests/Fixtures/codec/gic-v1-N16-M24-W16-random.gicw",
@@ -132,7 +134,7 @@ struct BandedRunTests {
   /// At 8192 × 8192 every shipped model's transforms run in bands of the default size, each
   /// band's peak within it, and the memory a picture needs stays under 1 GiB (it grows with
   /// the width, not the area).
-  @Test(arguments: Array(models.prefix(5)))
+  @Test(arguments: Array(models.prefix(6)))
   func largePicturesRunInBands(model: String) throws {
     let codec = try Self.codec(model)
     let budget = ResourceBudget.defaultBandBytes
