@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# Cross-architecture check (issue #18, docs/cross-platform.md): builds gic for another CPU
+# architecture inside a Debian root file system run under user-mode emulation (qemu-user through
+# binfmt_misc), and compares what it produces with this machine's native build.
+#
+#   bash scripts/cross-check.sh arm64
+#
+# Steps, each printed with its time:
+#   1. host tools: debootstrap, qemu-user-static, binfmt-support (installed through apt when
+#      missing); binfmt_misc mounted and the qemu-aarch64 handler enabled;
+#   2. the root: Debian trixie arm64 (debootstrap --variant=minbase, then swiftlang 6.0.x, g++ for
+#      the C++ headers swift-crypto needs,
+#      libarchive-dev, zlib1g-dev, libpng-dev, git), cached in $GIC_CROSS_CACHE between runs
+#      (default ~/.cache/gic-cross; delete rootfs-arm64 to rebuild it);
+#   3. the Swift package dependencies, without network access: the bare git repositories that this
+#      machine's git reads github.com from (/opt/swift-packages, through url.insteadOf) are copied
+#      into the root and served the same way there. swift-asn1 1.7.4 declares
+#      swift-tools-version 6.1, which Swift 6.0 refuses; its copy gets one commit that declares 6.0
+#      (nothing else in the manifest needs 6.1) and the version tag is moved onto it;
+#   4. the current checkout (tracked and untracked, not ignored, files) copied into the root and
+#      built there (debug, with the tests; the build folder is cached between runs);
+#   5. the checks, each compared byte for byte with the native build's output:
+#      - `gic-ref verify conformance` (every published vector) on arm64;
+#      - every shipped export models/*.npz converted (--no-provenance) on both architectures;
+#      - the quick-start picture encoded with every shipped .gicw and every converted model, and
+#        each stream decoded, on both architectures (streams and PNG files compared);
+#      - the C kernel harness (Tests/CKernelsHarness) built in the root with its compiler:
+#        portable vs NEON, natively on arm64 (under emulation);
+#      - the Swift test suites named in GIC_CROSS_TESTS (default: the kernel suites, which loop
+#        over every kernel path the build has, NEON and portable on arm64); GIC_CROSS_TESTS=all
+#        runs the whole suite (hours under emulation).
+# Prints a summary and exits non-zero on any difference or failure. A script, not a CI step:
+# the first run takes about an hour on this 2-core machine (docs/cross-platform.md has the times).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+arch=${1:-}
+case "$arch" in
+  arm64 | aarch64) arch=arm64 qemu=aarch64 ;;
+  *)
+    echo "usage: scripts/cross-check.sh arm64" >&2
+    exit 2
+    ;;
+esac
+
+cache=${GIC_CROSS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gic-cross}
+root="$cache/rootfs-$arch"
+suite=${GIC_CROSS_SUITE:-trixie}
+mirror=${GIC_CROSS_MIRROR:-http://deb.debian.org/debian}
+tests=${GIC_CROSS_TESTS:-kernels}
+picture=${GIC_IMAGE:-data/images/test-768x512.png}
+mkdir -p "$cache"
+
+t0=$(date +%s)
+step() { echo "== [$(($(date +%s) - t0)) s] $*" >&2; }
+failures=()
+fail() {
+  echo "MISMATCH: $*" >&2
+  failures+=("$*")
+}
+
+# --- 1. host tools -------------------------------------------------------------------------
+step "host tools"
+need=()
+command -v debootstrap > /dev/null || need+=(debootstrap)
+[ -x /usr/bin/qemu-$qemu-static ] || need+=(qemu-user-static)
+command -v update-binfmts > /dev/null || need+=(binfmt-support)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" > /dev/null
+fi
+if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
+  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+fi
+if [ ! -e /proc/sys/fs/binfmt_misc/qemu-$qemu ]; then
+  update-binfmts --enable qemu-$qemu
+fi
+grep -q '^flags: .*F' /proc/sys/fs/binfmt_misc/qemu-$qemu || {
+  echo "error: the qemu-$qemu binfmt handler lacks the F flag; binaries in the root would not find it" >&2
+  exit 1
+}
+
+# Mounts /proc and /dev in the root for the duration of a command, and always unmounts them.
+mounted=0
+mount_root() {
+  if [ $mounted = 0 ]; then
+    mount -t proc proc "$root/proc"
+    mount --bind /dev "$root/dev"
+    mounted=1
+  fi
+}
+umount_root() {
+  if [ $mounted = 1 ]; then
+    umount "$root/dev" || true
+    umount "$root/proc" || true
+    mounted=0
+  fi
+}
+trap umount_root EXIT
+in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 "$@"; }
+
+# --- 2. the root ---------------------------------------------------------------------------
+if [ ! -e "$root/.gic-ready" ]; then
+  if [ ! -e "$root/.gic-debootstrapped" ]; then
+    step "debootstrap $suite $arch into $root (minutes)"
+    rm -rf "$root"
+    debootstrap --arch="$arch" --variant=minbase "$suite" "$root" "$mirror" > "$cache/debootstrap-$arch.log" 2>&1 || {
+      tail -20 "$cache/debootstrap-$arch.log" >&2
+      exit 1
+    }
+    touch "$root/.gic-debootstrapped"
+  fi
+  step "installing Swift and the system libraries in the root (minutes)"
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  mount_root
+  in_root apt-get update -qq
+  in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    swiftlang g++ libarchive-dev zlib1g-dev libpng-dev pkg-config git ca-certificates \
+    > "$cache/apt-$arch.log" 2>&1 || {
+    tail -20 "$cache/apt-$arch.log" >&2
+    exit 1
+  }
+  umount_root
+  touch "$root/.gic-ready"
+fi
+mount_root
+swift_version=$(in_root swift --version 2>&1 | head -1)
+step "root ready: $swift_version"
+
+# --- 3. the dependencies, offline ----------------------------------------------------------
+step "serving the Swift package dependencies from local copies"
+deps="$root/deps"
+rm -rf "$deps"
+mkdir -p "$deps"
+native_resolved=Package.resolved
+[ -e "$native_resolved" ] || swift package resolve > /dev/null
+python3 - "$native_resolved" > "$cache/pins.txt" << 'EOF'
+import json, sys
+for pin in json.load(open(sys.argv[1]))["pins"]:
+    url = pin["location"].removesuffix(".git")
+    owner_name = url.split("github.com/")[1]
+    print(owner_name, pin["state"]["version"])
+EOF
+while read -r owner_name version; do
+  src="/opt/swift-packages/$owner_name.git"
+  dst="$deps/$owner_name.git"
+  [ -d "$src" ] || {
+    echo "error: no local copy of $owner_name at $src" >&2
+    exit 1
+  }
+  mkdir -p "$(dirname "$dst")"
+  git clone -q --bare "$src" "$dst"
+  tools=$(git -C "$dst" show "$version:Package.swift" | head -1)
+  case "$tools" in
+    *swift-tools-version:6.1* | *swift-tools-version:6.2* | *swift-tools-version:6.3*)
+      work=$(mktemp -d)
+      git clone -q "$dst" "$work/p"
+      git -C "$work/p" checkout -q "$version"
+      sed -i '1s/swift-tools-version:6\.[1-3]/swift-tools-version:6.0/' "$work/p/Package.swift"
+      git -C "$work/p" -c user.name=gic -c user.email=gic@localhost commit -q -am \
+        "cross-check: declare swift-tools-version 6.0 for the Swift 6.0 toolchain"
+      git -C "$work/p" tag -f "$version" > /dev/null
+      git -C "$work/p" push -q -f "$dst" "refs/tags/$version"
+      rm -rf "$work"
+      echo "   $owner_name $version: manifest served as swift-tools-version 6.0 (was: $tools)" >&2
+      ;;
+  esac
+done < "$cache/pins.txt"
+cat > "$root/root/.gitconfig" << 'EOF'
+[url "/deps/"]
+	insteadOf = https://github.com/
+[safe]
+	directory = *
+EOF
+
+# --- 4. the checkout, built in the root ----------------------------------------------------
+step "copying the checkout into the root"
+rm -rf "$root/src/gic"
+mkdir -p "$root/src/gic" "$root/build"
+git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$root/src/gic"
+# The native Package.resolved pins commits of this machine's copies; the root resolves anew.
+rm -f "$root/src/gic/Package.resolved"
+
+step "building gic in the root (debug, with the tests; tens of minutes under emulation)"
+in_root sh -c 'cd /src/gic && swift build --build-tests --scratch-path /build/gic 2>&1' > "$cache/build-$arch.log" || {
+  tail -40 "$cache/build-$arch.log" >&2
+  exit 1
+}
+abin=$(in_root sh -c 'cd /src/gic && swift build --scratch-path /build/gic --show-bin-path')
+step "arm64 build done ($abin)"
+
+step "building gic natively (debug)"
+swift build --product gic-ref > /dev/null
+swift build --product gic-convert > /dev/null
+nbin=$(swift build --show-bin-path)
+
+out="$cache/out"
+rm -rf "$out" "$root/tmp/cross"
+mkdir -p "$out/native" "$root/tmp/cross"
+aout=/tmp/cross
+
+# --- 5. the checks -------------------------------------------------------------------------
+step "conformance vectors on $arch"
+if in_root sh -c "cd /src/gic && $abin/gic-ref verify conformance" > "$out/verify-$arch.txt" 2>&1; then
+  echo "   $(tail -1 "$out/verify-$arch.txt")" >&2
+else
+  tail -20 "$out/verify-$arch.txt" >&2
+  fail "gic-ref verify conformance failed on $arch"
+fi
+
+models=()
+for npz in models/*.npz; do
+  name=$(basename "$npz" .npz)
+  step "converting $npz on both architectures"
+  "$nbin/gic-convert" "$npz" -o "$out/native/$name.gicw" --no-provenance > /dev/null
+  in_root sh -c "cd /src/gic && $abin/gic-convert $npz -o $aout/$name.gicw --no-provenance" > /dev/null
+  if cmp -s "$out/native/$name.gicw" "$root$aout/$name.gicw"; then
+    echo "   identical: $name.gicw ($(stat -c %s "$out/native/$name.gicw") bytes)" >&2
+  else
+    fail "conversion of $npz differs between x86-64 and $arch"
+  fi
+  [ "$(basename "$npz")" = gic-v1.npz ] || [ "$(basename "$npz")" = gic-v2.npz ] || models+=("$out/native/$name.gicw")
+done
+for gicw in models/*.gicw; do models+=("$gicw"); done
+
+for model in "${models[@]}"; do
+  name=$(basename "$model" .gicw)
+  case "$model" in
+    models/*) amodel="$model" ;;
+    *) amodel="$aout/$name.gicw" ;;
+  esac
+  args=()
+  case "$name" in gic-v*) args=(--target-bpp 0.1 --steps 2 --seed 1) ;; esac
+  step "encoding and decoding $picture with $name on both architectures"
+  "$nbin/gic-ref" encode "$picture" -m "$model" -o "$out/native/$name.gic" "${args[@]}" > /dev/null
+  "$nbin/gic-ref" decode "$out/native/$name.gic" -m "$model" -o "$out/native/$name.png" > /dev/null
+  in_root sh -c "cd /src/gic && $abin/gic-ref encode $picture -m $amodel -o $aout/$name.gic ${args[*]} && $abin/gic-ref decode $aout/$name.gic -m $amodel -o $aout/$name.png" > /dev/null
+  if cmp -s "$out/native/$name.gic" "$root$aout/$name.gic"; then
+    echo "   identical stream: $name.gic ($(stat -c %s "$out/native/$name.gic") bytes)" >&2
+  else
+    fail "stream of $name differs between x86-64 and $arch"
+  fi
+  if cmp -s "$out/native/$name.png" "$root$aout/$name.png"; then
+    echo "   identical decoded PNG: $name.png" >&2
+  else
+    fail "decoded picture of $name differs between x86-64 and $arch"
+  fi
+done
+
+step "C kernel harness built with the root's compiler, run on $arch (portable vs NEON)"
+if in_root sh -c 'cd /src/gic && clang -O2 -std=gnu11 -ISources/CKernels/include Sources/CKernels/*.c Sources/CKernels/*/*.c Tests/CKernelsHarness/harness.c -o /tmp/cross/harness && /tmp/cross/harness && GIC_KERNELS=portable /tmp/cross/harness' > "$out/harness-$arch.txt" 2>&1; then
+  echo "   $(tail -1 "$out/harness-$arch.txt")" >&2
+else
+  tail -20 "$out/harness-$arch.txt" >&2
+  fail "the C kernel harness failed on $arch"
+fi
+
+case "$tests" in
+  all) filter=() ;;
+  kernels) filter=(--filter 'Kernel|GDN|Requantization|Convolution') ;;
+  *) filter=(--filter "$tests") ;;
+esac
+step "Swift tests on $arch (${filter[*]:-all})"
+if in_root sh -c "cd /src/gic && swift test --skip-build --scratch-path /build/gic ${filter[*]:+${filter[0]} '${filter[1]}'} 2>&1" > "$out/tests-$arch.txt"; then
+  echo "   $(grep -E 'Test run with|Executed' "$out/tests-$arch.txt" | tail -2 | tr '\n' ' ')" >&2
+else
+  tail -30 "$out/tests-$arch.txt" >&2
+  fail "Swift tests failed on $arch"
+fi
+umount_root
+
+echo
+echo "cross-check $arch summary ($(($(date +%s) - t0)) s, $swift_version):"
+echo "  conformance: $(tail -1 "$out/verify-$arch.txt" 2> /dev/null)"
+echo "  conversions and encodes compared: ${#models[@]} models; logs and outputs in $out"
+echo "  kernel harness: $(tail -1 "$out/harness-$arch.txt" 2> /dev/null)"
+echo "  Swift tests: $(grep -E 'Test run with|Executed' "$out/tests-$arch.txt" 2> /dev/null | tail -1)"
+if [ ${#failures[@]} -gt 0 ]; then
+  printf '  MISMATCH: %s\n' "${failures[@]}"
+  exit 1
+fi
+echo "  no difference"
