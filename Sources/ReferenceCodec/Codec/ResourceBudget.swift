@@ -22,16 +22,17 @@ public struct ResourceBudget: Sendable, Equatable {
   /// budget judges).
   public var maxBandWork: Int
 
-  /// 8 GiB: a laptop's memory, and above the 3–5 GiB the shipped models need at the largest
-  /// picture the format allows (8192 × 8192, 2^26 padded pixels).
+  /// 8 GiB: a laptop's memory, well above the 0.5–0.7 GiB the shipped models need at the largest
+  /// picture the format allows (8192 × 8192, 2^26 padded pixels; 3–5 GiB before their
+  /// transforms ran in bands).
   public static let defaultMaxMemory = 8 << 30
   /// 2^26 pixels (8192 × 8192), the coded-size limit of the format.
   public static let defaultMaxPixels = HyperpriorCodec.maxPaddedPixels
   /// The defaults.
   public static let standard = ResourceBudget()
 
-  /// 128 MiB: every shipped model runs whole up to about 2048 × 2048 and in bands above, so an
-  /// 8192 × 8192 picture decodes within 1 GB.
+  /// 128 MiB: the shipped models run pictures of a few megapixels whole (a whole 768 × 512 decode
+  /// needs 20–27 MiB) and larger ones in bands, so an 8192 × 8192 picture decodes within 1 GB.
   public static let defaultBandBytes = 128 << 20
 
   public init(
