@@ -139,6 +139,26 @@ PY
 echo "      (zip bomb: $(stat -c %s "$work/bomb.npz") bytes, 6 GiB of zeros)"
 expect "zip bomb: inspect" "over the limit" -- "$convert" inspect bomb.npz
 expect "zip bomb: convert" "over the limit" -- "$convert" bomb.npz -o bomb.gicw
+# A 1.5 GiB member within both caps: inspect hashes it as it inflates, never holding it whole.
+python3 - "$work/large.npz" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    with z.open("zeros.npy", "w", force_zip64=True) as f:
+        header = b"\x93NUMPY\x01\x00" + b"v\x00"
+        f.write(header + b"{'descr': '<f4', 'fortran_order': False, 'shape': (402653184,), }".ljust(117) + b"\n")
+        chunk = bytes(64 << 20)
+        for _ in range(24):
+            f.write(chunk)
+PY
+zeros=$(python3 -c "
+import hashlib
+h = hashlib.sha256()
+for _ in range(24): h.update(bytes(64 << 20))
+print(h.hexdigest())")
+/usr/bin/time -f %M -o "$work/rss.txt" "$convert" inspect "$work/large.npz" --json >"$work/large.json"
+rss=$(cat "$work/rss.txt")
+check "1.5 GiB member: inspect streams it (peak RSS $rss KiB)" test "$rss" -lt 262144
+check "1.5 GiB member: its SHA-256" grep -q "\"sha256\" : \"$zeros\"" "$work/large.json"
 python3 - "$work/huge.tar" <<'PY'
 import io, sys, tarfile
 buffer = io.BytesIO()
@@ -165,6 +185,27 @@ expect "set: sparse 3 GiB manifest.json" "more than the limit of 16777216" -- "$
 index=$("$ref" encode "$work/a.png" -m "$PWD/conformance/models/gic-v1.gicw" -o "$work/top.gic" \
   --target-bpp inf --json | python3 -c "import json, sys; print(json.load(sys.stdin)['rate_index'])")
 check "--target-bpp inf: rate index $index" test "$index" = 255
+
+# 6. An 8192 × 8192 picture decodes within 1 GB (transforms in bands). Minutes, so opt-in:
+#    GIC_LARGE=1 (use a release GIC_BIN).
+if [[ -n "${GIC_LARGE:-}" ]]; then
+  python3 - "$picture" "$work/large.png" <<'PY'
+import sys
+from PIL import Image
+tile = Image.open(sys.argv[1]).convert("RGB")
+big = Image.new("RGB", (8192, 8192))
+for y in range(0, 8192, tile.height):
+    for x in range(0, 8192, tile.width):
+        big.paste(tile, (x, y))
+big.save(sys.argv[2])
+PY
+  large_model=$PWD/conformance/models/mbt2018-mean-N64-M96.gicw
+  "$ref" encode "$work/large.png" -m "$large_model" -o "$work/large.gic" -q
+  /usr/bin/time -f %M -o "$work/rss.txt" "$ref" decode "$work/large.gic" -m "$large_model" \
+    -o "$work/large-out.png" -q
+  rss=$(cat "$work/rss.txt")
+  check "8192x8192 decode within 1 GB (peak RSS $rss KiB)" test "$rss" -lt 976563
+fi
 
 echo "$failures case(s) failed"
 [[ $failures == 0 ]]
