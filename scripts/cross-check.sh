@@ -130,8 +130,6 @@ step "root ready: $swift_version"
 # --- 3. the dependencies, offline ----------------------------------------------------------
 step "serving the Swift package dependencies from local copies"
 deps="$root/deps"
-rm -rf "$deps"
-mkdir -p "$deps"
 native_resolved=Package.resolved
 [ -e "$native_resolved" ] || swift package resolve > /dev/null
 python3 - "$native_resolved" > "$cache/pins.txt" << 'EOF'
@@ -141,6 +139,11 @@ for pin in json.load(open(sys.argv[1]))["pins"]:
     owner_name = url.split("github.com/")[1]
     print(owner_name, pin["state"]["version"])
 EOF
+# Kept between runs while the pins are the same: fresh copies would make SwiftPM check out and
+# rebuild every dependency again (about 20 minutes under emulation).
+if ! cmp -s "$cache/pins.txt" "$deps/.pins"; then
+rm -rf "$deps"
+mkdir -p "$deps"
 while read -r owner_name version; do
   src="/opt/swift-packages/$owner_name.git"
   dst="$deps/$owner_name.git"
@@ -166,6 +169,8 @@ while read -r owner_name version; do
       ;;
   esac
 done < "$cache/pins.txt"
+cp "$cache/pins.txt" "$deps/.pins"
+fi
 cat > "$root/root/.gitconfig" << 'EOF'
 [url "/deps/"]
 	insteadOf = https://github.com/
