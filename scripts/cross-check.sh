@@ -18,7 +18,10 @@
 #      swift-tools-version 6.1, which Swift 6.0 refuses; its copy gets one commit that declares 6.0
 #      (nothing else in the manifest needs 6.1) and the version tag is moved onto it;
 #   4. the current checkout (tracked and untracked, not ignored, files) copied into the root and
-#      built there (debug, with the tests; the build folder is cached between runs);
+#      built there (debug, with the tests; the build folder is cached between runs); with
+#      GIC_CROSS_REF=<commit> (for example HEAD), that commit's tree instead, on both sides (the
+#      native side builds an extracted copy in $GIC_CROSS_CACHE/native-src), so edits made while
+#      the run goes on reach neither build;
 #   5. the checks, each compared byte for byte with the native build's output:
 #      - `gic-ref verify conformance` (every published vector) on arm64;
 #      - every shipped export models/*.npz converted (--no-provenance) on both architectures;
@@ -49,6 +52,14 @@ root="$cache/rootfs-$arch"
 suite=${GIC_CROSS_SUITE:-trixie}
 mirror=${GIC_CROSS_MIRROR:-http://deb.debian.org/debian}
 tests=${GIC_CROSS_TESTS:-kernels}
+ref=${GIC_CROSS_REF:-}
+commit=""
+if [ -n "$ref" ]; then
+  commit=$(git rev-parse --verify "$ref^{commit}") || {
+    echo "error: GIC_CROSS_REF=$ref is not a commit" >&2
+    exit 2
+  }
+fi
 picture=${GIC_IMAGE:-data/images/test-768x512.png}
 mkdir -p "$cache"
 
@@ -179,10 +190,22 @@ cat > "$root/root/.gitconfig" << 'EOF'
 EOF
 
 # --- 4. the checkout, built in the root ----------------------------------------------------
-step "copying the checkout into the root"
 rm -rf "$root/src/gic"
 mkdir -p "$root/src/gic" "$root/build"
-git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$root/src/gic"
+native_src="$repo"
+if [ -n "$ref" ]; then
+  # A committed tree, the same on both sides: edits made while the run goes on cannot reach
+  # either build. The native side builds an extracted copy in its own folders.
+  step "copying commit $commit into the root and into $cache/native-src"
+  native_src="$cache/native-src"
+  rm -rf "$native_src"
+  mkdir -p "$native_src"
+  git archive "$commit" | tar -xf - -C "$native_src"
+  tar -C "$native_src" -cf - . | tar -xf - -C "$root/src/gic"
+else
+  step "copying the checkout (tracked and untracked files) into the root"
+  git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$root/src/gic"
+fi
 # The native Package.resolved pins commits of this machine's copies; the root resolves anew.
 rm -f "$root/src/gic/Package.resolved"
 
@@ -195,9 +218,12 @@ abin=$(in_root sh -c 'cd /src/gic && swift build --scratch-path /build/gic --sho
 step "arm64 build done ($abin)"
 
 step "building gic natively (debug)"
-swift build --product gic-ref > /dev/null
-swift build --product gic-convert > /dev/null
-nbin=$(swift build --show-bin-path)
+cd "$native_src"
+native_build=()
+[ -n "$ref" ] && native_build=(--scratch-path "$cache/native-build")
+swift build "${native_build[@]}" --product gic-ref > /dev/null
+swift build "${native_build[@]}" --product gic-convert > /dev/null
+nbin=$(swift build "${native_build[@]}" --show-bin-path)
 
 out="$cache/out"
 rm -rf "$out" "$root/tmp/cross"
@@ -276,6 +302,7 @@ umount_root
 
 echo
 echo "cross-check $arch summary ($(($(date +%s) - t0)) s, $swift_version):"
+echo "  source: ${commit:-the working tree of $repo}"
 echo "  conformance: $(tail -1 "$out/verify-$arch.txt" 2> /dev/null)"
 echo "  conversions and encodes compared: ${#models[@]} models; logs and outputs in $out"
 echo "  kernel harness: $(tail -1 "$out/harness-$arch.txt" 2> /dev/null)"
