@@ -42,6 +42,13 @@ final class StateDictFile {
     }
   }
 
+  /// The reader of a `.npz` state dict, which can hand its arrays over in pieces as they
+  /// inflate; nil for the other formats.
+  var npzReader: NPZReader? {
+    if case .npz(let reader) = storage { return reader }
+    return nil
+  }
+
   /// The total size of the arrays' data.
   var totalBytes: UInt64 {
     switch storage {

@@ -10,7 +10,12 @@ import Foundation
 /// header, whose digests are known only then, and renames the file into place. The output is
 /// byte-identical to ``WeightFileWriter``'s for the same content.
 ///
-/// `write(tensor:data:)` may be called from any one thread at a time.
+/// A tensor too large to hold whole may arrive in pieces instead, in order:
+/// ``begin(tensor:)``, ``write(tensor:piece:)`` for each piece, ``end(tensor:)``. Each piece is
+/// fed to an incremental SHA-256 and written at its running offset, so the output is
+/// byte-identical to writing the pieces' concatenation with ``write(tensor:data:)``.
+///
+/// The writer's methods may be called from any one thread at a time.
 public final class StreamingWeightFileWriter: @unchecked Sendable {
   /// A tensor's description, without its data.
   public struct TensorSpec: Sendable {
@@ -32,6 +37,16 @@ public final class StreamingWeightFileWriter: @unchecked Sendable {
   private let dataStart: UInt64
   private let lengths: [ByteName: UInt64]
   private var digests: [ByteName: [UInt8]] = [:]
+  /// The tensor arriving in pieces, between ``begin(tensor:)`` and ``end(tensor:)``.
+  private var piecewise: Piecewise?
+
+  /// A tensor being written in pieces: its running digest and how much of it has been written.
+  private struct Piecewise {
+    var name: ByteName
+    var length: UInt64
+    var written: UInt64 = 0
+    var hasher = SHA256()
+  }
 
   /// Validates the declared content, fixes the layout and creates the temporary output file.
   ///
@@ -72,8 +87,77 @@ public final class StreamingWeightFileWriter: @unchecked Sendable {
     try store(ByteName(name), data)
   }
 
+  /// Begins a tensor whose data will arrive in pieces, in order, through
+  /// ``write(tensor:piece:)``, completed by ``end(tensor:)``; one such tensor at a time.
+  ///
+  /// Invariant: the output is byte-identical to writing the pieces' concatenation with
+  /// ``write(tensor:data:)``: the same bytes land at the same offsets, and SHA-256 fed the
+  /// pieces in order is the SHA-256 of the whole. ``finish()`` refuses a tensor begun and not
+  /// completed.
+  ///
+  /// - Throws: ``WeightFormatError`` if the tensor was not declared or was already written or
+  ///   begun, or another tensor's pieces are not completed.
+  public func begin(tensor name: String) throws(WeightFormatError) {
+    if let open = piecewise {
+      throw .invalidTensor(
+        name: open.name.string,
+        reason: "its pieces are not completed, so \(JSONText.quote(name)) cannot begin")
+    }
+    let key = ByteName(name)
+    guard let length = lengths[key] else {
+      throw .invalidTensor(name: name, reason: "was not declared to the streaming writer")
+    }
+    guard digests[key] == nil else { throw .duplicateName(kind: "object", name: name) }
+    piecewise = Piecewise(name: key, length: length)
+  }
+
+  /// Hashes the next piece of the tensor begun with ``begin(tensor:)`` and writes it after the
+  /// previous ones.
+  ///
+  /// - Throws: ``WeightFormatError/dataLengthMismatch(name:expected:declared:)`` if the pieces so
+  ///   far exceed the tensor's length (nothing of this piece is written), ``WeightFormatError``
+  ///   if `name` is not the tensor begun, or on I/O failure.
+  public func write(tensor name: String, piece: UnsafeRawBufferPointer)
+    throws(WeightFormatError)
+  {
+    var open = try begun(name)
+    let total = open.written + UInt64(piece.count)
+    guard total <= open.length else {
+      throw .dataLengthMismatch(name: name, expected: open.length, declared: total)
+    }
+    try output.write(
+      piece, at: dataStart + (layout.dataOffsets[open.name] ?? 0) + open.written)
+    open.hasher.update(bufferPointer: piece)
+    open.written = total
+    piecewise = open
+  }
+
+  /// Completes the tensor begun with ``begin(tensor:)``: its pieces must add up to its length.
+  ///
+  /// - Throws: ``WeightFormatError/dataLengthMismatch(name:expected:declared:)`` if they fall
+  ///   short (the tensor then stays incomplete and ``finish()`` refuses), ``WeightFormatError``
+  ///   if `name` is not the tensor begun.
+  public func end(tensor name: String) throws(WeightFormatError) {
+    let open = try begun(name)
+    guard open.written == open.length else {
+      throw .dataLengthMismatch(name: name, expected: open.length, declared: open.written)
+    }
+    digests[open.name] = Array(open.hasher.finalize())
+    piecewise = nil
+  }
+
+  /// The tensor being written in pieces, which must be `name`.
+  private func begun(_ name: String) throws(WeightFormatError) -> Piecewise {
+    guard let open = piecewise, open.name == ByteName(name) else {
+      throw .invalidTensor(name: name, reason: "was not begun with begin(tensor:)")
+    }
+    return open
+  }
+
   private func store(_ name: ByteName, _ data: UnsafeRawBufferPointer) throws(WeightFormatError) {
-    guard digests[name] == nil else { throw .duplicateName(kind: "object", name: name.string) }
+    guard digests[name] == nil, piecewise?.name != name else {
+      throw .duplicateName(kind: "object", name: name.string)
+    }
     digests[name] = Array(SHA256.hash(data: data))
     try output.write(data, at: dataStart + (layout.dataOffsets[name] ?? 0))
   }
@@ -81,9 +165,12 @@ public final class StreamingWeightFileWriter: @unchecked Sendable {
   /// Writes the header and index sections and renames the file into place.
   ///
   /// - Returns: The model digest.
-  /// - Throws: ``WeightFormatError`` if a declared tensor's data was never written, or on I/O
-  ///   failure (then no file is left at the destination).
+  /// - Throws: ``WeightFormatError`` if a declared tensor's data was never written or its pieces
+  ///   never completed, or on I/O failure (then no file is left at the destination).
   public func finish() throws(WeightFormatError) -> [UInt8] {
+    if let open = piecewise {
+      throw .invalidTensor(name: open.name.string, reason: "its pieces were never completed")
+    }
     if let missing = layout.objectOrder.first(where: { digests[$0] == nil }) {
       throw .invalidTensor(name: missing.string, reason: "its data was never written")
     }

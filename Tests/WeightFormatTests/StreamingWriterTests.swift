@@ -39,6 +39,87 @@ struct StreamingWriterTests {
     #expect(try dir.entries().allSatisfy { !$0.contains(".tmp-") })
   }
 
+  @Test("writes tensors in pieces, byte-identical to the whole-tensor path")
+  func piecesGiveTheSameBytes() throws {
+    let bytes = Samples.corpus.bytes
+    let file = try WeightFile(bytes: Data(bytes))
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    var rng = SplitMix64(seed: 1717)
+    for round in 0..<4 {
+      let path = dir.path + "/p\(round).gicw"
+      let writer = try StreamingWeightFileWriter(
+        path: path,
+        metadata: Dictionary(uniqueKeysWithValues: file.metadata.map { ($0.key, $0.value) }),
+        tensors: file.tensors.map {
+          .init(name: $0.name, dtype: $0.dtype, shape: $0.shape, quantization: $0.quantization)
+        },
+        cdfTables: Dictionary(uniqueKeysWithValues: file.cdfTables.map { ($0.name, $0.table) }))
+      for (i, t) in file.tensors.shuffled(using: &rng).enumerated() {
+        let data = file.data(of: t)
+        guard i % 3 != 0 else {
+          try data.withUnsafeBytes { try writer.write(tensor: t.name, data: $0) }
+          continue
+        }
+        // Random cuts, empty pieces included.
+        try writer.begin(tensor: t.name)
+        var at = 0
+        while at < data.count {
+          let n = Int.random(in: 0...max(1, data.count / 3), using: &rng)
+          let piece = data[(data.startIndex + at)..<(data.startIndex + min(at + n, data.count))]
+          try piece.withUnsafeBytes { try writer.write(tensor: t.name, piece: $0) }
+          at += piece.count
+        }
+        try writer.end(tensor: t.name)
+      }
+      #expect(try writer.finish() == file.modelDigest)
+      #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(bytes))
+    }
+  }
+
+  @Test("refuses pieces of the wrong total length, a tensor begun twice or left incomplete")
+  func pieceRefusals() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.remove() }
+    let path = dir.path + "/m.gicw"
+    let writer = try StreamingWeightFileWriter(
+      path: path, metadata: [:],
+      tensors: [
+        .init(name: "a", dtype: .float32, shape: [2]), .init(name: "b", dtype: .uint8, shape: [3]),
+      ])
+    let bytes = [UInt8](repeating: 1, count: 8)
+    func code(_ body: () throws -> Void) -> String? {
+      do { try body() } catch let e as WeightFormatError { return e.code } catch { return "other" }
+      return nil
+    }
+    func piece(_ name: String, _ count: Int) throws {
+      try bytes.prefix(count).withUnsafeBytes { try writer.write(tensor: name, piece: $0) }
+    }
+    #expect(code { try piece("a", 4) } == "gicw.invalidTensor")  // not begun
+    #expect(code { try writer.begin(tensor: "zz") } == "gicw.invalidTensor")
+    #expect(code { try writer.begin(tensor: "a") } == nil)
+    #expect(code { try writer.begin(tensor: "b") } == "gicw.invalidTensor")  // "a" is open
+    #expect(code { try piece("b", 1) } == "gicw.invalidTensor")
+    #expect(
+      code { try bytes.withUnsafeBytes { try writer.write(tensor: "a", data: $0) } }
+        == "gicw.duplicateName")
+    #expect(code { try piece("a", 5) } == nil)
+    #expect(throws: WeightFormatError.dataLengthMismatch(name: "a", expected: 8, declared: 10)) {
+      try piece("a", 5)
+    }
+    #expect(throws: WeightFormatError.dataLengthMismatch(name: "a", expected: 8, declared: 5)) {
+      try writer.end(tensor: "a")
+    }
+    #expect(code { _ = try writer.finish() } == "gicw.invalidTensor")
+    #expect(code { try piece("a", 3) } == nil)
+    #expect(code { try writer.end(tensor: "a") } == nil)
+    #expect(code { try writer.begin(tensor: "a") } == "gicw.duplicateName")
+    #expect(code { try writer.begin(tensor: "b") } == nil)
+    #expect(code { try writer.end(tensor: "b") } == "gicw.dataLengthMismatch")
+    #expect(code { _ = try writer.finish() } == "gicw.invalidTensor")
+    #expect(!FileManager.default.fileExists(atPath: path))
+  }
+
   @Test("refuses undeclared, repeated, wrongly sized and missing tensors, leaving no file")
   func refusals() throws {
     let dir = try TemporaryDirectory()
