@@ -28,14 +28,15 @@ public enum ReferenceCodec {
     return (file, try codec(file, path: path))
   }
 
-  /// Opens a codec model container and loads the codec with `budget` for its pictures.
+  /// Opens a codec model container and loads the codec with `budget` for its pictures,
+  /// building its graphs on up to `threads` threads (the codec does not depend on it).
   ///
   /// - Throws: ``LocatedError`` naming the file (also when it is not a codec model, or when
   ///   even its smallest picture exceeds `budget`).
-  public static func openCodec(path: String, budget: ResourceBudget = .standard)
-    throws(LocatedError) -> HyperpriorCodec
-  {
-    try codec(try openContainer(path: path), path: path, budget: budget)
+  public static func openCodec(
+    path: String, budget: ResourceBudget = .standard, threads: Int = 1
+  ) throws(LocatedError) -> HyperpriorCodec {
+    try codec(try openContainer(path: path), path: path, budget: budget, threads: threads)
   }
 
   /// Opens and fully validates a container (spec/container.md), whatever its profile.
@@ -45,10 +46,10 @@ public enum ReferenceCodec {
     do { return try loadModel(path: path) } catch { throw LocatedError(path: path, error) }
   }
 
-  static func codec(_ file: WeightFile, path: String, budget: ResourceBudget = .standard)
-    throws(LocatedError) -> HyperpriorCodec
-  {
-    do { return try HyperpriorCodec(file: file, budget: budget) } catch {
+  static func codec(
+    _ file: WeightFile, path: String, budget: ResourceBudget = .standard, threads: Int = 1
+  ) throws(LocatedError) -> HyperpriorCodec {
+    do { return try HyperpriorCodec(file: file, budget: budget, threads: threads) } catch {
       throw LocatedError(path: path, error)
     }
   }

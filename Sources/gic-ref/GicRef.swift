@@ -43,6 +43,6 @@ struct CodecOptions: ParsableArguments {
 
   /// Opens the model and prepares the codec with the resource limits.
   func loadCodec() throws -> HyperpriorCodec {
-    try ReferenceCodec.openCodec(path: model, budget: limits.budget)
+    try ReferenceCodec.openCodec(path: model, budget: limits.budget, threads: threads)
   }
 }

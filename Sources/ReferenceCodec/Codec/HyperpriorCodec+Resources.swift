@@ -111,8 +111,8 @@ extension HyperpriorCodec {
   /// picture (one hyper-latent stride square) exceeds the budget.
   ///
   /// - Throws: ``ModelError``, ``ModelError/resources(_:)`` for a model over budget.
-  public init(file: WeightFile, budget: ResourceBudget) throws(ModelError) {
-    try self.init(file: file)
+  public init(file: WeightFile, budget: ResourceBudget, threads: Int = 1) throws(ModelError) {
+    try self.init(file: file, threads: threads)
     self.budget = budget
     do {
       for work in [Work.decoding, .encoding] {

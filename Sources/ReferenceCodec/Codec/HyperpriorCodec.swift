@@ -46,11 +46,12 @@ public struct HyperpriorCodec: Sendable {
   /// The largest coded (padded) picture, in pixels; bounds every allocation of a decode.
   public static let maxPaddedPixels = 1 << 26
 
-  /// Loads a codec model.
+  /// Loads a codec model, building its graphs on up to `threads` threads (the codec does not
+  /// depend on it).
   ///
   /// - Throws: ``ModelError`` if the container is not a hyperprior codec model or any graph,
   ///   table or tensor breaks its rules.
-  public init(file: WeightFile) throws(ModelError) {
+  public init(file: WeightFile, threads: Int = 1) throws(ModelError) {
     guard case .string(let name) = file.metadata(CodecModelSchema.Key.profile) else {
       throw .notACodecModel(reason: "no gic.profile metadata")
     }
@@ -75,8 +76,14 @@ public struct HyperpriorCodec: Sendable {
     }
     multiple = Int(hyperStride)
     self.latentStride = Int(latentStride)
-    analysis = try IntegerGraph(file: file, name: CodecModelSchema.Graph.analysis)
-    synthesis = try IntegerGraph(file: file, name: CodecModelSchema.Graph.synthesis)
+    let G = CodecModelSchema.Graph.self
+    let graphs = try IntegerGraph.load(
+      file: file,
+      names: profile.hasHyperprior
+        ? [G.analysis, G.synthesis, G.hyperAnalysis, G.hyperSynthesis] : [G.analysis, G.synthesis],
+      threads: threads)
+    analysis = graphs[0]
+    synthesis = graphs[1]
     guard profile.hasHyperprior else {
       hyperAnalysis = nil
       hyperSynthesis = nil
@@ -88,10 +95,7 @@ public struct HyperpriorCodec: Sendable {
         latentStride: self.latentStride)
       return
     }
-    let hyperAnalysis = try IntegerGraph(
-      file: file, name: CodecModelSchema.Graph.hyperAnalysis)
-    let hyperSynthesis = try IntegerGraph(
-      file: file, name: CodecModelSchema.Graph.hyperSynthesis)
+    let (hyperAnalysis, hyperSynthesis) = (graphs[2], graphs[3])
     self.hyperAnalysis = hyperAnalysis
     self.hyperSynthesis = hyperSynthesis
     let scaleBits: Int

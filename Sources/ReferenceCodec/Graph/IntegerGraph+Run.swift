@@ -32,8 +32,17 @@ extension IntegerGraph {
         return value
       }
       let v = values[step.output]
-      live[step.output] = step.operation.run(
-        args, output: v, context: OperatorContext(level: level, threads: threads, path: path))
+      let context = OperatorContext(level: level, threads: threads, path: path)
+      // A step that is the last reader of a tensor a step made (not a graph input, which the
+      // caller still holds) gets it without another reference: it may write over it.
+      if let first = step.inputs.first, first >= inputCount, step.releases.contains(first),
+        step.inputs.dropFirst().allSatisfy({ $0 != first })
+      {
+        live[first] = nil
+        live[step.output] = step.operation.runConsuming(consume args, output: v, context: context)
+      } else {
+        live[step.output] = step.operation.run(args, output: v, context: context)
+      }
       for r in step.releases { live[r] = nil }
     }
     return outputIndices.map { i in

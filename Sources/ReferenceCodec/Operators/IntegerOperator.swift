@@ -17,6 +17,14 @@ protocol IntegerOperator: Sendable {
     _ inputs: [ChannelsLastActivations], output: IntegerGraph.Value, context: OperatorContext
   ) -> ChannelsLastActivations
 
+  /// Runs the operator when the runner holds the only reference to the first input and will
+  /// not read it again: an operator may then write its output over that input's storage.
+  /// The result must equal ``run(_:output:context:)``'s; the default calls it.
+  func runConsuming(
+    _ inputs: consuming [ChannelsLastActivations], output: IntegerGraph.Value,
+    context: OperatorContext
+  ) -> ChannelsLastActivations
+
   /// The output's spatial size for a first input of `height` × `width`.
   func outputSize(height: Int, width: Int) -> (height: Int, width: Int)
 
@@ -40,6 +48,13 @@ protocol IntegerOperator: Sendable {
 }
 
 extension IntegerOperator {
+  func runConsuming(
+    _ inputs: consuming [ChannelsLastActivations], output: IntegerGraph.Value,
+    context: OperatorContext
+  ) -> ChannelsLastActivations {
+    run(inputs, output: output, context: context)
+  }
+
   func outputSize(height: Int, width: Int) -> (height: Int, width: Int) { (height, width) }
 
   func multiplyAccumulates(input: (height: Int, width: Int), output: (height: Int, width: Int))

@@ -166,6 +166,11 @@ struct GDNKernelTests {
           let pads = stride(from: c.channels, to: out.values.count, by: out.channelStride)
           #expect(pads.allSatisfy { out.values[$0] == 0 }, "padding channel")
         }
+        // Over the input's own storage (the graph runner's last-reader case): the same tensor.
+        var copy = channelsLast
+        copy.values = Array(channelsLast.values)  // storage of its own, written over
+        let inPlace = packed.runInPlace(copy, outputExponent: 3, threads: threads, path: path)
+        #expect(inPlace == out, "\(path), \(threads) threads: in place differs")
       }
     }
   }

@@ -77,16 +77,60 @@ public struct PackedGDN: Sendable, ChannelsLastKernel {
     _ input: ChannelsLastActivations, outputExponent: Int, threads: Int = 1,
     path: KernelPath = .automatic
   ) -> ChannelsLastActivations {
+    // Zero-filled: the padding channel of an odd channel count stays 0.
+    var values = [Int16](repeating: 0, count: input.values.count)
+    input.values.withUnsafeBufferPointer { inBuffer in
+      values.withUnsafeMutableBufferPointer { outBuffer in
+        compute(
+          channels: input.channels, pixels: input.height * input.width, bound: input.bound,
+          inBuffer, outBuffer, threads: threads, path: path)
+      }
+    }
+    return ChannelsLastActivations(
+      channels: layer.channels, height: input.height, width: input.width, values: values,
+      exponent: outputExponent, lo: layer.requantization.lo, hi: layer.requantization.hi)
+  }
+
+  /// Runs the layer over `input`'s own storage: the same result as
+  /// ``run(_:outputExponent:threads:path:)``, without allocating (and faulting in) an output
+  /// tensor. The graph runner uses it when the node is the input's last reader.
+  ///
+  /// Bit-exact: every step of `gic_gdn_s16` after the squares reads x only at the index it
+  /// writes (GDN's output step, inverse GDN's product), and the squares and norms live in the
+  /// worker's scratch, so writing over x gives the values written elsewhere; the padding
+  /// channel of an odd channel count is 0 in x (every tensor's invariant) and never written.
+  public func runInPlace(
+    _ input: consuming ChannelsLastActivations, outputExponent: Int, threads: Int = 1,
+    path: KernelPath = .automatic
+  ) -> ChannelsLastActivations {
+    let (channels, height, width, bound) = (input.channels, input.height, input.width, input.bound)
+    var values = input.values
+    input.values = []  // `values` is now the storage's one owner: no copy on write below
+    values.withUnsafeMutableBufferPointer { buffer in
+      compute(
+        channels: channels, pixels: height * width, bound: bound, UnsafeBufferPointer(buffer),
+        buffer, threads: threads, path: path)
+    }
+    return ChannelsLastActivations(
+      channels: layer.channels, height: height, width: width, values: values,
+      exponent: outputExponent, lo: layer.requantization.lo, hi: layer.requantization.hi)
+  }
+
+  /// The kernel calls over bands of `pixels` pixels, reading `inBuffer` and writing `outBuffer`
+  /// (which may be the same memory; see ``runInPlace(_:outputExponent:threads:path:)``), for an
+  /// input of `channels` channels whose values are bounded by `bound`.
+  private func compute(
+    channels: Int, pixels: Int, bound: Int64, _ inBuffer: UnsafeBufferPointer<Int16>,
+    _ outBuffer: UnsafeMutableBufferPointer<Int16>, threads: Int, path: KernelPath
+  ) {
     let c = layer.channels
-    precondition(input.channels == c, "input channels")
+    precondition(channels == c, "input channels")
     precondition(
-      accumulatorBound(inputBound: input.bound) <= Int64(Int32.max),
+      accumulatorBound(inputBound: bound) <= Int64(Int32.max),
       "accumulator bound (spec §3) exceeds 2^31 − 1 for this input range")
     let q = layer.requantization
-    let stride = input.channelStride
-    let pixels = input.height * input.width
-    // Zero-filled: the padding channel of an odd channel count stays 0.
-    var values = [Int16](repeating: 0, count: pixels * stride)
+    let stride = ChannelsLastLayout.channelStride(c)
+    precondition(inBuffer.count == pixels * stride && outBuffer.count == pixels * stride)
     let band = Self.bandPixels(channels: c)
     let bands = (pixels + band - 1) / band
     if bands > 0 && c > 0 {
@@ -94,35 +138,31 @@ public struct PackedGDN: Sendable, ChannelsLastKernel {
       let pathCode = path.code
       let inverse: Int32 = layer.inverse ? 1 : 0
       let squareShift = Int32(layer.squareShift)
-      input.values.withUnsafeBufferPointer { inBuffer in
-        values.withUnsafeMutableBufferPointer { outBuffer in
-          weights.withUnsafeBufferPointer { w in
-            layer.beta.withUnsafeBufferPointer { b in
-              q.multipliers.withUnsafeBufferPointer { m in
-                shifts.withUnsafeBufferPointer { s in
-                  let source = SharedReads(buffer: inBuffer)
-                  let output = DisjointWrites(buffer: outBuffer)
-                  let (weights, beta) = (SharedReads(buffer: w), SharedReads(buffer: b))
-                  let (mul, shift) = (SharedReads(buffer: m), SharedReads(buffer: s))
-                  DisjointWork.forEach(groups.count, threads: threads) { k in
-                    var params = gic_gdn_params(
-                      input: source.pointer(), output: output.pointer(at: 0),
-                      channels: Int32(c), square_shift: squareShift, weights: weights.pointer(),
-                      beta: beta.pointer(), m: mul.pointer(), s: shift.pointer(), lo: q.lo,
-                      hi: q.hi, inverse: inverse)
-                    // One scratch per worker, reused for each of its bands.
-                    let scratch = min(band, pixels) * stride
-                    let u = UnsafeMutablePointer<Int16>.allocate(capacity: scratch)
-                    let acc = UnsafeMutablePointer<Int32>.allocate(capacity: scratch)
-                    defer {
-                      u.deallocate()
-                      acc.deallocate()
-                    }
-                    for index in groups[k] {
-                      let begin = index * band
-                      gic_gdn_s16(&params, begin, min(begin + band, pixels), u, acc, pathCode)
-                    }
-                  }
+      weights.withUnsafeBufferPointer { w in
+        layer.beta.withUnsafeBufferPointer { b in
+          q.multipliers.withUnsafeBufferPointer { m in
+            shifts.withUnsafeBufferPointer { s in
+              let source = SharedReads(buffer: inBuffer)
+              let output = DisjointWrites(buffer: outBuffer)
+              let (weights, beta) = (SharedReads(buffer: w), SharedReads(buffer: b))
+              let (mul, shift) = (SharedReads(buffer: m), SharedReads(buffer: s))
+              DisjointWork.forEach(groups.count, threads: threads) { k in
+                var params = gic_gdn_params(
+                  input: source.pointer(), output: output.pointer(at: 0),
+                  channels: Int32(c), square_shift: squareShift, weights: weights.pointer(),
+                  beta: beta.pointer(), m: mul.pointer(), s: shift.pointer(), lo: q.lo,
+                  hi: q.hi, inverse: inverse)
+                // One scratch per worker, reused for each of its bands.
+                let scratch = min(band, pixels) * stride
+                let u = UnsafeMutablePointer<Int16>.allocate(capacity: scratch)
+                let acc = UnsafeMutablePointer<Int32>.allocate(capacity: scratch)
+                defer {
+                  u.deallocate()
+                  acc.deallocate()
+                }
+                for index in groups[k] {
+                  let begin = index * band
+                  gic_gdn_s16(&params, begin, min(begin + band, pixels), u, acc, pathCode)
                 }
               }
             }
@@ -130,9 +170,6 @@ public struct PackedGDN: Sendable, ChannelsLastKernel {
         }
       }
     }
-    return ChannelsLastActivations(
-      channels: c, height: input.height, width: input.width, values: values,
-      exponent: outputExponent, lo: q.lo, hi: q.hi)
   }
 
   /// Integer square roots r = isqrt(max(n, 0)) of int32 values, by the GDN kernel's routine.
