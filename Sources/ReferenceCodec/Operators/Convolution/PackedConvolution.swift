@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 import WeightFormat
 
 /// A `ConvolutionLayer` with its weights packed for the fast int16 kernels (CKernels).
@@ -34,13 +35,16 @@ public struct PackedConvolution: Sendable, ChannelsLastKernel {
   }
 
   public let layer: ConvolutionLayer
-  let phases: [Phase]
+  /// The packed phases, made on the first call that runs the layer: opening a model for
+  /// encoding never packs its synthesis transform, nor for decoding its analysis transform.
+  let packed: PackedPhases
   let pairs: Int
   /// Per output channel: Σ|w| over its weights (the §3 bound is |b_o| + sumAbs_o · X).
   let sumAbs: [Int64]
   let shifts: [Int32]
 
-  /// Packs `layer`'s weights.
+  /// Prepares `layer`: the weight sums of the accumulator bound now, the packed weights when
+  /// the layer first runs.
   ///
   /// - Precondition: the layer's requantization has multipliers in 1 … 2^31 − 1 and shifts in
   ///   0 … 62; stride ≥ 1.
@@ -55,8 +59,6 @@ public struct PackedConvolution: Sendable, ChannelsLastKernel {
     let cin = layer.inputChannels
     let cout = layer.outputChannels
     let k = layer.kernel
-    let s = layer.stride
-    let p = layer.padding
     // Σ|w| per output channel over the k × k blocks of each (o, i) pair, in storage order:
     // (C_out, C_in, k, k) for a convolution, (C_in, C_out, k, k) for a transposed one.
     // Implementation note: one pass over the contiguous int16 weights, not 4-index lookups
@@ -85,6 +87,16 @@ public struct PackedConvolution: Sendable, ChannelsLastKernel {
       }
     }
     self.sumAbs = sums
+    self.packed = PackedPhases { Self.phases(of: layer) }
+  }
+
+  /// `layer`'s weights in the kernel's packed layout, one phase per output phase.
+  static func phases(of layer: ConvolutionLayer) -> [Phase] {
+    let cin = layer.inputChannels
+    let cout = layer.outputChannels
+    let k = layer.kernel
+    let s = layer.stride
+    let p = layer.padding
 
     func pack(
       offset: Int, strideO: Int, strideI: Int, strideU: Int, strideV: Int, kh: Int, kw: Int
@@ -104,7 +116,7 @@ public struct PackedConvolution: Sendable, ChannelsLastKernel {
     switch layer.kind {
     case .convolution:
       // Weights (C_out, C_in, k, k).
-      phases = [
+      return [
         Phase(
           weights: pack(
             offset: 0, strideO: cin * k * k, strideI: k * k, strideU: k, strideV: 1, kh: k, kw: k),
@@ -137,7 +149,29 @@ public struct PackedConvolution: Sendable, ChannelsLastKernel {
               originX: tx.origin, offsetY: ry, offsetX: rx, step: s))
         }
       }
-      phases = list
+      return list
+    }
+  }
+
+  /// A layer's packed phases, made once by the first caller (others wait for it), then shared.
+  ///
+  /// Implementation note: `@unchecked Sendable` is sound because `value` is read and written
+  /// only under `lock`, and the phases are immutable once made.
+  final class PackedPhases: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: [Phase]?
+    private let make: @Sendable () -> [Phase]
+
+    init(_ make: @escaping @Sendable () -> [Phase]) { self.make = make }
+
+    /// The phases, packed now if no call has packed them yet.
+    var phases: [Phase] {
+      lock.withLock {
+        if let value { return value }
+        let made = make()
+        value = made
+        return made
+      }
     }
   }
 
@@ -253,6 +287,7 @@ public struct PackedConvolution: Sendable, ChannelsLastKernel {
     guard h > 0 && w > 0 && cout > 0 else { return }
     // Work items: (phase, row band), each writing the disjoint set of its rows' pixels. Phases
     // without output pixels (offsets past a small output) have none.
+    let phases = packed.phases
     let items = phases.indices.flatMap { index in
       let phase = phases[index]
       let rows = phase.count(h, offset: phase.offsetY)
