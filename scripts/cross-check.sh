@@ -24,14 +24,18 @@
 #      the run goes on reach neither build;
 #   5. the checks, each compared byte for byte with the native build's output:
 #      - `gic-ref verify conformance` (every published vector) on arm64;
-#      - every shipped export models/*.npz converted (--no-provenance) on both architectures;
-#      - the quick-start picture encoded with every shipped .gicw and every converted model, and
-#        each stream decoded, on both architectures (streams and PNG files compared);
+#      - shipped exports converted (--no-provenance) on both architectures: by default the
+#        smallest, models/example-bmshj2018-hyperprior.npz (a debug build converts ~65x slower
+#        than a release one); GIC_CROSS_CONVERT=all for every models/*.npz, or a list of paths;
+#      - the quick-start picture encoded with every shipped and conformance .gicw and every
+#        converted model, and each stream decoded, on both architectures (streams and PNG files
+#        compared);
 #      - the C kernel harness (Tests/CKernelsHarness) built in the root with its compiler:
 #        portable vs NEON, natively on arm64 (under emulation);
-#      - the Swift test suites named in GIC_CROSS_TESTS (default: the kernel suites, which loop
-#        over every kernel path the build has, NEON and portable on arm64); GIC_CROSS_TESTS=all
-#        runs the whole suite (hours under emulation).
+#      - the Swift test suites named in GIC_CROSS_TESTS (default: the checkasm-style kernel
+#        suites ConvolutionKernelsTests, GDNKernelTests, RequantizationKernelsTests, which loop
+#        over every kernel path the build has, NEON and portable on arm64), built after the
+#        checks above; GIC_CROSS_TESTS=all runs the whole suite (hours under emulation).
 # Prints a summary and exits non-zero on any difference or failure. A script, not a CI step:
 # the first run takes about an hour on this 2-core machine (docs/cross-platform.md has the times).
 set -euo pipefail
@@ -209,11 +213,15 @@ fi
 # The native Package.resolved pins commits of this machine's copies; the root resolves anew.
 rm -f "$root/src/gic/Package.resolved"
 
-step "building gic in the root (debug, with the tests; tens of minutes under emulation)"
-in_root sh -c 'cd /src/gic && swift build --build-tests --scratch-path /build/gic 2>&1' > "$cache/build-$arch.log" || {
-  tail -40 "$cache/build-$arch.log" >&2
-  exit 1
-}
+# The tools first, the tests after the codec checks: a test file that the root's compiler cannot
+# build must not cost the other results.
+step "building gic-ref and gic-convert in the root (debug; tens of minutes under emulation)"
+for product in gic-ref gic-convert; do
+  in_root sh -c "cd /src/gic && swift build --product $product --scratch-path /build/gic 2>&1" >> "$cache/build-$arch.log" || {
+    tail -40 "$cache/build-$arch.log" >&2
+    exit 1
+  }
+done
 abin=$(in_root sh -c 'cd /src/gic && swift build --scratch-path /build/gic --show-bin-path')
 step "arm64 build done ($abin)"
 
@@ -239,8 +247,16 @@ else
   fail "gic-ref verify conformance failed on $arch"
 fi
 
+# A debug build converts about 65 times slower than a release one (calibration runs Swift float
+# loops), and emulation multiplies that again: by default only the smallest export is converted
+# (GIC_CROSS_CONVERT=all converts every models/*.npz; hours under emulation).
+case "${GIC_CROSS_CONVERT:-small}" in
+  all) exports=(models/*.npz) ;;
+  small) exports=(models/example-bmshj2018-hyperprior.npz) ;;
+  *) read -r -a exports <<< "$GIC_CROSS_CONVERT" ;;
+esac
 models=()
-for npz in models/*.npz; do
+for npz in "${exports[@]}"; do
   name=$(basename "$npz" .npz)
   step "converting $npz on both architectures"
   "$nbin/gic-convert" "$npz" -o "$out/native/$name.gicw" --no-provenance > /dev/null
@@ -252,16 +268,22 @@ for npz in models/*.npz; do
   fi
   [ "$(basename "$npz")" = gic-v1.npz ] || [ "$(basename "$npz")" = gic-v2.npz ] || models+=("$out/native/$name.gicw")
 done
-for gicw in models/*.gicw; do models+=("$gicw"); done
+for gicw in models/*.gicw conformance/models/*.gicw conformance/*/models/*.gicw; do
+  [ -e "$gicw" ] || continue
+  # The same bytes under two names are checked once.
+  for m in "${models[@]}"; do cmp -s "$m" "$gicw" && continue 2; done
+  models+=("$gicw")
+done
 
 for model in "${models[@]}"; do
   name=$(basename "$model" .gicw)
   case "$model" in
-    models/*) amodel="$model" ;;
+    models/* | conformance/*) amodel="$model" ;;
     *) amodel="$aout/$name.gicw" ;;
   esac
+  name=$(echo "$model" | tr '/' '_' | sed 's/\.gicw$//')
   args=()
-  case "$name" in gic-v*) args=(--target-bpp 0.1 --steps 2 --seed 1) ;; esac
+  case "$(basename "$model")" in gic-v*) args=(--target-bpp 0.1 --steps 2 --seed 1) ;; esac
   step "encoding and decoding $picture with $name on both architectures"
   "$nbin/gic-ref" encode "$picture" -m "$model" -o "$out/native/$name.gic" "${args[@]}" > /dev/null
   "$nbin/gic-ref" decode "$out/native/$name.gic" -m "$model" -o "$out/native/$name.png" > /dev/null
@@ -288,11 +310,16 @@ fi
 
 case "$tests" in
   all) filter=() ;;
-  kernels) filter=(--filter 'Kernel|GDN|Requantization|Convolution') ;;
+  kernels) filter=(--filter 'ConvolutionKernelsTests|GDNKernelTests|RequantizationKernelsTests') ;;
   *) filter=(--filter "$tests") ;;
 esac
-step "Swift tests on $arch (${filter[*]:-all})"
-if in_root sh -c "cd /src/gic && swift test --skip-build --scratch-path /build/gic ${filter[*]:+${filter[0]} '${filter[1]}'} 2>&1" > "$out/tests-$arch.txt"; then
+step "building the Swift tests in the root"
+if ! in_root sh -c 'cd /src/gic && swift build --build-tests --scratch-path /build/gic 2>&1' >> "$cache/build-$arch.log"; then
+  tail -40 "$cache/build-$arch.log" >&2
+  fail "the Swift tests did not build on $arch"
+  echo "Swift tests did not build" > "$out/tests-$arch.txt"
+elif step "Swift tests on $arch (${filter[*]:-all})" &&
+  in_root sh -c "cd /src/gic && swift test --skip-build --scratch-path /build/gic ${filter[*]:+${filter[0]} '${filter[1]}'} 2>&1" > "$out/tests-$arch.txt"; then
   echo "   $(grep -E 'Test run with|Executed' "$out/tests-$arch.txt" | tail -2 | tr '\n' ' ')" >&2
 else
   tail -30 "$out/tests-$arch.txt" >&2
