@@ -11,6 +11,15 @@ Examples:
   python3 python/export_compressai.py bmshj2018-hyperprior --N 16 --M 24 --seed 0 -o example.npz
   # a checkpoint saved with torch.save(model.state_dict(), path)
   python3 python/export_compressai.py mbt2018-mean --N 128 --M 192 --checkpoint ckpt.pth -o m.npz
+  # the context-model architectures (issue #15; gic-convert cannot convert them yet); cheng2020-anchor
+  # takes N only (M = N)
+  python3 python/export_compressai.py mbt2018 --N 64 --M 96 --checkpoint ckpt.pth -o m.npz
+  python3 python/export_compressai.py cheng2020-anchor --N 64 --checkpoint ckpt.pth -o c.npz
+
+mbt2018 (JointAutoregressiveHierarchicalPriors) and cheng2020-anchor (Cheng2020Anchor) are
+exported the same way (update(force=True), then the state dict with CompressAI's key names,
+context_prediction.* and entropy_parameters.* included), as plain arrays: gic.exporting does not
+know them as codec architectures yet.
 """
 import argparse
 import sys
@@ -21,20 +30,37 @@ import torch
 from compressai_env import import_compressai
 
 import_compressai()
-from compressai.models import FactorizedPrior, MeanScaleHyperprior, ScaleHyperprior  # noqa: E402
+from compressai.models import (  # noqa: E402
+    Cheng2020Anchor,
+    FactorizedPrior,
+    JointAutoregressiveHierarchicalPriors,
+    MeanScaleHyperprior,
+    ScaleHyperprior,
+)
 from gic.exporting import export_arrays  # noqa: E402
 
 ARCHITECTURES = {
     "bmshj2018-factorized": FactorizedPrior,
     "bmshj2018-hyperprior": ScaleHyperprior,
     "mbt2018-mean": MeanScaleHyperprior,
+    "mbt2018": JointAutoregressiveHierarchicalPriors,
+    "cheng2020-anchor": Cheng2020Anchor,
 }
+# architectures whose constructor takes N only (M = N)
+N_ONLY = {"cheng2020-anchor"}
 
 
 def export(model, path):
     """Writes the model's state dict (after update(force=True)) to `path` with np.savez: the
     arrays of gic.export (python/gic/exporting.py)."""
-    arrays, _ = export_arrays(model)
+    if isinstance(model, JointAutoregressiveHierarchicalPriors):  # Cheng2020Anchor too (a subclass)
+        # context models: gic.exporting does not recognise them yet, so update here and store the
+        # state dict as plain arrays (same keys, same tables as the other architectures)
+        with torch.no_grad():
+            model.update(force=True)
+        arrays, _ = export_arrays(model, architecture="raw", update=False)
+    else:
+        arrays, _ = export_arrays(model)
     np.savez(path, **arrays)
     return arrays
 
@@ -43,14 +69,20 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("architecture", choices=sorted(ARCHITECTURES))
     ap.add_argument("--N", type=int, default=128)
-    ap.add_argument("--M", type=int, default=192)
+    ap.add_argument("--M", type=int, default=None,
+                    help="latent channels (default 192; cheng2020-anchor: omit, or give N: its M is N)")
     ap.add_argument("--checkpoint", help="a state dict saved with torch.save")
     ap.add_argument("--seed", type=int, default=0, help="initialisation seed (untrained export)")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args(argv)
 
     torch.manual_seed(args.seed)
-    model = ARCHITECTURES[args.architecture](args.N, args.M)
+    if args.architecture in N_ONLY:
+        if args.M is not None and args.M != args.N:
+            ap.error(f"{args.architecture} takes N only (its M is N = {args.N}); got --M {args.M}")
+        model = ARCHITECTURES[args.architecture](args.N)
+    else:
+        model = ARCHITECTURES[args.architecture](args.N, 192 if args.M is None else args.M)
     if args.checkpoint:
         state = torch.load(args.checkpoint, map_location="cpu")
         state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}

@@ -41,8 +41,20 @@ def detect_architecture(shapes):
 
     N = g_a.0 output channels, M = g_a.6 output channels; h_s.4 (the last hyper-synthesis conv)
     has 2*M output channels in mbt2018-mean (scales and means) and M in bmshj2018-hyperprior; a
-    state dict without h_s (no hyperprior) is bmshj2018-factorized.
+    state dict without h_s (no hyperprior) is bmshj2018-factorized. A state dict with
+    `context_prediction.weight` (an autoregressive context model, issue #15) is mbt2018
+    (JointAutoregressiveHierarchicalPriors: N, M as above) or, with residual blocks in g_a
+    (`g_a.0.conv1.weight`), cheng2020-anchor (Cheng2020Anchor: N = g_a.0.conv1 output channels,
+    M = N); gic-convert cannot convert these yet, but CompressAI codes them.
     """
+    if "context_prediction.weight" in shapes:
+        if "g_a.0.conv1.weight" in shapes:
+            n = int(shapes["g_a.0.conv1.weight"][0])
+            return "cheng2020-anchor", n, n
+        for key in ("g_a.0.weight", "g_a.6.weight"):
+            if key not in shapes:
+                raise ValueError(f"not a CompressAI mbt2018 / cheng2020-anchor state dict: no {key}")
+        return "mbt2018", int(shapes["g_a.0.weight"][0]), int(shapes["g_a.6.weight"][0])
     for key in ("g_a.0.weight", "g_a.6.weight"):
         if key not in shapes:
             raise ValueError(f"not a CompressAI bmshj2018 / mbt2018-mean state dict: no {key}")
@@ -75,15 +87,17 @@ def load_model(path):
     sys.path.insert(0, PYTHON_DIR)
     from compressai_env import import_compressai
     compressai = import_compressai()
-    from compressai.models import FactorizedPrior, MeanScaleHyperprior, ScaleHyperprior
+    from compressai.models import (Cheng2020Anchor, FactorizedPrior, JointAutoregressiveHierarchicalPriors,
+                                   MeanScaleHyperprior, ScaleHyperprior)
 
     with np.load(path) as z:
         state = {k: torch.from_numpy(np.array(z[k])) for k in z.files}
     state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
     arch, n, m = detect_architecture({k: tuple(v.shape) for k, v in state.items()})
     cls = {"bmshj2018-factorized": FactorizedPrior, "bmshj2018-hyperprior": ScaleHyperprior,
-           "mbt2018-mean": MeanScaleHyperprior}[arch]
-    model = cls(n, m)
+           "mbt2018-mean": MeanScaleHyperprior, "mbt2018": JointAutoregressiveHierarchicalPriors,
+           "cheng2020-anchor": Cheng2020Anchor}[arch]
+    model = cls(n) if arch == "cheng2020-anchor" else cls(n, m)
     try:
         model.load_state_dict(state)
         cdf = "npz"

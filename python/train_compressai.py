@@ -1,5 +1,12 @@
 #!/usr/bin/env python3
-"""Train a CompressAI bmshj2018-factorized / bmshj2018-hyperprior / mbt2018-mean model on data/images for a time budget.
+"""Train a CompressAI bmshj2018-factorized / bmshj2018-hyperprior / mbt2018-mean / mbt2018 / cheng2020-anchor model on data/images for a time budget.
+
+mbt2018 (JointAutoregressiveHierarchicalPriors) and cheng2020-anchor (Cheng2020Anchor) are the
+context-model (autoregressive) architectures of issue #15: gic-convert cannot convert them yet.
+Cheng2020Anchor takes N only: its latent y has M = N channels (CompressAI passes M=N to its base
+class), so `--M` must be left out or equal `--N` for it. Their compress()/decompress() run the
+context model position by position in Python, so the test evaluation below is slow (seconds to
+minutes per image).
 
 Follows CompressAI's examples/train.py: loss = lmbda * 255^2 * MSE + bpp
 (compressai.losses.RateDistortionLoss), Adam (lr 1e-4) on every parameter except the entropy
@@ -33,7 +40,13 @@ from compressai_env import import_compressai  # noqa: E402
 
 import_compressai()
 from compressai.losses import RateDistortionLoss  # noqa: E402
-from compressai.models import FactorizedPrior, MeanScaleHyperprior, ScaleHyperprior  # noqa: E402
+from compressai.models import (  # noqa: E402
+    Cheng2020Anchor,
+    FactorizedPrior,
+    JointAutoregressiveHierarchicalPriors,
+    MeanScaleHyperprior,
+    ScaleHyperprior,
+)
 
 import datasets  # noqa: E402
 from gic import metrics  # noqa: E402
@@ -42,7 +55,21 @@ ARCHITECTURES = {
     "bmshj2018-factorized": FactorizedPrior,
     "bmshj2018-hyperprior": ScaleHyperprior,
     "mbt2018-mean": MeanScaleHyperprior,
+    "mbt2018": JointAutoregressiveHierarchicalPriors,
+    "cheng2020-anchor": Cheng2020Anchor,
 }
+# architectures whose constructor takes N only (M = N)
+N_ONLY = {"cheng2020-anchor"}
+
+
+def build_model(arch, n, m):
+    """The CompressAI model of `arch`; m is ignored (None allowed) for the N-only architectures,
+    which use M = N."""
+    if arch in N_ONLY:
+        if m is not None and m != n:
+            raise SystemExit(f"{arch} takes N only (its M is N = {n}); got --M {m}")
+        return ARCHITECTURES[arch](n)
+    return ARCHITECTURES[arch](n, 96 if m is None else m)
 
 
 def configure_optimizers(model, lr, aux_lr):
@@ -108,7 +135,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--arch", choices=sorted(ARCHITECTURES), required=True)
     ap.add_argument("--N", type=int, default=64)
-    ap.add_argument("--M", type=int, default=96)
+    ap.add_argument("--M", type=int, default=None,
+                    help="latent channels (default 96; cheng2020-anchor: must be omitted or equal N)")
     ap.add_argument("--lmbda", type=float, default=0.013)
     ap.add_argument("--minutes", type=float, required=True, help="training time budget (wall clock)")
     ap.add_argument("--batch", type=int, default=8)
@@ -127,7 +155,9 @@ def main(argv=None):
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    model = ARCHITECTURES[args.arch](args.N, args.M)
+    model = build_model(args.arch, args.N, args.M)
+    if args.M is None:
+        args.M = args.N if args.arch in N_ONLY else 96
     if args.init:
         state = torch.load(args.init, map_location="cpu")
         model.load_state_dict({k[len("module."):] if k.startswith("module.") else k: v
