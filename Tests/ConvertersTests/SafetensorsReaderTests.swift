@@ -51,9 +51,9 @@ struct SafetensorsReaderTests {
       (file(#"{"a":{"dtype":"F32","shape":[],"data_offsets":[0,4],"x":1}}"#, 4), "unknown field"),
     ])
   func refused(bytes: Data, message: String) {
-    #expect {
+    expectThrows {
       _ = try SafetensorsReader(bytes)
-    } throws: { error in
+    } matching: { error in
       "\(error)".contains(message)
     }
   }

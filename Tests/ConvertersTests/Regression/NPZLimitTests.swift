@@ -33,9 +33,9 @@ struct NPZLimitTests {
     var shapes: [[Int]] = []
     try reader.forEachHeader { _, header in shapes.append(header.shape) }
     #expect(shapes == [[1024]])
-    #expect {
+    expectThrows {
       try reader.forEachArray { _, _ in }
-    } throws: { error in
+    } matching: { error in
       guard case .memberOverLimit("w.npy", let declared, 4000) = error as? NPZError else {
         return false
       }

@@ -221,12 +221,12 @@ struct NPZPiecesTests {
     try Self.archive(members).write(to: URL(fileURLWithPath: path))
     let limited = try NPZReader(path: path)
     limited.memberLimit = 1_000_000
-    #expect {
+    expectThrows {
       try limited.forEachArrayInPieces { _, _ in
       } piece: { _ in
       } end: { _, _ in
       }
-    } throws: { error in
+    } matching: { error in
       guard case .memberOverLimit("big_endian.npy", _, 1_000_000) = error as? NPZError else {
         return false
       }

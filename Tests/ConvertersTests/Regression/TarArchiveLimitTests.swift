@@ -29,9 +29,9 @@ struct TarArchiveLimitTests {
       with: Array((String(repeating: "0", count: 6 - digits.count) + digits).utf8) + [0, 0x20])
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 
-    #expect {
+    expectThrows {
       _ = try TarArchive.read(path: path)
-    } throws: { error in
+    } matching: { error in
       guard case .unreadableFile(_, let reason) = error as? ConverterError else { return false }
       return reason == "m.bin declares 3221225472 bytes, more than the whole archive (10240)"
     }

@@ -99,9 +99,9 @@ struct CodecGoldenTests {
     let bmshj = try CodecFixtures.codec("bmshj2018-hyperprior-N16-M24.gicw")
     let mbt = try CodecFixtures.codec("mbt2018-mean-N16-M24.gicw")
     let stream = try bmshj.encode(try CodecFixtures.image("rgb-77x45.png").image)
-    #expect {
+    expectThrows {
       _ = try mbt.decode(stream)
-    } throws: { error in
+    } matching: { error in
       guard case BitstreamError.modelMismatch = error else { return false }
       return (error as! BitstreamError).description.contains(String(mbt.modelDigest.prefix(16)))
     }

@@ -36,9 +36,9 @@ struct ModelCheckTests {
       gs.inputs[0].lo = -3000
       m[GraphDescription.metadataKey("g_s")] = gs.metadataValue
     }
-    #expect {
+    expectThrows {
       _ = try HyperpriorCodec(file: file)
-    } throws: { error in
+    } matching: { error in
       (error as? ModelError)?.description.contains("reverse graph") == true
     }
   }

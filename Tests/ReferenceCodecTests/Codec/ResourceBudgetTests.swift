@@ -34,9 +34,9 @@ struct ResourceBudgetTests {
     let needs = try codec.needs(width: 768, height: 512, for: .decoding)
     #expect(needs.memory > 48 << 30 && needs.memory < 49 << 30)
     let stream = try Self.stream(codec, width: 768, height: 512)
-    #expect {
+    expectThrows {
       _ = try codec.decode(stream)
-    } throws: { error in
+    } matching: { error in
       guard case .memoryExceeded(let work, let n, let limit) = error as? ResourceError else {
         return false
       }
@@ -61,9 +61,9 @@ struct ResourceBudgetTests {
 
   /// With a budget smaller than the smallest picture's needs, the model itself is refused.
   @Test func modelOverBudgetIsRefusedAtLoad() throws {
-    #expect {
+    expectThrows {
       _ = try HyperpriorCodec(file: try Self.wide(), budget: ResourceBudget(maxMemory: 256 << 20))
-    } throws: { error in
+    } matching: { error in
       guard case .resources(.memoryExceeded(_, let needs, _)) = error as? ModelError else {
         return false
       }

@@ -134,9 +134,9 @@ struct ImageLibpngBehaviourTests {
 
   @Test func truncatedDataGivesLibpngsMessage() throws {
     let data = try PNGFixtures.bytes("truncated_idat.png")
-    #expect {
+    expectThrows {
       try PNGCodec.decode(data)
-    } throws: { error in
+    } matching: { error in
       guard case .malformed(let message) = error as? ImageError else { return false }
       return !message.isEmpty && !message.contains("without a message")
     }
@@ -276,9 +276,9 @@ struct ImageEncodingTests {
     }
     var image = try RGBImage(width: 1, height: 1, pixels: [1, 2, 3])
     image.pixels.append(4)
-    #expect {
+    expectThrows {
       try PNGCodec.encode(image)
-    } throws: { ($0 as? ImageError)?.code == "image.invalidImage" }
+    } matching: { ($0 as? ImageError)?.code == "image.invalidImage" }
   }
 }
 
@@ -307,16 +307,16 @@ struct ImageFileTests {
     let dir = try ScratchDirectory()
     defer { dir.remove() }
     // A directory that does not exist.
-    #expect {
+    expectThrows {
       try PNGCodec.write(image, to: dir.path + "/missing/out.png")
-    } throws: { ($0 as? ImageError)?.code == "image.io" }
+    } matching: { ($0 as? ImageError)?.code == "image.io" }
     #expect(try dir.entries().isEmpty)
     // A destination that is a directory: the rename fails after the bytes were written.
     try FileManager.default.createDirectory(
       atPath: dir.path + "/taken.png", withIntermediateDirectories: false)
-    #expect {
+    expectThrows {
       try PNGCodec.write(image, to: dir.path + "/taken.png")
-    } throws: { ($0 as? ImageError)?.code == "image.io" }
+    } matching: { ($0 as? ImageError)?.code == "image.io" }
     #expect(try dir.entries() == ["taken.png"])
     // A read-only directory (not enforced for root, who may write anywhere).
     if SystemCalls.userID != 0 {
@@ -346,12 +346,12 @@ struct ImageFileTests {
   @Test func unreadablePathsThrowIO() throws {
     let dir = try ScratchDirectory()
     defer { dir.remove() }
-    #expect {
+    expectThrows {
       try PNGCodec.read(path: dir.path + "/absent.png")
-    } throws: { ($0 as? ImageError)?.code == "image.io" }
-    #expect {
+    } matching: { ($0 as? ImageError)?.code == "image.io" }
+    expectThrows {
       try PNGCodec.read(path: dir.path)
-    } throws: { ($0 as? ImageError)?.code == "image.io" }
+    } matching: { ($0 as? ImageError)?.code == "image.io" }
   }
 }
 
@@ -380,9 +380,9 @@ struct ImageErrorTests {
     let iendFirst =
       PNGHeader.signature + [0, 0, 0, 0] + Array("IEND".utf8) + [0xAE, 0x42, 0x60, 0x82]
       + [UInt8](repeating: 0, count: 13)
-    #expect {
+    expectThrows {
       try PNGCodec.decode(iendFirst)
-    } throws: { ($0 as? ImageError)?.code == "image.badHeader" }
+    } matching: { ($0 as? ImageError)?.code == "image.badHeader" }
     #expect(throws: ImageError.notPNG) { try PNGCodec.decode(Array("GIF89a\u{1}\u{0}".utf8)) }
     #expect(throws: ImageError.notPNG) { try PNGCodec.decode(Array(PNGHeader.signature[0..<7])) }
   }

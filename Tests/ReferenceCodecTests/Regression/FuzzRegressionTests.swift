@@ -38,9 +38,9 @@ struct FuzzRegressionTests {
     let valid = try PNGFixtures.bytes("rgb_1x1.png")
     let length: [UInt8] = [0x7F, 0xFF, 0xFF, 0xFF]
     let spliced = Array(valid[0..<33]) + length + Array(type.utf8) + [1, 2, 3] + valid[33...]
-    #expect {
+    expectThrows {
       try PNGCodec.decode(spliced)
-    } throws: { error in
+    } matching: { error in
       guard case .malformed(let message) = error as? ImageError else { return false }
       return message.hasPrefix("\(type) chunk at offset 33 declares 2147483647 bytes")
     }
