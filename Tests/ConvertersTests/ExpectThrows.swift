@@ -1,6 +1,8 @@
 import Testing
 
-/// `body` must throw an error that `matching` accepts. The same check as Swift Testing's
+/// `body` must throw an error that `matching` accepts.
+///
+/// The same check as Swift Testing's
 /// `#expect(performing:throws:)`, as a function: that macro's closures crashed Swift 6.0.3's type
 /// checker on arm64 (scripts/cross-check.sh, docs/cross-platform.md).
 func expectThrows(

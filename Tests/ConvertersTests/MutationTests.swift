@@ -4,7 +4,9 @@ import Testing
 
 @Suite("Random damage to real NumPy files")
 struct MutationTests {
-  /// The valid fixtures' file names. A closure inside the `@Test` arguments crashed Swift
+  /// The valid fixtures' file names.
+  ///
+  /// A closure inside the `@Test` arguments crashed Swift
   /// 6.0.3's type checker on arm64 (scripts/cross-check.sh), so the list is a property.
   static let validNames = Fixtures.names("valid").filter { $0 != "expected.json" }
 

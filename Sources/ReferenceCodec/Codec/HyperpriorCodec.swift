@@ -76,11 +76,12 @@ public struct HyperpriorCodec: Sendable {
     }
     multiple = Int(hyperStride)
     self.latentStride = Int(latentStride)
-    let G = CodecModelSchema.Graph.self
+    let graph = CodecModelSchema.Graph.self
     let graphs = try IntegerGraph.load(
       file: file,
       names: profile.hasHyperprior
-        ? [G.analysis, G.synthesis, G.hyperAnalysis, G.hyperSynthesis] : [G.analysis, G.synthesis],
+        ? [graph.analysis, graph.synthesis, graph.hyperAnalysis, graph.hyperSynthesis]
+        : [graph.analysis, graph.synthesis],
       threads: threads)
     analysis = graphs[0]
     synthesis = graphs[1]

@@ -26,7 +26,9 @@ struct ResourceBudgetTests {
   }
 
   /// The crafted model loads (its smallest picture needs 512 MiB), and decoding a 768 × 512
-  /// stream is refused with what it would need (48 GiB), not an abort. Its g_s is not run in
+  /// stream is refused with what it would need (48 GiB), not an abort.
+  ///
+  /// Its g_s is not run in
   /// bands: bands small enough for its 65,536-channel rows would recompute their halos some
   /// sixty times over (`maxBandWork`).
   @Test func wideModelIsRefusedBeforeAllocating() throws {

@@ -278,7 +278,9 @@ struct ImageEncodingTests {
     image.pixels.append(4)
     expectThrows {
       try PNGCodec.encode(image)
-    } matching: { ($0 as? ImageError)?.code == "image.invalidImage" }
+    } matching: {
+      ($0 as? ImageError)?.code == "image.invalidImage"
+    }
   }
 }
 
@@ -309,14 +311,18 @@ struct ImageFileTests {
     // A directory that does not exist.
     expectThrows {
       try PNGCodec.write(image, to: dir.path + "/missing/out.png")
-    } matching: { ($0 as? ImageError)?.code == "image.io" }
+    } matching: {
+      ($0 as? ImageError)?.code == "image.io"
+    }
     #expect(try dir.entries().isEmpty)
     // A destination that is a directory: the rename fails after the bytes were written.
     try FileManager.default.createDirectory(
       atPath: dir.path + "/taken.png", withIntermediateDirectories: false)
     expectThrows {
       try PNGCodec.write(image, to: dir.path + "/taken.png")
-    } matching: { ($0 as? ImageError)?.code == "image.io" }
+    } matching: {
+      ($0 as? ImageError)?.code == "image.io"
+    }
     #expect(try dir.entries() == ["taken.png"])
     // A read-only directory (not enforced for root, who may write anywhere).
     if SystemCalls.userID != 0 {
@@ -348,10 +354,14 @@ struct ImageFileTests {
     defer { dir.remove() }
     expectThrows {
       try PNGCodec.read(path: dir.path + "/absent.png")
-    } matching: { ($0 as? ImageError)?.code == "image.io" }
+    } matching: {
+      ($0 as? ImageError)?.code == "image.io"
+    }
     expectThrows {
       try PNGCodec.read(path: dir.path)
-    } matching: { ($0 as? ImageError)?.code == "image.io" }
+    } matching: {
+      ($0 as? ImageError)?.code == "image.io"
+    }
   }
 }
 
@@ -382,7 +392,9 @@ struct ImageErrorTests {
       + [UInt8](repeating: 0, count: 13)
     expectThrows {
       try PNGCodec.decode(iendFirst)
-    } matching: { ($0 as? ImageError)?.code == "image.badHeader" }
+    } matching: {
+      ($0 as? ImageError)?.code == "image.badHeader"
+    }
     #expect(throws: ImageError.notPNG) { try PNGCodec.decode(Array("GIF89a\u{1}\u{0}".utf8)) }
     #expect(throws: ImageError.notPNG) { try PNGCodec.decode(Array(PNGHeader.signature[0..<7])) }
   }

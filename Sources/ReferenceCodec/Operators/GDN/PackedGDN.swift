@@ -91,9 +91,10 @@ public struct PackedGDN: Sendable, ChannelsLastKernel {
       exponent: outputExponent, lo: layer.requantization.lo, hi: layer.requantization.hi)
   }
 
-  /// Runs the layer over `input`'s own storage: the same result as
-  /// ``run(_:outputExponent:threads:path:)``, without allocating (and faulting in) an output
-  /// tensor. The graph runner uses it when the node is the input's last reader.
+  /// Runs the layer over `input`'s own storage.
+  ///
+  /// The result is ``run(_:outputExponent:threads:path:)``'s, without allocating (and faulting
+  /// in) an output tensor. The graph runner uses it when the node is the input's last reader.
   ///
   /// Bit-exact: every step of `gic_gdn_s16` after the squares reads x only at the index it
   /// writes (GDN's output step, inverse GDN's product), and the squares and norms live in the
