@@ -24,7 +24,8 @@ struct ProfileTests {
     let arrays = try NPZReader(path: example).readAll()
     for prefix in ["entropy_bottleneck", "gaussian_conditional"] {
       let stored = try #require(file.cdfTable(named: prefix))
-      #expect(stored == (try CompressAITables.copiedTable(prefix: prefix, in: arrays)))
+      let copied = try CompressAITables.copiedTable(prefix: prefix, in: arrays)
+      #expect(stored == copied)
     }
     let thresholds = try #require(file.tensor(named: "gaussian_conditional.scale_thresholds"))
     #expect(thresholds.dtype == .int32 && thresholds.shape == [63])
@@ -42,7 +43,8 @@ struct ProfileTests {
     let file = try WeightFile.open(path: out)
     #expect(file.cdfTables.isEmpty)
     #expect(file.tensor(named: "gaussian_conditional.scale_thresholds") == nil)
-    #expect(file.tensors.count == (try NPZReader(path: example).names.count))
+    let names = try NPZReader(path: example).names
+    #expect(file.tensors.count == names.count)
   }
 
   @Test("a scale_thresholds array that disagrees with the scale table is refused")

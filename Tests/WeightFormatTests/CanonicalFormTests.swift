@@ -161,7 +161,8 @@ struct CanonicalFormTests {
       cursor = Int(offset) + Int(length)
       covered.formUnion((dataStart + Int(offset))..<(dataStart + cursor))
     }
-    #expect(Int(try #require(image.range(of: 4)).count) == ContainerImage.align64(cursor))
+    let range = try #require(image.range(of: 4))
+    #expect(Int(range.count) == ContainerImage.align64(cursor))
     for i in dataStart..<bytes.count where !covered.contains(i) {
       #expect(bytes[i] == 0, "DATA padding at \(i)")
     }
