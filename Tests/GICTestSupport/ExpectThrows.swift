@@ -5,7 +5,7 @@ import Testing
 /// The same check as Swift Testing's
 /// `#expect(performing:throws:)`, as a function: that macro's closures crashed Swift 6.0.3's type
 /// checker on arm64 (scripts/cross-check.sh, docs/cross-platform.md).
-func expectThrows(
+public func expectThrows(
   sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void,
   matching: (any Error) -> Bool
 ) {
