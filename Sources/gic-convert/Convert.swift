@@ -9,32 +9,36 @@ struct Convert: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Convert a .npz state dict or a .npy array into a .gicw container.",
     discussion: """
-      Profiles: 'raw' stores every array as-is (dtype, shape and bytes). 'compressai-tables' also
-      stores each CompressAI entropy model's CDF table as a first-class table (copied from
-      _quantized_cdf, or computed from the parameters) and a Gaussian conditional's integer
-      scale thresholds. 'bmshj2018-hyperprior', 'mbt2018-mean' and 'bmshj2018-factorized' make
-      codec models for gic-ref from CompressAI ScaleHyperprior / MeanScaleHyperprior /
-      FactorizedPrior state dicts (any N, M): int16
-      weights per output channel, int32 accumulators with a recorded overflow bound, activation
-      formats calibrated on real images, CompressAI's CDF tables (spec/integer-ops.md). 'gic-v1'
-      converts python/gicv1 exports. 'auto' (the default) picks a profile only when it accounts
-      for every array: a codec profile when the keys and shapes are exactly those it reads, 'raw'
-      or 'compressai-tables' when the arrays are no CompressAI image model; other compressai.zoo
-      models (mbt2018, cheng2020-anchor, cheng2020-attn) are refused with
-      a message naming the architecture and the arrays no profile reads ('gic-convert inspect'
-      says what a file converts as). Empty entropy tables (an export made without update())
+      Profiles: 'raw' stores every array as-is (dtype, shape and bytes). 'compressai-tables' also \
+      stores each CompressAI entropy model's CDF table as a first-class table (copied from \
+      _quantized_cdf, or computed from the parameters) and a Gaussian conditional's integer \
+      scale thresholds. 'bmshj2018-hyperprior', 'mbt2018-mean' and 'bmshj2018-factorized' make \
+      codec models for gic-ref from CompressAI ScaleHyperprior / MeanScaleHyperprior / \
+      FactorizedPrior state dicts (any N, M): int16 \
+      weights per output channel, int32 accumulators with a recorded overflow bound, activation \
+      formats calibrated on real images, CompressAI's CDF tables (spec/integer-ops.md). 'gic-v1' \
+      converts python/gicv1 exports. 'auto' (the default) picks a profile only when it accounts \
+      for every array: a codec profile when the keys and shapes are exactly those it reads, 'raw' \
+      or 'compressai-tables' when the arrays are no CompressAI image model; other compressai.zoo \
+      models (mbt2018, cheng2020-anchor, cheng2020-attn) are refused with \
+      a message naming the architecture and the arrays no profile reads ('gic-convert inspect' \
+      says what a file converts as). Empty entropy tables (an export made without update()) \
       are computed from the parameters, with a note.
-      Calibration images (codec profiles): --calibration PNG files or directories of PNGs; by
+
+      Calibration images (codec profiles): --calibration PNG files or directories of PNGs; by \
       default the calibration split of data/images/manifest.json under the current directory.
-      The output is written to a temporary file and renamed into place, so a failed conversion
-      never leaves a partial file. Progress is shown on stderr for inputs over 100 MB, and for
+
+      The output is written to a temporary file and renamed into place, so a failed conversion \
+      never leaves a partial file. Progress is shown on stderr for inputs over 100 MB, and for \
       calibration on a terminal.
-      Provenance: the container's metadata records the converter version
-      (gic.provenance.converter_version), the input file's SHA-256 (gic.provenance.input_sha256)
-      and each calibration image file's SHA-256 (gic.provenance.calibration_sha256); no times or
-      paths, so conversions stay byte-identical. The model digest covers metadata:
+
+      Provenance: the container's metadata records the converter version \
+      (gic.provenance.converter_version), the input file's SHA-256 (gic.provenance.input_sha256) \
+      and each calibration image file's SHA-256 (gic.provenance.calibration_sha256); no times or \
+      paths, so conversions stay byte-identical. The model digest covers metadata: \
       --no-provenance leaves these out, as the release scripts do to keep published digests.
-      --metadata key=value (repeatable) adds the user's own entries; keys starting with 'gic.'
+
+      --metadata key=value (repeatable) adds the user's own entries; keys starting with 'gic.' \
       are refused.
       """
   )

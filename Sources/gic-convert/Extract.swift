@@ -6,9 +6,9 @@ struct Extract: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Write the tensors of a .gicw container back to a .npz that numpy.load reads.",
     discussion: """
-      Tensors come back bit-identical (little-endian, C order), so converting the extracted .npz
-      again gives the same container. With --cdf-tables, each CDF table T is also written as the
-      int32 arrays T.gicw.cdf, T.gicw.cdf_length and T.gicw.offset. Quantization parameters are
+      Tensors come back bit-identical (little-endian, C order), so converting the extracted .npz \
+      again gives the same container. With --cdf-tables, each CDF table T is also written as the \
+      int32 arrays T.gicw.cdf, T.gicw.cdf_length and T.gicw.offset. Quantization parameters are \
       not exported (inspect shows them).
       """
   )

@@ -12,7 +12,7 @@ struct GicConvert: ParsableCommand {
     commandName: "gic-convert",
     abstract: "Convert NumPy model exports (.npz/.npy) into gic weight containers (.gicw).",
     discussion: """
-      Without a subcommand, converts: gic-convert model.npz -o model.gicw
+      Without a subcommand, converts: gic-convert model.npz -o model.gicw \
       Exit status: 0 on success, 1 on any input or usage error (one line 'error: …' on stderr).
       """,
     version: "gic-convert \(ToolVersion.string), container format 1.0",

@@ -9,15 +9,16 @@ struct Decode: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Decode a .gic bitstream into a PNG image.",
     discussion: """
-      The model must be the one the stream was encoded with (its digest is in the stream's
-      header; see 'gic-ref info'). The PNG is 8-bit RGB, or grayscale when the source was
-      grayscale (gray = ⌊(R + G + B + 1) / 3⌋). With an output name ending in .rgb, the raw 8-bit
-      RGB samples are written instead (R G B interleaved, rows top to bottom, no header). The
-      output is written to a temporary file and renamed into place; --json reports the SHA-256
+      The model must be the one the stream was encoded with (its digest is in the stream's \
+      header; see 'gic-ref info'). The PNG is 8-bit RGB, or grayscale when the source was \
+      grayscale (gray = ⌊(R + G + B + 1) / 3⌋). With an output name ending in .rgb, the raw 8-bit \
+      RGB samples are written instead (R G B interleaved, rows top to bottom, no header). The \
+      output is written to a temporary file and renamed into place; --json reports the SHA-256 \
       of the decoded RGB samples, the value conformance compares.
-      Batches: given a directory (every .gic below it) or a list file (.txt, .list, .lst: one
-      path per line), decode writes each picture as a PNG into -o DIR (same relative name),
-      --threads pictures at a time, and a JSON Lines manifest with the decoded samples' SHA-256;
+
+      Batches: given a directory (every .gic below it) or a list file (.txt, .list, .lst: one \
+      path per line), decode writes each picture as a PNG into -o DIR (same relative name), \
+      --threads pictures at a time, and a JSON Lines manifest with the decoded samples' SHA-256; \
       a rerun skips the pictures done already (docs/scaling.md).
       """)
 

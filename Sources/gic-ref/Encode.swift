@@ -9,18 +9,21 @@ struct Encode: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Encode a PNG image into a .gic bitstream.",
     discussion: """
-      Takes 8-bit PNGs of any size: RGB, RGBA (alpha is dropped, colours kept as stored, nothing
-      composited), grayscale (coded as RGB with R = G = B and decoded back to gray) and palette.
-      16-bit PNGs are refused. The picture is padded to a multiple of the model's stride (64) by
+      Takes 8-bit PNGs of any size: RGB, RGBA (alpha is dropped, colours kept as stored, nothing \
+      composited), grayscale (coded as RGB with R = G = B and decoded back to gray) and palette. \
+      16-bit PNGs are refused. The picture is padded to a multiple of the model's stride (64) by \
       repeating its last column and row; the decoder crops the padding away (spec/bitstream.md).
+
       The output is written to a temporary file and renamed into place.
-      Batches: given a directory (every .png below it) or a list file (.txt, .list, .lst: one
-      path per line), encode codes each picture into -o DIR (same relative name, .gic),
-      --threads pictures at a time, and writes a JSON Lines manifest; a rerun skips the pictures
+
+      Batches: given a directory (every .png below it) or a list file (.txt, .list, .lst: one \
+      path per line), encode codes each picture into -o DIR (same relative name, .gic), \
+      --threads pictures at a time, and writes a JSON Lines manifest; a rerun skips the pictures \
       done already (docs/scaling.md).
-      Rate control (gic-v1 models only; other profiles refuse these options): --rate R in 0…1
-      (1 = most bits) picks rate index round(255·R); --target-bpp B picks the rate index whose
-      file is closest to B bits per pixel; --steps N (0…4, default 2) sets the decoder's
+
+      Rate control (gic-v1 models only; other profiles refuse these options): --rate R in 0…1 \
+      (1 = most bits) picks rate index round(255·R); --target-bpp B picks the rate index whose \
+      file is closest to B bits per pixel; --steps N (0…4, default 2) sets the decoder's \
       reverse-process steps and --seed S turns on the sampler's noise with seed S.
       """)
 

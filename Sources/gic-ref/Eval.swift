@@ -9,19 +9,21 @@ struct Eval: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Code pictures at several rates; report bpp, PSNR, MS-SSIM and times as CompressAI.",
     discussion: """
-      Encodes and decodes each picture at each operating point and writes the means over the
-      pictures in the JSON layout of CompressAI's 'compressai.utils.eval_model' ("name",
-      "description", "results": {"bpp", "psnr-rgb", "ms-ssim-rgb", "encoding_time",
-      "decoding_time"}, one list entry per point), so 'python -m compressai.utils.plot -f FILE'
-      plots it unchanged (docs/evaluation.md). bpp counts the whole .gic file over the original
-      pixels; PSNR is over the 8-bit R, G, B samples; MS-SSIM is pytorch-msssim's ms_ssim with
-      data_range 1 on samples / 255 (pictures need both sides ≥ 161); times are seconds per
+      Encodes and decodes each picture at each operating point and writes the means over the \
+      pictures in the JSON layout of CompressAI's 'compressai.utils.eval_model' ("name", \
+      "description", "results": {"bpp", "psnr-rgb", "ms-ssim-rgb", "encoding_time", \
+      "decoding_time"}, one list entry per point), so 'python -m compressai.utils.plot -f FILE' \
+      plots it unchanged (docs/evaluation.md). bpp counts the whole .gic file over the original \
+      pixels; PSNR is over the 8-bit R, G, B samples; MS-SSIM is pytorch-msssim's ms_ssim with \
+      data_range 1 on samples / 255 (pictures need both sides ≥ 161); times are seconds per \
       picture (encode: analysis and entropy coding; decode: parsing to pixels).
-      Points: gic-v1 models take --rates (rate indices, default six evenly spaced from 0 to the
+
+      Points: gic-v1 models take --rates (rate indices, default six evenly spaced from 0 to the \
       highest) or --target-bpp values, and --steps; the other profiles have one fixed rate.
-      --padding compressai pads with zeros, centred, to a multiple of 64 as eval_model does and
-      crops after decoding; the default, gic, is the codec's own padding. The padding is
-      recorded in "description" and "padding". --per-image adds "per_image": each picture's
+
+      --padding compressai pads with zeros, centred, to a multiple of 64 as eval_model does and \
+      crops after decoding; the default, gic, is the codec's own padding. The padding is \
+      recorded in "description" and "padding". --per-image adds "per_image": each picture's \
       results (the plot ignores it).
       """)
 

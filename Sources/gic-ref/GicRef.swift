@@ -11,9 +11,10 @@ struct GicRef: ParsableCommand {
     commandName: "gic-ref",
     abstract: "The gic reference codec (bit-exact, integer-only).",
     discussion: """
-      encode turns a PNG into a .gic bitstream with a codec model made by gic-convert; decode
-      turns it back into a PNG. The bytes and pixels are the same on every machine, for every
+      encode turns a PNG into a .gic bitstream with a codec model made by gic-convert; decode \
+      turns it back into a PNG. The bytes and pixels are the same on every machine, for every \
       --threads value and build (spec/bitstream.md, spec/integer-ops.md).
+
       Exit status: 0 on success, 1 on any error (one line 'error: …' on stderr).
       """,
     version: "gic-ref \(ToolVersion.string), bitstream format 1.0, container format 1.0",

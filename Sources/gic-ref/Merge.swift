@@ -9,11 +9,11 @@ struct Merge: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Join the manifests of shards into one (docs/scaling.md).",
     discussion: """
-      Batch manifests (JSON Lines from encode, decode or verify with --shard) are joined into
-      one sorted by input; an input in two manifests is refused. With --expect (a directory of
-      pictures, a list file, or a conformance set's manifest.json) the inputs that no manifest
-      has are listed and the merge fails. Conformance manifests (manifest.json of
-      'gic-ref vectors --shard') are joined into the whole set's manifest.json, in the order of
+      Batch manifests (JSON Lines from encode, decode or verify with --shard) are joined into \
+      one sorted by input; an input in two manifests is refused. With --expect (a directory of \
+      pictures, a list file, or a conformance set's manifest.json) the inputs that no manifest \
+      has are listed and the merge fails. Conformance manifests (manifest.json of \
+      'gic-ref vectors --shard') are joined into the whole set's manifest.json, in the order of \
       an unsharded run.
       """)
 

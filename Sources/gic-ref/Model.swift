@@ -9,15 +9,15 @@ struct Model: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Load and fully validate a .gicw model; print its profile, digest and structure.",
     discussion: """
-      With --json, one object with every field: "model", "profile", "container_version",
-      "bytes", "tensors", "cdf_tables", "model_digest", "is_codec", "n", "m", "w",
-      "hyper_stride", "latent_stride", "rate_levels", "extra_levels", "max_steps", "graphs"
-      ([{"name", "input_channels", "output_channels", "macs"}]), "macs_encode", "macs_decode",
-      "macs_reverse_step", "provenance" ({"converter_version", "input_sha256",
-      "calibration_sha256"}) and "metadata" (the entries other than the graphs). A field the
-      model does not have (rate levels of a fixed-rate model, the codec fields of a weight
-      container, provenance of a model converted with --no-provenance) is null, never 0. MACs
-      are multiply-accumulates of convolutions and GDN for one 768×512 picture (the reverse
+      With --json, one object with every field: "model", "profile", "container_version", \
+      "bytes", "tensors", "cdf_tables", "model_digest", "is_codec", "n", "m", "w", \
+      "hyper_stride", "latent_stride", "rate_levels", "extra_levels", "max_steps", "graphs" \
+      ([{"name", "input_channels", "output_channels", "macs"}]), "macs_encode", "macs_decode", \
+      "macs_reverse_step", "provenance" ({"converter_version", "input_sha256", \
+      "calibration_sha256"}) and "metadata" (the entries other than the graphs). A field the \
+      model does not have (rate levels of a fixed-rate model, the codec fields of a weight \
+      container, provenance of a model converted with --no-provenance) is null, never 0. MACs \
+      are multiply-accumulates of convolutions and GDN for one 768×512 picture (the reverse \
       process: per step).
       """)
 

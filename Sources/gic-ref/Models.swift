@@ -9,10 +9,10 @@ struct Models: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "List the .gicw models of a folder (default: models/) and where they came from.",
     discussion: """
-      Every .gicw file of the folder is loaded and checked as 'gic-ref model' does. Where it came
-      from is read from the folder's manifest.json ({"models": [{"file", "default", "source",
-      "origin", "made_by"}]}; models/README.md has the details) and from the provenance
-      gic-convert records in the container (converter version, input SHA-256); a field that is
+      Every .gicw file of the folder is loaded and checked as 'gic-ref model' does. Where it came \
+      from is read from the folder's manifest.json ({"models": [{"file", "default", "source", \
+      "origin", "made_by"}]}; models/README.md has the details) and from the provenance \
+      gic-convert records in the container (converter version, input SHA-256); a field that is \
       not known is null.
       """)
 

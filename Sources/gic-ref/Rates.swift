@@ -9,10 +9,10 @@ struct Rates: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Print the coded size of a PNG at every rate index (gic-v1 models).",
     discussion: """
-      Runs the analysis transforms once and entropy-codes the latent at each rate index, so the
-      whole rate curve costs little more than one encode. 'bytes' are what 'gic-ref encode --rate'
-      writes for each requested index (it codes at the index among the next 8 with the smallest
-      file, 'coded_index'); 'exact_bytes' the size when coding at exactly that index. Header
+      Runs the analysis transforms once and entropy-codes the latent at each rate index, so the \
+      whole rate curve costs little more than one encode. 'bytes' are what 'gic-ref encode --rate' \
+      writes for each requested index (it codes at the index among the next 8 with the smallest \
+      file, 'coded_index'); 'exact_bytes' the size when coding at exactly that index. Header \
       included; 2 steps, no seed.
       """)
 

@@ -10,14 +10,16 @@ struct Vectors: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Generate conformance vectors: bitstreams, models, source images and manifest.json.",
     discussion: """
-      Encodes every image with every model (gic-v1 models: three coding-parameter sets per image,
-      rotating through rates, 0–4 steps, with and without noise and several seeds), decodes each
+      Encodes every image with every model (gic-v1 models: three coding-parameter sets per image, \
+      rotating through rates, 0–4 steps, with and without noise and several seeds), decodes each \
       stream and records the SHA-256 and MD5 of the decoded RGB samples (spec/conformance.md).
-      The output is deterministic: the same models and images give the same files, and
-      --archive writes a reproducible tar (sorted entries, mtime 0, uid/gid 0, mode 0644, no
+
+      The output is deterministic: the same models and images give the same files, and \
+      --archive writes a reproducible tar (sorted entries, mtime 0, uid/gid 0, mode 0644, no \
       extended headers) whose SHA-256 is the same on every run and machine.
-      With --shard i/n only the images whose name hashes to i are coded (with the parameters
-      they have in the whole set); 'gic-ref merge' joins the shards' manifest.json files
+
+      With --shard i/n only the images whose name hashes to i are coded (with the parameters \
+      they have in the whole set); 'gic-ref merge' joins the shards' manifest.json files \
       (docs/scaling.md).
       """)
 

@@ -11,10 +11,11 @@ struct VerifyVectors: ParsableCommand {
     commandName: "verify",
     abstract: "Verify a conformance vector set (a directory or a tar archive with manifest.json).",
     discussion: """
-      Decodes every vector and compares the SHA-256 and MD5 of the decoded RGB samples with the
-      manifest; also checks every model's and bitstream's SHA-256. Prints one line per vector
+      Decodes every vector and compares the SHA-256 and MD5 of the decoded RGB samples with the \
+      manifest; also checks every model's and bitstream's SHA-256. Prints one line per vector \
       (id, result, time), progress on stderr when it is a terminal, and exits 1 naming the vectors that failed.
-      With --shard i/n only the vectors whose id hashes to i are checked, and --manifest writes
+
+      With --shard i/n only the vectors whose id hashes to i are checked, and --manifest writes \
       the results as JSON Lines for 'gic-ref merge' (docs/scaling.md).
       """)
 
