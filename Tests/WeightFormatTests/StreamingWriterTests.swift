@@ -4,18 +4,40 @@ import WeightFormat
 
 @Suite("Streaming writer")
 struct StreamingWriterTests {
-  /// Re-declares the content of an opened file to a streaming writer, writing the tensors in
-  /// the given order.
-  static func restream(_ file: WeightFile, to path: String, order: [TensorRecord]) throws
-    -> [UInt8]
+  /// A streaming writer to `path` declaring the content of an opened file.
+  static func writer(declaring file: WeightFile, to path: String) throws
+    -> StreamingWeightFileWriter
   {
-    let writer = try StreamingWeightFileWriter(
+    try StreamingWeightFileWriter(
       path: path,
       metadata: Dictionary(uniqueKeysWithValues: file.metadata.map { ($0.key, $0.value) }),
       tensors: file.tensors.map {
         .init(name: $0.name, dtype: $0.dtype, shape: $0.shape, quantization: $0.quantization)
       },
       cdfTables: Dictionary(uniqueKeysWithValues: file.cdfTables.map { ($0.name, $0.table) }))
+  }
+
+  /// A streaming writer to `path` declaring two tensors: "a" (float32 [2]), "b" (uint8 [3]).
+  static func twoTensorWriter(to path: String) throws -> StreamingWeightFileWriter {
+    try StreamingWeightFileWriter(
+      path: path, metadata: [:],
+      tensors: [
+        .init(name: "a", dtype: .float32, shape: [2]), .init(name: "b", dtype: .uint8, shape: [3]),
+      ])
+  }
+
+  /// The error code `body` throws; nil when it succeeds, "other" for another error type.
+  static func code(_ body: () throws -> Void) -> String? {
+    do { try body() } catch let e as WeightFormatError { return e.code } catch { return "other" }
+    return nil
+  }
+
+  /// Re-declares the content of an opened file to a streaming writer, writing the tensors in
+  /// the given order.
+  static func restream(_ file: WeightFile, to path: String, order: [TensorRecord]) throws
+    -> [UInt8]
+  {
+    let writer = try writer(declaring: file, to: path)
     for t in order {
       try file.data(of: t).withUnsafeBytes { try writer.write(tensor: t.name, data: $0) }
     }
@@ -48,13 +70,7 @@ struct StreamingWriterTests {
     var rng = SplitMix64(seed: 1717)
     for round in 0..<4 {
       let path = dir.path + "/p\(round).gicw"
-      let writer = try StreamingWeightFileWriter(
-        path: path,
-        metadata: Dictionary(uniqueKeysWithValues: file.metadata.map { ($0.key, $0.value) }),
-        tensors: file.tensors.map {
-          .init(name: $0.name, dtype: $0.dtype, shape: $0.shape, quantization: $0.quantization)
-        },
-        cdfTables: Dictionary(uniqueKeysWithValues: file.cdfTables.map { ($0.name, $0.table) }))
+      let writer = try Self.writer(declaring: file, to: path)
       for (i, t) in file.tensors.shuffled(using: &rng).enumerated() {
         let data = file.data(of: t)
         guard i % 3 != 0 else {
@@ -82,16 +98,9 @@ struct StreamingWriterTests {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }
     let path = dir.path + "/m.gicw"
-    let writer = try StreamingWeightFileWriter(
-      path: path, metadata: [:],
-      tensors: [
-        .init(name: "a", dtype: .float32, shape: [2]), .init(name: "b", dtype: .uint8, shape: [3]),
-      ])
+    let writer = try Self.twoTensorWriter(to: path)
     let bytes = [UInt8](repeating: 1, count: 8)
-    func code(_ body: () throws -> Void) -> String? {
-      do { try body() } catch let e as WeightFormatError { return e.code } catch { return "other" }
-      return nil
-    }
+    let code = Self.code
     func piece(_ name: String, _ count: Int) throws {
       try bytes.prefix(count).withUnsafeBytes { try writer.write(tensor: name, piece: $0) }
     }
@@ -125,16 +134,9 @@ struct StreamingWriterTests {
     let dir = try TemporaryDirectory()
     defer { dir.remove() }
     let path = dir.path + "/m.gicw"
-    let writer = try StreamingWeightFileWriter(
-      path: path, metadata: [:],
-      tensors: [
-        .init(name: "a", dtype: .float32, shape: [2]), .init(name: "b", dtype: .uint8, shape: [3]),
-      ])
+    let writer = try Self.twoTensorWriter(to: path)
     let eight = [UInt8](repeating: 1, count: 8)
-    func code(_ body: () throws -> Void) -> String? {
-      do { try body() } catch let e as WeightFormatError { return e.code } catch { return "other" }
-      return nil
-    }
+    let code = Self.code
     #expect(
       code { try eight.withUnsafeBytes { try writer.write(tensor: "zz", data: $0) } }
         == "gicw.invalidTensor")
