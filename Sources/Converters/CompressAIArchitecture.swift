@@ -41,6 +41,7 @@ public enum CompressAIArchitecture: String, Sendable, CaseIterable {
     case .bmshj2018Factorized: .bmshj2018Factorized
     case .bmshj2018Hyperprior: .bmshj2018Hyperprior
     case .mbt2018Mean: .mbt2018Mean
+    case .mbt2018: .mbt2018
     default: nil
     }
   }
@@ -48,11 +49,7 @@ public enum CompressAIArchitecture: String, Sendable, CaseIterable {
   /// Why no profile converts it (nil for the architectures a codec profile reads).
   var unsupportedReason: String? {
     switch self {
-    case .bmshj2018Factorized, .bmshj2018Hyperprior, .mbt2018Mean: nil
-    case .mbt2018:
-      "no codec profile reads its autoregressive context model (context_prediction, "
-        + "entropy_parameters); converting it as mbt2018-mean would drop them and code pictures "
-        + "with a different model"
+    case .bmshj2018Factorized, .bmshj2018Hyperprior, .mbt2018Mean, .mbt2018: nil
     case .cheng2020Anchor, .cheng2020Attn:
       "no codec profile reads its residual\(self == .cheng2020Attn ? " and attention" : "") "
         + "transforms and autoregressive context model"
@@ -135,10 +132,21 @@ public enum CompressAIArchitecture: String, Sendable, CaseIterable {
     factorizedKeys.contains($0)
   }
 
-  /// The keys a codec profile understands: ``factorizedKeys`` for `bmshj2018-factorized`, else
-  /// ``hyperpriorKeys``.
+  /// The context model's keys (mbt2018, without `module.`): the masked convolution (its mask
+  /// buffer optional) and the entropy-parameter network.
+  static let contextRequiredKeys: [String] =
+    ["context_prediction.weight", "context_prediction.bias"]
+    + [0, 2, 4].flatMap { ["entropy_parameters.\($0).weight", "entropy_parameters.\($0).bias"] }
+
+  /// The keys profile `mbt2018` understands: the hyperprior's and the context model's.
+  static let contextModelKeys: Set<String> = hyperpriorKeys.union(
+    contextRequiredKeys + ["context_prediction.mask"])
+
+  /// The keys a codec profile understands: ``factorizedKeys`` for `bmshj2018-factorized`,
+  /// ``contextModelKeys`` for `mbt2018`, else ``hyperpriorKeys``.
   static func keys(for profile: ModelProfile) -> Set<String> {
-    profile.hasHyperprior ? hyperpriorKeys : factorizedKeys
+    profile.hasContextModel
+      ? contextModelKeys : profile.hasHyperprior ? hyperpriorKeys : factorizedKeys
   }
 
   /// The keys a hyperprior codec profile cannot do without, in state-dict order: every

@@ -200,7 +200,7 @@ public enum ModelConverter {
         progress: calibrationProgress)
     } else {
       let kind: HyperpriorArchitecture.Kind =
-        profile == .mbt2018Mean ? .mbt2018Mean : .bmshj2018Hyperprior
+        [.mbt2018Mean, .mbt2018].contains(profile) ? profile : .bmshj2018Hyperprior
       if let problem = ProfileDetection.mismatch(profile, shapes: shapes) {
         throw ConverterError.profileMismatch(
           profile: profile.rawValue,

@@ -70,7 +70,9 @@ public struct ProfileDetection: Sendable, Equatable, Encodable {
     }
     let known =
       architecture == .bmshj2018Factorized
-      ? CompressAIArchitecture.factorizedKeys : CompressAIArchitecture.hyperpriorKeys
+      ? CompressAIArchitecture.factorizedKeys
+      : architecture == .mbt2018
+        ? CompressAIArchitecture.contextModelKeys : CompressAIArchitecture.hyperpriorKeys
     let unusable = stripped.keys.filter { !known.contains($0) }.sorted()
     guard let profile = architecture.codecProfile, let problem = mismatch(profile, shapes: shapes)
     else {
@@ -98,7 +100,10 @@ public struct ProfileDetection: Sendable, Equatable, Encodable {
       profile.hasHyperprior
       ? CompressAIArchitecture.hyperpriorRequiredKeys
       : CompressAIArchitecture.factorizedRequiredKeys
-    for key in required + (profile == .gicV1 ? gicV1Keys : []) where stripped[key] == nil {
+    let extra =
+      profile == .gicV1
+      ? gicV1Keys : profile.hasContextModel ? CompressAIArchitecture.contextRequiredKeys : []
+    for key in required + extra where stripped[key] == nil {
       return "missing array \(key)"
     }
     guard let ga6 = stripped["g_a.6.weight"], ga6.count == 4 else {

@@ -45,19 +45,22 @@ struct ProfileDetectionTests {
     }
   }
 
-  @Test("mbt2018 is refused, not converted as mbt2018-mean, naming its context model arrays")
+  @Test("mbt2018 converts as profile mbt2018, not mbt2018-mean, with or without its mask buffer")
   func mbt2018() throws {
     let shapes = try #require(try ZooKeys.all()["mbt2018"])
     let detection = ProfileDetection.detect(shapes: shapes)
+    #expect(detection.profile == "mbt2018")
+    #expect(detection.architecture == "mbt2018")
+    #expect(detection.ignoredArrays.isEmpty && detection.refusal == nil)
+    #expect(ProfileDetection.mismatch(.mbt2018, shapes: shapes) == nil)
+    var unmasked = shapes
+    unmasked["context_prediction.mask"] = nil
+    #expect(ProfileDetection.mismatch(.mbt2018, shapes: unmasked) == nil)
+    var partial = shapes
+    partial["entropy_parameters.4.bias"] = nil
     #expect(
-      detection.ignoredArrays == [
-        "context_prediction.bias", "context_prediction.mask", "context_prediction.weight",
-        "entropy_parameters.0.bias", "entropy_parameters.0.weight", "entropy_parameters.2.bias",
-        "entropy_parameters.2.weight", "entropy_parameters.4.bias", "entropy_parameters.4.weight",
-      ])
-    let refusal = try #require(detection.refusal)
-    #expect(refusal.contains("context_prediction.bias, context_prediction.mask"))
-    #expect(refusal.contains("… (9 arrays)"))
+      ProfileDetection.mismatch(.mbt2018, shapes: partial)
+        == "missing array entropy_parameters.4.bias")
     #expect(
       ProfileDetection.mismatch(.mbt2018Mean, shapes: shapes)
         == "array context_prediction.bias [24] and 8 more not read by mbt2018-mean")

@@ -17,6 +17,8 @@ struct FloatNetwork: Sendable {
       case pixelShuffle(factor: Int)
       /// The sum of the layer's input and `other`.
       case add(other: String)
+      /// The channel concatenation of the layer's input and `others`, in that order.
+      case concat(others: [String])
       /// Per-level channel affine: out = in · scale[level][c] + bias[level][c] (FiLM with the
       /// conditioning folded per level by the converter).
       case film(scale: [[Double]], bias: [[Double]])
@@ -37,16 +39,22 @@ struct FloatNetwork: Sendable {
   var inputChannels: Int
   var layers: [Layer]
   var outputs: [String]
+  /// Further graph inputs after `input` (name, channels), in order.
+  var extraInputs: [(name: String, channels: Int)] = []
 
   /// Runs the network, returning every value it computes (input included) by name.
   ///
   /// - Parameters:
   ///   - x: the input.
+  ///   - extras: the ``extraInputs`` by name.
   ///   - level: the conditioning level of `film` layers.
   ///   - threads: worker threads.
   /// - Returns: every value by name.
-  func run(_ x: FloatTensor, level: Int = 0, threads: Int) -> [String: FloatTensor] {
-    var values = [input: x]
+  func run(
+    _ x: FloatTensor, extras: [String: FloatTensor] = [:], level: Int = 0, threads: Int
+  ) -> [String: FloatTensor] {
+    var values = extras
+    values[input] = x
     for layer in layers {
       guard let v = values[layer.input] else { preconditionFailure("layers in order") }
       var out: FloatTensor
@@ -89,6 +97,16 @@ struct FloatNetwork: Sendable {
         guard let w = values[other] else { preconditionFailure("layers in order") }
         out = v
         for i in out.values.indices { out.values[i] += w.values[i] }
+      case .concat(let others):
+        // (C, H, W): concatenating channels appends planes.
+        var all = v.values
+        var channels = v.channels
+        for name in others {
+          guard let w = values[name] else { preconditionFailure("layers in order") }
+          all += w.values
+          channels += w.channels
+        }
+        out = FloatTensor(channels: channels, height: v.height, width: v.width, values: all)
       case .film(let scale, let bias):
         out = v
         let plane = v.height * v.width

@@ -8,6 +8,7 @@ extension GraphQuantizer {
   /// - Parameters:
   ///   - net: the float network.
   ///   - input: the format of the network's input.
+  ///   - extraInputs: the formats of its ``FloatNetwork/extraInputs`` by name.
   ///   - fixed: formats that override calibration (graph interfaces).
   ///   - ranges: calibrated max |value| by value name.
   ///   - headroom: calibrated ranges are widened by this factor (values beyond the calibrated
@@ -16,8 +17,8 @@ extension GraphQuantizer {
   /// - Returns: the graph and the format of every value.
   /// - Throws: an error naming the layer that cannot be quantized.
   mutating func graph(
-    _ net: FloatNetwork, input: Format, fixed: [String: Format], ranges: [String: Double],
-    headroom: Double = 1
+    _ net: FloatNetwork, input: Format, extraInputs: [String: Format] = [:],
+    fixed: [String: Format], ranges: [String: Double], headroom: Double = 1
   ) throws -> (GraphDescription, [String: Format]) {
     func range(_ name: String) -> Double { (ranges[name] ?? 0) * headroom }
     func calibrated(_ name: String, nonNegative: Bool = false) -> Format {
@@ -25,7 +26,8 @@ extension GraphQuantizer {
         ?? Format.power(
           Self.exponent(maxAbs: range(name), range: -16...24), nonNegative: nonNegative)
     }
-    var formats = [net.input: input]
+    var formats = extraInputs
+    formats[net.input] = input
     var nodes: [GraphDescription.Node] = []
     for layer in net.layers {
       guard let inFormat = formats[layer.input] else { preconditionFailure("layers in order") }
@@ -76,18 +78,40 @@ extension GraphQuantizer {
               ("hi", Int64(out.hi)),
             ], parameters: []))
         formats[layer.output] = out
+      case .concat(let others):
+        let out = calibrated(layer.output)
+        var attributes: [(name: String, value: Int64)] = []
+        for (k, name) in ([layer.input] + others).enumerated() {
+          guard let f = formats[name] else { preconditionFailure("layers in order") }
+          let (m, s) = try Self.multiplierShift(
+            f.scale / out.scale, maxShift: 62, name: layer.prefix)
+          attributes += [("multiplier_\(k)", Int64(m)), ("shift_\(k)", Int64(s))]
+        }
+        attributes += [
+          ("exponent", Int64(out.exponent)), ("lo", Int64(out.lo)), ("hi", Int64(out.hi)),
+        ]
+        nodes.append(
+          GraphDescription.Node(
+            op: OperatorName.concat.rawValue, inputs: [layer.input] + others,
+            output: layer.output, attributes: attributes, parameters: []))
+        formats[layer.output] = out
       case .film:
         let out = calibrated(layer.output)
         nodes.append(try film(layer, input: inFormat, output: out))
         formats[layer.output] = out
       }
     }
-    let description = GraphDescription(
-      inputs: [
-        .init(
-          name: net.input, channels: net.inputChannels, exponent: input.exponent, lo: input.lo,
-          hi: input.hi)
-      ], outputs: net.outputs, nodes: nodes)
+    var inputs: [GraphDescription.Input] = [
+      .init(
+        name: net.input, channels: net.inputChannels, exponent: input.exponent, lo: input.lo,
+        hi: input.hi)
+    ]
+    for extra in net.extraInputs {
+      guard let f = extraInputs[extra.name] else { preconditionFailure("a format per input") }
+      inputs.append(
+        .init(name: extra.name, channels: extra.channels, exponent: f.exponent, lo: f.lo, hi: f.hi))
+    }
+    let description = GraphDescription(inputs: inputs, outputs: net.outputs, nodes: nodes)
     return (description, formats)
   }
 

@@ -12,8 +12,11 @@ import WeightFormat
 /// h_s = deconv ReLU deconv ReLU conv(N→M, k3 s1) ReLU → scales. mbt2018-mean: h_a on y with
 /// LeakyReLU(0.01); h_s = deconv(N→M) LReLU deconv(M→3M/2) LReLU conv(3M/2→2M, k3 s1), whose
 /// first M channels are the scales and last M the means (split into two integer nodes).
+/// mbt2018 (`JointAutoregressiveHierarchicalPriors`): mbt2018-mean's transforms with h_s's 2M
+/// outputs kept whole as params, plus the context model (``contextPrediction``,
+/// ``entropyParameters``; `HyperpriorArchitecture+Context.swift`).
 struct HyperpriorArchitecture: Sendable {
-  /// `.bmshj2018Hyperprior`, `.mbt2018Mean` or `.bmshj2018Factorized`.
+  /// `.bmshj2018Hyperprior`, `.mbt2018Mean`, `.mbt2018` or `.bmshj2018Factorized`.
   typealias Kind = ModelProfile
 
   let kind: Kind
@@ -25,6 +28,10 @@ struct HyperpriorArchitecture: Sendable {
   /// h_s; nil for `bmshj2018-factorized`.
   let hyperSynthesis: FloatNetwork?
   let synthesis: FloatNetwork
+  /// mbt2018: the masked 5×5 context convolution ŷ → ctx, its non-causal taps zeroed.
+  var contextPrediction: FloatNetwork? = nil
+  /// mbt2018: the entropy-parameter network (params, ctx) → (scales, means).
+  var entropyParameters: FloatNetwork? = nil
   /// The entropy bottleneck's medians (quantiles[:, 0, 1]): N of them (z), or M (y) for
   /// `bmshj2018-factorized`.
   let medians: [Double]
@@ -167,7 +174,7 @@ struct HyperpriorArchitecture: Sendable {
             "h_s.4", input: "h_s.2", output: "scales", cin: n, cout: m, k: 3, stride: 1,
             relu: true),
         ], outputs: ["scales"])
-    case .mbt2018Mean:
+    case .mbt2018Mean, .mbt2018:
       let mid = try shape("h_s.2.weight")
       guard mid.count == 4, mid[0] == m else { throw fail("h_s.2.weight must be (M, 3M/2, 5, 5)") }
       let wide = mid[1]
@@ -191,13 +198,25 @@ struct HyperpriorArchitecture: Sendable {
           try conv("h_s.2", input: "h_s.1", cin: m, cout: wide, k: 5, stride: 2, transposed: true),
           FloatNetwork.Layer(
             kind: .leakyReLU(slope: 0.01), input: "h_s.2", output: "h_s.3", prefix: "h_s.3"),
-          try conv(
-            "h_s.4", input: "h_s.3", output: "scales", cin: wide, cout: 2 * m, k: 3, stride: 1,
-            channels: 0..<m),
-          try conv(
-            "h_s.4", input: "h_s.3", output: "means", cin: wide, cout: 2 * m, k: 3, stride: 1,
-            channels: m..<(2 * m)),
-        ], outputs: ["scales", "means"])
+        ]
+          + (kind == .mbt2018
+            ? [
+              try conv(
+                "h_s.4", input: "h_s.3", output: "params", cin: wide, cout: 2 * m, k: 3,
+                stride: 1)
+            ]
+            : [
+              try conv(
+                "h_s.4", input: "h_s.3", output: "scales", cin: wide, cout: 2 * m, k: 3,
+                stride: 1, channels: 0..<m),
+              try conv(
+                "h_s.4", input: "h_s.3", output: "means", cin: wide, cout: 2 * m, k: 3,
+                stride: 1, channels: m..<(2 * m)),
+            ]),
+        outputs: kind == .mbt2018 ? ["params"] : ["scales", "means"])
+      if kind == .mbt2018 {
+        (contextPrediction, entropyParameters) = try Self.contextModel(dict, m: m)
+      }
     case .bmshj2018Factorized:
       hyperAnalysis = nil
       hyperSynthesis = nil

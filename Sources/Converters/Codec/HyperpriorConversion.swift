@@ -70,10 +70,26 @@ enum HyperpriorConversion {
     let (ha, _) = try graph(hyperAnalysis, input: y, fixed: ["z": z])
     let scaleExponent = GraphQuantizer.exponent(maxAbs: range("scales"), range: 0...14)
     var scales = Format.power(scaleExponent, nonNegative: kind == .bmshj2018Hyperprior)
-    if kind == .mbt2018Mean { scales.lo = -GraphQuantizer.activationBound }
-    let (hs, _) = try graph(
+    if kind != .bmshj2018Hyperprior { scales.lo = -GraphQuantizer.activationBound }
+    let (hs, hsFormats) = try graph(
       hyperSynthesis, input: z, fixed: ["scales": scales, "means": y])
     let (gs, _) = try graph(model.synthesis, input: y, fixed: ["x_hat": .pixels])
+    // mbt2018 (spec/bitstream.md §11.1): ŷ → ctx, (params, ctx) → (scales, means).
+    var contextGraphs: [(String, GraphDescription)] = []
+    if let cp = model.contextPrediction, let ep = model.entropyParameters,
+      let params = hsFormats["params"]
+    {
+      let (cpGraph, cpFormats) = try quantizer.graph(
+        cp, input: y, fixed: [:], ranges: ranges)
+      guard let ctx = cpFormats["ctx"] else { preconditionFailure("the context graph gives ctx") }
+      let (epGraph, _) = try quantizer.graph(
+        ep, input: params, extraInputs: ["ctx": ctx], fixed: ["scales": scales, "means": y],
+        ranges: ranges)
+      contextGraphs = [
+        (CodecModelSchema.Graph.contextPrediction, cpGraph),
+        (CodecModelSchema.Graph.entropyParameters, epGraph),
+      ]
+    }
 
     // Entropy models.
     let (tables, thresholds): ([String: CDFTable], [Int64])
@@ -96,7 +112,7 @@ enum HyperpriorConversion {
       graphs: [
         (CodecModelSchema.Graph.analysis, ga), (CodecModelSchema.Graph.hyperAnalysis, ha),
         (CodecModelSchema.Graph.hyperSynthesis, hs), (CodecModelSchema.Graph.synthesis, gs),
-      ])
+      ] + contextGraphs)
     return Output(
       metadata: metadata, tensors: quantizer.tensors, cdfTables: tables, ranges: ranges)
   }
@@ -152,7 +168,23 @@ enum HyperpriorConversion {
       defer { progress(done + 1, images.count) }
       let (y, s) = analyze(model, image, threads: threads, record: record)
       var yHat = y
-      let means = s["means"]
+      var means = s["means"]
+      if let cp = model.contextPrediction, let ep = model.entropyParameters,
+        let params = s["params"]
+      {
+        // mbt2018: the context read from ŷ ≈ round(y) (ranges only; the codec reads the
+        // exact ŷ position by position).
+        var rounded = y
+        for i in rounded.values.indices {
+          rounded.values[i] = rounded.values[i].rounded(.toNearestOrEven)
+        }
+        guard let ctx = cp.run(rounded, threads: threads)["ctx"] else {
+          preconditionFailure("the context graph gives ctx")
+        }
+        let e = ep.run(params, extras: ["ctx": ctx], threads: threads)
+        record(e)
+        means = e["means"]
+      }
       for i in yHat.values.indices {
         let mu = means?.values[i] ?? 0
         yHat.values[i] = (yHat.values[i] - mu).rounded(.toNearestOrEven) + mu

@@ -15,9 +15,11 @@ extension HyperpriorCodec {
     let y: ChannelsLastActivations
     /// z's substream; empty for `bmshj2018-factorized`, which has no z.
     let zStream: [UInt8]
-    /// h_s's scales; nil for `bmshj2018-factorized`.
+    /// h_s's scales; nil for `bmshj2018-factorized` and `mbt2018`.
     let scales: ChannelsLastActivations?
     let means: ChannelsLastActivations?
+    /// h_s's params (`mbt2018`), which the context model reads.
+    var params: ChannelsLastActivations? = nil
   }
 
   /// Runs the analysis transforms, codes the hyper-latent and computes the scales and means
@@ -46,9 +48,15 @@ extension HyperpriorCodec {
       z, centers: .perChannel(medians), exponent: zHatFormat.exponent, lo: zHatFormat.lo,
       hi: zHatFormat.hi)
     let hyper = runAssembling(hyperSynthesis, [zHat], threads: threads, path: path)
+    let zStream = try factorized.encode(zSymbols, plane: z.height * z.width)
+    if contextModel != nil {
+      return Analysis(
+        width: image.width, height: image.height, grayscale: grayscale, y: y, zStream: zStream,
+        scales: nil, means: nil, params: hyper[0])
+    }
     return Analysis(
       width: image.width, height: image.height, grayscale: grayscale, y: y,
-      zStream: try factorized.encode(zSymbols, plane: z.height * z.width), scales: hyper[0],
+      zStream: zStream, scales: hyper[0],
       means: hyper.count > 1 ? hyper[1] : nil)
   }
 
@@ -63,6 +71,14 @@ extension HyperpriorCodec {
       rateIndex: rateIndex ?? 0, steps: steps, seed: seed, given: rateIndex != nil)
     let r = rateIndex ?? 0
     let yHatFormat = synthesis.values[0]
+    if let contextModel, let params = a.params {
+      // mbt2018 (spec/bitstream.md §11.3): position by position.
+      let yStream = try encodeLatent(a.y, params: params, context: contextModel).stream
+      return Bitstream(
+        profile: profile, grayscale: a.grayscale, modelDigestPrefix: digestPrefix,
+        width: a.width, height: a.height, rateIndex: r, steps: steps, seed: seed,
+        substreams: [a.zStream, yStream])
+    }
     guard let gaussianTable, let scales = a.scales else {
       // bmshj2018-factorized (spec/bitstream.md §10.2): y around its medians, factorized model.
       let symbols =
@@ -161,6 +177,14 @@ extension HyperpriorCodec {
     let hyper = runAssembling(hyperSynthesis, [zHat], threads: threads, path: path)
     let (yh, yw) = (ph / latentStride, pw / latentStride)
     precondition(hyper[0].height == yh && hyper[0].width == yw, "h_s output size")
+    if let contextModel {
+      // mbt2018 (spec/bitstream.md §11.4): position by position.
+      let (yHat, ySymbols) = try decodeLatent(
+        stream.substreams[1], params: hyper[0], context: contextModel)
+      let image = synthesize(
+        yHat, width: stream.width, height: stream.height, threads: threads, path: path)
+      return (image, (zSymbols, ySymbols))
+    }
     let r = stream.rateIndex
     let ySymbols = try gaussianTable.decode32(
       stream.substreams[1], rows: rows(hyper[0], rateIndex: r), saturating: true)

@@ -58,6 +58,14 @@ extension HyperpriorCodec {
     }
     let (hs, hsMACs) = try cost(hyperSynthesis, zh, zw)
     let (gs, gsMACs) = try cost(synthesis, yh, yw)
+    // mbt2018: the context model's work (counted as whole-graph runs, an upper bound) and ŷ,
+    // which its position-by-position loop writes beside the symbols.
+    var contextMACs = 0
+    var contextBytes = 0
+    if let (cp, ep) = contextGraphs {
+      contextMACs = Saturating.add(try cost(cp, yh, yw).1, try cost(ep, yh, yw).1)
+      contextBytes = Saturating.product(yValues, 2)
+    }
     var memory: Int
     var macs: Int
     switch work {
@@ -75,9 +83,9 @@ extension HyperpriorCodec {
       let ySymbols = Saturating.product(yValues, 4)
       memory = max(
         Saturating.add(zSymbols, hs),
-        Saturating.sum(zSymbols, hyperOutputs, ySymbols, ySymbols),
+        Saturating.sum(zSymbols, hyperOutputs, ySymbols, ySymbols, contextBytes),
         Saturating.sum(zSymbols, hyperOutputs, ySymbols, synthesisPhase, picture))
-      macs = Saturating.sum(hsMACs, gsMACs, reverseMACs)
+      macs = Saturating.sum(hsMACs, gsMACs, reverseMACs, contextMACs)
     case .encoding:
       let (ga, gaMACs) = try cost(analysis, ph, pw)
       let (ha, haMACs) = try cost(hyperAnalysis, yh, yw)
@@ -87,8 +95,8 @@ extension HyperpriorCodec {
         picture,
         max(
           ga, Saturating.add(y, ha), Saturating.sum(y, zSymbols, hs),
-          Saturating.sum(y, hyperOutputs, Saturating.product(yValues, 12))))
-      macs = Saturating.sum(gaMACs, haMACs, hsMACs)
+          Saturating.sum(y, hyperOutputs, Saturating.product(yValues, 12), contextBytes)))
+      macs = Saturating.sum(gaMACs, haMACs, hsMACs, contextMACs)
     }
     return ResourceNeeds(width: pw, height: ph, memory: memory, multiplyAccumulates: macs)
   }

@@ -7,7 +7,9 @@ import WeightFormat
 /// `h_s` (ẑ → scales[, means]) and synthesis `g_s` (ŷ → x̂). z is coded with the factorized table
 /// `entropy_bottleneck` around integer medians, y with the Gaussian table `gaussian_conditional`
 /// whose row each scale selects. `bmshj2018-factorized` has no hyperprior: two graphs (`g_a`,
-/// `g_s`), and y is coded with the factorized table around its medians.
+/// `g_s`), and y is coded with the factorized table around its medians. `mbt2018` (§11) adds
+/// the context model's graphs `context_prediction` and `entropy_parameters`: h_s gives params,
+/// and each latent position's scales and means come from them and the latents before it.
 ///
 /// Bit-exact: encoding and decoding are integer-only; the bytes and pixels do not depend on the
 /// thread count or kernel path.
@@ -38,6 +40,11 @@ public struct HyperpriorCodec: Sendable {
   let scaleModels: [GaussianConditionalModel]
   /// Rate control and the reverse process (gic-v1 only).
   public let rateVariable: RateVariable?
+  /// The autoregressive context model (`mbt2018` only).
+  let contextModel: ContextModel?
+  /// The context model's stored graphs `context_prediction` and `entropy_parameters`
+  /// (`mbt2018` only; the codec runs them position by position through ``contextModel``).
+  public let contextGraphs: (contextPrediction: IntegerGraph, entropyParameters: IntegerGraph)?
 
   /// What one picture may cost (checked before each encode and decode); set by
   /// ``init(file:budget:)``.
@@ -81,6 +88,7 @@ public struct HyperpriorCodec: Sendable {
       file: file,
       names: profile.hasHyperprior
         ? [graph.analysis, graph.synthesis, graph.hyperAnalysis, graph.hyperSynthesis]
+          + (profile.hasContextModel ? [graph.contextPrediction, graph.entropyParameters] : [])
         : [graph.analysis, graph.synthesis],
       threads: threads)
     analysis = graphs[0]
@@ -91,6 +99,8 @@ public struct HyperpriorCodec: Sendable {
       gaussianTable = nil
       scaleModels = []
       rateVariable = nil
+      contextModel = nil
+      contextGraphs = nil
       (factorized, medians) = try Self.loadFactorizedLatent(
         file: file, analysis: analysis, synthesis: synthesis, multiple: multiple,
         latentStride: self.latentStride)
@@ -130,7 +140,16 @@ public struct HyperpriorCodec: Sendable {
     }
     try Self.checkInterfaces(
       analysis, hyperAnalysis, hyperSynthesis, synthesis, means: profile != .bmshj2018Hyperprior,
-      scaleBits: scaleBits)
+      context: profile.hasContextModel, scaleBits: scaleBits)
+    if profile.hasContextModel {
+      contextGraphs = (graphs[4], graphs[5])
+      contextModel = try Self.loadContextModel(
+        contextPrediction: graphs[4], entropyParameters: graphs[5],
+        hyperSynthesis: hyperSynthesis, synthesis: synthesis, scaleBits: scaleBits)
+    } else {
+      contextGraphs = nil
+      contextModel = nil
+    }
     try Self.checkStrides(
       analysis, hyperAnalysis, hyperSynthesis, synthesis, reverse: rateVariable?.reverse,
       multiple: multiple, latentStride: self.latentStride)
@@ -243,16 +262,17 @@ public struct HyperpriorCodec: Sendable {
     }
   }
 
-  /// Checks that the four graphs connect: formats of x, y, z, ẑ, ŷ, scales and means.
+  /// Checks that the four graphs connect: formats of x, y, z, ẑ, ŷ, scales and means (with a
+  /// context model, h_s gives one output, params, checked by ``loadContextModel``).
   static func checkInterfaces(
     _ ga: IntegerGraph, _ ha: IntegerGraph, _ hs: IntegerGraph, _ gs: IntegerGraph, means: Bool,
-    scaleBits: Int
+    context: Bool = false, scaleBits: Int
   ) throws(ModelError) {
     func fail(_ reason: String) -> ModelError {
       .missing(what: "consistent graphs", reason: reason)
     }
     guard ga.inputCount == 1, ga.outputs.count == 1, ha.inputCount == 1, ha.outputs.count == 1,
-      hs.inputCount == 1, hs.outputs.count == (means ? 2 : 1), gs.inputCount == 1,
+      hs.inputCount == 1, hs.outputs.count == (means && !context ? 2 : 1), gs.inputCount == 1,
       gs.outputs.count == 1
     else {
       throw fail("g_a, h_a, g_s take one input and give one output; h_s gives scales[, means]")
@@ -277,12 +297,12 @@ public struct HyperpriorCodec: Sendable {
       throw fail("h_s's input does not match h_a's output")
     }
     let scales = hs.outputs[0]
-    guard scales.channels == y.channels, scales.exponent == scaleBits else {
+    guard context || (scales.channels == y.channels && scales.exponent == scaleBits) else {
       throw fail(
         "h_s's scales (\(scales.channels) channels, exponent \(scales.exponent)) do not match y and the scale thresholds (\(scaleBits) fraction bits)"
       )
     }
-    if means {
+    if means && !context {
       let mu = hs.outputs[1]
       guard mu.channels == y.channels, mu.exponent == y.exponent else {
         throw fail("h_s's means must have y's channels and exponent")

@@ -39,6 +39,10 @@ public enum CodecModelSchema {
     public static let synthesis = "g_s"
     /// gic-v1: the reverse process's network.
     public static let reverse = "reverse"
+    /// mbt2018: the masked 5×5 context convolution, ŷ → ctx (spec/bitstream.md §11).
+    public static let contextPrediction = "context_prediction"
+    /// mbt2018: the entropy-parameter network, (params, ctx) → (scales, means).
+    public static let entropyParameters = "entropy_parameters"
   }
 
   /// Entropy tables (first-class CDF tables).

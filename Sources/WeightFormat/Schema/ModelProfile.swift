@@ -3,8 +3,8 @@
 /// bitstream header (which records a codec profile's code, spec/bitstream.md §3).
 ///
 /// - `raw` and `compressai-tables` are weight containers, not codec models.
-/// - `bmshj2018-hyperprior`, `mbt2018-mean`, `gic-v1` and `bmshj2018-factorized` are codec models
-///   (spec/integer-ops.md, spec/bitstream.md).
+/// - `bmshj2018-hyperprior`, `mbt2018-mean`, `gic-v1`, `bmshj2018-factorized` and `mbt2018` are
+///   codec models (spec/integer-ops.md, spec/bitstream.md).
 public enum ModelProfile: String, Sendable, CaseIterable {
   case raw
   case compressaiTables = "compressai-tables"
@@ -12,10 +12,13 @@ public enum ModelProfile: String, Sendable, CaseIterable {
   case mbt2018Mean = "mbt2018-mean"
   case gicV1 = "gic-v1"
   case bmshj2018Factorized = "bmshj2018-factorized"
+  /// CompressAI's `JointAutoregressiveHierarchicalPriors`: mbt2018-mean's transforms plus an
+  /// autoregressive context model (spec/bitstream.md §11).
+  case mbt2018
 
   /// The codec profiles, in bitstream-code order.
   public static let codecProfiles: [ModelProfile] = [
-    .bmshj2018Hyperprior, .mbt2018Mean, .gicV1, .bmshj2018Factorized,
+    .bmshj2018Hyperprior, .mbt2018Mean, .gicV1, .bmshj2018Factorized, .mbt2018,
   ]
 
   /// The profile's name as `gic.profile` spells it.
@@ -38,6 +41,7 @@ public enum ModelProfile: String, Sendable, CaseIterable {
     case .mbt2018Mean: 2
     case .gicV1: 3
     case .bmshj2018Factorized: 4
+    case .mbt2018: 5
     }
   }
 
@@ -50,6 +54,10 @@ public enum ModelProfile: String, Sendable, CaseIterable {
     default: true
     }
   }
+
+  /// Whether the profile's latent is coded with an autoregressive context model (graphs
+  /// `context_prediction` and `entropy_parameters`, spec/bitstream.md §11).
+  public var hasContextModel: Bool { self == .mbt2018 }
 
   /// The codec profile whose bitstream code is `code`, if any.
   public init?(bitstreamCode code: UInt8) {
