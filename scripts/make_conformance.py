@@ -18,6 +18,12 @@ Run from the repository root after `swift build -c release`:
                                                    # published sources coded with
                                                    # models/bmshj2018-factorized-N64-M96.npz
                                                    # converted by gic-convert --no-provenance
+    python3 scripts/make_conformance.py --set mbt2018 [--check]
+                                                   # profile 5 (spec/bitstream.md §11),
+                                                   # conformance/mbt2018/: the published sources
+                                                   # coded with
+                                                   # models/context/mbt2018-N64-M96.npz
+                                                   # converted by gic-convert --no-provenance
 
 Source pictures (conformance/sources/, made here with NumPy and Pillow from the shipped
 photographs, deterministic): 1×1, 17×31, a grayscale, an RGBA, sizes not a multiple of 64, a
@@ -83,9 +89,9 @@ def generate_single(target, archive, name):
     shutil.rmtree(models)
 
 
-def generate_converted(target, archive, name, model):
+def generate_converted(target, archive, name, model, folder="models"):
     """A set of one CompressAI export over the published sources (conformance/<name>/): the
-    published model when there is one, else models/<model>.npz converted (--no-provenance, as
+    published model when there is one, else <folder>/<model>.npz converted (--no-provenance, as
     for the first set)."""
     shutil.copytree(os.path.join(OUT, "sources"), os.path.join(target, "sources"))
     src = sorted(os.path.join(target, "sources", n) for n in os.listdir(os.path.join(target, "sources")))
@@ -96,7 +102,7 @@ def generate_converted(target, archive, name, model):
     if os.path.exists(existing):
         shutil.copyfile(existing, dest)
     else:
-        run(os.path.join(BIN, "gic-convert"), os.path.join("models", model + ".npz"), "-o", dest, "-q",
+        run(os.path.join(BIN, "gic-convert"), os.path.join(folder, model + ".npz"), "-o", dest, "-q",
             "--no-provenance")
     print(run(os.path.join(BIN, "gic-ref"), "vectors", "-m", dest, *src, "-o", os.path.join(target, "set"),
               "--archive", archive).strip())
@@ -139,7 +145,7 @@ def generate(target, archive, regenerate_sources=True):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true")
-    ap.add_argument("--set", choices=["main", "gic-v2", "bmshj2018-factorized"], default="main")
+    ap.add_argument("--set", choices=["main", "gic-v2", "bmshj2018-factorized", "mbt2018"], default="main")
     ap.add_argument("--bin-dir", help="where gic-ref is (default .build/release)")
     args = ap.parse_args()
     global BIN, OUT
@@ -151,6 +157,9 @@ def main():
         generate(tmp, archive, regenerate_sources=not args.check)
     elif args.set == "bmshj2018-factorized":
         generate_converted(tmp, archive, args.set, "bmshj2018-factorized-N64-M96")
+        OUT = os.path.join(OUT, args.set)
+    elif args.set == "mbt2018":
+        generate_converted(tmp, archive, args.set, "mbt2018-N64-M96", folder=os.path.join("models", "context"))
         OUT = os.path.join(OUT, args.set)
     else:
         generate_single(tmp, archive, args.set)
