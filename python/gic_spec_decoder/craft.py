@@ -9,7 +9,7 @@ import struct
 
 import numpy as np
 
-from .decoder import Z_CLAMP, _load_model
+from .decoder import Z_CLAMP, _load_model, context_latent
 from .entropy import RansEncoder, gaussian_indexes
 
 MAGIC = b"\x89GIC"
@@ -40,7 +40,8 @@ def header(profile, digest, width, height, rate_index=0, steps=0, seed=None, gra
 def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, seed=None,
           grayscale=False, noncanonical_at=None):
     """A complete .gic stream coding the given symbol arrays (z: (N, h_z, w_z), y: (M, h_y, w_y)).
-    noncanonical_at: (substream, flat index) of one escape to code with a superfluous zero nibble."""
+    noncanonical_at: (substream, index in coding order) of one escape to code with a superfluous
+    zero nibble (profile 5 codes y position-major, spec/bitstream.md §11.3)."""
     model = _load_model(model)
     s_z, s_y = model.s_z, model.s_y
     wp, hp = -(-width // s_z) * s_z, -(-height // s_z) * s_z
@@ -61,11 +62,29 @@ def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, see
     zc = np.clip(z_symbols.astype(object), -Z_CLAMP, Z_CLAMP).astype(np.int64)
     lo, hi = model.hs_range
     z_hat = np.clip(zc * (1 << model.e_z) + model.medians[:, None, None], lo, hi)
+    enc = RansEncoder()
+    p = model.gc.precision
+    if model.profile == 5:
+        # spec/bitstream.md §11.3: position-major order; each position's rows come from the
+        # context model on ŷ of the positions before it
+        M, w_y = model.M, wp // s_y
+
+        def code_position(i, j, rows):
+            out = []
+            for c, r in enumerate(rows):
+                v = int(y_symbols[c, i, j])
+                off, cdf = model.gc.row(int(r))
+                enc.value(off, cdf, p, v, canonical=noncanonical_at != (1, (i * w_y + j) * M + c))
+                out.append(v)
+            return out
+
+        context_latent(model, z_hat, hp, wp, code_position)
+        y_stream = enc.finish()
+        return header(model.profile, model.digest, width, height, rate_index, steps, seed, grayscale,
+                      (len(z_stream), len(y_stream))) + z_stream + y_stream
     sigma = model.h_s.run({model.h_s.inputs[0]: z_hat})[model.scales_name]
     thresholds = model.thresholds if model.profile != 3 else model.thresholds_by_rate[rate_index]
     idx = gaussian_indexes(sigma, thresholds).ravel()
-    enc = RansEncoder()
-    p = model.gc.precision
     for k, (i, v) in enumerate(zip(idx, y_symbols.ravel())):
         off, cdf = model.gc.row(int(i))
         enc.value(off, cdf, p, int(v), canonical=noncanonical_at != (1, k))

@@ -1,10 +1,10 @@
-"""Decoding of .gic bitstreams (spec/bitstream.md §5–§7) with a .gicw model."""
+"""Decoding of .gic bitstreams (spec/bitstream.md §5–§7, §10, §11) with a .gicw model."""
 import numpy as np
 
 from . import bitstream
 from .container import Container
-from .entropy import decode_factorized, decode_gaussian, gaussian_indexes
-from .graph import Graph, rshift
+from .entropy import RansDecoder, decode_factorized, decode_gaussian, gaussian_indexes
+from .graph import Graph, requant, rshift
 
 Z_CLAMP = 1 << 20
 MAX_PIXELS = 1 << 26
@@ -92,20 +92,23 @@ class Model:
         x_out = self._single_output(self.g_s)
         if x_out.channels != 3 or (x_out.lo, x_out.hi) != (0, 255):
             raise ModelError("g_s output must be 3 channels in 0…255")
-        n_out = 1 if self.profile == 1 else 2
-        if len(self.h_s.outputs) != n_out:
-            raise ModelError(f"h_s must have {n_out} output(s) for profile {prof}")
-        self.scales_name = self.h_s.outputs[0]
-        self.means_name = self.h_s.outputs[1] if n_out == 2 else None
-        sc = self.h_s.info[self.scales_name]
-        if sc.channels != self.M:
-            raise ModelError("h_s scales must have M channels")
-        if self.means_name is not None:
-            mu = self.h_s.info[self.means_name]
-            if mu.channels != self.M or mu.exponent != self.e_y:
-                raise ModelError("h_s means must have M channels and exponent e_y")
-        self.e_sigma = sc.exponent
         self.gs_range = (gs_in.lo, gs_in.hi)
+        if self.profile == 5:
+            self._load_context(c)
+        else:
+            n_out = 1 if self.profile == 1 else 2
+            if len(self.h_s.outputs) != n_out:
+                raise ModelError(f"h_s must have {n_out} output(s) for profile {prof}")
+            self.scales_name = self.h_s.outputs[0]
+            self.means_name = self.h_s.outputs[1] if n_out == 2 else None
+            sc = self.h_s.info[self.scales_name]
+            if sc.channels != self.M:
+                raise ModelError("h_s scales must have M channels")
+            if self.means_name is not None:
+                mu = self.h_s.info[self.means_name]
+                if mu.channels != self.M or mu.exponent != self.e_y:
+                    raise ModelError("h_s means must have M channels and exponent e_y")
+            self.e_sigma = sc.exponent
         self.hs_range = (hs_in.lo, hs_in.hi)
 
         self.eb = c.cdf_table("entropy_bottleneck")
@@ -122,7 +125,7 @@ class Model:
         if self.profile == 3:
             self._load_gicv1(c)
         self._check_strides()
-        if self.profile in (1, 2):
+        if self.profile in (1, 2, 5):
             name = "gaussian_conditional.scale_thresholds"
             shift = _per_tensor_shift(c, name)
             if shift != self.e_sigma:
@@ -133,6 +136,64 @@ class Model:
             if np.any(np.diff(t) < 0):
                 raise ModelError(f"{name}: thresholds are not non-decreasing")
             self.thresholds = t
+
+    def _load_context(self, c):
+        """Profile 5 (spec/bitstream.md §11.1): h_s gives the parameters P; the graphs
+        `context_prediction` (one masked 5×5 conv2d) and `entropy_parameters` (position-local)
+        give the scales and means."""
+        if len(self.h_s.outputs) != 1:
+            raise ModelError("h_s must have one output (the parameters P) for profile mbt2018")
+        self.params_name = self.h_s.outputs[0]
+        p_info = self.h_s.info[self.params_name]
+        cp = self.context_prediction = Graph(c, "context_prediction")
+        ep = self.entropy_parameters = Graph(c, "entropy_parameters")
+        where = "graph 'context_prediction'"
+        if len(cp.inputs) != 1 or len(cp.outputs) != 1 or len(cp.nodes) != 1:
+            raise ModelError(f"{where} must have one input, one output and exactly one node")
+        node = cp.nodes[0]
+        a = node.attrs
+        if node.op != "conv2d" or (a["kernel"], a["stride"], a["padding"]) != (5, 1, 2):
+            raise ModelError(f"{where}: its node must be a conv2d with kernel 5, stride 1 and padding 2")
+        if node.inputs != cp.inputs or node.output != cp.outputs[0]:
+            raise ModelError(f"{where}: its node must read the input and give the output")
+        w = node.params[0]
+        noncausal = np.zeros((5, 5), dtype=bool)
+        noncausal[3:, :] = True
+        noncausal[2, 2:] = True
+        bad = np.argwhere((w != 0) & noncausal[None, None, :, :])
+        if bad.size:
+            o, i, u, v = (int(t) for t in bad[0])
+            raise ModelError(f"{where}: weight [{o}, {i}, {u}, {v}] = {int(w[o, i, u, v])} at a non-causal tap"
+                             " is not 0 (the model would read latents not yet decoded)")
+        y_in = cp.info[cp.inputs[0]]
+        lo, hi = self.gs_range
+        if y_in.channels != self.M or y_in.exponent != self.e_y or not (y_in.lo <= lo and hi <= y_in.hi):
+            raise ModelError(f"{where}: its input must have M channels, exponent e_y and a clamp range"
+                             " containing g_s's input range")
+        ctx_info = cp.info[cp.outputs[0]]
+        where = "graph 'entropy_parameters'"
+        if len(ep.inputs) != 2 or len(ep.outputs) != 2:
+            raise ModelError(f"{where} must have two inputs (P, ctx) and two outputs (scales, means)")
+        for n in ep.nodes:
+            if n.op == "conv2d":
+                if (n.attrs["kernel"], n.attrs["stride"], n.attrs["padding"]) != (1, 1, 0):
+                    raise ModelError(f"{n.name}: must have kernel 1, stride 1 and padding 0 (position-local)")
+            elif n.op not in ("leaky_relu", "concat"):
+                raise ModelError(f"{n.name}: operator {n.op!r} is not allowed in entropy_parameters")
+        for vname, src, what in zip(ep.inputs, (p_info, ctx_info), ("P (h_s's output)", "ctx")):
+            vi = ep.info[vname]
+            if vi.channels != src.channels or vi.exponent != src.exponent or not (vi.lo <= src.lo and src.hi <= vi.hi):
+                raise ModelError(f"{where}: input {vname!r} does not take {what} (channels, exponent or clamp range)")
+        self.scales_name, self.means_name = ep.outputs
+        sc, mu = ep.info[self.scales_name], ep.info[self.means_name]
+        if sc.channels != self.M or mu.channels != self.M or mu.exponent != self.e_y:
+            raise ModelError(f"{where}: scales and means must have M channels, the means exponent e_y")
+        self.e_sigma = sc.exponent
+        # the 12 causal taps (u, v), in a fixed order, and the weights at them: (C_ctx, M·12)
+        taps = [(u, v) for u in range(5) for v in range(5) if not noncausal[u, v]]
+        self.ctx_tap_u = np.array([u for u, _ in taps])
+        self.ctx_tap_v = np.array([v for _, v in taps])
+        self.ctx_weights = np.ascontiguousarray(w[:, :, self.ctx_tap_u, self.ctx_tap_v]).reshape(w.shape[0], -1)
 
     def _load_factorized(self, c):
         """Profile 4 (spec/bitstream.md §10.1): g_a, g_s and the factorized table of y."""
@@ -337,6 +398,10 @@ def decode(gic_bytes, model, return_latents=False, symbol_bits=64):
     lo, hi = model.hs_range
     z_hat = np.clip(np.clip(zs, -Z_CLAMP, Z_CLAMP) * (1 << model.e_z) + model.medians[:, None, None], lo, hi)
 
+    if h.profile == 5:
+        x, ys_raw = _decode_context(model, h, z_hat, hp, wp, symbol_bits)
+        return _picture(model, x, h, hp, wp, zs, ys_raw, return_latents)
+
     # §6.3 latent
     outs = model.h_s.run({model.h_s.inputs[0]: z_hat})
     sigma = outs[model.scales_name]
@@ -375,6 +440,62 @@ def decode(gic_bytes, model, return_latents=False, symbol_bits=64):
     return _picture(model, x, h, hp, wp, zs, ys_raw, return_latents)
 
 
+def context_latent(model, z_hat, hp, wp, code_position):
+    """spec/bitstream.md §11.2–§11.4: form the latent ŷ of profile 5 one position at a time in
+    raster order.  At each position (i, j) the context ctx, the scales σ and the means μ are
+    computed from ŷ at the positions before it, then code_position(i, j, rows) gives the M
+    symbols of (i, j) (rows: their `gaussian_conditional` rows, channel order) and ŷ at (i, j) is
+    formed from them (§11.3).  Returns (ŷ, the symbols), both (M, h, w) int64."""
+    M, s_y = model.M, model.s_y
+    yh, yw = hp // s_y, wp // s_y
+    P = model.h_s.run({model.h_s.inputs[0]: z_hat})[model.params_name]
+    if P.shape[1:] != (yh, yw):
+        raise bitstream.BitstreamError(f"h_s gave parameters of shape {P.shape}, expected (…, {yh}, {yw})")
+    node = model.context_prediction.nodes[0]
+    _, b, m, s = node.params
+    c_lo, c_hi = node.attrs["lo"], node.attrs["hi"]
+    wc = model.ctx_weights
+    ep = model.entropy_parameters
+    p_name, ctx_name = ep.inputs
+    lo, hi = model.gs_range
+    # ŷ with a border of 2 rows above and 2 columns either side: ŷ outside the latent is 0
+    # (spec/integer-ops.md §4), and so is every position not formed yet (only the causal taps
+    # are read, their weights being the only non-zero ones).
+    yp = np.zeros((M, yh + 2, yw + 4), dtype=np.int64)
+    syms = np.empty((M, yh, yw), dtype=np.int64)
+    tu, tv = model.ctx_tap_u, model.ctx_tap_v
+    scale = 1 << model.e_y
+    for i in range(yh):
+        for j in range(yw):
+            # a[o] = b[o] + Σ_causal (u, v) Σ_c w[o, c, u, v] · ŷ[c, i + u − 2, j + v − 2],
+            # and ŷ[c, i + u − 2, j + v − 2] is yp[c, i + u, j + v]
+            acc = b + wc @ yp[:, i + tu, j + tv].reshape(-1)
+            ctx = requant(acc, m, s, c_lo, c_hi)
+            outs = ep.run({p_name: P[:, i:i + 1, j:j + 1], ctx_name: ctx[:, None, None]})
+            sigma = outs[model.scales_name][:, 0, 0]
+            mu = outs[model.means_name][:, 0, 0]
+            sv = code_position(i, j, gaussian_indexes(sigma, model.thresholds).tolist())
+            syms[:, i, j] = sv
+            clamped = np.array([min(max(v, -Z_CLAMP), Z_CLAMP) for v in sv], dtype=np.int64)
+            yp[:, i + 2, j + 2] = np.clip(clamped * scale + mu, lo, hi)
+    return yp[:, 2:2 + yh, 2:2 + yw].copy(), syms
+
+
+def _decode_context(model, h, z_hat, hp, wp, symbol_bits):
+    """§11.4: the M symbols of each position decoded from substream y, position-major."""
+    rows = [model.gc.row(k) for k in range(model.gc.n)]
+    prec = model.gc.precision
+    dec = RansDecoder(h.substreams[1], h.substream_offsets[1], symbol_bits)
+    dv = dec.decode_value
+
+    def decode_position(i, j, idx):
+        return [dv(rows[k][0], rows[k][1], prec) for k in idx]
+
+    result = context_latent(model, z_hat, hp, wp, decode_position)
+    dec.finish()
+    return result
+
+
 def _picture(model, x, h, hp, wp, zs, ys_raw, return_latents):
     """§6.4: g_s on the latent x, cropped to W × H."""
     H, W = h.height, h.width
@@ -386,6 +507,7 @@ def _picture(model, x, h, hp, wp, zs, ys_raw, return_latents):
     if return_latents:
         info["z_symbols"] = zs
         info["y_symbols"] = ys_raw
+        info["y_hat"] = x  # the latent g_s decodes
     return rgb, info
 
 

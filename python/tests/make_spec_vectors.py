@@ -21,7 +21,7 @@ import numpy as np
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
-from gic_spec_decoder import Model, craft  # noqa: E402
+from gic_spec_decoder import Model, bitstream, craft  # noqa: E402
 
 OUT = os.path.join(ROOT, "python", "tests", "spec_vectors")
 FIX = "Tests/ReferenceCodecTests/Fixtures/codec"
@@ -29,6 +29,8 @@ BMSHJ = f"{FIX}/bmshj2018-hyperprior-N16-M24.gicw"
 MBT = f"{FIX}/mbt2018-mean-N16-M24.gicw"
 GICV1 = f"{FIX}/gic-v1-N16-M24-W16-random.gicw"
 GICV1_REAL = "models/gic-v1.gicw"
+CTX = "Tests/ReferenceCodecTests/Fixtures/context/mbt2018-N16-M24.gicw"   # profile 5, mbt2018
+CTX_REAL = "models/context/mbt2018-N64-M96.gicw"
 
 ENCODED = [
     ("bmshj-rgb-77x45", BMSHJ, f"{FIX}/rgb-77x45.png", []),
@@ -48,6 +50,12 @@ ENCODED = [
      ["--rate", "1", "--steps", "4", "--seed", "1"]),
     ("gicv1real-chelsea-r0.2-s2-seed5", GICV1_REAL, "data/images/chelsea.png",
      ["--rate", "0.2", "--steps", "2", "--seed", "5"]),
+    ("mbt2018-rgb-77x45", CTX, f"{FIX}/rgb-77x45.png", []),
+    ("mbt2018-gray-33x20", CTX, f"{FIX}/gray-33x20.png", []),
+    ("mbt2018-rgba-20x17", CTX, f"{FIX}/rgba-20x17.png", []),
+    ("mbt2018-rgb-1x1", CTX, f"{FIX}/rgb-1x1.png", []),
+    ("mbt2018real-rgb-77x45", CTX_REAL, f"{FIX}/rgb-77x45.png", []),
+    ("mbt2018real-chelsea", CTX_REAL, "data/images/chelsea.png", []),
 ]
 
 
@@ -93,7 +101,8 @@ def main():
     extremes = [0, 1, -1, 9, -9, 17, -17, 300, -300, 2**20 - 1, 2**20, 2**20 + 1, -2**20, -2**20 - 1,
                 2**31 - 1, -2**31, 123456789, -987654321]
     for tag, model, kw in [("bmshj", BMSHJ, {}), ("mbt", MBT, {}),
-                           ("gicv1", GICV1, dict(rate_index=37, steps=2, seed=2**63 + 11))]:
+                           ("gicv1", GICV1, dict(rate_index=37, steps=2, seed=2**63 + 11)),
+                           ("mbt2018", CTX, {})]:
         m = Model(os.path.join(ROOT, model))
         W, H = 100, 70
         hz, wz = -(-H // 64), -(-W // 64)
@@ -120,11 +129,14 @@ def main():
         sha_ref, err = ref_decode(args.gic_ref, ref_data, model)
         assert err is None, err
         data = craft.build(m, W, H, z2, y3, **kw)
-        _, err = ref_decode(args.gic_ref, data, model)
+        sha_direct, err = ref_decode(args.gic_ref, data, model)
+        # a reference that accepts 64-bit symbols (SPEC_NOTES.md E) must give the same picture
+        assert err is not None or sha_direct == sha_ref, tag
         add(f"spec-only-int64-symbols-{tag}", data, model, {"rgb_sha256": sha_ref}, spec_only=True,
             reference_error=err,
             note="symbols of ±2^62, −2^63 and 2^63−1: valid by spec/entropy-coding.md §5, refused by the"
-                 " reference; expected = the reference's picture with them replaced by ±(2^31−1)")
+                 " reference before SPEC_NOTES.md E (reference_error null: it now decodes them to the"
+                 " expected picture); expected = the reference's picture with them replaced by ±(2^31−1)")
 
     # Damaged or refused streams: the expected error class.
     base = open(os.path.join(OUT, "mbt-rgb-77x45.gic"), "rb").read()
@@ -151,6 +163,32 @@ def main():
         sha, err = ref_decode(args.gic_ref, data, MBT)
         assert sha is None, f"{name}: the reference accepted it"
         add(name, data, MBT, {"error": cls}, reference_error=err)
+
+    # Profile 5 (mbt2018, spec/bitstream.md §11): its y substream is decoded position by position.
+    small = open(os.path.join(OUT, "mbt2018-rgb-77x45.gic"), "rb").read()
+    real = open(os.path.join(OUT, "mbt2018real-rgb-77x45.gic"), "rb").read()
+    h = bitstream.parse(real)
+    zs, ys = h.substreams
+    assert len(ys) > 64, "the y substream should renormalise"
+    m = Model(os.path.join(ROOT, CTX))
+    z = np.zeros((m.N, 1, 2), dtype=object)
+    y = np.zeros((m.M, 4, 8), dtype=object)
+    y[5, 1, 3] = 5000
+    bad = {
+        "err-mbt2018-y-short": (craft.header(5, h.digest_prefix, 77, 45, lengths=(len(zs), len(ys) - 4))
+                                + zs + ys[:-4], CTX_REAL, "DamagedStream"),
+        "err-mbt2018-y-extra-word": (craft.header(5, h.digest_prefix, 77, 45, lengths=(len(zs), len(ys) + 4))
+                                     + zs + ys + b"\0\0\0\0", CTX_REAL, "DamagedStream"),
+        "err-mbt2018-rate-index": (small[:20] + b"\1" + small[21:], CTX, "BitstreamError"),
+        "err-mbt2018-one-substream": (craft.header(5, small[8:16], 77, 45, lengths=(small[24],))
+                                      + small[26:26 + small[24]], CTX, "BitstreamError"),
+        "err-mbt2018-noncanonical-escape": (craft.build(m, 70, 50, z, y, noncanonical_at=(1, (1 * 8 + 3) * m.M + 5)),
+                                            CTX, "DamagedStream"),
+    }
+    for name, (data, model, cls) in bad.items():
+        sha, err = ref_decode(args.gic_ref, data, model)
+        assert sha is None, f"{name}: the reference accepted it"
+        add(name, data, model, {"error": cls}, reference_error=err)
 
     with open(os.path.join(OUT, "vectors.json"), "w") as f:
         json.dump({"description": "gic_spec_decoder test streams; see python/tests/make_spec_vectors.py",

@@ -29,6 +29,11 @@ class PublishedVectors(unittest.TestCase):
         """The bmshj2018-factorized set (profile 4, spec/bitstream.md §10)."""
         self.check_set(os.path.join(SET, "bmshj2018-factorized"), 8)
 
+    def test_every_mbt2018_vector(self):
+        """The mbt2018 set (profile 5, spec/bitstream.md §11: the autoregressive context model,
+        decoded position by position)."""
+        self.check_set(os.path.join(SET, "mbt2018"), 8)
+
     def check_set(self, SET, count):
         with open(os.path.join(SET, "manifest.json"), encoding="utf-8") as f:
             manifest = json.load(f)
