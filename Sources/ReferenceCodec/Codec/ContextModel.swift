@@ -161,12 +161,10 @@ struct ContextModel: Sendable {
           for (t, tap) in Self.causalTaps.enumerated() {
             let (iy, ix) = (y + tap.dy, x + tap.dx)
             guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-            let base = (iy * w + ix) * ys
+            let input = UnsafeBufferPointer(rebasing: yv[((iy * w + ix) * ys)...])
             for o in 0..<c2 {
-              let row = (t * c2 + o) * m
-              var a: Int32 = 0
-              for i in 0..<m { a &+= Int32(wt[row + i]) &* Int32(yv[base + i]) }
-              acc[o] &+= a
+              let row = UnsafeBufferPointer(rebasing: wt[((t * c2 + o) * m)...])
+              acc[o] &+= Self.dot(row, input, count: m)
             }
           }
         }
@@ -184,6 +182,23 @@ struct ContextModel: Sendable {
     for step in steps { run(step, &scratch) }
   }
 
+  /// Σ w[i]·x[i] over i < `count`, wrapping in 32 bits: exact wherever the accumulator bound
+  /// (spec/integer-ops.md §3) holds, as the sums the codec forms are parts of bounded ones and
+  /// wrapping addition is associative.
+  ///
+  /// Implementation note: plain wrapping arithmetic over unchecked indices, so that the loop
+  /// vectorizes (`pmaddwd`); trapping index arithmetic kept it scalar.
+  @inline(__always)
+  static func dot(_ w: UnsafeBufferPointer<Int16>, _ x: UnsafeBufferPointer<Int16>, count: Int)
+    -> Int32
+  {
+    precondition(w.count >= count && x.count >= count, "dot product within both buffers")
+    guard let wp = w.baseAddress, let xp = x.baseAddress else { return 0 }
+    var a: Int32 = 0
+    for i in 0..<count { a &+= Int32(wp[i]) &* Int32(xp[i]) }
+    return a
+  }
+
   /// Runs one entropy-parameter step at the current position.
   private func run(_ step: Step, _ scratch: inout Scratch) {
     // Taken out of its slot so that writing it does not copy it (inputs are other slots).
@@ -196,9 +211,8 @@ struct ContextModel: Sendable {
       weights.withUnsafeBufferPointer { wt in
         input.withUnsafeBufferPointer { xv in
           for o in 0..<out.count {
-            var a = biases[o]
-            let row = o * cin
-            for i in 0..<cin { a &+= Int32(wt[row + i]) &* Int32(xv[i]) }
+            let row = UnsafeBufferPointer(rebasing: wt[(o * cin)...])
+            let a = biases[o] &+ Self.dot(row, xv, count: cin)
             out[o] = Int16(
               IntegerMath.requant(Int64(a), q.multipliers[o], q.shifts[o], q.lo, q.hi))
           }
