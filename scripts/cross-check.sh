@@ -23,23 +23,25 @@
 #      native side builds an extracted copy in $GIC_CROSS_CACHE/native-src), so edits made while
 #      the run goes on reach neither build;
 #   5. the checks, each compared byte for byte with the native build's output:
-#      - `gic-ref verify` of every published conformance set (conformance/, and its
-#        bmshj2018-factorized and gic-v2 sets) on arm64, with the automatic (NEON) and the
-#        portable (GIC_KERNELS=scalar) kernels;
-#      - every shipped export (models/*.npz) converted (--no-provenance) on both architectures:
-#        the example export with the default calibration set, the trained ones with one small
+#      - `gic-ref verify` of every published conformance set (conformance/ and each
+#        conformance/<profile>/; GIC_CROSS_SETS=<folders> for only those) on arm64, with the
+#        automatic (NEON) and the portable (GIC_KERNELS=scalar) kernels;
+#      - every shipped export (models/*.npz and models/*/*.npz that convert to a codec profile)
+#        converted (--no-provenance) on both architectures: the example export with the default calibration set, the trained ones with one small
 #        calibration picture, since a debug build under emulation calibrates ~450x slower than
 #        native release (GIC_CROSS_CALIBRATION=default: the default set for all;
 #        GIC_CROSS_CONVERT=<paths>: only those exports);
 #      - the quick-start picture encoded with every shipped and conformance .gicw and every
 #        converted model, and each stream decoded, on both architectures (streams and PNG files
 #        compared);
+#        GIC_CROSS_MODELS=<words> encodes only with the containers whose path contains one;
 #      - the C kernel harness (Tests/CKernelsHarness) built in the root with its compiler:
 #        portable vs NEON, natively on arm64 (under emulation);
 #      - the Swift test suites named in GIC_CROSS_TESTS (default: the checkasm-style kernel
 #        suites ConvolutionKernelsTests, GDNKernelTests, RequantizationKernelsTests, which loop
 #        over every kernel path the build has, NEON and portable on arm64), built after the
-#        checks above; GIC_CROSS_TESTS=all runs the whole suite (hours under emulation).
+#        checks above; GIC_CROSS_TESTS=all runs the whole suite (hours under emulation),
+#        GIC_CROSS_TESTS=none none (a quick re-check of a new profile).
 # Prints a summary and exits non-zero on any difference or failure. A script, not a CI step:
 # the first run takes about an hour on this 2-core machine (docs/cross-platform.md has the times).
 set -euo pipefail
@@ -261,7 +263,15 @@ aout=/tmp/cross
 # --- 5. the checks -------------------------------------------------------------------------
 : > "$out/verify-$arch.txt"
 : > "$out/convert-$arch.txt"
-for set in conformance conformance/bmshj2018-factorized conformance/gic-v2; do
+# Every published set: conformance/ and each conformance/<profile>/ with a manifest
+# (GIC_CROSS_SETS=<folders> checks only those).
+if [ -n "${GIC_CROSS_SETS:-}" ]; then
+  read -r -a sets <<< "$GIC_CROSS_SETS"
+else
+  sets=(conformance conformance/*/)
+fi
+for set in "${sets[@]}"; do
+  set=${set%/}
   [ -e "$set/manifest.json" ] || continue
   for kernels in automatic portable; do
     step "conformance vectors of $set on $arch ($kernels kernels)"
@@ -289,7 +299,16 @@ small_calibration=conformance/images/photo-96x64.png
 if [ -n "${GIC_CROSS_CONVERT:-}" ]; then
   read -r -a exports <<< "$GIC_CROSS_CONVERT"
 else
-  exports=(models/*.npz)
+  # Every export under models/ that converts to a codec profile (models/context/ holds exports
+  # of architectures that have none yet).
+  exports=()
+  for npz in models/*.npz models/*/*.npz; do
+    [ -e "$npz" ] || continue
+    "$nbin/gic-convert" inspect "$npz" --json 2> /dev/null | python3 -c '
+import json, sys
+c = json.load(sys.stdin).get("conversion") or {}
+sys.exit(0 if c.get("profile") not in (None, "raw", "compressai-tables") else 1)' && exports+=("$npz")
+  done
 fi
 models=()
 conversions=0
@@ -315,8 +334,14 @@ for npz in "${exports[@]}"; do
     models+=("$out/native/$name.gicw")
   fi
 done
-for gicw in models/*.gicw conformance/models/*.gicw conformance/*/models/*.gicw; do
+for gicw in models/*.gicw models/*/*.gicw conformance/models/*.gicw conformance/*/models/*.gicw; do
   [ -e "$gicw" ] || continue
+  # GIC_CROSS_MODELS=<words>: only the containers whose path contains one of them.
+  if [ -n "${GIC_CROSS_MODELS:-}" ]; then
+    keep=0
+    for word in $GIC_CROSS_MODELS; do case "$gicw" in *"$word"*) keep=1 ;; esac; done
+    [ $keep = 1 ] || continue
+  fi
   # The same bytes under two names are checked once.
   for m in "${models[@]}"; do cmp -s "$m" "$gicw" && continue 2; done
   models+=("$gicw")
@@ -357,12 +382,15 @@ else
 fi
 
 case "$tests" in
-  all) filter=() ;;
+  all | none) filter=() ;;
   kernels) filter=(--filter 'ConvolutionKernelsTests|GDNKernelTests|RequantizationKernelsTests') ;;
   *) filter=(--filter "$tests") ;;
 esac
-step "building the Swift tests in the root"
-if ! in_root sh -c 'cd /src/gic && swift build --build-tests --scratch-path /build/gic 2>&1' >> "$cache/build-$arch.log"; then
+if [ "$tests" = none ]; then
+  step "Swift tests on $arch: not run (GIC_CROSS_TESTS=none)"
+  echo "not run (GIC_CROSS_TESTS=none)" > "$out/tests-$arch.txt"
+elif ! step "building the Swift tests in the root" ||
+  ! in_root sh -c 'cd /src/gic && swift build --build-tests --scratch-path /build/gic 2>&1' >> "$cache/build-$arch.log"; then
   tail -40 "$cache/build-$arch.log" >&2
   fail "the Swift tests did not build on $arch"
   echo "Swift tests did not build" > "$out/tests-$arch.txt"
@@ -384,7 +412,7 @@ echo "  conversions compared: $conversions"
 sed 's/^/    /' "$out/convert-$arch.txt" 2> /dev/null
 echo "  encodes and decodes compared: ${#models[@]} models; logs and outputs in $out"
 echo "  kernel harness: $(tail -1 "$out/harness-$arch.txt" 2> /dev/null)"
-echo "  Swift tests: $(grep -E 'Test run with|Executed' "$out/tests-$arch.txt" 2> /dev/null | tail -1)"
+echo "  Swift tests: $( (grep -E 'Test run with|Executed' "$out/tests-$arch.txt" || tail -1 "$out/tests-$arch.txt") 2> /dev/null | tail -1)"
 if [ ${#failures[@]} -gt 0 ]; then
   printf '  MISMATCH: %s\n' "${failures[@]}"
   exit 1
