@@ -275,7 +275,9 @@ public struct HyperpriorCodec: Sendable {
       hs.inputCount == 1, hs.outputs.count == (means && !context ? 2 : 1), gs.inputCount == 1,
       gs.outputs.count == 1
     else {
-      throw fail("g_a, h_a, g_s take one input and give one output; h_s gives scales[, means]")
+      throw fail(
+        "g_a, h_a, g_s take one input and give one output; h_s gives "
+          + (context ? "params (mbt2018)" : "scales[, means]"))
     }
     let x = ga.values[0]
     guard x.channels == 3, x.exponent == 0, x.lo == 0, x.hi == 255 else {
