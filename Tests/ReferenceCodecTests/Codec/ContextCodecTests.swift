@@ -168,4 +168,45 @@ struct ContextCodecTests {
     #expect(pictures + errors == variants.count)
     #expect(errors >= 1)
   }
+
+  /// 200 seeded mutations of a whole profile 5 stream (bytes flipped or set, the file cut or
+  /// extended), parsed and decoded: a typed error or a picture every time.
+  @Test func mutatedStreamsFailCleanly() throws {
+    let codec = try Self.codec()
+    let bytes = try codec.encode(try Self.largerPicture()).serialized()
+    var rng = SplitMix64(seed: 15)
+    var outcomes: [String: Int] = [:]
+    for _ in 0..<200 {
+      var b = bytes
+      switch rng.next() % 4 {
+      case 0:
+        let i = Int(rng.next() % UInt64(b.count))
+        b[i] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+      case 1:
+        for _ in 0..<4 {
+          b[Int(rng.next() % UInt64(b.count))] = UInt8(truncatingIfNeeded: rng.next())
+        }
+      case 2:
+        b.removeLast(Int(rng.next() % UInt64(b.count)))
+      default:
+        b += (0..<Int(rng.next() % 9)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+      }
+      do {
+        let stream = try Bitstream(parsing: b)
+        let image = try codec.decode(stream)
+        #expect(image.width == stream.width && image.height == stream.height)
+        outcomes["picture", default: 0] += 1
+      } catch let error as BitstreamError {
+        outcomes[error.code, default: 0] += 1
+      } catch let error as EntropyError {
+        outcomes[error.code, default: 0] += 1
+      } catch let error as ResourceError {
+        outcomes[error.code, default: 0] += 1
+      }
+    }
+    #expect(outcomes.values.reduce(0, +) == 200, "\(outcomes)")
+    // The entropy decoder and the context loop ran on damaged substreams, not only the parser.
+    #expect(outcomes["entropy.damagedStream", default: 0] > 0, "\(outcomes)")
+    #expect(outcomes["picture", default: 0] > 0, "\(outcomes)")
+  }
 }
