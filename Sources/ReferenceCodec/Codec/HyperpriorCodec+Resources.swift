@@ -14,7 +14,9 @@ extension HyperpriorCodec {
   /// picture; encoding holds the picture and runs g_a, h_a and h_s, then quantizes y (int64
   /// symbols) and picks its rows. Each graph's own peak follows its release-after-last-use
   /// order. `bmshj2018-factorized` has no z, h_a, h_s or rows: decoding holds y's symbols
-  /// through g_s, encoding the picture through g_a and then y with its int64 symbols. Figures
+  /// through g_s, encoding the picture through g_a and then y with its int64 symbols. `mbt2018`
+  /// adds ŷ (int16) beside the symbols, and its context model's work counted as whole runs of
+  /// `context_prediction` (all 25 taps) and `entropy_parameters`, an upper bound. Figures
   /// saturate at `Int.max`.
   ///
   /// - Throws: ``ResourceError/sizeOutOfRange(graph:width:height:)`` if a graph cannot run on
