@@ -90,9 +90,10 @@ runtime_seeds() {
       # and tables otherwise): 2.7-5.3x smaller and about twice as fast to load. Without NumPy,
       # the full-size models.
       python3 FuzzTesting/Tools/make_compact_models.py "$dir" \
-        Tests/ReferenceCodecTests/Fixtures/codec/*.gicw 2>/dev/null \
+        Tests/ReferenceCodecTests/Fixtures/codec/*.gicw Tests/ReferenceCodecTests/Fixtures/context/*.gicw \
+        2>/dev/null \
         || { echo "fuzz.sh: no NumPy; codecmodel seeds are the full-size test models" >&2
-             cp Tests/ReferenceCodecTests/Fixtures/codec/*.gicw "$dir/"; } ;;
+             cp Tests/ReferenceCodecTests/Fixtures/codec/*.gicw Tests/ReferenceCodecTests/Fixtures/context/*.gicw "$dir/"; } ;;
     # weightfile: only the committed seeds (at most 32 KB, every record kind). Container-sized
     # inputs run at ~500/s, small ones at ~5,000/s; codecmodel parses the large ones too.
   esac

@@ -4,17 +4,26 @@ import ReferenceCodec
 import WeightFormat
 
 /// The shipped codec models, loaded once: `$GIC_FUZZ_MODELS` (a directory of `.gicw` files) or
-/// the repository's `conformance/models`.
+/// the repository's published ones, `conformance/models` and every `conformance/<set>/models`
+/// (so every codec profile, context models included).
 let codecs: [HyperpriorCodec] = {
-  let directory =
-    ProcessInfo.processInfo.environment["GIC_FUZZ_MODELS"]
-    ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("../../../conformance/models").standardized.path
-  let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-  let codecs = names.filter { $0.hasSuffix(".gicw") }.sorted().compactMap { name in
-    try? HyperpriorCodec(file: WeightFile.open(path: directory + "/" + name))
+  let conformance = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../../../conformance").standardized.path
+  let directories: [String]
+  if let given = ProcessInfo.processInfo.environment["GIC_FUZZ_MODELS"] {
+    directories = [given]
+  } else {
+    let sets = (try? FileManager.default.contentsOfDirectory(atPath: conformance)) ?? []
+    directories =
+      [conformance + "/models"] + sets.sorted().map { conformance + "/" + $0 + "/models" }
   }
-  guard !codecs.isEmpty else { fatalError("FuzzBitstream: no codec model in \(directory)") }
+  let codecs = directories.flatMap { directory in
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    return names.filter { $0.hasSuffix(".gicw") }.sorted().compactMap { name in
+      try? HyperpriorCodec(file: WeightFile.open(path: directory + "/" + name))
+    }
+  }
+  guard !codecs.isEmpty else { fatalError("FuzzBitstream: no codec model in \(directories)") }
   return codecs
 }()
 
