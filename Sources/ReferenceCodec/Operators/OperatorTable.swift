@@ -69,6 +69,8 @@ public enum OperatorTable {
     ConcatOperator.definition,
     PixelShuffleOperator.definition,
     AffineOperator.definition,
+    LookupOperator.definition,
+    MulOperator.definition,
   ]
 
   /// The row that handles the stored name `name`.

@@ -17,4 +17,6 @@ public enum OperatorName: String, Sendable, CaseIterable {
   case pixelShuffle = "pixel_shuffle"
   case affine
   case conditionedAffine = "conditioned_affine"
+  case lookup
+  case mul
 }
