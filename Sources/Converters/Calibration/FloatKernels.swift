@@ -1,3 +1,5 @@
+import Foundation
+
 /// Float32 forward kernels that run a CompressAI model for activation calibration.
 ///
 /// Each kernel follows the PyTorch operator of the same name on (C, H, W) tensors (batch 1) to
@@ -21,6 +23,21 @@ public enum FloatKernels {
   /// `torch.abs`: |x|.
   public static func abs(_ x: FloatTensor) -> FloatTensor {
     map(x) { $0.magnitude }
+  }
+
+  /// `torch.sigmoid`: 1 / (1 + e^−x), evaluated in float64 and rounded to float32.
+  public static func sigmoid(_ x: FloatTensor) -> FloatTensor {
+    map(x) { Float(1 / (1 + exp(-Double($0)))) }
+  }
+
+  /// The element-wise product `a * b` of two tensors of equal shape.
+  public static func multiply(_ a: FloatTensor, _ b: FloatTensor) -> FloatTensor {
+    precondition(a.values.count == b.values.count, "equal shapes")
+    var y = a
+    y.values.withUnsafeMutableBufferPointer { v in
+      for i in v.indices { v[i] *= b.values[i] }
+    }
+    return y
   }
 
   /// Applies `f` to every element.

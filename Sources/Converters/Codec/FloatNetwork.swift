@@ -19,6 +19,10 @@ struct FloatNetwork: Sendable {
       case add(other: String)
       /// The channel concatenation of the layer's input and `others`, in that order.
       case concat(others: [String])
+      /// `torch.sigmoid` (stored as a `lookup` table, spec/integer-ops.md §6.1.1).
+      case sigmoid
+      /// The element-wise product of the layer's input and `other` (equal shapes).
+      case mul(other: String)
       /// Per-level channel affine: out = in · scale[level][c] + bias[level][c] (FiLM with the
       /// conditioning folded per level by the converter).
       case film(scale: [[Double]], bias: [[Double]])
@@ -107,6 +111,11 @@ struct FloatNetwork: Sendable {
           channels += w.channels
         }
         out = FloatTensor(channels: channels, height: v.height, width: v.width, values: all)
+      case .sigmoid:
+        out = FloatKernels.sigmoid(v)
+      case .mul(let other):
+        guard let w = values[other] else { preconditionFailure("layers in order") }
+        out = FloatKernels.multiply(v, w)
       case .film(let scale, let bias):
         out = v
         let plane = v.height * v.width

@@ -95,6 +95,17 @@ extension GraphQuantizer {
             op: OperatorName.concat.rawValue, inputs: [layer.input] + others,
             output: layer.output, attributes: attributes, parameters: []))
         formats[layer.output] = out
+      case .sigmoid:
+        let (node, out) = sigmoid(layer, input: inFormat)
+        nodes.append(node)
+        formats[layer.output] = out
+      case .mul(let other):
+        guard let otherFormat = formats[other] else { preconditionFailure("layers in order") }
+        var out = calibrated(layer.output, nonNegative: layer.relu)
+        if layer.relu { out.lo = 0 }
+        nodes.append(
+          try Self.mul(layer, other: other, formats: (inFormat, otherFormat), output: out))
+        formats[layer.output] = out
       case .film:
         let out = calibrated(layer.output)
         nodes.append(try film(layer, input: inFormat, output: out))
