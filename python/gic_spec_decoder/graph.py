@@ -154,6 +154,20 @@ def conv_transpose2d_acc(x, w, b, stride, padding, output_padding):
 
 
 # ---------------------------------------------------------------------------------------------
+# §6.1, §6.2 lookup and mul
+
+def lookup(x, table, shift, first):
+    """§6.1: T[clamp(rshift(x, k), first, first + L − 1) − first] (int64 arrays)."""
+    i = np.clip(rshift(x, shift), first, first + len(table) - 1)
+    return np.asarray(table, dtype=np.int64)[i - first]
+
+
+def mul(x1, x2, m, s, lo, hi):
+    """§6.2: requant(x1 · x2, m, s, lo, hi); |x1 · x2| < 2^30, so the product is exact."""
+    return requant(np.asarray(x1, dtype=np.int64) * np.asarray(x2, dtype=np.int64), m, s, lo, hi)
+
+
+# ---------------------------------------------------------------------------------------------
 # §8 graph
 
 OPS = {
@@ -171,6 +185,8 @@ OPS = {
     "pixel_shuffle": (1, ["factor"], 0),
     "affine": (1, ["exponent", "lo", "hi"], 4),
     "conditioned_affine": (1, ["exponent", "lo", "hi"], 4),
+    "lookup": (1, ["shift", "first", "exponent", "lo", "hi"], 1),
+    "mul": (2, ["multiplier", "shift", "exponent", "lo", "hi"], 0),
 }
 
 
@@ -417,7 +433,30 @@ class Graph:
             node.params = (a, b, m, s)
             node.levels = levels
             info = ValueInfo(c, *out_range())
-        if op not in ("conv2d", "conv_transpose2d", "gdn", "igdn", "affine", "conditioned_affine"):
+        elif op == "lookup":
+            k, first = attrs["shift"], attrs["first"]
+            if not 0 <= k <= 15 or not -I16_MAX <= first <= I16_MAX:
+                raise GraphError(f"{where}: shift {k} or first {first} out of range")
+            rec, arr = tensors[0]
+            if rec.dtype != "int16" or arr.ndim != 1 or not 1 <= arr.shape[0] <= 65535:
+                raise GraphError(f"{where}: table {rec.name!r} must be int16 (L), 1 ≤ L ≤ 65535")
+            table = arr.astype(np.int64)
+            if first + len(table) - 1 > I16_MAX:
+                raise GraphError(f"{where}: first + L − 1 = {first + len(table) - 1} exceeds 32767")
+            e, lo, hi = out_range()
+            if table.min() < lo or table.max() > hi:
+                raise GraphError(f"{where}: a table entry lies outside [{lo}, {hi}]")
+            node.params = (table,)
+            info = ValueInfo(x0.channels, e, lo, hi)
+        elif op == "mul":
+            mk, sk = attrs["multiplier"], attrs["shift"]
+            if not 1 <= mk <= (1 << 31) - 1 or not 0 <= sk <= 62:
+                raise GraphError(f"{where}: multiplier/shift out of range")
+            if xin[0].channels != xin[1].channels:
+                raise GraphError(f"{where}: inputs have {xin[0].channels} and {xin[1].channels} channels")
+            info = ValueInfo(x0.channels, *out_range())
+        if op not in ("conv2d", "conv_transpose2d", "gdn", "igdn", "affine", "conditioned_affine",
+                      "lookup"):
             node.params = ()
         self._define(where, out, info)
         self.nodes.append(node)
@@ -449,7 +488,7 @@ class Graph:
                 h, w = (h - 1) * st - 2 * p + k + op, (w - 1) * st - 2 * p + k + op
             elif n.op == "pixel_shuffle":
                 h, w = h * a["factor"], w * a["factor"]
-            elif n.op in ("add", "concat") and any(x != ins[0] for x in ins):
+            elif n.op in ("add", "concat", "mul") and any(x != ins[0] for x in ins):
                 raise GraphError(f"{n.name}: inputs of different spatial sizes {ins}")
             if h < 1 or w < 1:
                 raise GraphError(f"{n.name}: empty output for inputs {ins}")
@@ -540,4 +579,11 @@ class Graph:
                 av, bv = av[level], bv[level]
             acc = x * av[:, None, None] + bv[:, None, None]
             return requant(acc, m[:, None, None], s[:, None, None], a["lo"], a["hi"])
+        if op == "lookup":
+            return lookup(x, n.params[0], a["shift"], a["first"])
+        if op == "mul":
+            y = xs[1]
+            if x.shape != y.shape:
+                raise GraphError(f"{n.name}: input shapes {x.shape} and {y.shape} differ")
+            return mul(x, y, a["multiplier"], a["shift"], a["lo"], a["hi"])
         raise GraphError(f"{n.name}: unknown operator")
