@@ -42,17 +42,19 @@ public enum CompressAIArchitecture: String, Sendable, CaseIterable {
     case .bmshj2018Hyperprior: .bmshj2018Hyperprior
     case .mbt2018Mean: .mbt2018Mean
     case .mbt2018: .mbt2018
-    default: nil
+    case .cheng2020Anchor: .cheng2020Anchor
+    case .cheng2020Attn: nil
     }
   }
 
   /// Why no profile converts it (nil for the architectures a codec profile reads).
   var unsupportedReason: String? {
     switch self {
-    case .bmshj2018Factorized, .bmshj2018Hyperprior, .mbt2018Mean, .mbt2018: nil
-    case .cheng2020Anchor, .cheng2020Attn:
-      "no codec profile reads its residual\(self == .cheng2020Attn ? " and attention" : "") "
-        + "transforms and autoregressive context model"
+    case .bmshj2018Factorized, .bmshj2018Hyperprior, .mbt2018Mean, .mbt2018, .cheng2020Anchor:
+      nil
+    case .cheng2020Attn:
+      "no codec profile reads its attention blocks (profile cheng2020-anchor reads the same "
+        + "model without them)"
     }
   }
 
@@ -143,10 +145,13 @@ public enum CompressAIArchitecture: String, Sendable, CaseIterable {
     contextRequiredKeys + ["context_prediction.mask"])
 
   /// The keys a codec profile understands: ``factorizedKeys`` for `bmshj2018-factorized`,
-  /// ``contextModelKeys`` for `mbt2018`, else ``hyperpriorKeys``.
+  /// ``contextModelKeys`` for `mbt2018`, `Cheng2020Architecture.keys` for `cheng2020-anchor`,
+  /// else ``hyperpriorKeys``.
   static func keys(for profile: ModelProfile) -> Set<String> {
-    profile.hasContextModel
-      ? contextModelKeys : profile.hasHyperprior ? hyperpriorKeys : factorizedKeys
+    profile == .cheng2020Anchor
+      ? Cheng2020Architecture.keys
+      : profile.hasContextModel
+        ? contextModelKeys : profile.hasHyperprior ? hyperpriorKeys : factorizedKeys
   }
 
   /// The keys a hyperprior codec profile cannot do without, in state-dict order: every

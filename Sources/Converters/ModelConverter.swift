@@ -200,7 +200,8 @@ public enum ModelConverter {
         progress: calibrationProgress)
     } else {
       let kind: HyperpriorArchitecture.Kind =
-        [.mbt2018Mean, .mbt2018].contains(profile) ? profile : .bmshj2018Hyperprior
+        [.mbt2018Mean, .mbt2018, .cheng2020Anchor].contains(profile)
+        ? profile : .bmshj2018Hyperprior
       if let problem = ProfileDetection.mismatch(profile, shapes: shapes) {
         throw ConverterError.profileMismatch(
           profile: profile.rawValue,

@@ -69,10 +69,8 @@ public struct ProfileDetection: Sendable, Equatable, Encodable {
       return ConversionProfile.detect(names: Array(shapes.keys))
     }
     let known =
-      architecture == .bmshj2018Factorized
-      ? CompressAIArchitecture.factorizedKeys
-      : architecture == .mbt2018
-        ? CompressAIArchitecture.contextModelKeys : CompressAIArchitecture.hyperpriorKeys
+      architecture.codecProfile.map { CompressAIArchitecture.keys(for: $0) }
+      ?? CompressAIArchitecture.hyperpriorKeys
     let unusable = stripped.keys.filter { !known.contains($0) }.sorted()
     guard let profile = architecture.codecProfile, let problem = mismatch(profile, shapes: shapes)
     else {
@@ -92,6 +90,7 @@ public struct ProfileDetection: Sendable, Equatable, Encodable {
   /// shape; nil when the profile reads exactly these arrays.
   public static func mismatch(_ profile: ConversionProfile, shapes: [String: [Int]]) -> String? {
     let stripped = strip(shapes)
+    if profile == .cheng2020Anchor { return Cheng2020Architecture.mismatch(stripped) }
     func describe(_ key: String) -> String {
       "\(key) \(stripped[key].map { "\($0)" } ?? "")"
     }

@@ -46,15 +46,23 @@ struct DetectionCLITests {
     #expect((conversion["ignored_arrays"] as? [String])?.isEmpty == true)
   }
 
-  @Test("a cheng2020-anchor export is refused, naming it; an mbt2018-mean export converts as one")
+  @Test("cheng2020-attn is refused, naming it; cheng2020-anchor and mbt2018-mean convert")
   func cheng2020AndMean() throws {
     let dir = try CLIRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let cheng = try Self.zooExport("cheng2020-anchor", in: dir)
-    let convert = try CLIRunner.run("gic-convert", [cheng, "-o", "m.gicw"], in: dir)
+    let attn = try Self.zooExport("cheng2020-attn", in: dir)
+    let convert = try CLIRunner.run("gic-convert", [attn, "-o", "m.gicw"], in: dir)
     #expect(convert.status == 1)
-    #expect(convert.stderr.contains("CompressAI cheng2020-anchor (Cheng2020Anchor)"))
+    #expect(convert.stderr.contains("CompressAI cheng2020-attn (Cheng2020Attention)"))
     #expect(convert.stderr.contains("profiles: raw, compressai-tables, bmshj2018-hyperprior"))
+
+    let cheng = try Self.zooExport("cheng2020-anchor", in: dir)
+    let inspect = try CLIRunner.run("gic-convert", ["inspect", "--json", cheng], in: dir)
+    let chengObject = try #require(
+      try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
+    let chengConversion = try #require(chengObject["conversion"] as? [String: Any])
+    #expect(chengConversion["profile"] as? String == "cheng2020-anchor")
+    #expect(chengConversion["architecture"] as? String == "cheng2020-anchor")
 
     let mean = try Self.zooExport("mbt2018-mean", in: dir)
     let json = try CLIRunner.run("gic-convert", ["inspect", "--json", mean], in: dir)

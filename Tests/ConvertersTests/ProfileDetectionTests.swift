@@ -66,16 +66,41 @@ struct ProfileDetectionTests {
         == "array context_prediction.bias [24] and 8 more not read by mbt2018-mean")
   }
 
-  @Test("cheng2020-anchor is refused with a few of its arrays and their count")
+  @Test("cheng2020-anchor converts as profile cheng2020-anchor; its arrays are checked by N")
   func cheng2020Anchor() throws {
     let shapes = try #require(try ZooKeys.all()["cheng2020-anchor"])
+    #expect(try ProfileDetection.choose(shapes: shapes) == .cheng2020Anchor)
+    #expect(ProfileDetection.mismatch(.cheng2020Anchor, shapes: shapes) == nil)
+    var unmasked = shapes
+    unmasked["context_prediction.mask"] = nil
+    #expect(ProfileDetection.mismatch(.cheng2020Anchor, shapes: unmasked) == nil)
+    var missing = shapes
+    missing["g_s.3.upsample.0.bias"] = nil
+    #expect(
+      ProfileDetection.mismatch(.cheng2020Anchor, shapes: missing)
+        == "missing array g_s.3.upsample.0.bias")
+    var misshapen = shapes
+    misshapen["h_s.6.0.weight"] = [48, 8, 3, 3]
+    #expect(
+      ProfileDetection.mismatch(.cheng2020Anchor, shapes: misshapen)
+        == "h_s.6.0.weight has shape [48, 8, 3, 3], expected [48, 12, 3, 3] for N = 8")
+    var extra = shapes
+    extra["g_a.6.skip.weight"] = [8, 8, 1, 1]
+    #expect(
+      ProfileDetection.mismatch(.cheng2020Anchor, shapes: extra)
+        == "array g_a.6.skip.weight [8, 8, 1, 1] not read by cheng2020-anchor")
+    let refused = ProfileDetection.detect(shapes: extra)
+    #expect(refused.profile == nil && refused.ignoredArrays == ["g_a.6.skip.weight"])
+    // Other profiles, forced, name the first array they cannot read.
+    #expect(ProfileDetection.mismatch(.mbt2018, shapes: shapes) == "missing array g_a.0.weight")
+    // cheng2020-attn's keys are not cheng2020-anchor's.
+    let attn = try #require(try ZooKeys.all()["cheng2020-attn"])
+    #expect(ProfileDetection.mismatch(.cheng2020Anchor, shapes: attn) != nil)
     let error = try #require(
       throws: UnsupportedArchitectureError.self,
-      performing: { try ProfileDetection.choose(shapes: shapes) })
-    #expect(error.architecture == .cheng2020Anchor)
-    #expect(error.unusable.contains("g_a.0.conv1.weight"))
-    #expect(error.description.contains("… (\(error.unusable.count) arrays)"))
-    #expect(error.code == "convert.unsupportedArchitecture")
+      performing: { try ProfileDetection.choose(shapes: attn) })
+    #expect(error.architecture == .cheng2020Attn)
+    #expect(error.description.contains("attention"))
   }
 
   @Test("a forced profile names the first missing, misshapen or unexpected array")

@@ -14,7 +14,8 @@ import WeightFormat
 /// first M channels are the scales and last M the means (split into two integer nodes).
 /// mbt2018 (`JointAutoregressiveHierarchicalPriors`): mbt2018-mean's transforms with h_s's 2M
 /// outputs kept whole as params, plus the context model (``contextPrediction``,
-/// ``entropyParameters``; `HyperpriorArchitecture+Context.swift`).
+/// ``entropyParameters``; `HyperpriorArchitecture+Context.swift`). cheng2020-anchor: residual
+/// transforms with mbt2018's context model (`Cheng2020Architecture.swift`).
 struct HyperpriorArchitecture: Sendable {
   /// `.bmshj2018Hyperprior`, `.mbt2018Mean`, `.mbt2018` or `.bmshj2018Factorized`.
   typealias Kind = ModelProfile
@@ -32,6 +33,9 @@ struct HyperpriorArchitecture: Sendable {
   var contextPrediction: FloatNetwork? = nil
   /// mbt2018: the entropy-parameter network (params, ctx) → (scales, means).
   var entropyParameters: FloatNetwork? = nil
+  /// The value of g_s requantized to 8-bit pixels: its output x_hat, or for cheng2020-anchor
+  /// the convolution before the final pixel shuffle (which keeps its input's format).
+  var pixelValue = "x_hat"
   /// The entropy bottleneck's medians (quantiles[:, 0, 1]): N of them (z), or M (y) for
   /// `bmshj2018-factorized`.
   let medians: [Double]
@@ -105,25 +109,10 @@ struct HyperpriorArchitecture: Sendable {
         relu: relu, input: input, output: output ?? prefix,
         prefix: channels == nil ? prefix : prefix + "." + (output ?? ""))
     }
-    /// CompressAI's GDN parameters, un-reparametrised: max(p, bound)² − pedestal (float64).
     func gdn(_ prefix: String, input: String, channels c: Int, inverse: Bool) throws
       -> FloatNetwork.Layer
     {
-      func effective(_ name: String, shape: [Int]) throws -> [Double] {
-        let p = try floats(prefix + "." + name, shape: shape)
-        let bound = try floats(prefix + "." + name + "_reparam.lower_bound.bound")
-        let pedestal = try floats(prefix + "." + name + "_reparam.pedestal")
-        guard bound.count == 1, pedestal.count == 1 else {
-          throw fail("\(prefix).\(name)_reparam buffers must hold one value each")
-        }
-        return p.map { max($0, bound[0]) * max($0, bound[0]) - pedestal[0] }
-      }
-      let beta = try effective("beta", shape: [c])
-      let gamma = try effective("gamma", shape: [c, c])
-      guard beta.allSatisfy({ $0 > 0 }) else { throw fail("\(prefix).beta must be positive") }
-      return FloatNetwork.Layer(
-        kind: .gdn(beta: beta, gamma: gamma, inverse: inverse), input: input, output: prefix,
-        prefix: prefix)
+      try dict.gdn(prefix, input: input, channels: c, inverse: inverse)
     }
 
     /// g_a (g_s): four k5 s2 convolutions (transposed) with GDN (inverse GDN) between them,

@@ -48,7 +48,10 @@ enum HyperpriorConversion {
         profile: kind.rawValue,
         reason: "codec profiles need calibration images (gic-convert --calibration DIR|PNG…)")
     }
-    let model = try HyperpriorArchitecture(kind: kind, arrays: arrays)
+    let model =
+      kind == .cheng2020Anchor
+      ? try Cheng2020Architecture.model(arrays: arrays)
+      : try HyperpriorArchitecture(kind: kind, arrays: arrays)
     guard let hyperAnalysis = model.hyperAnalysis, let hyperSynthesis = model.hyperSynthesis
     else { preconditionFailure("\(kind.name) has a hyperprior") }
     let ranges = calibrate(model, images: calibration, threads: threads, progress: progress)
@@ -73,8 +76,8 @@ enum HyperpriorConversion {
     if kind != .bmshj2018Hyperprior { scales.lo = -GraphQuantizer.activationBound }
     let (hs, hsFormats) = try graph(
       hyperSynthesis, input: z, fixed: ["scales": scales, "means": y])
-    let (gs, _) = try graph(model.synthesis, input: y, fixed: ["x_hat": .pixels])
-    // mbt2018 (spec/bitstream.md §11.1): ŷ → ctx, (params, ctx) → (scales, means).
+    let (gs, _) = try graph(model.synthesis, input: y, fixed: [model.pixelValue: .pixels])
+    // mbt2018, cheng2020-anchor (spec/bitstream.md §11.1): ŷ → ctx, (params, ctx) → (scales, means).
     var contextGraphs: [(String, GraphDescription)] = []
     if let cp = model.contextPrediction, let ep = model.entropyParameters,
       let params = hsFormats["params"]

@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+import WeightFormat
+
+@testable import ReferenceCodec
+
+/// Profile 6, `cheng2020-anchor` (spec/bitstream.md §12): residual transforms with sub-pixel
+/// upsampling and the context model of profile 5, on a small untrained model with a fixed seed
+/// (Fixtures/context/README.md).
+@Suite("cheng2020-anchor codec (residual transforms, context model)")
+struct Cheng2020CodecTests {
+  static let model = "Tests/ReferenceCodecTests/Fixtures/context/cheng2020-anchor-N16.gicw"
+
+  static func codec(bandBytes: Int = ResourceBudget.defaultBandBytes, maxBandWork: Int = 2) throws
+    -> HyperpriorCodec
+  {
+    try BandedRunTests.codec(model, bandBytes: bandBytes, maxBandWork: maxBandWork)
+  }
+
+  @Test func loadsAsProfileSix() throws {
+    let codec = try Self.codec()
+    #expect(codec.profile == .cheng2020Anchor)
+    #expect(ModelProfile(bitstreamCode: 6) == .cheng2020Anchor)
+    #expect(ModelProfile.cheng2020Anchor.hasHyperprior)
+    #expect(ModelProfile.cheng2020Anchor.hasContextModel)
+    #expect(codec.multiple == 64 && codec.latentStride == 16)
+    let graphs = try #require(codec.contextGraphs)
+    #expect(graphs.entropyParameters.outputs.map(\.channels) == [16, 16])
+    #expect(codec.hyperSynthesis?.outputs.map(\.channels) == [32])
+    // The residual and sub-pixel structure is stored as plain operators.
+    let ops = Set(codec.synthesis.steps.map { String(describing: type(of: $0.operation)) })
+    #expect(ops.contains("PixelShuffleOperator") && ops.contains("AddOperator"), "\(ops)")
+  }
+
+  /// Encode → decode; the same bytes and pixels for 1, 2 and 8 threads and every kernel path.
+  @Test(arguments: [false, true])
+  func roundTripIsDeterministic(larger: Bool) throws {
+    let codec = try Self.codec()
+    let image = larger ? try ContextCodecTests.largerPicture() : try ContextCodecTests.picture()
+    let reference = try codec.encode(image, threads: 1, path: .portable)
+    #expect(reference.profile == .cheng2020Anchor && reference.substreams.count == 2)
+    let parsed = try Bitstream(parsing: reference.serialized())
+    #expect(parsed.profile == .cheng2020Anchor)
+    let decoded = try codec.decode(parsed, threads: 1, path: .portable)
+    #expect(decoded.width == image.width && decoded.height == image.height)
+    for path in KernelPath.available {
+      for threads in [1, 2, 8] {
+        let stream = try codec.encode(image, threads: threads, path: path)
+        #expect(stream.serialized() == reference.serialized(), "\(path) \(threads) threads")
+        let picture = try codec.decode(parsed, threads: threads, path: path)
+        #expect(picture.pixels == decoded.pixels, "\(path) \(threads) threads")
+      }
+    }
+  }
+
+  /// The decoder's ŷ equals the encoder's, and the position-by-position context path equals the
+  /// stored graphs run whole on the final ŷ.
+  @Test func perPositionPathEqualsWholeGraphs() throws {
+    let codec = try Self.codec()
+    let context = try #require(codec.contextModel)
+    let graphs = try #require(codec.contextGraphs)
+    let analysis = try codec.analyze(try ContextCodecTests.largerPicture())
+    let params = try #require(analysis.params)
+    let (stream, yHat) = try codec.encodeLatent(analysis.y, params: params, context: context)
+    let decoded = try codec.decodeLatent(stream, params: params, context: context)
+    #expect(decoded.yHat == yHat)
+    let ctx = graphs.contextPrediction.run([yHat])[0]
+    let whole = graphs.entropyParameters.run([params, ctx])
+    var scratch = context.makeScratch()
+    var differences = 0
+    for y in 0..<yHat.height {
+      for x in 0..<yHat.width {
+        context.parameters(y: y, x: x, yHat: yHat, params: params, into: &scratch)
+        let p = y * yHat.width + x
+        for c in 0..<context.channels {
+          if scratch.slots[context.scalesSlot][c] != whole[0].values[p * whole[0].channelStride + c]
+            || scratch.slots[context.meansSlot][c]
+              != whole[1].values[p * whole[1].channelStride + c]
+          {
+            differences += 1
+          }
+        }
+      }
+    }
+    #expect(differences == 0)
+    #expect(yHat.height == 8 && yHat.width == 12)
+  }
+
+  /// Every graph run in bands of 1 to 5 output rows (residual adds, strided skips and pixel
+  /// shuffles included) equals the whole run, on odd sizes.
+  @Test func everyGraphBandedEqualsWhole() throws {
+    let codec = try Self.codec()
+    let ha = try #require(codec.hyperAnalysis)
+    let hs = try #require(codec.hyperSynthesis)
+    let graphs: [(IntegerGraph, Int, Int)] = [
+      (codec.analysis, 192, 80), (codec.analysis, 70, 33), (codec.synthesis, 12, 4),
+      (codec.synthesis, 7, 3), (ha, 12, 5), (hs, 5, 3),
+    ]
+    for (n, (graph, h, w)) in graphs.enumerated() {
+      #expect(graph.rowGeometry() != nil, "\(graph.name) bands")
+      let inputs = BandedRunTests.inputs(graph, height: h, width: w, seed: UInt64(61 + n))
+      let whole = graph.run(inputs)
+      for band in [1, 2, 3, 4, 5, max(1, whole[0].height / 3)] {
+        let banded = try BandedRunTests.banded(graph, inputs, band: band)
+        #expect(banded == whole, "\(graph.name) \(h)×\(w) bands of \(band)")
+      }
+    }
+  }
+
+  /// Whole pictures through the codec with bands of one output row: the same bitstream and
+  /// pixels as the whole run.
+  @Test func codecBandedEqualsWhole() throws {
+    let whole = try Self.codec(bandBytes: .max)
+    let banded = try Self.codec(bandBytes: 1, maxBandWork: .max)
+    // The residual transforms read many rows around each output row: bands pay off on tall
+    // pictures (here a 16 × 512 one, 32 latent rows), not on the small ones, which run whole.
+    #expect(banded.synthesis.bandLayout(height: 9, width: 9, bandBytes: 1, maxWork: .max) == nil)
+    let gs = try #require(
+      banded.synthesis.bandLayout(height: 32, width: 4, bandBytes: 1, maxWork: .max))
+    let ga = try #require(
+      banded.analysis.bandLayout(height: 512, width: 64, bandBytes: 1, maxWork: .max))
+    #expect(gs.plans.count > 1 && ga.plans.count > 1)
+    var rng = SplitMix64(seed: 2020)
+    for (w, h) in [(1, 1), (70, 1), (77, 45), (130, 65), (16, 512)] {
+      let pixels = (0..<(w * h * 3)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+      let image = try RGBImage(width: w, height: h, pixels: pixels)
+      let a = try whole.encode(image)
+      let b = try banded.encode(image, threads: 2)
+      #expect(a.serialized() == b.serialized(), "\(w)×\(h) encoding")
+      #expect(try whole.decode(a) == banded.decode(a, threads: 2), "\(w)×\(h) decoding")
+    }
+  }
+
+  /// The resource figures count the new graphs: a larger picture needs more, and a budget
+  /// below the smallest picture's needs refuses the model.
+  @Test func resourcesCountTheGraphs() throws {
+    let codec = try Self.codec()
+    for work in [HyperpriorCodec.Work.decoding, .encoding] {
+      let small = try codec.needs(width: 64, height: 64, for: work)
+      let large = try codec.needs(width: 640, height: 640, for: work)
+      #expect(small.memory > 0 && large.memory > small.memory, "\(work)")
+      #expect(large.multiplyAccumulates > 90 * small.multiplyAccumulates, "\(work)")
+    }
+    let needs = try codec.needs(width: 64, height: 64, for: .decoding)
+    let file = try WeightFile.open(
+      path: BandedRunTests.root.appendingPathComponent(Self.model).path)
+    #expect(throws: ModelError.self) {
+      _ = try HyperpriorCodec(file: file, budget: ResourceBudget(maxMemory: needs.memory - 1))
+    }
+  }
+
+  /// Damaged streams (the y substream truncated or with bytes flipped, the profile byte
+  /// changed) end in a typed error or a picture.
+  @Test func damagedStreamsFailCleanly() throws {
+    let codec = try Self.codec()
+    let stream = try codec.encode(try ContextCodecTests.largerPicture())
+    let y = stream.substreams[1]
+    var variants: [[UInt8]] = [[], Array(y.prefix(1)), Array(y.dropLast()), y + [0, 0, 0, 0]]
+    for i in stride(from: 0, to: y.count, by: max(1, y.count / 8)) {
+      var flipped = y
+      flipped[i] ^= 0x5A
+      variants.append(flipped)
+    }
+    var errors = 0
+    for v in variants {
+      var damaged = stream
+      damaged.substreams[1] = v
+      do { _ = try codec.decode(damaged) } catch is EntropyError {
+        errors += 1
+      } catch is BitstreamError { errors += 1 }
+    }
+    #expect(errors >= 1)
+    // A profile 5 header on this model's stream is refused before any decoding.
+    var bytes = stream.serialized()
+    let offset = try #require(Self.profileOffset(bytes))
+    bytes[offset] = 5
+    let relabelled = try Bitstream(parsing: bytes)
+    #expect(throws: BitstreamError.self) { _ = try codec.decode(relabelled) }
+  }
+
+  /// The header byte holding the profile code (spec/bitstream.md §2).
+  static func profileOffset(_ bytes: [UInt8]) -> Int? {
+    bytes.count > 6 && bytes[6] == 6 ? 6 : nil
+  }
+}
