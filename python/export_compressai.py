@@ -15,9 +15,12 @@ Examples:
   # takes N only (M = N)
   python3 python/export_compressai.py mbt2018 --N 64 --M 96 --checkpoint ckpt.pth -o m.npz
   python3 python/export_compressai.py cheng2020-anchor --N 64 --checkpoint ckpt.pth -o c.npz
+  # cheng2020-attn (Cheng2020Attention: cheng2020-anchor with attention blocks, whose sigmoid
+  # gate and product are the lookup and mul operators of spec/integer-ops.md §6.1, §6.2), seeded
+  python3 python/export_compressai.py cheng2020-attn --N 16 --seed 0 -o attn.npz
 
-mbt2018 (JointAutoregressiveHierarchicalPriors) and cheng2020-anchor (Cheng2020Anchor) are
-exported the same way (update(force=True), then the state dict with CompressAI's key names,
+mbt2018 (JointAutoregressiveHierarchicalPriors), cheng2020-anchor (Cheng2020Anchor) and
+cheng2020-attn (Cheng2020Attention, a subclass of Cheng2020Anchor) are exported the same way (update(force=True), then the state dict with CompressAI's key names,
 context_prediction.* and entropy_parameters.* included), as plain arrays: gic.exporting does not
 know them as codec architectures yet.
 """
@@ -32,6 +35,7 @@ from compressai_env import import_compressai
 import_compressai()
 from compressai.models import (  # noqa: E402
     Cheng2020Anchor,
+    Cheng2020Attention,
     FactorizedPrior,
     JointAutoregressiveHierarchicalPriors,
     MeanScaleHyperprior,
@@ -45,9 +49,10 @@ ARCHITECTURES = {
     "mbt2018-mean": MeanScaleHyperprior,
     "mbt2018": JointAutoregressiveHierarchicalPriors,
     "cheng2020-anchor": Cheng2020Anchor,
+    "cheng2020-attn": Cheng2020Attention,
 }
 # architectures whose constructor takes N only (M = N)
-N_ONLY = {"cheng2020-anchor"}
+N_ONLY = {"cheng2020-anchor", "cheng2020-attn"}
 
 
 def export(model, path):

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Train a CompressAI bmshj2018-factorized / bmshj2018-hyperprior / mbt2018-mean / mbt2018 / cheng2020-anchor model on data/images for a time budget.
+"""Train a CompressAI bmshj2018-factorized / bmshj2018-hyperprior / mbt2018-mean / mbt2018 / cheng2020-anchor / cheng2020-attn model on data/images for a time budget.
 
 mbt2018 (JointAutoregressiveHierarchicalPriors) and cheng2020-anchor (Cheng2020Anchor) are the
 context-model (autoregressive) architectures of issue #15: gic-convert cannot convert them yet.
-Cheng2020Anchor takes N only: its latent y has M = N channels (CompressAI passes M=N to its base
-class), so `--M` must be left out or equal `--N` for it. Their compress()/decompress() run the
+Cheng2020Anchor (and its subclass Cheng2020Attention, cheng2020-attn) takes N only: its latent y
+has M = N channels (CompressAI passes M=N to its base class), so `--M` must be left out or equal
+`--N` for it. Their compress()/decompress() run the
 context model position by position in Python, so the test evaluation below is slow (seconds to
 minutes per image).
 
@@ -42,6 +43,7 @@ import_compressai()
 from compressai.losses import RateDistortionLoss  # noqa: E402
 from compressai.models import (  # noqa: E402
     Cheng2020Anchor,
+    Cheng2020Attention,
     FactorizedPrior,
     JointAutoregressiveHierarchicalPriors,
     MeanScaleHyperprior,
@@ -57,9 +59,10 @@ ARCHITECTURES = {
     "mbt2018-mean": MeanScaleHyperprior,
     "mbt2018": JointAutoregressiveHierarchicalPriors,
     "cheng2020-anchor": Cheng2020Anchor,
+    "cheng2020-attn": Cheng2020Attention,
 }
 # architectures whose constructor takes N only (M = N)
-N_ONLY = {"cheng2020-anchor"}
+N_ONLY = {"cheng2020-anchor", "cheng2020-attn"}
 
 
 def build_model(arch, n, m):
