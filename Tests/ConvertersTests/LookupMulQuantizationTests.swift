@@ -51,6 +51,19 @@ struct LookupMulQuantizationTests {
     #expect(Swift.abs(worstBelowTop - 1.5258789058e-05) < 1e-14)
   }
 
+  /// The calibration kernels: `torch.sigmoid` to float32 rounding, saturating without NaN, and
+  /// the element-wise product.
+  @Test func floatKernels() {
+    let x = FloatTensor(
+      channels: 1, height: 1, width: 6, values: [-1000, -100, -1, 0, 2.5, 1000])
+    let s = FloatKernels.sigmoid(x).values
+    #expect(s[0] == 0 && s[3] == 0.5 && s[5] == 1)
+    #expect(s[1] > 0 && s[1] < 1e-43)
+    #expect(s[2] == Float(Self.sigma(-1)) && s[4] == Float(Self.sigma(2.5)))
+    let y = FloatTensor(channels: 1, height: 1, width: 6, values: [1, 2, 3, 4, 5, -6])
+    #expect(FloatKernels.multiply(x, y).values == [-1000, -200, -3, 0, 12.5, -6000])
+  }
+
   /// A constant table (every input saturates) is one entry at the input's top.
   @Test func constantTableIsOneEntry() {
     let (first, table) = GraphQuantizer.sigmoidTable(
