@@ -43,11 +43,12 @@ PY
 for kernels in auto avx2 scalar; do
   for threads in 1 2 8; do
     if [ "$kernels" = auto ]; then unset GIC_KERNELS; else export GIC_KERNELS=$kernels; fi
-    for set in conformance conformance/gic-v2 conformance/bmshj2018-factorized conformance/mbt2018; do
+    for set in conformance conformance/gic-v2 conformance/bmshj2018-factorized conformance/mbt2018 \
+      conformance/cheng2020-anchor; do
       "$bin/gic-ref" verify "$set" --threads "$threads" > /dev/null 2>&1 \
         || { echo "$set vectors fail with kernels=$kernels threads=$threads" >&2; exit 1; }
     done
-    echo "conformance vectors (all four sets) all pass (kernels=$kernels, threads=$threads)"
+    echo "conformance vectors (all five sets) all pass (kernels=$kernels, threads=$threads)"
   done
 done
 unset GIC_KERNELS
@@ -56,3 +57,4 @@ python3 scripts/make_conformance.py --check
 python3 scripts/make_conformance.py --set gic-v2 --check
 python3 scripts/make_conformance.py --set bmshj2018-factorized --check
 python3 scripts/make_conformance.py --set mbt2018 --check
+python3 scripts/make_conformance.py --set cheng2020-anchor --check

@@ -24,6 +24,12 @@ Run from the repository root after `swift build -c release`:
                                                    # coded with
                                                    # models/context/mbt2018-N64-M96.npz
                                                    # converted by gic-convert --no-provenance
+    python3 scripts/make_conformance.py --set cheng2020-anchor [--check]
+                                                   # profile 6 (spec/bitstream.md §12),
+                                                   # conformance/cheng2020-anchor/: the published
+                                                   # sources coded with
+                                                   # models/context/cheng2020-anchor-N64.npz
+                                                   # converted by gic-convert --no-provenance
 
 Source pictures (conformance/sources/, made here with NumPy and Pillow from the shipped
 photographs, deterministic): 1×1, 17×31, a grayscale, an RGBA, sizes not a multiple of 64, a
@@ -145,7 +151,7 @@ def generate(target, archive, regenerate_sources=True):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true")
-    ap.add_argument("--set", choices=["main", "gic-v2", "bmshj2018-factorized", "mbt2018"], default="main")
+    ap.add_argument("--set", choices=["main", "gic-v2", "bmshj2018-factorized", "mbt2018", "cheng2020-anchor"], default="main")
     ap.add_argument("--bin-dir", help="where gic-ref is (default .build/release)")
     args = ap.parse_args()
     global BIN, OUT
@@ -160,6 +166,9 @@ def main():
         OUT = os.path.join(OUT, args.set)
     elif args.set == "mbt2018":
         generate_converted(tmp, archive, args.set, "mbt2018-N64-M96", folder=os.path.join("models", "context"))
+        OUT = os.path.join(OUT, args.set)
+    elif args.set == "cheng2020-anchor":
+        generate_converted(tmp, archive, args.set, "cheng2020-anchor-N64", folder=os.path.join("models", "context"))
         OUT = os.path.join(OUT, args.set)
     else:
         generate_single(tmp, archive, args.set)

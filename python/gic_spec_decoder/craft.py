@@ -9,7 +9,7 @@ import struct
 
 import numpy as np
 
-from .decoder import Z_CLAMP, _load_model, context_latent
+from .decoder import CONTEXT_PROFILES, Z_CLAMP, _load_model, context_latent
 from .entropy import RansEncoder, gaussian_indexes
 
 MAGIC = b"\x89GIC"
@@ -64,7 +64,7 @@ def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, see
     z_hat = np.clip(zc * (1 << model.e_z) + model.medians[:, None, None], lo, hi)
     enc = RansEncoder()
     p = model.gc.precision
-    if model.profile == 5:
+    if model.profile in CONTEXT_PROFILES:
         # spec/bitstream.md §11.3: position-major order; each position's rows come from the
         # context model on ŷ of the positions before it
         M, w_y = model.M, wp // s_y

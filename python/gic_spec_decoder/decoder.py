@@ -7,6 +7,9 @@ from .entropy import RansDecoder, decode_factorized, decode_gaussian, gaussian_i
 from .graph import Graph, requant, rshift
 
 Z_CLAMP = 1 << 20
+# spec/bitstream.md §11 (profile 5, mbt2018) and §12 (profile 6, cheng2020-anchor: other graphs,
+# the same model checks and coding)
+CONTEXT_PROFILES = (5, 6)
 MAX_PIXELS = 1 << 26
 
 GOLDEN = 0x9E3779B97F4A7C15
@@ -93,7 +96,7 @@ class Model:
         if x_out.channels != 3 or (x_out.lo, x_out.hi) != (0, 255):
             raise ModelError("g_s output must be 3 channels in 0…255")
         self.gs_range = (gs_in.lo, gs_in.hi)
-        if self.profile == 5:
+        if self.profile in CONTEXT_PROFILES:
             self._load_context(c)
         else:
             n_out = 1 if self.profile == 1 else 2
@@ -125,7 +128,7 @@ class Model:
         if self.profile == 3:
             self._load_gicv1(c)
         self._check_strides()
-        if self.profile in (1, 2, 5):
+        if self.profile in (1, 2) + CONTEXT_PROFILES:
             name = "gaussian_conditional.scale_thresholds"
             shift = _per_tensor_shift(c, name)
             if shift != self.e_sigma:
@@ -398,7 +401,7 @@ def decode(gic_bytes, model, return_latents=False, symbol_bits=64):
     lo, hi = model.hs_range
     z_hat = np.clip(np.clip(zs, -Z_CLAMP, Z_CLAMP) * (1 << model.e_z) + model.medians[:, None, None], lo, hi)
 
-    if h.profile == 5:
+    if h.profile in CONTEXT_PROFILES:
         x, ys_raw = _decode_context(model, h, z_hat, hp, wp, symbol_bits)
         return _picture(model, x, h, hp, wp, zs, ys_raw, return_latents)
 

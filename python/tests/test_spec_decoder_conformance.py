@@ -34,6 +34,11 @@ class PublishedVectors(unittest.TestCase):
         decoded position by position)."""
         self.check_set(os.path.join(SET, "mbt2018"), 8)
 
+    def test_every_cheng2020_anchor_vector(self):
+        """The cheng2020-anchor set (profile 6, spec/bitstream.md §12: residual transforms with
+        sub-pixel upsampling, coded as profile 5)."""
+        self.check_set(os.path.join(SET, "cheng2020-anchor"), 8)
+
     def check_set(self, SET, count):
         with open(os.path.join(SET, "manifest.json"), encoding="utf-8") as f:
             manifest = json.load(f)

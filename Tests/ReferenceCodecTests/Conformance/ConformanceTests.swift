@@ -73,6 +73,25 @@ struct ConformanceTests {
     }
   }
 
+  /// The cheng2020-anchor set (conformance/cheng2020-anchor/, spec/bitstream.md §12): every
+  /// vector decodes to its digests on every kernel path and 1, 2 and 8 threads.
+  @Test func cheng2020AnchorVectorsPass() throws {
+    func file(_ name: String) throws -> Data {
+      try Self.file("cheng2020-anchor/" + name)
+    }
+    let m = try ConformanceManifest(parsing: try file("manifest.json"))
+    #expect(m.vectors.count == 8)
+    #expect(Set(m.models.map(\.profile)) == ["cheng2020-anchor"])
+    for path in KernelPath.available {
+      for threads in [1, 2, 8] {
+        let results = ConformanceVerifier.verify(m, file: file, threads: threads, path: path)
+        let failed = results.filter { $0.status != .pass }
+        #expect(
+          failed.isEmpty, "\(path), \(threads) threads: \(failed.map { "\($0.id): \($0.detail)" })")
+      }
+    }
+  }
+
   /// The manifest serializes canonically: parsing and writing it back gives the same bytes.
   @Test func manifestIsCanonical() throws {
     let data = try Self.file("manifest.json")
