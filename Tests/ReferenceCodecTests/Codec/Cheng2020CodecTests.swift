@@ -149,6 +149,36 @@ struct Cheng2020CodecTests {
     }
   }
 
+  /// The shipped model (models/context/cheng2020-anchor-N64.gicw) on large pictures.
+  ///
+  /// Its residual transforms read about ±7 latent rows around each output row, so bands need tall
+  /// slabs: at 2048 × 2048 g_a and g_s run in bands of the default size; at 8192 × 8192 no band
+  /// fits 128 MiB within twice the whole run's work, so they run whole (6.4 GiB to decode,
+  /// within the default 8 GiB), and a smaller `--max-memory` refuses the picture up front.
+  @Test func largePicturesBandOrRunWhole() throws {
+    let codec = try BandedRunTests.codec("models/context/cheng2020-anchor-N64.gicw")
+    let budget = ResourceBudget.defaultBandBytes
+    let gs = try #require(codec.synthesis.bandLayout(height: 128, width: 128, bandBytes: budget))
+    #expect(gs.peakBytes <= budget && gs.plans.count > 1)
+    let ga = try #require(codec.analysis.bandLayout(height: 2048, width: 2048, bandBytes: budget))
+    #expect(ga.peakBytes <= budget && ga.plans.count > 1)
+    #expect(codec.synthesis.bandLayout(height: 32, width: 48, bandBytes: budget) == nil)
+    #expect(codec.synthesis.bandLayout(height: 512, width: 512, bandBytes: budget) == nil)
+    for work in [HyperpriorCodec.Work.decoding, .encoding] {
+      #expect(try codec.needs(width: 2048, height: 2048, for: work).memory < 256 << 20)
+      let needs = try codec.needs(width: 8192, height: 8192, for: work)
+      #expect(needs.memory < ResourceBudget.defaultMaxMemory, "\(work) \(needs)")
+      try codec.checkBudget(width: 8192, height: 8192, for: work)
+    }
+    let file = try WeightFile.open(
+      path: BandedRunTests.root.appendingPathComponent("models/context/cheng2020-anchor-N64.gicw")
+        .path)
+    let small = try HyperpriorCodec(file: file, budget: ResourceBudget(maxMemory: 1 << 30))
+    #expect(throws: ResourceError.self) {
+      try small.checkBudget(width: 8192, height: 8192, for: .decoding)
+    }
+  }
+
   /// Damaged streams (the y substream truncated or with bytes flipped, the profile byte
   /// changed) end in a typed error or a picture.
   @Test func damagedStreamsFailCleanly() throws {
