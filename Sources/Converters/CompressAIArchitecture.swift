@@ -43,18 +43,16 @@ public enum CompressAIArchitecture: String, Sendable, CaseIterable {
     case .mbt2018Mean: .mbt2018Mean
     case .mbt2018: .mbt2018
     case .cheng2020Anchor: .cheng2020Anchor
-    case .cheng2020Attn: nil
+    case .cheng2020Attn: .cheng2020Attn
     }
   }
 
   /// Why no profile converts it (nil for the architectures a codec profile reads).
   var unsupportedReason: String? {
     switch self {
-    case .bmshj2018Factorized, .bmshj2018Hyperprior, .mbt2018Mean, .mbt2018, .cheng2020Anchor:
+    case .bmshj2018Factorized, .bmshj2018Hyperprior, .mbt2018Mean, .mbt2018, .cheng2020Anchor,
+      .cheng2020Attn:
       nil
-    case .cheng2020Attn:
-      "no codec profile reads its attention blocks (profile cheng2020-anchor reads the same "
-        + "model without them)"
     }
   }
 
@@ -145,11 +143,11 @@ public enum CompressAIArchitecture: String, Sendable, CaseIterable {
     contextRequiredKeys + ["context_prediction.mask"])
 
   /// The keys a codec profile understands: ``factorizedKeys`` for `bmshj2018-factorized`,
-  /// ``contextModelKeys`` for `mbt2018`, `Cheng2020Architecture.keys` for `cheng2020-anchor`,
-  /// else ``hyperpriorKeys``.
+  /// ``contextModelKeys`` for `mbt2018`, `Cheng2020Architecture.keys(for:)` for
+  /// `cheng2020-anchor` and `cheng2020-attn`, else ``hyperpriorKeys``.
   static func keys(for profile: ModelProfile) -> Set<String> {
-    profile == .cheng2020Anchor
-      ? Cheng2020Architecture.keys
+    Cheng2020Architecture.profiles.contains(profile)
+      ? Cheng2020Architecture.keys(for: profile)
       : profile.hasContextModel
         ? contextModelKeys : profile.hasHyperprior ? hyperpriorKeys : factorizedKeys
   }

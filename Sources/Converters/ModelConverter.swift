@@ -200,7 +200,7 @@ public enum ModelConverter {
         progress: calibrationProgress)
     } else {
       let kind: HyperpriorArchitecture.Kind =
-        [.mbt2018Mean, .mbt2018, .cheng2020Anchor].contains(profile)
+        [.mbt2018Mean, .mbt2018, .cheng2020Anchor, .cheng2020Attn].contains(profile)
         ? profile : .bmshj2018Hyperprior
       if let problem = ProfileDetection.mismatch(profile, shapes: shapes) {
         throw ConverterError.profileMismatch(

@@ -90,7 +90,9 @@ public struct ProfileDetection: Sendable, Equatable, Encodable {
   /// shape; nil when the profile reads exactly these arrays.
   public static func mismatch(_ profile: ConversionProfile, shapes: [String: [Int]]) -> String? {
     let stripped = strip(shapes)
-    if profile == .cheng2020Anchor { return Cheng2020Architecture.mismatch(stripped) }
+    if Cheng2020Architecture.profiles.contains(profile) {
+      return Cheng2020Architecture.mismatch(stripped, profile: profile)
+    }
     func describe(_ key: String) -> String {
       "\(key) \(stripped[key].map { "\($0)" } ?? "")"
     }

@@ -13,15 +13,16 @@ struct Convert: ParsableCommand {
       stores each CompressAI entropy model's CDF table as a first-class table (copied from \
       _quantized_cdf, or computed from the parameters) and a Gaussian conditional's integer \
       scale thresholds. 'bmshj2018-hyperprior', 'mbt2018-mean', 'bmshj2018-factorized', \
-      'mbt2018' and 'cheng2020-anchor' make codec models for gic-ref from CompressAI \
-      ScaleHyperprior / MeanScaleHyperprior / FactorizedPrior / \
-      JointAutoregressiveHierarchicalPriors / Cheng2020Anchor state dicts (any N, M): int16 \
+      'mbt2018', 'cheng2020-anchor' and 'cheng2020-attn' make codec models for gic-ref from \
+      CompressAI ScaleHyperprior / MeanScaleHyperprior / FactorizedPrior / \
+      JointAutoregressiveHierarchicalPriors / Cheng2020Anchor / Cheng2020Attention state dicts \
+      (any N, M): int16 \
       weights per output channel, int32 accumulators with a recorded overflow bound, activation \
       formats calibrated on real images, CompressAI's CDF tables (spec/integer-ops.md). 'gic-v1' \
       converts python/gicv1 exports. 'auto' (the default) picks a profile only when it accounts \
       for every array: a codec profile when the keys and shapes are exactly those it reads, 'raw' \
-      or 'compressai-tables' when the arrays are no CompressAI image model; other compressai.zoo \
-      models (cheng2020-attn) are refused with \
+      or 'compressai-tables' when the arrays are no CompressAI image model; a compressai.zoo model \
+      whose arrays a profile does not read exactly is refused with \
       a message naming the architecture and the arrays no profile reads ('gic-convert inspect' \
       says what a file converts as). Empty entropy tables (an export made without update()) \
       are computed from the parameters, with a note.

@@ -37,41 +37,41 @@ struct DetectionCLITests {
         "array context_prediction.bias [24] and 8 more not read by mbt2018-mean"),
       "\(forced.stderr)")
 
-    let json = try CLIRunner.run("gic-convert", ["inspect", "--json", input], in: dir)
-    let object = try #require(
-      try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-    let conversion = try #require(object["conversion"] as? [String: Any])
+    let conversion = try Self.inspectConversion(input, in: dir)
     #expect(conversion["profile"] as? String == "mbt2018")
     #expect(conversion["architecture"] as? String == "mbt2018")
     #expect((conversion["ignored_arrays"] as? [String])?.isEmpty == true)
   }
 
-  @Test("cheng2020-attn is refused, naming it; cheng2020-anchor and mbt2018-mean convert")
+  @Test("cheng2020-attn, cheng2020-anchor and mbt2018-mean convert as themselves")
   func cheng2020AndMean() throws {
     let dir = try CLIRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let attn = try Self.zooExport("cheng2020-attn", in: dir)
-    let convert = try CLIRunner.run("gic-convert", [attn, "-o", "m.gicw"], in: dir)
-    #expect(convert.status == 1)
-    #expect(convert.stderr.contains("CompressAI cheng2020-attn (Cheng2020Attention)"))
-    #expect(convert.stderr.contains("profiles: raw, compressai-tables, bmshj2018-hyperprior"))
-
-    let cheng = try Self.zooExport("cheng2020-anchor", in: dir)
-    let inspect = try CLIRunner.run("gic-convert", ["inspect", "--json", cheng], in: dir)
-    let chengObject = try #require(
-      try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any])
-    let chengConversion = try #require(chengObject["conversion"] as? [String: Any])
-    #expect(chengConversion["profile"] as? String == "cheng2020-anchor")
-    #expect(chengConversion["architecture"] as? String == "cheng2020-anchor")
+    let forced = try CLIRunner.run(
+      "gic-convert", [attn, "-o", "m.gicw", "--profile", "cheng2020-anchor"], in: dir)
+    #expect(forced.status == 1)
+    #expect(forced.stderr.contains("missing array g_a.3.conv1.weight"), "\(forced.stderr)")
+    for name in ["cheng2020-attn", "cheng2020-anchor"] {
+      let input = name == "cheng2020-attn" ? attn : try Self.zooExport(name, in: dir)
+      let conversion = try Self.inspectConversion(input, in: dir)
+      #expect(conversion["profile"] as? String == name)
+      #expect(conversion["architecture"] as? String == name)
+    }
 
     let mean = try Self.zooExport("mbt2018-mean", in: dir)
-    let json = try CLIRunner.run("gic-convert", ["inspect", "--json", mean], in: dir)
-    let object = try #require(
-      try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-    let conversion = try #require(object["conversion"] as? [String: Any])
+    let conversion = try Self.inspectConversion(mean, in: dir)
     #expect(conversion["profile"] as? String == "mbt2018-mean")
     #expect((conversion["ignored_arrays"] as? [String]) == [])
     #expect(conversion["refusal"] is NSNull)
+  }
+
+  /// The `conversion` object of `gic-convert inspect --json input`.
+  static func inspectConversion(_ input: String, in dir: URL) throws -> [String: Any] {
+    let json = try CLIRunner.run("gic-convert", ["inspect", "--json", input], in: dir)
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    return try #require(object["conversion"] as? [String: Any])
   }
 
   /// The example model exported as without `update()`: empty tables and scale table.

@@ -74,33 +74,65 @@ struct ProfileDetectionTests {
     var unmasked = shapes
     unmasked["context_prediction.mask"] = nil
     #expect(ProfileDetection.mismatch(.cheng2020Anchor, shapes: unmasked) == nil)
-    var missing = shapes
-    missing["g_s.3.upsample.0.bias"] = nil
-    #expect(
-      ProfileDetection.mismatch(.cheng2020Anchor, shapes: missing)
-        == "missing array g_s.3.upsample.0.bias")
-    var misshapen = shapes
-    misshapen["h_s.6.0.weight"] = [48, 8, 3, 3]
-    #expect(
-      ProfileDetection.mismatch(.cheng2020Anchor, shapes: misshapen)
-        == "h_s.6.0.weight has shape [48, 8, 3, 3], expected [48, 12, 3, 3] for N = 8")
-    var extra = shapes
-    extra["g_a.6.skip.weight"] = [8, 8, 1, 1]
-    #expect(
-      ProfileDetection.mismatch(.cheng2020Anchor, shapes: extra)
-        == "array g_a.6.skip.weight [8, 8, 1, 1] not read by cheng2020-anchor")
-    let refused = ProfileDetection.detect(shapes: extra)
-    #expect(refused.profile == nil && refused.ignoredArrays == ["g_a.6.skip.weight"])
+    try Self.checksArrays(
+      .cheng2020Anchor, shapes, missing: "g_s.3.upsample.0.bias",
+      misshapen: ("h_s.6.0.weight", [48, 8, 3, 3], [48, 12, 3, 3]), extra: "g_a.6.skip.weight")
     // Other profiles, forced, name the first array they cannot read.
     #expect(ProfileDetection.mismatch(.mbt2018, shapes: shapes) == "missing array g_a.0.weight")
     // cheng2020-attn's keys are not cheng2020-anchor's.
     let attn = try #require(try ZooKeys.all()["cheng2020-attn"])
-    #expect(ProfileDetection.mismatch(.cheng2020Anchor, shapes: attn) != nil)
+    let crossed: [(ModelProfile, [String: [Int]], String)] = [
+      (.cheng2020Anchor, attn, "g_a.3.conv1.weight"),
+      (.cheng2020Attn, shapes, "g_a.3.conv_a.0.conv.0.weight"),
+    ]
+    for (profile, keys, first) in crossed {
+      #expect(ProfileDetection.mismatch(profile, shapes: keys) == "missing array \(first)")
+    }
+  }
+
+  @Test("cheng2020-attn converts as profile cheng2020-attn; its attention blocks are checked")
+  func cheng2020Attn() throws {
+    let shapes = try #require(try ZooKeys.all()["cheng2020-attn"])
+    #expect(try ProfileDetection.choose(shapes: shapes) == .cheng2020Attn)
+    #expect(ProfileDetection.mismatch(.cheng2020Attn, shapes: shapes) == nil)
+    // The four blocks: g_a.3, g_a.8, g_s.0, g_s.5, each 19 convolutions.
+    let attention = shapes.keys.filter { $0.contains(".conv_a.") || $0.contains(".conv_b.") }
+    #expect(attention.count == 4 * 19 * 2)
+    let blocks = Set(attention.map { $0.split(separator: ".").prefix(2).joined(separator: ".") })
+    #expect(blocks == ["g_a.3", "g_a.8", "g_s.0", "g_s.5"])
+    try Self.checksArrays(
+      .cheng2020Attn, shapes, missing: "g_s.5.conv_b.3.bias",
+      misshapen: ("g_a.8.conv_a.1.conv.2.weight", [8, 4, 3, 3], [4, 4, 3, 3]),
+      extra: "g_s.0.conv_a.3.weight")
+  }
+
+  /// `profile`, forced on `shapes` with `missing` removed, with `misshapen`'s array given the
+  /// wrong shape, or with the array `extra` (8, 8, 1, 1) added, names that array; with the extra
+  /// array, `--profile auto` refuses it, naming the architecture.
+  static func checksArrays(
+    _ profile: ModelProfile, _ shapes: [String: [Int]], missing: String,
+    misshapen: (key: String, shape: [Int], expected: [Int]), extra: String
+  ) throws {
+    var without = shapes
+    without[missing] = nil
+    #expect(ProfileDetection.mismatch(profile, shapes: without) == "missing array \(missing)")
+    var wrong = shapes
+    wrong[misshapen.key] = misshapen.shape
+    let expected = "expected \(misshapen.expected) for N = 8"
+    #expect(
+      ProfileDetection.mismatch(profile, shapes: wrong)
+        == "\(misshapen.key) has shape \(misshapen.shape), \(expected)")
+    var more = shapes
+    more[extra] = [8, 8, 1, 1]
+    #expect(
+      ProfileDetection.mismatch(profile, shapes: more)
+        == "array \(extra) [8, 8, 1, 1] not read by \(profile.name)")
+    let refused = ProfileDetection.detect(shapes: more)
+    #expect(refused.profile == nil && refused.ignoredArrays == [extra])
     let error = try #require(
       throws: UnsupportedArchitectureError.self,
-      performing: { try ProfileDetection.choose(shapes: attn) })
-    #expect(error.architecture == .cheng2020Attn)
-    #expect(error.description.contains("attention"))
+      performing: { try ProfileDetection.choose(shapes: more) })
+    #expect(error.architecture.codecProfile == profile)
   }
 
   @Test("a forced profile names the first missing, misshapen or unexpected array")

@@ -15,7 +15,8 @@ import WeightFormat
 /// mbt2018 (`JointAutoregressiveHierarchicalPriors`): mbt2018-mean's transforms with h_s's 2M
 /// outputs kept whole as params, plus the context model (``contextPrediction``,
 /// ``entropyParameters``; `HyperpriorArchitecture+Context.swift`). cheng2020-anchor: residual
-/// transforms with mbt2018's context model (`Cheng2020Architecture.swift`).
+/// transforms with mbt2018's context model, cheng2020-attn the same with attention blocks
+/// (`Cheng2020Architecture.swift`).
 struct HyperpriorArchitecture: Sendable {
   /// `.bmshj2018Hyperprior`, `.mbt2018Mean`, `.mbt2018` or `.bmshj2018Factorized`.
   typealias Kind = ModelProfile

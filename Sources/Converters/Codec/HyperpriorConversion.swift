@@ -49,8 +49,8 @@ enum HyperpriorConversion {
         reason: "codec profiles need calibration images (gic-convert --calibration DIR|PNG…)")
     }
     let model =
-      kind == .cheng2020Anchor
-      ? try Cheng2020Architecture.model(arrays: arrays)
+      Cheng2020Architecture.profiles.contains(kind)
+      ? try Cheng2020Architecture.model(arrays: arrays, profile: kind)
       : try HyperpriorArchitecture(kind: kind, arrays: arrays)
     guard let hyperAnalysis = model.hyperAnalysis, let hyperSynthesis = model.hyperSynthesis
     else { preconditionFailure("\(kind.name) has a hyperprior") }
@@ -77,7 +77,7 @@ enum HyperpriorConversion {
     let (hs, hsFormats) = try graph(
       hyperSynthesis, input: z, fixed: ["scales": scales, "means": y])
     let (gs, _) = try graph(model.synthesis, input: y, fixed: [model.pixelValue: .pixels])
-    // mbt2018, cheng2020-anchor (spec/bitstream.md §11.1): ŷ → ctx, (params, ctx) → (scales, means).
+    // The context-model profiles (spec/bitstream.md §11.1): ŷ → ctx, (params, ctx) → (scales, means).
     var contextGraphs: [(String, GraphDescription)] = []
     if let cp = model.contextPrediction, let ep = model.entropyParameters,
       let params = hsFormats["params"]

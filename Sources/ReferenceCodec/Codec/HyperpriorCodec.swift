@@ -277,7 +277,7 @@ public struct HyperpriorCodec: Sendable {
     else {
       throw fail(
         "g_a, h_a, g_s take one input and give one output; h_s gives "
-          + (context ? "params (mbt2018, cheng2020-anchor)" : "scales[, means]"))
+          + (context ? "params (mbt2018, cheng2020-anchor, cheng2020-attn)" : "scales[, means]"))
     }
     let x = ga.values[0]
     guard x.channels == 3, x.exponent == 0, x.lo == 0, x.hi == 255 else {

@@ -3,8 +3,8 @@
 /// bitstream header (which records a codec profile's code, spec/bitstream.md §3).
 ///
 /// - `raw` and `compressai-tables` are weight containers, not codec models.
-/// - `bmshj2018-hyperprior`, `mbt2018-mean`, `gic-v1`, `bmshj2018-factorized`, `mbt2018` and
-///   `cheng2020-anchor` are codec models (spec/integer-ops.md, spec/bitstream.md).
+/// - `bmshj2018-hyperprior`, `mbt2018-mean`, `gic-v1`, `bmshj2018-factorized`, `mbt2018`,
+///   `cheng2020-anchor` and `cheng2020-attn` are codec models (spec/integer-ops.md, spec/bitstream.md).
 public enum ModelProfile: String, Sendable, CaseIterable {
   case raw
   case compressaiTables = "compressai-tables"
@@ -18,11 +18,14 @@ public enum ModelProfile: String, Sendable, CaseIterable {
   /// CompressAI's `Cheng2020Anchor`: residual transforms with sub-pixel upsampling and mbt2018's
   /// context model (spec/bitstream.md §12).
   case cheng2020Anchor = "cheng2020-anchor"
+  /// CompressAI's `Cheng2020Attention`: cheng2020-anchor with attention blocks in its transforms
+  /// (spec/bitstream.md §13).
+  case cheng2020Attn = "cheng2020-attn"
 
   /// The codec profiles, in bitstream-code order.
   public static let codecProfiles: [ModelProfile] = [
     .bmshj2018Hyperprior, .mbt2018Mean, .gicV1, .bmshj2018Factorized, .mbt2018,
-    .cheng2020Anchor,
+    .cheng2020Anchor, .cheng2020Attn,
   ]
 
   /// The profile's name as `gic.profile` spells it.
@@ -47,6 +50,7 @@ public enum ModelProfile: String, Sendable, CaseIterable {
     case .bmshj2018Factorized: 4
     case .mbt2018: 5
     case .cheng2020Anchor: 6
+    case .cheng2020Attn: 7
     }
   }
 
@@ -62,8 +66,8 @@ public enum ModelProfile: String, Sendable, CaseIterable {
 
   /// Whether the profile's latent is coded with an autoregressive context model (graphs
   /// `context_prediction` and `entropy_parameters`, spec/bitstream.md §11; `cheng2020-anchor`
-  /// codes exactly so, §12).
-  public var hasContextModel: Bool { self == .mbt2018 || self == .cheng2020Anchor }
+  /// and `cheng2020-attn` code exactly so, §12, §13).
+  public var hasContextModel: Bool { [.mbt2018, .cheng2020Anchor, .cheng2020Attn].contains(self) }
 
   /// The codec profile whose bitstream code is `code`, if any.
   public init?(bitstreamCode code: UInt8) {

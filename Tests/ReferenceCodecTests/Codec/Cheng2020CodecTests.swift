@@ -4,17 +4,40 @@ import WeightFormat
 
 @testable import ReferenceCodec
 
-/// Profile 6, `cheng2020-anchor` (spec/bitstream.md §12): residual transforms with sub-pixel
-/// upsampling and the context model of profile 5, on a small untrained model with a fixed seed
-/// (Fixtures/context/README.md).
-@Suite("cheng2020-anchor codec (residual transforms, context model)")
+/// Profiles 6 and 7: residual transforms with the context model of profile 5.
+///
+/// `cheng2020-anchor` (spec/bitstream.md §12) and `cheng2020-attn` (§13, the same with attention
+/// blocks) on small untrained models with a fixed seed (Fixtures/context/README.md). The tests
+/// with a `Fixture` argument run on both.
+@Suite("cheng2020-anchor and cheng2020-attn codecs (residual transforms, context model)")
 struct Cheng2020CodecTests {
-  static let model = "Tests/ReferenceCodecTests/Fixtures/context/cheng2020-anchor-N16.gicw"
+  /// A fixture model of profile 6 or 7.
+  struct Fixture: Sendable, CustomTestStringConvertible {
+    let path: String
+    let profile: ModelProfile
+    var testDescription: String { profile.name }
+
+    static let anchor = Self(
+      path: "Tests/ReferenceCodecTests/Fixtures/context/cheng2020-anchor-N16.gicw",
+      profile: .cheng2020Anchor)
+    static let attn = Self(
+      path: "Tests/ReferenceCodecTests/Fixtures/context/cheng2020-attn-N16.gicw",
+      profile: .cheng2020Attn)
+    static let all = [anchor, attn]
+
+    func codec(bandBytes: Int = ResourceBudget.defaultBandBytes, maxBandWork: Int = 2) throws
+      -> HyperpriorCodec
+    {
+      try BandedRunTests.codec(path, bandBytes: bandBytes, maxBandWork: maxBandWork)
+    }
+  }
+
+  static let model = Fixture.anchor.path
 
   static func codec(bandBytes: Int = ResourceBudget.defaultBandBytes, maxBandWork: Int = 2) throws
     -> HyperpriorCodec
   {
-    try BandedRunTests.codec(model, bandBytes: bandBytes, maxBandWork: maxBandWork)
+    try Fixture.anchor.codec(bandBytes: bandBytes, maxBandWork: maxBandWork)
   }
 
   @Test func loadsAsProfileSix() throws {
@@ -32,15 +55,31 @@ struct Cheng2020CodecTests {
     #expect(ops.contains("PixelShuffleOperator") && ops.contains("AddOperator"), "\(ops)")
   }
 
+  /// Profile 7 loads with its attention blocks as `lookup` (the sigmoid) and `mul` nodes: two
+  /// in g_a, two in g_s.
+  @Test func attnLoadsAsProfileSeven() throws {
+    let codec = try Fixture.attn.codec()
+    #expect(codec.profile == .cheng2020Attn)
+    #expect(ModelProfile(bitstreamCode: 7) == .cheng2020Attn)
+    #expect(ModelProfile.cheng2020Attn.hasHyperprior && ModelProfile.cheng2020Attn.hasContextModel)
+    #expect(codec.multiple == 64 && codec.latentStride == 16)
+    #expect(codec.hyperSynthesis?.outputs.map(\.channels) == [32])
+    for graph in [codec.analysis, codec.synthesis] {
+      let ops = graph.steps.map { String(describing: type(of: $0.operation)) }
+      #expect(ops.filter { $0 == "LookupOperator" }.count == 2, "\(graph.name)")
+      #expect(ops.filter { $0 == "MulOperator" }.count == 2, "\(graph.name)")
+    }
+  }
+
   /// Encode → decode; the same bytes and pixels for 1, 2 and 8 threads and every kernel path.
-  @Test(arguments: [false, true])
-  func roundTripIsDeterministic(larger: Bool) throws {
-    let codec = try Self.codec()
+  @Test(arguments: Fixture.all, [false, true])
+  func roundTripIsDeterministic(fixture: Fixture, larger: Bool) throws {
+    let codec = try fixture.codec()
     let image = larger ? try ContextCodecTests.largerPicture() : try ContextCodecTests.picture()
     let reference = try codec.encode(image, threads: 1, path: .portable)
-    #expect(reference.profile == .cheng2020Anchor && reference.substreams.count == 2)
+    #expect(reference.profile == fixture.profile && reference.substreams.count == 2)
     let parsed = try Bitstream(parsing: reference.serialized())
-    #expect(parsed.profile == .cheng2020Anchor)
+    #expect(parsed.profile == fixture.profile)
     let decoded = try codec.decode(parsed, threads: 1, path: .portable)
     #expect(decoded.width == image.width && decoded.height == image.height)
     for path in KernelPath.available {
@@ -55,8 +94,9 @@ struct Cheng2020CodecTests {
 
   /// The decoder's ŷ equals the encoder's, and the position-by-position context path equals the
   /// stored graphs run whole on the final ŷ.
-  @Test func perPositionPathEqualsWholeGraphs() throws {
-    let codec = try Self.codec()
+  @Test(arguments: Fixture.all)
+  func perPositionPathEqualsWholeGraphs(fixture: Fixture) throws {
+    let codec = try fixture.codec()
     let context = try #require(codec.contextModel)
     let graphs = try #require(codec.contextGraphs)
     let analysis = try codec.analyze(try ContextCodecTests.largerPicture())
@@ -86,10 +126,11 @@ struct Cheng2020CodecTests {
     #expect(yHat.height == 8 && yHat.width == 12)
   }
 
-  /// Every graph run in bands of 1 to 5 output rows (residual adds, strided skips and pixel
-  /// shuffles included) equals the whole run, on odd sizes.
-  @Test func everyGraphBandedEqualsWhole() throws {
-    let codec = try Self.codec()
+  /// Every graph run in bands of 1 to 5 output rows (residual adds, strided skips, pixel
+  /// shuffles and attention blocks included) equals the whole run, on odd sizes.
+  @Test(arguments: Fixture.all)
+  func everyGraphBandedEqualsWhole(fixture: Fixture) throws {
+    let codec = try fixture.codec()
     let ha = try #require(codec.hyperAnalysis)
     let hs = try #require(codec.hyperSynthesis)
     let graphs: [(IntegerGraph, Int, Int)] = [
@@ -109,9 +150,10 @@ struct Cheng2020CodecTests {
 
   /// Whole pictures through the codec with bands of one output row: the same bitstream and
   /// pixels as the whole run.
-  @Test func codecBandedEqualsWhole() throws {
-    let whole = try Self.codec(bandBytes: .max)
-    let banded = try Self.codec(bandBytes: 1, maxBandWork: .max)
+  @Test(arguments: Fixture.all)
+  func codecBandedEqualsWhole(fixture: Fixture) throws {
+    let whole = try fixture.codec(bandBytes: .max)
+    let banded = try fixture.codec(bandBytes: 1, maxBandWork: .max)
     // The residual transforms read many rows around each output row: bands pay off on tall
     // pictures (here a 16 × 512 one, 32 latent rows), not on the small ones, which run whole.
     #expect(banded.synthesis.bandLayout(height: 9, width: 9, bandBytes: 1, maxWork: .max) == nil)
@@ -181,8 +223,9 @@ struct Cheng2020CodecTests {
 
   /// Damaged streams (the y substream truncated or with bytes flipped, the profile byte
   /// changed) end in a typed error or a picture.
-  @Test func damagedStreamsFailCleanly() throws {
-    let codec = try Self.codec()
+  @Test(arguments: Fixture.all)
+  func damagedStreamsFailCleanly(fixture: Fixture) throws {
+    let codec = try fixture.codec()
     let stream = try codec.encode(try ContextCodecTests.largerPicture())
     let y = stream.substreams[1]
     var variants: [[UInt8]] = [[], Array(y.prefix(1)), Array(y.dropLast()), y + [0, 0, 0, 0]]
@@ -202,14 +245,14 @@ struct Cheng2020CodecTests {
     #expect(errors >= 1)
     // A profile 5 header on this model's stream is refused before any decoding.
     var bytes = stream.serialized()
-    let offset = try #require(Self.profileOffset(bytes))
+    let offset = try #require(Self.profileOffset(bytes, fixture.profile))
     bytes[offset] = 5
     let relabelled = try Bitstream(parsing: bytes)
     #expect(throws: BitstreamError.self) { _ = try codec.decode(relabelled) }
   }
 
   /// The header byte holding the profile code (spec/bitstream.md §2).
-  static func profileOffset(_ bytes: [UInt8]) -> Int? {
-    bytes.count > 6 && bytes[6] == 6 ? 6 : nil
+  static func profileOffset(_ bytes: [UInt8], _ profile: ModelProfile) -> Int? {
+    bytes.count > 6 && bytes[6] == profile.bitstreamCode ? 6 : nil
   }
 }
