@@ -3,8 +3,8 @@
 
 The model .npz (python/export_compressai.py output) is loaded into the CompressAI model its
 weight shapes describe (mbt2018-mean, bmshj2018-hyperprior, or bmshj2018-factorized when it
-has no hyperprior; N and M from g_a; mbt2018 / cheng2020-anchor when it has a context model:
-gic converts mbt2018, not yet cheng2020-anchor, so no --gic for that one), CDF tables included. Each image (RGB; grayscale
+has no hyperprior; N and M from g_a; mbt2018 / cheng2020-anchor / cheng2020-attn when it has a
+context model), CDF tables included. Each image (RGB; grayscale
 replicated) is padded to a multiple of 64 by replicating its last column / row to the right / bottom (as gic does), coded with CompressAI's `compress()` /
 `decompress()` on the CPU, and the reconstruction is cropped back. Reported per image:
 

@@ -45,12 +45,13 @@ def detect_architecture(shapes):
     `context_prediction.weight` (an autoregressive context model, issue #15) is mbt2018
     (JointAutoregressiveHierarchicalPriors: N, M as above) or, with residual blocks in g_a
     (`g_a.0.conv1.weight`), cheng2020-anchor (Cheng2020Anchor: N = g_a.0.conv1 output channels,
-    M = N); gic-convert cannot convert these yet, but CompressAI codes them.
+    M = N), with attention blocks too (`g_a.3.conv_a.*`) cheng2020-attn (Cheng2020Attention).
     """
     if "context_prediction.weight" in shapes:
         if "g_a.0.conv1.weight" in shapes:
             n = int(shapes["g_a.0.conv1.weight"][0])
-            return "cheng2020-anchor", n, n
+            attn = any(".conv_a." in k for k in shapes)
+            return ("cheng2020-attn" if attn else "cheng2020-anchor"), n, n
         for key in ("g_a.0.weight", "g_a.6.weight"):
             if key not in shapes:
                 raise ValueError(f"not a CompressAI mbt2018 / cheng2020-anchor state dict: no {key}")
@@ -87,8 +88,9 @@ def load_model(path):
     sys.path.insert(0, PYTHON_DIR)
     from compressai_env import import_compressai
     compressai = import_compressai()
-    from compressai.models import (Cheng2020Anchor, FactorizedPrior, JointAutoregressiveHierarchicalPriors,
-                                   MeanScaleHyperprior, ScaleHyperprior)
+    from compressai.models import (Cheng2020Anchor, Cheng2020Attention, FactorizedPrior,
+                                   JointAutoregressiveHierarchicalPriors, MeanScaleHyperprior,
+                                   ScaleHyperprior)
 
     with np.load(path) as z:
         state = {k: torch.from_numpy(np.array(z[k])) for k in z.files}
@@ -96,8 +98,8 @@ def load_model(path):
     arch, n, m = detect_architecture({k: tuple(v.shape) for k, v in state.items()})
     cls = {"bmshj2018-factorized": FactorizedPrior, "bmshj2018-hyperprior": ScaleHyperprior,
            "mbt2018-mean": MeanScaleHyperprior, "mbt2018": JointAutoregressiveHierarchicalPriors,
-           "cheng2020-anchor": Cheng2020Anchor}[arch]
-    model = cls(n) if arch == "cheng2020-anchor" else cls(n, m)
+           "cheng2020-anchor": Cheng2020Anchor, "cheng2020-attn": Cheng2020Attention}[arch]
+    model = cls(n) if arch.startswith("cheng2020") else cls(n, m)
     try:
         model.load_state_dict(state)
         cdf = "npz"

@@ -44,11 +44,11 @@ for kernels in auto avx2 scalar; do
   for threads in 1 2 8; do
     if [ "$kernels" = auto ]; then unset GIC_KERNELS; else export GIC_KERNELS=$kernels; fi
     for set in conformance conformance/gic-v2 conformance/bmshj2018-factorized conformance/mbt2018 \
-      conformance/cheng2020-anchor; do
+      conformance/cheng2020-anchor conformance/cheng2020-attn; do
       "$bin/gic-ref" verify "$set" --threads "$threads" > /dev/null 2>&1 \
         || { echo "$set vectors fail with kernels=$kernels threads=$threads" >&2; exit 1; }
     done
-    echo "conformance vectors (all five sets) all pass (kernels=$kernels, threads=$threads)"
+    echo "conformance vectors (all six sets) all pass (kernels=$kernels, threads=$threads)"
   done
 done
 unset GIC_KERNELS
@@ -58,3 +58,4 @@ python3 scripts/make_conformance.py --set gic-v2 --check
 python3 scripts/make_conformance.py --set bmshj2018-factorized --check
 python3 scripts/make_conformance.py --set mbt2018 --check
 python3 scripts/make_conformance.py --set cheng2020-anchor --check
+python3 scripts/make_conformance.py --set cheng2020-attn --check

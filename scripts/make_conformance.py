@@ -30,6 +30,14 @@ Run from the repository root after `swift build -c release`:
                                                    # sources coded with
                                                    # models/context/cheng2020-anchor-N64.npz
                                                    # converted by gic-convert --no-provenance
+    python3 scripts/make_conformance.py --set cheng2020-attn [--check]
+                                                   # profile 7 (spec/bitstream.md §13),
+                                                   # conformance/cheng2020-attn/: the published
+                                                   # sources coded with the seeded, untrained
+                                                   # models/context/cheng2020-attn-N64.npz
+                                                   # (export_compressai.py cheng2020-attn --N 64
+                                                   # --seed 0; not shipped) converted by
+                                                   # gic-convert --no-provenance
 
 Source pictures (conformance/sources/, made here with NumPy and Pillow from the shipped
 photographs, deterministic): 1×1, 17×31, a grayscale, an RGBA, sizes not a multiple of 64, a
@@ -148,10 +156,19 @@ def generate(target, archive, regenerate_sources=True):
     shutil.rmtree(models)
 
 
+# The sets of one converted CompressAI export: set name -> (model name, folder of its .npz).
+CONVERTED = {
+    "bmshj2018-factorized": ("bmshj2018-factorized-N64-M96", "models"),
+    "mbt2018": ("mbt2018-N64-M96", os.path.join("models", "context")),
+    "cheng2020-anchor": ("cheng2020-anchor-N64", os.path.join("models", "context")),
+    "cheng2020-attn": ("cheng2020-attn-N64", os.path.join("models", "context")),
+}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true")
-    ap.add_argument("--set", choices=["main", "gic-v2", "bmshj2018-factorized", "mbt2018", "cheng2020-anchor"], default="main")
+    ap.add_argument("--set", choices=["main", "gic-v2", *CONVERTED], default="main")
     ap.add_argument("--bin-dir", help="where gic-ref is (default .build/release)")
     args = ap.parse_args()
     global BIN, OUT
@@ -161,14 +178,9 @@ def main():
     archive = os.path.join(tmp, "conformance.tar")
     if args.set == "main":
         generate(tmp, archive, regenerate_sources=not args.check)
-    elif args.set == "bmshj2018-factorized":
-        generate_converted(tmp, archive, args.set, "bmshj2018-factorized-N64-M96")
-        OUT = os.path.join(OUT, args.set)
-    elif args.set == "mbt2018":
-        generate_converted(tmp, archive, args.set, "mbt2018-N64-M96", folder=os.path.join("models", "context"))
-        OUT = os.path.join(OUT, args.set)
-    elif args.set == "cheng2020-anchor":
-        generate_converted(tmp, archive, args.set, "cheng2020-anchor-N64", folder=os.path.join("models", "context"))
+    elif args.set in CONVERTED:
+        model, folder = CONVERTED[args.set]
+        generate_converted(tmp, archive, args.set, model, folder=folder)
         OUT = os.path.join(OUT, args.set)
     else:
         generate_single(tmp, archive, args.set)

@@ -3,7 +3,7 @@ import struct
 
 MAGIC = b"\x89GIC"
 PROFILES = {1: "bmshj2018-hyperprior", 2: "mbt2018-mean", 3: "gic-v1", 4: "bmshj2018-factorized",
-            5: "mbt2018", 6: "cheng2020-anchor"}
+            5: "mbt2018", 6: "cheng2020-anchor", 7: "cheng2020-attn"}
 
 
 class BitstreamError(ValueError):
@@ -97,7 +97,7 @@ def parse(data):
         h.substream_offsets.append(pos)
         h.substreams.append(data[pos:pos + v])
         pos += v
-    if h.profile in (1, 2, 4, 5, 6):
+    if h.profile in (1, 2, 4, 5, 6, 7):
         if h.rate_index != 0:
             raise BitstreamError(f"rate index at byte 20: {h.rate_index}, must be 0 for profile {h.profile}")
         if h.steps != 0:
@@ -107,7 +107,7 @@ def parse(data):
     else:
         if h.steps > 4:
             raise BitstreamError(f"steps at byte 22: {h.steps}, more than 4")
-    need = 1 if h.profile == 4 else 2  # §2.2, §10.2: profile 4 has the one substream y; §11.3, §12: 5, 6 have z, y
+    need = 1 if h.profile == 4 else 2  # §2.2, §10.2: profile 4 has the one substream y; §11.3, §12, §13: 5, 6, 7 have z, y
     if n != need:
         raise BitstreamError(f"substream count at byte 23: {n}, profile {h.profile} needs {need}")
     return h

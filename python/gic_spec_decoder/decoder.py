@@ -7,9 +7,9 @@ from .entropy import RansDecoder, decode_factorized, decode_gaussian, gaussian_i
 from .graph import Graph, requant, rshift
 
 Z_CLAMP = 1 << 20
-# spec/bitstream.md §11 (profile 5, mbt2018) and §12 (profile 6, cheng2020-anchor: other graphs,
-# the same model checks and coding)
-CONTEXT_PROFILES = (5, 6)
+# spec/bitstream.md §11 (profile 5, mbt2018), §12 (profile 6, cheng2020-anchor) and §13 (profile
+# 7, cheng2020-attn): other graphs, the same model checks and coding
+CONTEXT_PROFILES = (5, 6, 7)
 MAX_PIXELS = 1 << 26
 
 GOLDEN = 0x9E3779B97F4A7C15

@@ -39,6 +39,11 @@ class PublishedVectors(unittest.TestCase):
         sub-pixel upsampling, coded as profile 5)."""
         self.check_set(os.path.join(SET, "cheng2020-anchor"), 8)
 
+    def test_every_cheng2020_attn_vector(self):
+        """The cheng2020-attn set (profile 7, spec/bitstream.md §13: profile 6's transforms with
+        attention blocks, lookup and mul, coded as profile 5)."""
+        self.check_set(os.path.join(SET, "cheng2020-attn"), 8)
+
     def check_set(self, SET, count):
         with open(os.path.join(SET, "manifest.json"), encoding="utf-8") as f:
             manifest = json.load(f)

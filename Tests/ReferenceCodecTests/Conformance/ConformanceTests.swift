@@ -35,53 +35,19 @@ struct ConformanceTests {
     }
   }
 
-  /// The bmshj2018-factorized set (conformance/bmshj2018-factorized/, spec/bitstream.md §10):
-  /// every vector decodes to its digests on every kernel path and 1, 2 and 8 threads.
-  @Test func factorizedVectorsPass() throws {
+  /// Every vector of the sets of one converted CompressAI model decodes to its digests.
+  ///
+  /// The sets (conformance/<set>/, named after the model's profile): bmshj2018-factorized
+  /// (spec/bitstream.md §10), mbt2018 (§11), cheng2020-anchor (§12) and cheng2020-attn (§13); on
+  /// every kernel path and 1, 2 and 8 threads.
+  @Test(arguments: ["bmshj2018-factorized", "mbt2018", "cheng2020-anchor", "cheng2020-attn"])
+  func convertedSetVectorsPass(set: String) throws {
     func file(_ name: String) throws -> Data {
-      try Self.file("bmshj2018-factorized/" + name)
+      try Self.file(set + "/" + name)
     }
     let m = try ConformanceManifest(parsing: try file("manifest.json"))
     #expect(m.vectors.count == 8)
-    #expect(Set(m.models.map(\.profile)) == ["bmshj2018-factorized"])
-    for path in KernelPath.available {
-      for threads in [1, 2, 8] {
-        let results = ConformanceVerifier.verify(m, file: file, threads: threads, path: path)
-        let failed = results.filter { $0.status != .pass }
-        #expect(
-          failed.isEmpty, "\(path), \(threads) threads: \(failed.map { "\($0.id): \($0.detail)" })")
-      }
-    }
-  }
-
-  /// The mbt2018 set (conformance/mbt2018/, spec/bitstream.md §11): every vector decodes to its
-  /// digests on every kernel path and 1, 2 and 8 threads.
-  @Test func contextModelVectorsPass() throws {
-    func file(_ name: String) throws -> Data {
-      try Self.file("mbt2018/" + name)
-    }
-    let m = try ConformanceManifest(parsing: try file("manifest.json"))
-    #expect(m.vectors.count == 8)
-    #expect(Set(m.models.map(\.profile)) == ["mbt2018"])
-    for path in KernelPath.available {
-      for threads in [1, 2, 8] {
-        let results = ConformanceVerifier.verify(m, file: file, threads: threads, path: path)
-        let failed = results.filter { $0.status != .pass }
-        #expect(
-          failed.isEmpty, "\(path), \(threads) threads: \(failed.map { "\($0.id): \($0.detail)" })")
-      }
-    }
-  }
-
-  /// The cheng2020-anchor set (conformance/cheng2020-anchor/, spec/bitstream.md §12): every
-  /// vector decodes to its digests on every kernel path and 1, 2 and 8 threads.
-  @Test func cheng2020AnchorVectorsPass() throws {
-    func file(_ name: String) throws -> Data {
-      try Self.file("cheng2020-anchor/" + name)
-    }
-    let m = try ConformanceManifest(parsing: try file("manifest.json"))
-    #expect(m.vectors.count == 8)
-    #expect(Set(m.models.map(\.profile)) == ["cheng2020-anchor"])
+    #expect(Set(m.models.map(\.profile)) == [set])
     for path in KernelPath.available {
       for threads in [1, 2, 8] {
         let results = ConformanceVerifier.verify(m, file: file, threads: threads, path: path)
