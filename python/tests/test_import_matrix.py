@@ -40,9 +40,9 @@ ARCHITECTURES = {
     "bmshj2018-factorized": ("FactorizedPrior", {"N": 8, "M": 12}, "bmshj2018-factorized"),
     "bmshj2018-hyperprior": ("ScaleHyperprior", {"N": 8, "M": 12}, "bmshj2018-hyperprior"),
     "mbt2018-mean": ("MeanScaleHyperprior", {"N": 8, "M": 12}, "mbt2018-mean"),
-    "mbt2018": ("JointAutoregressiveHierarchicalPriors", {"N": 8, "M": 12}, None),
-    "cheng2020-anchor": ("Cheng2020Anchor", {"N": 8}, None),
-    "cheng2020-attn": ("Cheng2020Attention", {"N": 8}, None),
+    "mbt2018": ("JointAutoregressiveHierarchicalPriors", {"N": 8, "M": 12}, "mbt2018"),
+    "cheng2020-anchor": ("Cheng2020Anchor", {"N": 8}, "cheng2020-anchor"),
+    "cheng2020-attn": ("Cheng2020Attention", {"N": 8}, "cheng2020-attn"),
 }
 FORMATS = ("npz", "pth", "train.pth.tar", "safetensors")
 
