@@ -191,14 +191,21 @@ struct Cheng2020CodecTests {
     }
   }
 
-  /// The shipped model (models/context/cheng2020-anchor-N64.gicw) on large pictures.
+  /// The N = 64 models on large pictures: the shipped cheng2020-anchor one
+  /// (models/context/cheng2020-anchor-N64.gicw) and the seeded cheng2020-attn one of its vector
+  /// set.
   ///
-  /// Its residual transforms read about ±7 latent rows around each output row, so bands need tall
-  /// slabs: at 2048 × 2048 g_a and g_s run in bands of the default size; at 8192 × 8192 no band
-  /// fits 128 MiB within twice the whole run's work, so they run whole (6.4 GiB to decode,
-  /// within the default 8 GiB), and a smaller `--max-memory` refuses the picture up front.
-  @Test func largePicturesBandOrRunWhole() throws {
-    let codec = try BandedRunTests.codec("models/context/cheng2020-anchor-N64.gicw")
+  /// Their residual transforms read about ±7 latent rows around each output row (the attention
+  /// blocks' 3×3 convolutions add a few rows), so bands need tall slabs: at 2048 × 2048 g_a and
+  /// g_s run in bands of the default size; at 8192 × 8192 no band fits 128 MiB within twice the
+  /// whole run's work, so they run whole (6.4 GiB to decode, within the default 8 GiB), and a
+  /// smaller `--max-memory` refuses the picture up front.
+  @Test(arguments: [
+    "models/context/cheng2020-anchor-N64.gicw",
+    "conformance/cheng2020-attn/models/cheng2020-attn-N64.gicw",
+  ])
+  func largePicturesBandOrRunWhole(model: String) throws {
+    let codec = try BandedRunTests.codec(model)
     let budget = ResourceBudget.defaultBandBytes
     let gs = try #require(codec.synthesis.bandLayout(height: 128, width: 128, bandBytes: budget))
     #expect(gs.peakBytes <= budget && gs.plans.count > 1)
@@ -212,9 +219,7 @@ struct Cheng2020CodecTests {
       #expect(needs.memory < ResourceBudget.defaultMaxMemory, "\(work) \(needs)")
       try codec.checkBudget(width: 8192, height: 8192, for: work)
     }
-    let file = try WeightFile.open(
-      path: BandedRunTests.root.appendingPathComponent("models/context/cheng2020-anchor-N64.gicw")
-        .path)
+    let file = try WeightFile.open(path: BandedRunTests.root.appendingPathComponent(model).path)
     let small = try HyperpriorCodec(file: file, budget: ResourceBudget(maxMemory: 1 << 30))
     #expect(throws: ResourceError.self) {
       try small.checkBudget(width: 8192, height: 8192, for: .decoding)
