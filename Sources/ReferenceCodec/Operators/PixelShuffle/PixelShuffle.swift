@@ -1,16 +1,27 @@
 import WeightFormat
 
 /// `pixel_shuffle` (spec/integer-ops.md §6): out[c, y·r + i, x·r + j] = x[c·r² + i·r + j, y, x].
+///
+/// ``reference(_:output:)`` is the plain definition of the spec; ``run(_:output:context:)`` is
+/// the fast path (`PixelShuffle+Fast.swift`).
+///
+/// Bit-exact: the fast path returns the reference's values on every thread count and kernel
+/// path.
 struct PixelShuffleOperator: IntegerOperator {
   let factor: Int
+  /// Output values from which a run splits its rows over the context's threads (the random
+  /// cases lower it to test the split on small tensors; results do not depend on it).
+  var parallelGrain = 1 << 15
 
   static let definition = OperatorDefinition(
     names: [.pixelShuffle], specSection: "spec/integer-ops.md §6", attributes: ["factor"],
-    parameters: [], reference: "PixelShuffleOperator.run", fastPaths: [], build: build,
-    randomCase: randomCase)
+    parameters: [], reference: "PixelShuffleOperator.reference",
+    fastPaths: ["PixelShuffleOperator.run: unsafe pointers, bands of rows over threads"],
+    build: build, randomCase: randomCase)
 
-  func run(
-    _ inputs: [ChannelsLastActivations], output v: IntegerGraph.Value, context: OperatorContext
+  /// The plain definition of spec/integer-ops.md §6, value by value.
+  func reference(
+    _ inputs: [ChannelsLastActivations], output v: IntegerGraph.Value
   ) -> ChannelsLastActivations {
     let x = inputs[0]
     let r = factor
@@ -58,12 +69,20 @@ struct PixelShuffleOperator: IntegerOperator {
     )
   }
 
+  /// A random case: the fast path (split over threads from one value on) against
+  /// ``reference(_:output:)``.
   static func randomCase(_ rng: inout SplitMix64) -> OperatorCase {
     let r = Int.random(in: 1...3, using: &rng)
     let c = Int.random(in: 1...3, using: &rng)
-    let x = rng.activations(channels: c * r * r, height: 2, width: 3, lo: -32767, hi: 32767)
+    let (h, w) = (Int.random(in: 1...4, using: &rng), Int.random(in: 1...5, using: &rng))
+    let x = rng.activations(channels: c * r * r, height: h, width: w, lo: -32767, hi: 32767)
     let v = IntegerGraph.Value(name: "out", channels: c, exponent: 8, lo: -32767, hi: 32767)
-    return .node(
-      "pixel_shuffle C\(c * r * r) r\(r)", PixelShuffleOperator(factor: r), inputs: [x], output: v)
+    let op = PixelShuffleOperator(factor: r, parallelGrain: 1)
+    return OperatorCase(
+      "pixel_shuffle C\(c * r * r) \(h)×\(w) r\(r)",
+      reference: { op.reference([x], output: v).values },
+      run: { path, threads in
+        op.run([x], output: v, context: OperatorContext(threads: threads, path: path)).values
+      })
   }
 }
