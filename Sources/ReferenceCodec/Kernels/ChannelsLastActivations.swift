@@ -53,3 +53,22 @@ extension Activations where Layout == ChannelsLastLayout {
       channels: c, height: height, width: width, values: out, exponent: exponent, lo: lo, hi: hi)
   }
 }
+
+extension Activations where Layout == ChannelsLastLayout {
+  /// A tensor of `x`'s channels and size in `format`'s exponent and clamp range, whose storage
+  /// (padding included, as `x`'s) `fill` writes whole: the allocation of the pointwise fast
+  /// paths, which never zero-fill what they overwrite.
+  static func written(
+    like x: ChannelsLastActivations, format: IntegerGraph.Value,
+    _ fill: (UnsafeMutableBufferPointer<Int16>) -> Void
+  ) -> ChannelsLastActivations {
+    let count = x.values.count
+    let values = [Int16](unsafeUninitializedCapacity: count) { out, initialized in
+      fill(out)
+      initialized = count
+    }
+    return ChannelsLastActivations(
+      channels: x.channels, height: x.height, width: x.width, values: values,
+      exponent: format.exponent, lo: format.lo, hi: format.hi)
+  }
+}

@@ -13,18 +13,13 @@ extension AddOperator {
   ) -> ChannelsLastActivations {
     let (a, b) = (inputs[0], inputs[1])
     precondition(a.height == b.height && a.width == b.width, "add needs equal sizes")
-    let count = a.values.count
-    let values = [Int16](unsafeUninitializedCapacity: count) { out, initialized in
+    return .written(like: a, format: v) { out in
       a.values.withUnsafeBufferPointer { x in
         b.values.withUnsafeBufferPointer { y in
           compute(x, y, out, channels: a.channels, lo: v.lo, hi: v.hi, threads: context.threads)
         }
       }
-      initialized = count
     }
-    return ChannelsLastActivations(
-      channels: a.channels, height: a.height, width: a.width, values: values,
-      exponent: v.exponent, lo: v.lo, hi: v.hi)
   }
 
   /// Writes the sums over the first input's storage when the runner holds its only reference.

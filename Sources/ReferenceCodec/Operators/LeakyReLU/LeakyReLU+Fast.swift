@@ -15,14 +15,9 @@ extension LeakyReLUOperator {
     // on a value that does not fit.
     guard v.lo >= Int32(Int16.min) else { return reference(inputs, output: v) }
     let x = inputs[0]
-    let count = x.values.count
-    let values = [Int16](unsafeUninitializedCapacity: count) { out, initialized in
+    return .written(like: x, format: v) { out in
       x.values.withUnsafeBufferPointer { compute($0, out, output: v, threads: context.threads) }
-      initialized = count
     }
-    return ChannelsLastActivations(
-      channels: x.channels, height: x.height, width: x.width, values: values,
-      exponent: v.exponent, lo: v.lo, hi: v.hi)
   }
 
   /// Writes the output over the input's storage when the runner holds its only reference.
