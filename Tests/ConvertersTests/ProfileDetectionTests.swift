@@ -1,5 +1,6 @@
 import Converters
 import Foundation
+import GICTestSupport
 import Testing
 import WeightFormat
 
@@ -129,9 +130,9 @@ struct ProfileDetectionTests {
         == "array \(extra) [8, 8, 1, 1] not read by \(profile.name)")
     let refused = ProfileDetection.detect(shapes: more)
     #expect(refused.profile == nil && refused.ignoredArrays == [extra])
-    let error = try #require(
-      throws: UnsupportedArchitectureError.self,
-      performing: { try ProfileDetection.choose(shapes: more) })
+    let error = try requireThrows(UnsupportedArchitectureError.self) {
+      _ = try ProfileDetection.choose(shapes: more)
+    }
     #expect(error.architecture.codecProfile == profile)
   }
 

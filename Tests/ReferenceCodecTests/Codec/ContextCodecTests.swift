@@ -1,4 +1,5 @@
 import Foundation
+import GICTestSupport
 import Testing
 import WeightFormat
 
@@ -135,7 +136,7 @@ struct ContextCodecTests {
       w[future] = w[causal]
       w[causal] = 0
     }
-    let error = try #require(throws: ModelError.self) { _ = try HyperpriorCodec(file: file) }
+    let error = try requireThrows(ModelError.self) { _ = try HyperpriorCodec(file: file) }
     #expect(error.description.contains("graph context_prediction"), "\(error)")
     #expect(error.description.contains("non-causal"), "\(error)")
   }
