@@ -96,33 +96,7 @@ struct Cheng2020CodecTests {
   /// stored graphs run whole on the final ŷ.
   @Test(arguments: Fixture.all)
   func perPositionPathEqualsWholeGraphs(fixture: Fixture) throws {
-    let codec = try fixture.codec()
-    let context = try #require(codec.contextModel)
-    let graphs = try #require(codec.contextGraphs)
-    let analysis = try codec.analyze(try ContextCodecTests.largerPicture())
-    let params = try #require(analysis.params)
-    let (stream, yHat) = try codec.encodeLatent(analysis.y, params: params, context: context)
-    let decoded = try codec.decodeLatent(stream, params: params, context: context)
-    #expect(decoded.yHat == yHat)
-    let ctx = graphs.contextPrediction.run([yHat])[0]
-    let whole = graphs.entropyParameters.run([params, ctx])
-    var scratch = context.makeScratch()
-    var differences = 0
-    for y in 0..<yHat.height {
-      for x in 0..<yHat.width {
-        context.parameters(y: y, x: x, yHat: yHat, params: params, into: &scratch)
-        let p = y * yHat.width + x
-        for c in 0..<context.channels {
-          if scratch.slots[context.scalesSlot][c] != whole[0].values[p * whole[0].channelStride + c]
-            || scratch.slots[context.meansSlot][c]
-              != whole[1].values[p * whole[1].channelStride + c]
-          {
-            differences += 1
-          }
-        }
-      }
-    }
-    #expect(differences == 0)
+    let yHat = try ContextCodecTests.expectPerPositionPathEqualsWholeGraphs(try fixture.codec())
     #expect(yHat.height == 8 && yHat.width == 12)
   }
 

@@ -91,10 +91,20 @@ struct ContextCodecTests {
   /// The decoder's ŷ equals the encoder's, and the position-by-position context path equals the
   /// stored graphs `context_prediction` and `entropy_parameters` run whole on the final ŷ.
   @Test func perPositionPathEqualsWholeGraphs() throws {
-    let codec = try Self.codec()
+    let yHat = try Self.expectPerPositionPathEqualsWholeGraphs(try Self.codec())
+    #expect(yHat.height == 8 && yHat.width == 12)
+  }
+
+  /// The check of ``perPositionPathEqualsWholeGraphs()`` for any context-model codec (profiles
+  /// 5–7): ŷ decoded equals ŷ encoded, and at every position the context path's ctx, scales
+  /// and means equal the stored graphs' outputs on the final ŷ, which it returns.
+  @discardableResult
+  static func expectPerPositionPathEqualsWholeGraphs(_ codec: HyperpriorCodec) throws
+    -> ChannelsLastActivations
+  {
     let context = try #require(codec.contextModel)
     let graphs = try #require(codec.contextGraphs)
-    let analysis = try codec.analyze(try Self.largerPicture())
+    let analysis = try codec.analyze(try largerPicture())
     let params = try #require(analysis.params)
     let (stream, yHat) = try codec.encodeLatent(analysis.y, params: params, context: context)
     let decoded = try codec.decodeLatent(stream, params: params, context: context)
@@ -123,7 +133,7 @@ struct ContextCodecTests {
       }
     }
     #expect(differences == 0)
-    #expect(yHat.height == 8 && yHat.width == 12)
+    return yHat
   }
 
   /// A context weight moved from a causal tap to a non-causal one (the accumulator bound stays
