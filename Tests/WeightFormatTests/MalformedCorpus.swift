@@ -349,20 +349,34 @@ enum MalformedCorpus {
     },
   ]
 
+  /// A META section of one entry `key` whose value is `lists` nested one-element lists around
+  /// a value of tag `innermostTag` and bytes `innermost` (built piece by piece: one chain of +
+  /// took Swift 6.0.3 past its type-checking limit under emulation).
+  static func nestedListEntry(key: String, lists: Int, innermostTag: UInt8, innermost: [UInt8])
+    -> [UInt8]
+  {
+    var bytes: [UInt8] = I.le(UInt32(1))
+    bytes += I.le(UInt16(key.utf8.count))
+    bytes += Array(key.utf8)
+    for _ in 0..<lists {
+      bytes.append(3)
+      bytes += I.le(UInt32(1))
+    }
+    bytes.append(innermostTag)
+    bytes += innermost
+    return bytes
+  }
+
   static let metadataLayout: [Mutation] = [
     .fixed(
       "list nesting depth 5", limit,
       relayout(1) { _ in
-        I.le(UInt32(1)) + I.le(UInt16(4)) + Array("deep".utf8)
-          + Array([[UInt8]](repeating: [3] + I.le(UInt32(1)), count: 4).joined()) + [3]
-          + I.le(UInt32(0))
+        nestedListEntry(key: "deep", lists: 4, innermostTag: 3, innermost: I.le(UInt32(0)))
       }),
     .fixed(
       "integer at depth 5 inside four lists", limit,
       relayout(1) { _ in
-        I.le(UInt32(1)) + I.le(UInt16(1)) + Array("d".utf8)
-          + Array([[UInt8]](repeating: [3] + I.le(UInt32(1)), count: 4).joined()) + [2]
-          + I.le(Int64(1))
+        nestedListEntry(key: "d", lists: 4, innermostTag: 2, innermost: I.le(Int64(1)))
       }),
     .fixed("one trailing byte in META", trailing, relayout(1) { $0 + [0] }),
     .fixed("META of 3 bytes", truncated, relayout(1) { _ in [0, 0, 0] }),
