@@ -207,12 +207,7 @@ struct Cheng2020CodecTests {
     let codec = try fixture.codec()
     let stream = try codec.encode(try ContextCodecTests.largerPicture())
     let y = stream.substreams[1]
-    var variants: [[UInt8]] = [[], Array(y.prefix(1)), Array(y.dropLast()), y + [0, 0, 0, 0]]
-    for i in stride(from: 0, to: y.count, by: max(1, y.count / 8)) {
-      var flipped = y
-      flipped[i] ^= 0x5A
-      variants.append(flipped)
-    }
+    let variants = ContextCodecTests.damaged(y)
     var errors = 0
     for v in variants {
       var damaged = stream

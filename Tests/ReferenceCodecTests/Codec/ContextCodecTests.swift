@@ -151,17 +151,24 @@ struct ContextCodecTests {
     #expect(error.description.contains("non-causal"), "\(error)")
   }
 
-  /// Damaged y substreams (truncated, bytes flipped) end in a typed error or a picture.
-  @Test func damagedLatentStreamsFailCleanly() throws {
-    let codec = try Self.codec()
-    let stream = try codec.encode(try Self.picture())
-    let y = stream.substreams[1]
+  /// Damaged copies of a substream: empty, one byte, one byte short, four bytes too many, and
+  /// eight copies with one byte flipped each (shared by the context-model profiles' tests).
+  static func damaged(_ y: [UInt8]) -> [[UInt8]] {
     var variants: [[UInt8]] = [[], Array(y.prefix(1)), Array(y.dropLast()), y + [0, 0, 0, 0]]
     for i in stride(from: 0, to: y.count, by: max(1, y.count / 8)) {
       var flipped = y
       flipped[i] ^= 0x5A
       variants.append(flipped)
     }
+    return variants
+  }
+
+  /// Damaged y substreams (truncated, bytes flipped) end in a typed error or a picture.
+  @Test func damagedLatentStreamsFailCleanly() throws {
+    let codec = try Self.codec()
+    let stream = try codec.encode(try Self.picture())
+    let y = stream.substreams[1]
+    let variants = Self.damaged(y)
     var pictures = 0
     var errors = 0
     for v in variants {
