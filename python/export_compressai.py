@@ -11,8 +11,8 @@ Examples:
   python3 python/export_compressai.py bmshj2018-hyperprior --N 16 --M 24 --seed 0 -o example.npz
   # a checkpoint saved with torch.save(model.state_dict(), path)
   python3 python/export_compressai.py mbt2018-mean --N 128 --M 192 --checkpoint ckpt.pth -o m.npz
-  # the context-model architectures (issue #15; gic-convert cannot convert them yet); cheng2020-anchor
-  # takes N only (M = N)
+  # the context-model architectures (gic-convert profiles mbt2018, cheng2020-anchor; spec/bitstream.md
+  # §11-§12); cheng2020-anchor takes N only (M = N)
   python3 python/export_compressai.py mbt2018 --N 64 --M 96 --checkpoint ckpt.pth -o m.npz
   python3 python/export_compressai.py cheng2020-anchor --N 64 --checkpoint ckpt.pth -o c.npz
   # cheng2020-attn (Cheng2020Attention: cheng2020-anchor with attention blocks, whose sigmoid
@@ -21,8 +21,7 @@ Examples:
 
 mbt2018 (JointAutoregressiveHierarchicalPriors), cheng2020-anchor (Cheng2020Anchor) and
 cheng2020-attn (Cheng2020Attention, a subclass of Cheng2020Anchor) are exported the same way (update(force=True), then the state dict with CompressAI's key names,
-context_prediction.* and entropy_parameters.* included), as plain arrays: gic.exporting does not
-know them as codec architectures yet.
+context_prediction.* and entropy_parameters.* included); gic.export (python/gic) knows them too.
 """
 import argparse
 import sys

@@ -7,7 +7,9 @@ decode prints the SHA-256 of the decoded 8-bit RGB samples (R G B interleaved, r
 bottom), the value conformance compares. export reads a checkpoint saved with torch.save (a state
 dict, or a dict holding one under "model" or "state_dict"), builds the model (CompressAI's
 from_state_dict; gic-v1 through python/gicv1/model.py, which must be importable) and calls
-gic.export. Exit status 0 on success, 1 with one line `error: …` on stderr otherwise.
+gic.export. Without --architecture it is told by the keys: reverse.* (gic-v1), context_prediction.*
+(mbt2018; with g_a.0.conv1.* cheng2020-anchor, and with attention blocks cheng2020-attn), the
+hyperprior's h_s widths (mbt2018-mean or bmshj2018-hyperprior), or g_a alone (bmshj2018-factorized). Exit status 0 on success, 1 with one line `error: …` on stderr otherwise.
 """
 import argparse
 import hashlib
@@ -127,6 +129,13 @@ def _export(args):
     if arch is None:
         if any(k.startswith("reverse.") for k in state):
             arch = "gic-v1"
+        elif "context_prediction.weight" in state:  # before mbt2018-mean: the same h_s ratio
+            if "g_a.0.conv1.weight" not in state:
+                arch = "mbt2018"
+            elif any(".conv_a." in k for k in state):  # Cheng2020Attention's attention blocks
+                arch = "cheng2020-attn"
+            else:
+                arch = "cheng2020-anchor"
         elif "h_s.4.weight" in state and "g_a.6.weight" in state:
             ratio = state["h_s.4.weight"].shape[0] / state["g_a.6.weight"].shape[0]
             arch = "mbt2018-mean" if ratio == 2 else "bmshj2018-hyperprior"
@@ -147,10 +156,13 @@ def _export(args):
         model = state
     else:
         _import_compressai()
-        from compressai.models import FactorizedPrior, MeanScaleHyperprior, ScaleHyperprior
+        from compressai.models import (Cheng2020Anchor, Cheng2020Attention, FactorizedPrior,
+                                       JointAutoregressiveHierarchicalPriors, MeanScaleHyperprior,
+                                       ScaleHyperprior)
 
         cls = {"bmshj2018-factorized": FactorizedPrior, "bmshj2018-hyperprior": ScaleHyperprior,
-               "mbt2018-mean": MeanScaleHyperprior}[arch]
+               "mbt2018-mean": MeanScaleHyperprior, "mbt2018": JointAutoregressiveHierarchicalPriors,
+               "cheng2020-anchor": Cheng2020Anchor, "cheng2020-attn": Cheng2020Attention}[arch]
         model = cls.from_state_dict(state)
         model.eval()
     info = gic.export(model, args.output, architecture=arch, calibration=args.calibration or ())
@@ -175,6 +187,8 @@ def _tools(args):
 
 
 def main(argv=None):
+    from gic.exporting import ARCHITECTURES
+
     ap = argparse.ArgumentParser(prog="python -m gic", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -189,8 +203,7 @@ def main(argv=None):
     e = sub.add_parser("export", help="export a PyTorch checkpoint for gic-convert")
     e.add_argument("checkpoint")
     e.add_argument("-o", "--output", required=True, help=".npz, or .gicw to run gic-convert too")
-    e.add_argument("--architecture", choices=("bmshj2018-factorized", "bmshj2018-hyperprior", "mbt2018-mean", "gic-v1",
-                                                   "raw"))
+    e.add_argument("--architecture", choices=ARCHITECTURES)
     e.add_argument("--calibration", action="append", help="PNG or folder for gic-convert (with .gicw)")
     e.add_argument("--json", action="store_true")
     t = sub.add_parser("tools", help="where gic-convert and gic-ref are (GIC_BIN, PATH, .build/release)")

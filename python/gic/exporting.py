@@ -8,6 +8,9 @@ Supported, with the gic-convert profile each becomes:
 | `compressai.models.FactorizedPrior` (zoo name `bmshj2018-factorized`) | `bmshj2018-factorized` | codec |
 | `compressai.models.ScaleHyperprior` (zoo name `bmshj2018-hyperprior`) | `bmshj2018-hyperprior` | codec |
 | `compressai.models.MeanScaleHyperprior` (`mbt2018-mean`) | `mbt2018-mean` | codec |
+| `compressai.models.JointAutoregressiveHierarchicalPriors` (`mbt2018`) | `mbt2018` | codec (context model) |
+| `compressai.models.Cheng2020Anchor` (`cheng2020-anchor`) | `cheng2020-anchor` | codec (context model) |
+| `compressai.models.Cheng2020Attention` (`cheng2020-attn`) | `cheng2020-attn` | codec (context model) |
 | python/gicv1/model.py `GICv1` (gic-v1 and gic-v2 are both this network) | `gic-v1` | codec |
 | any other module or state dict, with architecture="raw" | `raw` | raw / compressai-tables |
 
@@ -28,8 +31,14 @@ COMPRESSAI_CLASSES = {
     "FactorizedPrior": "bmshj2018-factorized",
     "ScaleHyperprior": "bmshj2018-hyperprior",
     "MeanScaleHyperprior": "mbt2018-mean",
+    "JointAutoregressiveHierarchicalPriors": "mbt2018",
+    "Cheng2020Anchor": "cheng2020-anchor",
+    "Cheng2020Attention": "cheng2020-attn",
 }
-ARCHITECTURES = ("bmshj2018-factorized", "bmshj2018-hyperprior", "mbt2018-mean", "gic-v1", "raw")
+ARCHITECTURES = ("bmshj2018-factorized", "bmshj2018-hyperprior", "mbt2018-mean", "mbt2018", "cheng2020-anchor",
+                 "cheng2020-attn", "gic-v1", "raw")
+# Cheng et al. 2020's networks start with a residual block (g_a.0.conv1) and keep M = N channels.
+CHENG2020 = ("cheng2020-anchor", "cheng2020-attn")
 
 
 class ExportError(ValueError):
@@ -57,8 +66,8 @@ def _strip(key):
 
 
 def architecture_of(model):
-    """"bmshj2018-factorized", "bmshj2018-hyperprior", "mbt2018-mean" or "gic-v1" for a supported model object; None
-    otherwise. Decided by the class (its exact name: a subclass may add layers gic-convert does
+    """The architecture name of a supported model object (a key of ARCHITECTURES but "raw");
+    None otherwise. Decided by the class (its exact name: a subclass may add layers gic-convert does
     not know; pass architecture= to export to override)."""
     model = _unwrap(model)
     cls = type(model)
@@ -83,8 +92,11 @@ def _numpy_state(state):
 
 def _sizes(arrays, architecture):
     try:
-        n = int(arrays["g_a.0.weight"].shape[0])
-        m = int(arrays["g_a.6.weight"].shape[0])
+        if architecture in CHENG2020:
+            n = m = int(arrays["g_a.0.conv1.weight"].shape[0])
+        else:
+            n = int(arrays["g_a.0.weight"].shape[0])
+            m = int(arrays["g_a.6.weight"].shape[0])
     except KeyError as e:
         raise ExportError(f"{architecture}: the state dict has no {e.args[0]!r}: not this architecture") from e
     sizes = {"N": n, "M": m}
@@ -147,8 +159,9 @@ def export_arrays(model, architecture=None, update=True):
         name = "a state dict" if is_state else f"a {type(_unwrap(model)).__name__}"
         raise ExportError(
             f"cannot tell the architecture of {name}: gic makes codec models of CompressAI's "
-            "FactorizedPrior (bmshj2018-factorized), ScaleHyperprior (bmshj2018-hyperprior) and MeanScaleHyperprior (mbt2018-mean) and of "
-            "gic-v1/gic-v2 (python/gicv1/model.py GICv1); pass architecture=... for a state dict "
+            "FactorizedPrior (bmshj2018-factorized), ScaleHyperprior (bmshj2018-hyperprior), MeanScaleHyperprior "
+            "(mbt2018-mean), JointAutoregressiveHierarchicalPriors (mbt2018), Cheng2020Anchor (cheng2020-anchor) and "
+            "Cheng2020Attention (cheng2020-attn) and of gic-v1/gic-v2 (python/gicv1/model.py GICv1); pass architecture=... for a state dict "
             "of one of them, or architecture='raw' to store any state dict as plain arrays")
     if arch not in ARCHITECTURES:
         raise ExportError(f"unknown architecture {arch!r} (one of {', '.join(ARCHITECTURES)})")

@@ -398,6 +398,61 @@ class Export(unittest.TestCase):
             else:
                 os.environ["GIC_BIN"] = old
 
+    def context_models(self):
+        """Seeded CompressAI context models: {architecture: model} (N 16; mbt2018 M 24)."""
+        import torch
+        from compressai.models import Cheng2020Anchor, Cheng2020Attention, JointAutoregressiveHierarchicalPriors
+
+        torch.manual_seed(0)
+        return {"mbt2018": JointAutoregressiveHierarchicalPriors(16, 24).eval(),
+                "cheng2020-anchor": Cheng2020Anchor(16).eval(), "cheng2020-attn": Cheng2020Attention(16).eval()}
+
+    def test_compressai_context_models_to_npz(self):
+        for arch, model in self.context_models().items():
+            with self.subTest(arch):
+                self.assertEqual(gic.architecture_of(model), arch)
+                out = os.path.join(self.tmp.name, arch + ".npz")
+                info = gic.export(model, out)
+                self.assertEqual((info["architecture"], info["N"], info["M"]),
+                                 (arch, 16, 24 if arch == "mbt2018" else 16))
+                with np.load(out) as z:
+                    self.assertEqual(sorted(z.files), sorted(model.state_dict()))
+                    self.assertGreater(z["entropy_bottleneck._quantized_cdf"].size, 0)
+                    self.assertGreater(z["gaussian_conditional._quantized_cdf"].size, 0)
+                    np.testing.assert_array_equal(z["context_prediction.weight"],
+                                                  model.context_prediction.weight.detach().numpy())
+
+    def test_cli_export_tells_context_models_by_their_keys(self):
+        import torch
+
+        env = {"PYTHONPATH": PYTHON + os.pathsep + os.path.join(PYTHON, "compat")}
+        for arch, model in self.context_models().items():
+            with self.subTest(arch):
+                ckpt = os.path.join(self.tmp.name, arch + ".pth")
+                torch.save({"state_dict": model.state_dict()}, ckpt)
+                out = os.path.join(self.tmp.name, arch + ".npz")
+                r = cli("export", ckpt, "-o", out, "--json", env=env)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(json.loads(r.stdout)["architecture"], arch)
+
+    @unittest.skipUnless(tool("gic-convert"), "gic-convert not built")
+    def test_context_model_export_converts(self):
+        """An exported mbt2018 converts with gic-convert's automatic profile detection."""
+        old = os.environ.get("GIC_BIN")
+        os.environ["GIC_BIN"] = RELEASE
+        try:
+            model = self.context_models()["mbt2018"]
+            out = os.path.join(self.tmp.name, "mbt2018.gicw")
+            info = gic.export(model, out, calibration=[os.path.join(ROOT, "conformance", "images",
+                                                                    "photo-96x64.png")])
+            self.assertEqual(gic.describe(out)["metadata"]["gic.profile"], "mbt2018")
+            self.assertEqual(info["architecture"], "mbt2018")
+        finally:
+            if old is None:
+                del os.environ["GIC_BIN"]
+            else:
+                os.environ["GIC_BIN"] = old
+
     def test_unsupported_model_is_refused_with_the_choices(self):
         import torch
 
