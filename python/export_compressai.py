@@ -32,46 +32,20 @@ import torch
 from compressai_env import import_compressai
 
 import_compressai()
-from compressai.models import (  # noqa: E402
-    Cheng2020Anchor,
-    Cheng2020Attention,
-    FactorizedPrior,
-    JointAutoregressiveHierarchicalPriors,
-    MeanScaleHyperprior,
-    ScaleHyperprior,
-)
-from gic.exporting import export_arrays  # noqa: E402
-
-ARCHITECTURES = {
-    "bmshj2018-factorized": FactorizedPrior,
-    "bmshj2018-hyperprior": ScaleHyperprior,
-    "mbt2018-mean": MeanScaleHyperprior,
-    "mbt2018": JointAutoregressiveHierarchicalPriors,
-    "cheng2020-anchor": Cheng2020Anchor,
-    "cheng2020-attn": Cheng2020Attention,
-}
-# architectures whose constructor takes N only (M = N)
-N_ONLY = {"cheng2020-anchor", "cheng2020-attn"}
+from gic.exporting import CHENG2020, COMPRESSAI_CLASSES, ExportError, compressai_model, export_arrays  # noqa: E402
 
 
 def export(model, path):
     """Writes the model's state dict (after update(force=True)) to `path` with np.savez: the
     arrays of gic.export (python/gic/exporting.py)."""
-    if isinstance(model, JointAutoregressiveHierarchicalPriors):  # Cheng2020Anchor too (a subclass)
-        # context models: gic.exporting does not recognise them yet, so update here and store the
-        # state dict as plain arrays (same keys, same tables as the other architectures)
-        with torch.no_grad():
-            model.update(force=True)
-        arrays, _ = export_arrays(model, architecture="raw", update=False)
-    else:
-        arrays, _ = export_arrays(model)
+    arrays, _ = export_arrays(model)
     np.savez(path, **arrays)
     return arrays
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("architecture", choices=sorted(ARCHITECTURES))
+    ap.add_argument("architecture", choices=sorted(COMPRESSAI_CLASSES.values()))
     ap.add_argument("--N", type=int, default=128)
     ap.add_argument("--M", type=int, default=None,
                     help="latent channels (default 192; cheng2020-anchor: omit, or give N: its M is N)")
@@ -81,12 +55,11 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     torch.manual_seed(args.seed)
-    if args.architecture in N_ONLY:
-        if args.M is not None and args.M != args.N:
-            ap.error(f"{args.architecture} takes N only (its M is N = {args.N}); got --M {args.M}")
-        model = ARCHITECTURES[args.architecture](args.N)
-    else:
-        model = ARCHITECTURES[args.architecture](args.N, 192 if args.M is None else args.M)
+    default_m = args.N if args.architecture in CHENG2020 else 192
+    try:
+        model = compressai_model(args.architecture, args.N, default_m if args.M is None else args.M)
+    except ExportError as e:
+        ap.error(str(e))
     if args.checkpoint:
         state = torch.load(args.checkpoint, map_location="cpu")
         state = {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}

@@ -41,38 +41,19 @@ from compressai_env import import_compressai  # noqa: E402
 
 import_compressai()
 from compressai.losses import RateDistortionLoss  # noqa: E402
-from compressai.models import (  # noqa: E402
-    Cheng2020Anchor,
-    Cheng2020Attention,
-    FactorizedPrior,
-    JointAutoregressiveHierarchicalPriors,
-    MeanScaleHyperprior,
-    ScaleHyperprior,
-)
 
 import datasets  # noqa: E402
 from gic import metrics  # noqa: E402
-
-ARCHITECTURES = {
-    "bmshj2018-factorized": FactorizedPrior,
-    "bmshj2018-hyperprior": ScaleHyperprior,
-    "mbt2018-mean": MeanScaleHyperprior,
-    "mbt2018": JointAutoregressiveHierarchicalPriors,
-    "cheng2020-anchor": Cheng2020Anchor,
-    "cheng2020-attn": Cheng2020Attention,
-}
-# architectures whose constructor takes N only (M = N)
-N_ONLY = {"cheng2020-anchor", "cheng2020-attn"}
+from gic.exporting import CHENG2020, COMPRESSAI_CLASSES, ExportError, compressai_model  # noqa: E402
 
 
 def build_model(arch, n, m):
-    """The CompressAI model of `arch`; m is ignored (None allowed) for the N-only architectures,
-    which use M = N."""
-    if arch in N_ONLY:
-        if m is not None and m != n:
-            raise SystemExit(f"{arch} takes N only (its M is N = {n}); got --M {m}")
-        return ARCHITECTURES[arch](n)
-    return ARCHITECTURES[arch](n, 96 if m is None else m)
+    """The CompressAI model of `arch` (m None: 96, or N for the cheng2020 architectures, whose M is
+    N)."""
+    try:
+        return compressai_model(arch, n, (n if arch in CHENG2020 else 96) if m is None else m)
+    except ExportError as e:
+        raise SystemExit(str(e)) from e
 
 
 def configure_optimizers(model, lr, aux_lr):
@@ -136,7 +117,7 @@ def evaluate(model, images, pad_mode="replicate"):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--arch", choices=sorted(ARCHITECTURES), required=True)
+    ap.add_argument("--arch", choices=sorted(COMPRESSAI_CLASSES.values()), required=True)
     ap.add_argument("--N", type=int, default=64)
     ap.add_argument("--M", type=int, default=None,
                     help="latent channels (default 96; cheng2020-anchor: must be omitted or equal N)")
@@ -160,7 +141,7 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     model = build_model(args.arch, args.N, args.M)
     if args.M is None:
-        args.M = args.N if args.arch in N_ONLY else 96
+        args.M = args.N if args.arch in CHENG2020 else 96
     if args.init:
         state = torch.load(args.init, map_location="cpu")
         model.load_state_dict({k[len("module."):] if k.startswith("module.") else k: v

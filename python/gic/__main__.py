@@ -156,14 +156,7 @@ def _export(args):
         model = state
     else:
         _import_compressai()
-        from compressai.models import (Cheng2020Anchor, Cheng2020Attention, FactorizedPrior,
-                                       JointAutoregressiveHierarchicalPriors, MeanScaleHyperprior,
-                                       ScaleHyperprior)
-
-        cls = {"bmshj2018-factorized": FactorizedPrior, "bmshj2018-hyperprior": ScaleHyperprior,
-               "mbt2018-mean": MeanScaleHyperprior, "mbt2018": JointAutoregressiveHierarchicalPriors,
-               "cheng2020-anchor": Cheng2020Anchor, "cheng2020-attn": Cheng2020Attention}[arch]
-        model = cls.from_state_dict(state)
+        model = gic.exporting.compressai_class(arch).from_state_dict(state)
         model.eval()
     info = gic.export(model, args.output, architecture=arch, calibration=args.calibration or ())
     print(json.dumps(info, indent=2) if args.json else

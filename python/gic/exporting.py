@@ -25,7 +25,8 @@ import tempfile
 
 import numpy as np
 
-__all__ = ["export", "export_arrays", "gicv1_arrays", "architecture_of", "ExportError"]
+__all__ = ["export", "export_arrays", "gicv1_arrays", "architecture_of", "compressai_class", "compressai_model",
+           "ExportError"]
 
 COMPRESSAI_CLASSES = {
     "FactorizedPrior": "bmshj2018-factorized",
@@ -52,6 +53,31 @@ def _import_compressai():
         raise ExportError(
             f"CompressAI does not import ({type(e).__name__}: {e}); install it with "
             "`pip install gic-codec[compressai]`") from e
+
+
+def compressai_class(architecture):
+    """The compressai.models class of a CompressAI architecture name ("mbt2018-mean", "cheng2020-attn", …)."""
+    for class_name, arch in COMPRESSAI_CLASSES.items():
+        if arch == architecture:
+            _import_compressai()
+            import compressai.models
+
+            return getattr(compressai.models, class_name)
+    raise ExportError(f"{architecture!r} is not a CompressAI architecture (one of "
+                      f"{', '.join(COMPRESSAI_CLASSES.values())})")
+
+
+def compressai_model(architecture, N, M=None):
+    """A new CompressAI model of `architecture` with N channels and M latent channels. The
+    cheng2020 architectures take N only (their M is N): M must then be None or N."""
+    cls = compressai_class(architecture)
+    if architecture in CHENG2020:
+        if M is not None and M != N:
+            raise ExportError(f"{architecture} takes N only (its M is N = {N}); got M = {M}")
+        return cls(N)
+    if M is None:
+        raise ExportError(f"{architecture} needs M (the latent channels) as well as N")
+    return cls(N, M)
 
 
 def _unwrap(model):

@@ -5,6 +5,7 @@ torch and CompressAI import). The installed package is tested by test_gic_venv.p
 
 Run: python3 -m unittest discover -s python/tests -p 'test_gic_*.py' -v
 """
+import contextlib
 import glob
 import hashlib
 import json
@@ -37,6 +38,21 @@ def tool(name):
 def manifest(folder=CONF):
     with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
         return json.load(f)
+
+
+@contextlib.contextmanager
+def gic_bin(path=RELEASE):
+    """GIC_BIN set to path (default .build/release) while the block runs: where gic.tools looks
+    for gic-convert and gic-ref first."""
+    old = os.environ.get("GIC_BIN")
+    os.environ["GIC_BIN"] = path
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["GIC_BIN"]
+        else:
+            os.environ["GIC_BIN"] = old
 
 
 def cli(*args, env=None):
@@ -199,16 +215,8 @@ class Decoding(unittest.TestCase):
 class Tools(unittest.TestCase):
     def test_not_found_says_what_to_do(self):
         with tempfile.TemporaryDirectory() as empty:
-            old = os.environ.get("GIC_BIN")
-            os.environ["GIC_BIN"] = empty
-            try:
-                with self.assertRaises(gic.ToolNotFound) as cm:
-                    gic.find_tool("gic-convert")
-            finally:
-                if old is None:
-                    del os.environ["GIC_BIN"]
-                else:
-                    os.environ["GIC_BIN"] = old
+            with gic_bin(empty), self.assertRaises(gic.ToolNotFound) as cm:
+                gic.find_tool("gic-convert")
             msg = str(cm.exception)
             for part in ("gic-convert not found", "GIC_BIN", "swift build -c release", "PATH"):
                 self.assertIn(part, msg)
@@ -219,9 +227,7 @@ class Tools(unittest.TestCase):
 
     @unittest.skipUnless(tool("gic-ref"), "gic-ref not built")
     def test_found_in_gic_bin_and_run(self):
-        old = os.environ.get("GIC_BIN")
-        os.environ["GIC_BIN"] = RELEASE
-        try:
+        with gic_bin():
             self.assertEqual(gic.find_tool("gic-ref"), os.path.join(RELEASE, "gic-ref"))
             v = manifest()["vectors"][0]
             out = gic.tools.run_tool("gic-ref", "info", os.path.join(CONF, v["bitstream"]), json_output=True)
@@ -229,11 +235,6 @@ class Tools(unittest.TestCase):
             for json_output in (False, True):
                 with self.assertRaisesRegex(gic.ToolError, "exited with status 1: error: .*README.md"):
                     gic.tools.run_tool("gic-ref", "info", os.path.join(ROOT, "README.md"), json_output=json_output)
-        finally:
-            if old is None:
-                del os.environ["GIC_BIN"]
-            else:
-                os.environ["GIC_BIN"] = old
 
 
 class CommandLine(unittest.TestCase):
@@ -388,15 +389,8 @@ class Export(unittest.TestCase):
 
     @unittest.skipUnless(tool("gic-convert") and tool("gic-ref"), "gic-convert/gic-ref not built")
     def test_compressai_mbt2018_mean_through_gic_convert(self):
-        old = os.environ.get("GIC_BIN")
-        os.environ["GIC_BIN"] = RELEASE
-        try:
+        with gic_bin():
             gic_package_check.check_export(gic, ROOT, self.tmp.name)
-        finally:
-            if old is None:
-                del os.environ["GIC_BIN"]
-            else:
-                os.environ["GIC_BIN"] = old
 
     def context_models(self):
         """Seeded CompressAI context models: {architecture: model} (N 16; mbt2018 M 24)."""
@@ -438,20 +432,12 @@ class Export(unittest.TestCase):
     @unittest.skipUnless(tool("gic-convert"), "gic-convert not built")
     def test_context_model_export_converts(self):
         """An exported mbt2018 converts with gic-convert's automatic profile detection."""
-        old = os.environ.get("GIC_BIN")
-        os.environ["GIC_BIN"] = RELEASE
-        try:
-            model = self.context_models()["mbt2018"]
+        with gic_bin():
             out = os.path.join(self.tmp.name, "mbt2018.gicw")
-            info = gic.export(model, out, calibration=[os.path.join(ROOT, "conformance", "images",
-                                                                    "photo-96x64.png")])
-            self.assertEqual(gic.describe(out)["metadata"]["gic.profile"], "mbt2018")
-            self.assertEqual(info["architecture"], "mbt2018")
-        finally:
-            if old is None:
-                del os.environ["GIC_BIN"]
-            else:
-                os.environ["GIC_BIN"] = old
+            info = gic.export(self.context_models()["mbt2018"], out,
+                              calibration=[os.path.join(ROOT, "conformance", "images", "photo-96x64.png")])
+        self.assertEqual(gic.describe(out)["metadata"]["gic.profile"], "mbt2018")
+        self.assertEqual(info["architecture"], "mbt2018")
 
     def test_unsupported_model_is_refused_with_the_choices(self):
         import torch

@@ -13,7 +13,6 @@ Run: python3 -m unittest discover -s python/tests -v   (scripts/test.sh does)
 - Bit-exactness against gic-ref (encode with gic-ref, decode with both) when a gic-ref binary
   exists ($GIC_REF, .build/release, .build/debug); skipped otherwise.
 """
-import hashlib
 import json
 import os
 import subprocess
@@ -32,7 +31,7 @@ from gic_spec_decoder import (BitstreamError, Container, DamagedStream, Model,  
 from gic_spec_decoder.container import contents, write_container  # noqa: E402
 from gic_spec_decoder.decoder import Z_CLAMP  # noqa: E402
 from gic_spec_decoder.entropy import RansEncoder, gaussian_indexes  # noqa: E402
-from test_spec_decoder import find_tool  # noqa: E402
+from test_spec_decoder import find_tool, model, read_bytes, sha  # noqa: E402
 
 CTX = os.path.join(ROOT, "Tests", "ReferenceCodecTests", "Fixtures", "context", "mbt2018-N16-M24.gicw")
 CTX_REAL = os.path.join(ROOT, "models", "context", "mbt2018-N64-M96.gicw")
@@ -40,22 +39,6 @@ MBT = os.path.join(ROOT, "Tests", "ReferenceCodecTests", "Fixtures", "codec", "m
 VECTORS = os.path.join(ROOT, "python", "tests", "spec_vectors")
 IMAGES = os.path.join(ROOT, "conformance", "images")
 
-_MODELS = {}
-
-
-def model(path):
-    if path not in _MODELS:
-        _MODELS[path] = Model(path)
-    return _MODELS[path]
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def sha(rgb):
-    return hashlib.sha256(np.ascontiguousarray(rgb).tobytes()).hexdigest()
 
 
 def variant(path, edit_meta=None, edit_tensors=None):
