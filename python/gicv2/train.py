@@ -175,6 +175,9 @@ def main(argv=None):
     ap.add_argument("--z-weight", type=float, default=1.0,
                     help="weight of the hyperprior's bits (z) in the rate term; z is coded at one "
                          "step for every rate, so its bits are a floor under the lowest rate")
+    ap.add_argument("--freeze", default="",
+                    help="comma-separated parameter-name prefixes held fixed (e.g. g_a.,g_s.,reverse. "
+                         "trains only the hyperprior path)")
     ap.add_argument("--gan-start", type=int, default=0, help="step from which the GAN terms count")
     ap.add_argument("--kappa", type=float, default=10.0)
     ap.add_argument("--alpha", type=float, default=1.0, help="sampler noise scale in training")
@@ -211,6 +214,10 @@ def main(argv=None):
     device = torch.device(args.device)
     os.makedirs(args.out_dir, exist_ok=True)
     model, disc, ckpt, origin = load_start(args, device)
+    frozen = tuple(p for p in args.freeze.split(",") if p)
+    for name, p in model.named_parameters():
+        if frozen and name.startswith(frozen):
+            p.requires_grad_(False)
     main_opt, aux_opt = configure_optimizers(model, args.lr, args.aux_lr)
     d_opt = torch.optim.Adam(disc.parameters(), lr=args.d_lr, betas=(0.5, 0.999))
     step = 0
