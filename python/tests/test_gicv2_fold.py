@@ -1,4 +1,5 @@
-"""python/gicv2/fold_z_step.py: folding z's step t into the network codes exactly as step t does."""
+"""python/gicv2/fold_z_step.py and channel_gains.py: folding z's step t, or per-channel steps for
+y and z, into the network codes exactly as those steps do."""
 import importlib.util
 import os
 import sys
@@ -45,6 +46,39 @@ class FoldZStep(unittest.TestCase):
 
         with self.assertRaises(ValueError):
             fold(self.model().state_dict(), 0.0)
+
+    def test_per_channel_steps_fold_exactly(self):
+        from gicv2.channel_gains import fold, rd
+
+        original = self.model()
+        with torch.no_grad():  # U starts as the identity (conv_out and FiLM at zero): give it some
+            for p in original.reverse.parameters():
+                p.add_(0.05 * torch.randn_like(p))
+        torch.manual_seed(7)
+        g = torch.exp(0.4 * torch.randn(original.M))
+        t = torch.exp(0.4 * torch.randn(original.entropy_bottleneck.quantiles.size(0)))
+        folded = self.model(fold(original.state_dict(), g, t))
+        x = torch.rand(2, 3, 64, 64)
+        with torch.no_grad():
+            for r in (0, 128, 255):
+                q = torch.full((2,), original.rate.q(r))
+                b0, m0 = rd(original, x, q, torch.log(g), torch.log(t))
+                b1, m1 = rd(folded, x, q, torch.zeros_like(g), torch.zeros_like(t))
+                self.assertAlmostEqual(b1.item(), b0.item(), delta=1e-4 * max(1.0, b0.item()))
+                self.assertAlmostEqual(m1.item(), m0.item(), delta=1e-6)
+            # The reverse network sees the folded latent: U'(g x) = g U(x).
+            lat = 4 * torch.randn(1, original.M, 8, 8)
+            gv = g.view(1, -1, 1, 1)
+            self.assertLess(float((folded.reverse(lat * gv, 3.0) / gv - original.reverse(lat, 3.0)).abs().max()), 1e-4)
+        # Folding the inverse gives the original back.
+        back = fold(fold(original.state_dict(), g, t), 1 / g, 1 / t)
+        for k, v in original.state_dict().items():
+            if v.is_floating_point():
+                self.assertTrue(torch.allclose(back[k], v, rtol=1e-5, atol=1e-6), k)
+        with self.assertRaises(ValueError):
+            fold(original.state_dict(), -g, t)
+        with self.assertRaises(ValueError):
+            fold(original.state_dict(), g[:-1], t)
 
 
 if __name__ == "__main__":
