@@ -314,7 +314,8 @@ def main(argv=None):
         main_opt.step()
         aux = core.aux_loss()
         aux_opt.zero_grad(set_to_none=True)
-        aux.backward()
+        if aux.requires_grad:  # not when --freeze holds the quantiles (entropy_bottleneck.)
+            aux.backward()
         if distributed:  # the quantiles are trained outside the DDP forward: average by hand
             for p in (p for g in aux_opt.param_groups for p in g["params"] if p.grad is not None):
                 dist.all_reduce(p.grad)
