@@ -24,7 +24,6 @@ crops before and during training: 0 steps (y_hat), the first estimate, and the 2
 alpha 0 and 1.
 """
 import argparse
-import math
 import os
 import sys
 import time
@@ -67,13 +66,11 @@ def err(a, y, q):
 @torch.no_grad()
 def report(model, batch, q, gen):
     y, y_hat = latents(model, batch, q)
-    ratio = g2.step_ratio(model, 2)
     out = {"0 steps": err(y_hat, y, q), "first estimate": err(model.reverse(y_hat, q), y, q)}
     for a in (0.0, 1.0):
         torch.manual_seed(gen)
         x1, q1 = sampler_mid(model, y_hat, q, torch.full_like(q, a))
         out[f"2 steps alpha {a:g}"] = err(model.reverse(x1, q1), y, q)
-    del ratio
     return out
 
 
