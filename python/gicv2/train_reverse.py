@@ -80,6 +80,7 @@ def main(argv=None):
     ap.add_argument("-o", "--output", required=True, help="the checkpoint written (same form, U retrained)")
     ap.add_argument("--data", default=os.path.join(REPO, "out", "gicv2-bundle.npz"))
     ap.add_argument("--minutes", type=float, default=30)
+    ap.add_argument("--steps", type=int, default=0, help="stop after this many steps (0: only --minutes)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--crop", type=int, default=256)
     ap.add_argument("--rates", default="0:255", help="rate indices, LO:HI, drawn uniformly")
@@ -114,7 +115,7 @@ def main(argv=None):
 
     show(0)
     t0, step, losses = time.time(), 0, []
-    while time.time() - t0 < args.minutes * 60:
+    while time.time() - t0 < args.minutes * 60 and not (args.steps and step >= args.steps):
         step += 1
         x = data.batch(args.batch)
         q = torch.tensor([model.rate.q(int(r)) for r in rng.integers(lo, hi + 1, size=args.batch)],

@@ -72,6 +72,55 @@ class GICv2TrainingTests(unittest.TestCase):
         self.assertGreater(float(g2.normalized_patch_sw_loss(y, blurred)), 0.05)
         self.assertGreater(float(g2.gradient_energy_loss(y, blurred)), 1.0)
 
+    def _tiny_checkpoint(self, path):
+        from gicv2 import model as g2
+        torch.manual_seed(1)
+        m = g2.build(16, 16, 16)
+        with torch.no_grad():  # U starts as the identity; give it some weights to move
+            for p in m.reverse.parameters():
+                p.add_(0.05 * torch.randn_like(p))
+        torch.save({"model": m.state_dict(), "step": 0,
+                    "config": {"N": 16, "M": 16, "W": 16, "q_max": 64.0, "q_min": 0.5}}, path)
+        return m.state_dict()
+
+    def _changed(self, before, after):
+        return {k for k, v in before.items() if v.is_floating_point() and not torch.equal(v, after[k])}
+
+    def test_train_reverse_moves_only_the_reverse_network(self):
+        from gicv2 import train_reverse
+        with tempfile.TemporaryDirectory() as tmp:
+            bundle = os.path.join(tmp, "b.npz")
+            tiny_bundle(bundle)
+            start = os.path.join(tmp, "start.pt")
+            before = self._tiny_checkpoint(start)
+            out = os.path.join(tmp, "rev.pt")
+            train_reverse.main([start, "-o", out, "--data", bundle, "--crop", "64", "--batch", "2",
+                                "--steps", "3", "--report-every", "1", "--lr", "1e-3"])
+            after = torch.load(out, map_location="cpu")
+            changed = self._changed(before, after["model"])
+            self.assertTrue(changed)
+            self.assertTrue(all(k.startswith("reverse.") for k in changed), changed)
+            self.assertEqual(after["reverse_retrained"]["steps"], 3)
+
+    def test_freeze_holds_everything_but_g_s_including_the_quantiles(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            bundle = os.path.join(tmp, "b.npz")
+            tiny_bundle(bundle)
+            start = os.path.join(tmp, "start.pt")
+            before = self._tiny_checkpoint(start)
+            run = os.path.join(tmp, "run")
+            r = subprocess.run(
+                [sys.executable, os.path.join(PY, "gicv2", "train.py"), "--device", "cpu", "--threads", "1",
+                 "--data", bundle, "--resume", start, "--out-dir", run, "--batch", "2", "--crop", "64",
+                 "--steps", "2", "--log-every", "1", "--gan", "0", "--fm", "0",
+                 "--freeze", "g_a.,h_a.,h_s.,entropy_bottleneck.,reverse."],
+                capture_output=True, text=True, timeout=600)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            after = torch.load(os.path.join(run, "last.pt"), map_location="cpu")["model"]
+            changed = self._changed(before, after)
+            self.assertTrue(changed)
+            self.assertTrue(all(k.startswith("g_s.") for k in changed), changed)
+
     @unittest.skipUnless(shutil.which("torchrun"), "torchrun not on PATH")
     def test_ddp_two_cpu_processes_stay_in_sync(self):
         with tempfile.TemporaryDirectory() as tmp:
