@@ -309,9 +309,10 @@ def main(argv=None):
             for p in core_disc.parameters():
                 p.requires_grad_(True)
         main_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_([p for g in main_opt.param_groups for p in g["params"]], 1.0)
-        main_opt.step()
+        if loss.requires_grad:  # not when --freeze holds every generator parameter (D alone trains)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([p for g in main_opt.param_groups for p in g["params"]], 1.0)
+            main_opt.step()
         aux = core.aux_loss()
         aux_opt.zero_grad(set_to_none=True)
         if aux.requires_grad:  # not when --freeze holds the quantiles (entropy_bottleneck.)
