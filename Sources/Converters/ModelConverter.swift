@@ -36,13 +36,16 @@ public enum ModelConverter {
   ///   - metadata: more metadata entries to store (provenance, the user's `--metadata`); keys
   ///     must not collide with the profile's own.
   ///   - calibrationProgress: called after each calibration image.
+  ///   - activationBounds: clamp bounds (1 … 32767) for calibrated activations by value name,
+  ///     overriding the profile's (codec profiles only; every name must exist).
   /// - Returns: what was written.
   /// - Throws: ``LocatedError`` for a malformed input or output, ``ConverterError`` otherwise.
   public static func convert(
     inputPath: String, outputPath: String, profile: String = "auto",
     calibration: [CalibrationImage] = [], threads: Int = 1, progress: Progress = { _, _ in },
     metadata: [String: MetadataValue] = [:],
-    calibrationProgress: CalibrationProgress = { _, _ in }
+    calibrationProgress: CalibrationProgress = { _, _ in },
+    activationBounds: [String: Int] = [:]
   ) throws -> Report {
     let start = DispatchTime.now()
     var specs: [StreamingWeightFileWriter.TensorSpec] = []
@@ -70,6 +73,19 @@ public enum ModelConverter {
     let chosen = try ConversionProfile.resolve(
       profile,
       shapes: Dictionary(specs.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a }))
+    if let (name, bound) = activationBounds.first(where: {
+      !(1...GraphQuantizer.maxActivationBound).contains($0.value)
+    }) {
+      throw ConverterError.profileMismatch(
+        profile: chosen.rawValue,
+        reason: "--activation-bound \(name)=\(bound): a bound must be 1 … 32767")
+    }
+    if !chosen.isCodec, !activationBounds.isEmpty {
+      throw ConverterError.profileMismatch(
+        profile: chosen.rawValue,
+        reason:
+          "--activation-bound applies to codec profiles only (this one stores arrays as they are)")
+    }
     if chosen.isCodec {
       guard let npz else {
         throw ConverterError.profileMismatch(
@@ -79,7 +95,7 @@ public enum ModelConverter {
       return try convertCodec(
         npz, profile: chosen, inputPath: inputPath, outputPath: outputPath,
         calibration: calibration, threads: threads, start: start, metadata: metadata,
-        calibrationProgress: calibrationProgress)
+        calibrationProgress: calibrationProgress, activationBounds: activationBounds)
     }
     var extra = CompressAITableProfile()
     var arrays: [String: NumPyArray] = [:]
@@ -171,7 +187,8 @@ public enum ModelConverter {
   static func convertCodec(
     _ npz: StateDictFile, profile: ConversionProfile, inputPath: String, outputPath: String,
     calibration: [CalibrationImage], threads: Int, start: DispatchTime,
-    metadata: [String: MetadataValue], calibrationProgress: CalibrationProgress
+    metadata: [String: MetadataValue], calibrationProgress: CalibrationProgress,
+    activationBounds: [String: Int] = [:]
   ) throws -> Report {
     var read: [String: NumPyArray] = [:]
     do { try npz.forEachArray { name, array in read[name] = array } } catch {
@@ -188,7 +205,7 @@ public enum ModelConverter {
       }
       output = try GICv1Conversion.convert(
         arrays: arrays, calibration: calibration, threads: threads,
-        progress: calibrationProgress)
+        activationBounds: activationBounds, progress: calibrationProgress)
     } else if profile == .bmshj2018Factorized {
       if let problem = ProfileDetection.mismatch(profile, shapes: shapes) {
         throw ConverterError.profileMismatch(
@@ -197,7 +214,7 @@ public enum ModelConverter {
       }
       output = try FactorizedConversion.convert(
         arrays: arrays, calibration: calibration, threads: threads,
-        progress: calibrationProgress)
+        activationBounds: activationBounds, progress: calibrationProgress)
     } else {
       let kind: HyperpriorArchitecture.Kind =
         [.mbt2018Mean, .mbt2018, .cheng2020Anchor, .cheng2020Attn].contains(profile)
@@ -209,7 +226,7 @@ public enum ModelConverter {
       }
       output = try HyperpriorConversion.convert(
         kind: kind, arrays: arrays, calibration: calibration, threads: threads,
-        progress: calibrationProgress)
+        activationBounds: activationBounds, progress: calibrationProgress)
     }
     var writer = WeightFileWriter()
     let digest: [UInt8]

@@ -74,6 +74,16 @@ struct Convert: ParsableCommand {
     help: "Do not record the converter version and input/calibration SHA-256 (release builds).")
   var noProvenance = false
 
+  @Option(
+    name: .customLong("activation-bound"),
+    help: ArgumentHelp(
+      "Clamp bound (1 … 32767) of one calibrated activation of a codec model, e.g. g_s.4=32767; "
+        + "repeatable. A wider bound gives the activation more bits and the convolutions that "
+        + "read it fewer weight bits (the int32 accumulator proof, spec/integer-ops.md §3). "
+        + "Default: 4095, and the profile's own choices (gic-v1: wider in g_s).",
+      valueName: "value=bound"))
+  var activationBound: [String] = []
+
   @Option(help: "Worker threads for calibration.")
   var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -83,6 +93,7 @@ struct Convert: ParsableCommand {
     let destination = output ?? Self.defaultOutput(for: input)
     let meter = ProgressMeter(label: "converting", enabled: !options.quiet)
     var entries = try UserMetadata.parse(metadata)
+    let bounds = try Self.parseBounds(activationBound)
     let files = try CalibrationSet.files(
       paths: calibration, needed: { try CalibrationSet.needsCalibration(input, profile: profile) })
     let images = try CalibrationSet.images(files: files)
@@ -97,7 +108,8 @@ struct Convert: ParsableCommand {
       inputPath: input, outputPath: destination, profile: profile, calibration: images,
       threads: max(1, threads),
       progress: { done, total in meter.update(done: done, total: total) }, metadata: entries,
-      calibrationProgress: { done, total in calibrating.pictures(done: done, total: total) })
+      calibrationProgress: { done, total in calibrating.pictures(done: done, total: total) },
+      activationBounds: bounds)
     calibrating.finish()
     meter.finish()
     try Self.checkAsDecoder(destination)
@@ -121,6 +133,24 @@ struct Convert: ParsableCommand {
       try? FileManager.default.removeItem(atPath: path)
       throw ConverterError.outputRefused(path: path, reason: error.underlying.description)
     }
+  }
+
+  /// `value=bound` pairs of `--activation-bound`; the range is checked by the converter.
+  static func parseBounds(_ items: [String]) throws -> [String: Int] {
+    var bounds: [String: Int] = [:]
+    for item in items {
+      let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+      guard parts.count == 2, !parts[0].isEmpty, let bound = Int(parts[1]) else {
+        throw ToolError(
+          "--activation-bound \(item): expected value=bound, e.g. g_s.4=32767",
+          code: "usage.activation-bound")
+      }
+      guard bounds.updateValue(bound, forKey: parts[0]) == nil else {
+        throw ToolError(
+          "--activation-bound names \(parts[0]) twice", code: "usage.activation-bound")
+      }
+    }
+    return bounds
   }
 
   static func defaultOutput(for input: String) -> String {

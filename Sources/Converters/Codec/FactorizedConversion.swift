@@ -11,6 +11,7 @@ import WeightFormat
 enum FactorizedConversion {
   static func convert(
     arrays: [String: NumPyArray], calibration: [CalibrationImage], threads: Int,
+    activationBounds: [String: Int] = [:],
     progress: ModelConverter.CalibrationProgress = { _, _ in }
   ) throws -> HyperpriorConversion.Output {
     let profile = ModelProfile.bmshj2018Factorized
@@ -25,6 +26,7 @@ enum FactorizedConversion {
     typealias Format = GraphQuantizer.Format
     let y = Format.power(GraphQuantizer.exponent(maxAbs: ranges["y"] ?? 0, range: 0...14))
     var quantizer = GraphQuantizer()
+    quantizer.activationBounds = activationBounds
     let (ga, _) = try quantizer.graph(
       model.analysis, input: .pixels, fixed: ["y": y], ranges: ranges)
     let (gs, _) = try quantizer.graph(
@@ -44,6 +46,7 @@ enum FactorizedConversion {
     let metadata = HyperpriorConversion.codecMetadata(
       profile: profile, sourceChannels: [model.n, model.m], calibration: calibration,
       graphs: [(CodecModelSchema.Graph.analysis, ga), (CodecModelSchema.Graph.synthesis, gs)])
+    try quantizer.checkActivationBoundsUsed(profile: profile.rawValue)
     return HyperpriorConversion.Output(
       metadata: metadata, tensors: quantizer.tensors,
       cdfTables: [CodecModelSchema.Table.factorized: table], ranges: ranges)

@@ -14,18 +14,29 @@ extension GraphQuantizer {
   ///   - headroom: calibrated ranges are widened by this factor (values beyond the calibrated
   ///     range are clamped, so a network whose activations vary more between pictures needs
   ///     more).
+  ///   - bounds: clamp bounds other than ``activationBound`` by value name (≤ 32767), the
+  ///     profile's choice; ``activationBounds`` (the user's) override them. A wider bound gives
+  ///     that activation more bits, at no cost where only GDN/IGDN reads it, and costs the
+  ///     convolutions that read it weight bits, since their §3 proof multiplies by it.
   /// - Returns: the graph and the format of every value.
   /// - Throws: an error naming the layer that cannot be quantized.
   mutating func graph(
     _ net: FloatNetwork, input: Format, extraInputs: [String: Format] = [:],
-    fixed: [String: Format], ranges: [String: Double], headroom: Double = 1
+    fixed: [String: Format], ranges: [String: Double], headroom: Double = 1,
+    bounds: [String: Int] = [:]
   ) throws -> (GraphDescription, [String: Format]) {
     func range(_ name: String) -> Double { (ranges[name] ?? 0) * headroom }
+    let userBounds = activationBounds
+    var applied: Set<String> = []
     func calibrated(_ name: String, nonNegative: Bool = false) -> Format {
-      fixed[name]
-        ?? Format.power(
-          Self.exponent(maxAbs: range(name), range: -16...24), nonNegative: nonNegative)
+      if let f = fixed[name] { return f }
+      if userBounds[name] != nil { applied.insert(name) }
+      let bound = userBounds[name] ?? bounds[name] ?? Self.activationBound
+      return Format.power(
+        Self.exponent(maxAbs: range(name), range: -16...24, bound: bound),
+        nonNegative: nonNegative, bound: bound)
     }
+    defer { appliedBounds.formUnion(applied) }
     var formats = extraInputs
     formats[net.input] = input
     var nodes: [GraphDescription.Node] = []

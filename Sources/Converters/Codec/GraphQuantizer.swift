@@ -23,10 +23,12 @@ struct GraphQuantizer {
     var bound: Int { max(Swift.abs(lo), Swift.abs(hi)) }
 
     /// Scale 2^−exponent, clamp ±bound (or [0, bound] when non-negative).
-    static func power(_ exponent: Int, nonNegative: Bool = false) -> Format {
+    static func power(
+      _ exponent: Int, nonNegative: Bool = false, bound: Int = activationBound
+    ) -> Format {
       Format(
         exponent: exponent, scale: pow(2, Double(-exponent)),
-        lo: nonNegative ? 0 : -activationBound, hi: activationBound)
+        lo: nonNegative ? 0 : -bound, hi: bound)
     }
 
     /// 8-bit pixels: q in 0…255 stands for q/255.
@@ -36,10 +38,35 @@ struct GraphQuantizer {
   /// Tensors the nodes reference, in creation order.
   var tensors: [Tensor] = []
 
-  /// The largest exponent e with maxAbs · 2^e ≤ ``activationBound``, within `range`.
-  static func exponent(maxAbs: Double, range: ClosedRange<Int>) -> Int {
+  /// Clamp bounds chosen by the user (`gic-convert --activation-bound`) by value name; they
+  /// take precedence over a profile's own choices. Each must name a calibrated activation of
+  /// one of the model's graphs (``checkActivationBoundsUsed(profile:)``).
+  var activationBounds: [String: Int] = [:]
+  /// The names of ``activationBounds`` that a graph has applied.
+  var appliedBounds: Set<String> = []
+
+  /// The largest bound a user may give: int16 activations never hold −32768 (spec/integer-ops.md §1).
+  static let maxActivationBound = 32767
+
+  /// Refuses user bounds that named no calibrated activation (a typo would otherwise be ignored).
+  func checkActivationBoundsUsed(profile: String) throws {
+    let unused = Set(activationBounds.keys).subtracting(appliedBounds).sorted()
+    guard unused.isEmpty else {
+      throw ConverterError.profileMismatch(
+        profile: profile,
+        reason:
+          "--activation-bound names \(unused.joined(separator: ", ")), which is no calibrated "
+          + "activation of this model's graphs (graph inputs and outputs have fixed formats)")
+    }
+  }
+
+  /// The largest exponent e with maxAbs · 2^e ≤ `bound` (default ``activationBound``), within
+  /// `range`.
+  static func exponent(
+    maxAbs: Double, range: ClosedRange<Int>, bound: Int = activationBound
+  ) -> Int {
     guard maxAbs > 0 else { return range.upperBound }
-    let e = Int(floor(log2(Double(activationBound) / maxAbs)))
+    let e = Int(floor(log2(Double(bound) / maxAbs)))
     return min(max(e, range.lowerBound), range.upperBound)
   }
 

@@ -41,6 +41,7 @@ enum HyperpriorConversion {
   static func convert(
     kind: HyperpriorArchitecture.Kind, arrays: [String: NumPyArray],
     calibration: [CalibrationImage], threads: Int,
+    activationBounds: [String: Int] = [:],
     progress: ModelConverter.CalibrationProgress = { _, _ in }
   ) throws -> Output {
     guard !calibration.isEmpty else {
@@ -62,6 +63,7 @@ enum HyperpriorConversion {
     let y = Format.power(GraphQuantizer.exponent(maxAbs: range("y"), range: 0...14))
     let z = Format.power(GraphQuantizer.exponent(maxAbs: range("z"), range: 0...14))
     var quantizer = GraphQuantizer()
+    quantizer.activationBounds = activationBounds
 
     func graph(_ net: FloatNetwork, input: Format, fixed: [String: Format]) throws -> (
       GraphDescription, [String: Format]
@@ -116,6 +118,7 @@ enum HyperpriorConversion {
         (CodecModelSchema.Graph.analysis, ga), (CodecModelSchema.Graph.hyperAnalysis, ha),
         (CodecModelSchema.Graph.hyperSynthesis, hs), (CodecModelSchema.Graph.synthesis, gs),
       ] + contextGraphs)
+    try quantizer.checkActivationBoundsUsed(profile: kind.rawValue)
     return Output(
       metadata: metadata, tensors: quantizer.tensors, cdfTables: tables, ranges: ranges)
   }
