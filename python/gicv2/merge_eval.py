@@ -55,6 +55,33 @@ def main(paths):
     print("|---|---:|---:|---:|")
     for t in targets:
         print(f"| {t['image']} | {t['target']} | {t['bpp']:.4f} | {t['error_percent']:+.2f} % |")
+    int_vs_float(rows, order)
+
+
+def int_vs_float(rows, order):
+    """The integer decoder against the float one (rows of runs with --float-model): per rate
+    point and decode, the means over the pictures and the worst single picture."""
+    fr = [r for r in rows if "psnr_float" in r]
+    if not fr:
+        return
+    rel = lambda r: (r["swd"] - r["swd_float"]) / r["swd_float"]
+    print(f"\nInteger decoder (gic-ref) against the float decoder of the same model on the same symbols, "
+          f"{len(fr)} decodes: largest |ΔPSNR| {max(abs(r['psnr'] - r['psnr_float']) for r in fr):.3f} dB; "
+          f"largest |relative ΔSWD| of one picture {100 * max(abs(rel(r)) for r in fr):.2f} % "
+          f"({sum(abs(rel(r)) > 0.02 for r in fr)} decodes over 2 %); integer and float pictures at least "
+          f"{min(r['psnr_int_vs_float'] for r in fr):.2f} dB apart.\n")
+    print("| point | codec | n | PSNR int (dB) | PSNR float (dB) | ΔPSNR (dB) | SWD int | SWD float "
+          "| ΔSWD of the means | largest \\|ΔSWD\\| of one picture | lowest PSNR int vs float (dB) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for key in order:
+        g = [r for r in fr if (r["point"], r["codec"]) == key]
+        if not g:
+            continue
+        m = lambda k: float(np.mean([r[k] for r in g]))
+        print(f"| {key[0]} | {key[1]} | {len(g)} | {m('psnr'):.2f} | {m('psnr_float'):.2f} | "
+              f"{m('psnr') - m('psnr_float'):+.3f} | {m('swd'):.1f} | {m('swd_float'):.1f} | "
+              f"{100 * (m('swd') - m('swd_float')) / m('swd_float'):+.2f} % | "
+              f"{100 * max(abs(rel(r)) for r in g):.2f} % | {min(r['psnr_int_vs_float'] for r in g):.2f} |")
 
 
 if __name__ == "__main__":
