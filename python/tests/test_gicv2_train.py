@@ -121,6 +121,36 @@ class GICv2TrainingTests(unittest.TestCase):
             self.assertTrue(changed)
             self.assertTrue(all(k.startswith("g_s.") for k in changed), changed)
 
+    def test_freezing_every_generator_part_trains_the_discriminator_alone(self):
+        """The device script's warm-up (scripts/train_gicv2_device.sh): no generator weight
+        moves, the discriminator does, and a second run resumes from it with everything free."""
+        with tempfile.TemporaryDirectory() as tmp:
+            bundle = os.path.join(tmp, "b.npz")
+            tiny_bundle(bundle)
+            start = os.path.join(tmp, "start.pt")
+            before = self._tiny_checkpoint(start)
+            from gicv2 import model as g2
+            torch.manual_seed(2)
+            ckpt = torch.load(start, map_location="cpu")
+            ckpt["disc"] = g2.Discriminator(16).state_dict()
+            torch.save(ckpt, start)
+            disc_before = ckpt["disc"]
+            run = os.path.join(tmp, "run")
+            common = [sys.executable, os.path.join(PY, "gicv2", "train.py"), "--device", "cpu", "--threads", "1",
+                      "--data", bundle, "--out-dir", run, "--batch", "2", "--crop", "64", "--steps", "2",
+                      "--log-every", "1"]
+            r = subprocess.run(common + ["--resume", start, "--swd", "0",
+                                         "--freeze", "g_a.,h_a.,h_s.,entropy_bottleneck.,reverse.,g_s."],
+                               capture_output=True, text=True, timeout=600)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            saved = torch.load(os.path.join(run, "last.pt"), map_location="cpu")
+            self.assertEqual(self._changed(before, saved["model"]), set())
+            self.assertTrue(self._changed(disc_before, saved["disc"]))
+            r = subprocess.run(common, capture_output=True, text=True, timeout=600)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("g_s.", " ".join(sorted(self._changed(
+                before, torch.load(os.path.join(run, "last.pt"), map_location="cpu")["model"]))))
+
     @unittest.skipUnless(shutil.which("torchrun"), "torchrun not on PATH")
     def test_ddp_two_cpu_processes_stay_in_sync(self):
         with tempfile.TemporaryDirectory() as tmp:
