@@ -23,7 +23,7 @@ mkdir -p out
 [ -d data/photos/train ] || bash scripts/fetch_photos.sh >&2 \
   || echo "note: scripts/fetch_photos.sh failed; the conversion check is skipped" >&2
 if [ -d data/photos/train ]; then
-  echo "== converting models/gic-v2.npz (calibrating on data/photos/train, about 3 minutes)" >&2
+  echo "== converting models/gic-v2.npz (calibrating on data/photos/train, 3–5 minutes)" >&2
   # --no-provenance: compared byte for byte with the shipped model, released without it.
   "$bin/gic-convert" models/gic-v2.npz -o out/gic-v2.gicw --no-provenance \
     --calibration data/photos/train
