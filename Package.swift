@@ -85,7 +85,9 @@ let package = Package(
     ),
     .testTarget(
       name: "CLITests",
-      dependencies: ["Converters", "WeightFormat", "GICTestSupport", "gic-convert", "gic-ref"]
+      dependencies: [
+        "Converters", "ReferenceCodec", "WeightFormat", "GICTestSupport", "gic-convert", "gic-ref",
+      ]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -125,7 +125,7 @@ struct Eval: ParsableCommand {
         do {
           row.append(
             try evaluator.measure(
-              decoded.image, grayscale: decoded.isGray, name: picture.name, at: point))
+              decoded.image, grayscale: decoded.codesAsGray, name: picture.name, at: point))
         } catch { throw LocatedError.attaching(picture.path, to: error) }
       }
       measures.append(row)

@@ -16,7 +16,8 @@ For every picture and every rate point -- the rates of --rates (default 9, 0 to 
   * gic: for every --steps n (default 0, 1, 2) and noise off / on (alpha 0: no seed; alpha 1:
     `--seed S`, the model's own sampler alpha; not for 0 steps, where no sampler step runs and
     the picture is the same), `gic-ref encode ... --steps n [--seed S]`, then
-    `gic-ref decode`; with --float-model the float decoder of the same model decodes the same
+    `gic-ref decode` (a stream flagged grayscale, spec/bitstream.md 6.1, is measured as the gray
+    picture gic-ref writes for it); with --float-model the float decoder of the same model decodes the same
     symbols (`gic-ref decode --dump-symbols`, then the float codec's decode_symbols) and the
     int-vs-float differences are reported (delta PSNR, relative delta SWD);
   * AVIF, JPEG XL, WebP and JPEG (python/gicv2/classical.py: settings, versions) at the largest
@@ -128,6 +129,13 @@ def read_raw(path, h, w):
     raise SystemExit(f"error: {path}: {a.size} samples for {w}x{h}")
 
 
+def as_gray(rgb):
+    """The picture a decoder writes for a stream with the grayscale flag, gray =
+    floor((R + G + B + 1) / 3) (spec/bitstream.md 6.4), replicated to RGB."""
+    g = (rgb.astype(np.int64).sum(axis=2) + 1) // 3
+    return np.repeat(g[..., None], 3, axis=2).astype(np.uint8)
+
+
 class Gic:
     def __init__(self, args):
         self.ref = os.path.join(args.bin_dir, "gic-ref")
@@ -205,6 +213,9 @@ def evaluate(args):
                 gic.decode(stem + ".gic", stem + ".rgb", dump)
                 decoded = read_raw(stem + ".rgb", h, w)
                 os.remove(stem + ".rgb")
+                if enc.get("grayscale"):
+                    # what the user gets: the gray PNG gic-ref writes for a grayscale source
+                    decoded = as_gray(decoded)
                 np.save(stem + ".npy", decoded)
                 row = {"image": name, "point": label, "kind": kind, "value": value,
                        "rate_index": enc["rate_index"], "codec": key, "steps": steps, "alpha": alpha,
@@ -218,6 +229,8 @@ def evaluate(args):
                     fl = np.ascontiguousarray(fl, dtype=np.uint8)
                     if fl.ndim == 2:
                         fl = np.repeat(fl[..., None], 3, axis=2)
+                    if enc.get("grayscale"):
+                        fl = as_gray(fl)
                     np.save(stem + "-float.npy", fl)
                     fm = metrics.all_metrics(original, fl, swd_kw)
                     row.update({"psnr_float": fm["psnr"], "ms_ssim_float": fm["ms_ssim"], "swd_float": fm["swd"],

@@ -12,7 +12,7 @@ public enum BatchCoding {
       try located(input) {
         let decoded = try PNGCodec.decode([UInt8](bytes))
         let stream = try codec.encode(
-          decoded.image, grayscale: decoded.isGray, settings: settings, threads: threads)
+          decoded.image, grayscale: decoded.codesAsGray, settings: settings, threads: threads)
         let data = stream.serialized()
         try AtomicFileOutput.write(data, to: output)
         return entry(input, stream, bytes: data.count, output: data, codec: codec)

@@ -51,7 +51,7 @@ public enum ConformanceVectorGenerator {
       manifestModels.append(.init(file: stored, data: data, codec: codec))
       let stem = (name as NSString).deletingPathExtension
       for (k, source) in sources.enumerated() where shard.contains(source.name) {
-        let gray = source.decoded.isGray
+        let gray = source.decoded.codesAsGray
         var settings: [(tenths: Int, steps: Int, seed: UInt64?)?] = [nil]
         if codec.rateVariable != nil {
           let all = gicV1Parameters

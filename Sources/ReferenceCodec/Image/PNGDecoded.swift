@@ -37,7 +37,25 @@ public struct PNGDecoded: Sendable, Equatable {
 }
 
 extension PNGDecoded {
-  /// Whether the file was grayscale (with or without alpha): coded as gray (spec/bitstream.md
-  /// §6.4).
+  /// Whether the file was grayscale (with or without alpha) by its colour type.
   public var isGray: Bool { sourceFormat == .gray || sourceFormat == .grayAlpha }
+
+  /// Whether every pixel has R = G = B, whatever the colour type: a black-and-white picture
+  /// stored as RGB, RGBA or palette is gray as well.
+  public var hasGrayContent: Bool {
+    image.pixels.withUnsafeBufferPointer { p in
+      var i = 0
+      while i < p.count {
+        if p[i] != p[i + 1] || p[i] != p[i + 2] { return false }
+        i += 3
+      }
+      return true
+    }
+  }
+
+  /// Whether encoders flag the picture as a grayscale source (spec/bitstream.md §2, §6.1).
+  ///
+  /// True for a grayscale colour type, or gray content in any colour type. The flag changes no
+  /// decoded sample; it makes decoders write a gray picture, ⌊(R + G + B + 1) / 3⌋ (§6.4).
+  public var codesAsGray: Bool { isGray || hasGrayContent }
 }

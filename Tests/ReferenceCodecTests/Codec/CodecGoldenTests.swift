@@ -68,7 +68,7 @@ struct CodecGoldenTests {
   func goldenBitstreamAndPixels(golden: CodecFixtures.Golden) throws {
     let codec = try CodecFixtures.codec(golden.model)
     let source = try CodecFixtures.image(golden.image)
-    let gray = source.sourceFormat == .gray || source.sourceFormat == .grayAlpha
+    let gray = source.codesAsGray
     for path in KernelPath.available {
       for threads in [1, 2, 8] {
         let stream = try golden.encode(

@@ -95,6 +95,22 @@ struct ImageLibpngBehaviourTests {
     #expect(decoded.image.pixels == expected)
   }
 
+  @Test func grayContentInAnyColourTypeCodesAsGray() throws {
+    // A gray colour type is gray; so is an RGB file whose every pixel has R = G = B.
+    let gray = try PNGCodec.decode(PNGFixtures.bytes("gray_8bit.png"))
+    #expect(gray.isGray && gray.hasGrayContent && gray.codesAsGray)
+    let asRGB = try PNGCodec.decode(try PNGCodec.encode(gray.image))
+    #expect(asRGB.sourceFormat == .rgb)
+    #expect(!asRGB.isGray && asRGB.hasGrayContent && asRGB.codesAsGray)
+    // One sample off gray in the last pixel makes it colour.
+    var tinted = gray.image
+    tinted.pixels[tinted.pixels.count - 1] ^= 1
+    let colour = try PNGCodec.decode(try PNGCodec.encode(tinted))
+    #expect(!colour.hasGrayContent && !colour.codesAsGray)
+    let rgb = try PNGCodec.decode(PNGFixtures.bytes("rgb_17x31.png"))
+    #expect(!rgb.codesAsGray)
+  }
+
   @Test func transparentPixelsKeepTheirStoredColour() throws {
     let rgba = try PNGCodec.decode(PNGFixtures.bytes("rgba_alpha.png"))
     #expect(rgba.droppedAlpha)
