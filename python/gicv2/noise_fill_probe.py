@@ -44,6 +44,7 @@ if _PYTHON not in sys.path:
     sys.path.insert(0, _PYTHON)
 
 from gicv2 import metrics  # noqa: E402
+from gicv2.evaluate import as_gray  # noqa: E402
 
 BANDS = (0, 1)
 SEED = 2026
@@ -196,6 +197,8 @@ def equal_size(rows, result, configs, gic_ref, model, work, log=print):
                 subprocess.run([gic_ref, "decode", stem + ".gic", "-m", model, "-o", stem + ".rgb", "-q"],
                                check=True)
                 decoded = np.fromfile(stem + ".rgb", dtype=np.uint8).reshape(h, w, 3)
+                if enc.get("grayscale"):
+                    decoded = as_gray(decoded)   # as evaluate.py measures it
                 filled = fill(decoded, amplitudes(original, decoded, block, mode), block)
                 vals.append((metrics.swd(original, filled, nhoods=1024)["mean"],
                              metrics.gradient_energy_ratio(filled, original), 8.0 * nbytes / (h * w)))
