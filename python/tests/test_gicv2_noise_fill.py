@@ -21,13 +21,8 @@ sys.path.insert(0, PYTHON)
 from gicv2 import metrics  # noqa: E402
 from gicv2 import noise_fill_probe as nf  # noqa: E402
 
-
-def box_blur(img, passes):
-    x = img.astype(np.float64)
-    for _ in range(passes):
-        p = np.pad(x, ((1, 1), (1, 1), (0, 0)), mode="edge")
-        x = sum(p[dy:dy + x.shape[0], dx:dx + x.shape[1]] for dy in range(3) for dx in range(3)) / 9.0
-    return np.clip(np.floor(x + 0.5), 0, 255).astype(np.uint8)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_gicv2_metrics import blur as box_blur  # noqa: E402  (3x3 box blur, uint8)
 
 
 class NoiseFillProbeTest(unittest.TestCase):
