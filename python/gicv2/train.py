@@ -143,6 +143,23 @@ def load_start(args, device):
     return model.to(device), g2.Discriminator(src.M).to(device), None, args.init
 
 
+def warmup_factor(k, steps):
+    """The learning-rate factor at the k-th step (from 0) of a warm-up over `steps` steps."""
+    return 1.0 if steps <= 0 else min(1.0, (k + 1) / steps)
+
+
+def gan_ramp(step, start, ramp):
+    """The factor on the generator's adversarial and feature-matching terms at `step`: 0 before
+    `start`, then rising linearly to 1 over `ramp` steps (1 at once when ramp is 0). A trained
+    discriminator met at full weight is fooled within a few steps (docs/results-gicv2.md, "g_s
+    against the trained discriminator"); the ramp lets D keep up."""
+    if step < start:
+        return 0.0
+    if ramp <= 0:
+        return 1.0
+    return min(1.0, (step - start + 1) / ramp)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(REPO, "out", "gicv2-bundle.npz"))
@@ -179,9 +196,17 @@ def main(argv=None):
                     help="comma-separated parameter-name prefixes held fixed (e.g. g_a.,g_s.,reverse. "
                          "trains only the hyperprior path)")
     ap.add_argument("--gan-start", type=int, default=0, help="step from which the GAN terms count")
+    ap.add_argument("--gan-ramp", type=int, default=0,
+                    help="steps over which the generator's adversarial and feature-matching weights "
+                         "rise linearly from 0 to --gan / --fm after --gan-start (D trains at full "
+                         "rate throughout); 0: at once")
     ap.add_argument("--kappa", type=float, default=10.0)
     ap.add_argument("--alpha", type=float, default=1.0, help="sampler noise scale in training")
     ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--lr-warmup", type=int, default=500,
+                    help="steps over which an optimizer that starts without saved state (a resume "
+                         "from an exported checkpoint, or a part that never trained) raises its "
+                         "learning rate linearly from 0; 0: none")
     ap.add_argument("--d-lr", type=float, default=2e-4)
     ap.add_argument("--aux-lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
@@ -226,6 +251,12 @@ def main(argv=None):
         for opt, key in ((main_opt, "main_opt"), (aux_opt, "aux_opt"), (d_opt, "d_opt")):
             if key in ckpt and not (key == "d_opt" and args.fresh_disc):
                 opt.load_state_dict(ckpt[key])
+    # Adam's first steps move every parameter by about lr whatever its gradient's size; on a
+    # trained model that breaks g_s within one step (PSNR 27.9 -> 26.1 dB, and the trained D's
+    # logit on the decodes -5 -> +35: docs/results-gicv2.md, "Fresh optimizer state"), so an
+    # optimizer without state warms up.
+    warm = [(opt, [g["lr"] for g in opt.param_groups]) for opt in (main_opt, d_opt)
+            if args.lr_warmup > 0 and not opt.state]
 
     def payload(with_optimizers):
         m, d = model, disc
@@ -281,6 +312,10 @@ def main(argv=None):
         if n_low:
             q[:n_low] = torch.exp(torch.empty(n_low, device=device).uniform_(math.log(args.q_low_min), ln_qmax))
         gan_on = step >= args.gan_start and (args.gan > 0 or args.fm > 0)
+        for opt, base in warm:
+            f = warmup_factor(step - first_step, args.lr_warmup)
+            for g, lr0 in zip(opt.param_groups, base):
+                g["lr"] = lr0 * f
         alpha = torch.rand(args.batch, device=device) * args.alpha if args.alpha_random else args.alpha
         out = gen_step(x, q, alpha)
         npix = x.shape[2] * x.shape[3]
@@ -305,7 +340,8 @@ def main(argv=None):
                 _, f_real = core_disc(x, out["y_tilde"])
             g_adv = -logits_fake.mean()
             fm = sum(F.l1_loss(a, b.detach()) for a, b in zip(f_fake, f_real)) / len(f_real)
-            loss = loss + args.gan * g_adv + args.fm * fm
+            ramp = gan_ramp(step, args.gan_start, args.gan_ramp)
+            loss = loss + ramp * (args.gan * g_adv + args.fm * fm)
             for p in core_disc.parameters():
                 p.requires_grad_(True)
         main_opt.zero_grad(set_to_none=True)

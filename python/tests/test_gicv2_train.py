@@ -102,6 +102,40 @@ class GICv2TrainingTests(unittest.TestCase):
             self.assertTrue(all(k.startswith("reverse.") for k in changed), changed)
             self.assertEqual(after["reverse_retrained"]["steps"], 3)
 
+    def test_gan_ramp_rises_linearly_after_the_start(self):
+        from gicv2.train import gan_ramp
+        self.assertEqual([gan_ramp(s, 0, 0) for s in (0, 5)], [1.0, 1.0])
+        self.assertEqual(gan_ramp(9, 10, 4), 0.0)
+        self.assertEqual([gan_ramp(s, 10, 4) for s in (10, 11, 12, 13, 14, 100)],
+                         [0.25, 0.5, 0.75, 1.0, 1.0, 1.0])
+
+    def test_an_optimizer_without_state_warms_up(self):
+        """A resume from an exported checkpoint (no optimizer state): with the warm-up, the first
+        step moves g_s by 1/1000 of what Adam's unwarmed first step (about lr per weight) does."""
+        from gicv2.train import warmup_factor
+        self.assertEqual([warmup_factor(k, 4) for k in (0, 1, 3, 9)], [0.25, 0.5, 1.0, 1.0])
+        self.assertEqual(warmup_factor(0, 0), 1.0)
+        with tempfile.TemporaryDirectory() as tmp:
+            bundle = os.path.join(tmp, "b.npz")
+            tiny_bundle(bundle)
+            start = os.path.join(tmp, "start.pt")
+            before = self._tiny_checkpoint(start)
+            moved = {}
+            for warmup in ("0", "1000"):
+                run = os.path.join(tmp, "run" + warmup)
+                r = subprocess.run(
+                    [sys.executable, os.path.join(PY, "gicv2", "train.py"), "--device", "cpu",
+                     "--threads", "1", "--data", bundle, "--resume", start, "--out-dir", run,
+                     "--batch", "2", "--crop", "64", "--steps", "1", "--log-every", "1", "--swd", "0",
+                     "--gan", "0", "--fm", "0", "--lr-warmup", warmup],
+                    capture_output=True, text=True, timeout=600)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                after = torch.load(os.path.join(run, "last.pt"), map_location="cpu")["model"]
+                moved[warmup] = max(float((after[k] - v).abs().max()) for k, v in before.items()
+                                    if k.startswith("g_s.") and v.is_floating_point())
+            self.assertGreater(moved["0"], 0.5e-4)   # about lr = 1e-4
+            self.assertLess(moved["1000"], moved["0"] / 100)
+
     def test_freeze_holds_everything_but_g_s_including_the_quantiles(self):
         with tempfile.TemporaryDirectory() as tmp:
             bundle = os.path.join(tmp, "b.npz")
