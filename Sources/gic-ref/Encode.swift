@@ -10,8 +10,8 @@ struct Encode: ParsableCommand {
     abstract: "Encode a PNG image into a .gic bitstream.",
     discussion: """
       Takes 8-bit PNGs of any size: RGB, RGBA (alpha is dropped, colours kept as stored, nothing \
-      composited), grayscale (coded as RGB with R = G = B and decoded back to gray; so is a picture of any \
-      colour type whose every pixel has R = G = B) and palette. \
+      composited), grayscale (coded as RGB with R = G = B and decoded back to gray; so is a \
+      picture of any colour type whose every pixel has R = G = B) and palette. \
       16-bit PNGs are refused. The picture is padded to a multiple of the model's stride (64) by \
       repeating its last column and row; the decoder crops the padding away (spec/bitstream.md).
 

@@ -16,9 +16,9 @@ For every picture and every rate point -- the rates of --rates (default 9, 0 to 
   * gic: for every --steps n (default 0, 1, 2) and noise off / on (alpha 0: no seed; alpha 1:
     `--seed S`, the model's own sampler alpha; not for 0 steps, where no sampler step runs and
     the picture is the same), `gic-ref encode ... --steps n [--seed S]`, then
-    `gic-ref decode` (a stream flagged grayscale, spec/bitstream.md 6.1, is measured as the gray
-    picture gic-ref writes for it); with --float-model the float decoder of the same model decodes the same
-    symbols (`gic-ref decode --dump-symbols`, then the float codec's decode_symbols) and the
+    `gic-ref decode` (a stream flagged grayscale, spec/bitstream.md 6.1, is measured as the
+    gray picture gic-ref writes for it); with --float-model the float decoder of the same model
+    decodes the same symbols (`gic-ref decode --dump-symbols`, then the float codec's decode_symbols) and the
     int-vs-float differences are reported (delta PSNR, relative delta SWD);
   * AVIF, JPEG XL, WebP and JPEG (python/gicv2/classical.py: settings, versions) at the largest
     quality whose file is no larger than the gic file of that rate point ("no match" when even
@@ -62,6 +62,7 @@ ROOT = os.path.dirname(PYTHON)
 if PYTHON not in sys.path:
     sys.path.insert(0, PYTHON)
 
+from gic_spec_decoder.decoder import to_gray  # noqa: E402
 from gicv2 import classical, metrics  # noqa: E402
 
 DEFAULT_RATES = [i / 8 for i in range(9)]
@@ -130,10 +131,9 @@ def read_raw(path, h, w):
 
 
 def as_gray(rgb):
-    """The picture a decoder writes for a stream with the grayscale flag, gray =
-    floor((R + G + B + 1) / 3) (spec/bitstream.md 6.4), replicated to RGB."""
-    g = (rgb.astype(np.int64).sum(axis=2) + 1) // 3
-    return np.repeat(g[..., None], 3, axis=2).astype(np.uint8)
+    """The picture a decoder writes for a stream with the grayscale flag (the spec decoder's
+    to_gray, spec/bitstream.md 6.4), replicated to RGB for the metrics."""
+    return np.repeat(to_gray(rgb)[..., None], 3, axis=2)
 
 
 class Gic:

@@ -44,7 +44,7 @@ if _PYTHON not in sys.path:
     sys.path.insert(0, _PYTHON)
 
 from gicv2 import metrics  # noqa: E402
-from gicv2.evaluate import as_gray  # noqa: E402
+from gicv2 import evaluate  # noqa: E402
 
 BANDS = (0, 1)
 SEED = 2026
@@ -163,12 +163,11 @@ def probe(rows, points, sources, configs, log=print):
     return result
 
 
-def equal_size(rows, result, configs, gic_ref, model, work, log=print):
+def equal_size(rows, result, configs, gic, work, log=print):
     """Adds "gic-s2-a0 + fill (signalled, B), same total size" to `result`: every picture
     re-encoded (2 steps, no noise) at --target-bpp (its stream's bpp - the side information
-    measured at the point), decoded, filled with the amplitudes of that decode."""
-    import subprocess
-
+    measured at the point), decoded, filled with the amplitudes of that decode. `gic` is
+    evaluate.py's gic-ref wrapper."""
     os.makedirs(work, exist_ok=True)
     root = os.path.dirname(_PYTHON)
     for point, table in result.items():
@@ -185,23 +184,17 @@ def equal_size(rows, result, configs, gic_ref, model, work, log=print):
                 stem = os.path.join(work, f"{os.path.basename(src)}-{point.replace(' ', '_')}-{block}")
                 # --target-bpp picks the closest file; step the rate index down until the
                 # stream plus the side information is no larger than the original stream
-                target, opts = r["bpp"] - side, ["--target-bpp", repr(r["bpp"] - side)]
-                for _ in range(256):
-                    enc = json.loads(subprocess.run(
-                        [gic_ref, "encode", src, "-m", model, "-o", stem + ".gic", *opts,
-                         "--steps", "2", "--json"], capture_output=True, text=True, check=True).stdout)
-                    nbytes = enc["bytes"]
-                    if 8.0 * nbytes / (h * w) <= target or enc["rate_index"] == 0:
-                        break
-                    opts = ["--rate", repr((enc["rate_index"] - 1) / 255.0)]
-                subprocess.run([gic_ref, "decode", stem + ".gic", "-m", model, "-o", stem + ".rgb", "-q"],
-                               check=True)
-                decoded = np.fromfile(stem + ".rgb", dtype=np.uint8).reshape(h, w, 3)
+                target = r["bpp"] - side
+                enc = gic.encode(src, stem + ".gic", target_bpp=target, steps=2)
+                while 8.0 * enc["bytes"] / (h * w) > target and enc["rate_index"] > 0:
+                    enc = gic.encode(src, stem + ".gic", rate=(enc["rate_index"] - 1) / 255.0, steps=2)
+                gic.decode(stem + ".gic", stem + ".rgb")
+                decoded = evaluate.read_raw(stem + ".rgb", h, w)
                 if enc.get("grayscale"):
-                    decoded = as_gray(decoded)   # as evaluate.py measures it
+                    decoded = evaluate.as_gray(decoded)   # as evaluate.py measures it
                 filled = fill(decoded, amplitudes(original, decoded, block, mode), block)
                 vals.append((metrics.swd(original, filled, nhoods=1024)["mean"],
-                             metrics.gradient_energy_ratio(filled, original), 8.0 * nbytes / (h * w)))
+                             metrics.gradient_energy_ratio(filled, original), 8.0 * enc["bytes"] / (h * w)))
             table[f"gic-s2-a0 + fill ({mode}, {block}), same total size"] = {
                 "n": len(vals), "swd": float(np.mean([v[0] for v in vals])),
                 "gradient_ratio": float(np.mean([v[1] for v in vals])),
@@ -266,7 +259,8 @@ def main(argv=None):
     ap.add_argument("--equal-size", action="store_true",
                     help="also re-encode every picture with its stream smaller by the side "
                     "information of each signalled fill, so the total matches (needs gic-ref)")
-    ap.add_argument("--gic-ref", default=os.path.join(os.path.dirname(_PYTHON), ".build", "release", "gic-ref"))
+    ap.add_argument("--bin-dir", default=os.path.join(os.path.dirname(_PYTHON), ".build", "release"),
+                    help="where gic-ref is")
     ap.add_argument("-m", "--model", default=os.path.join(os.path.dirname(_PYTHON), "models", "gic-v2.gicw"))
     ap.add_argument("--work-dir", default="out/noise-fill", help="streams of --equal-size")
     ap.add_argument("--crop-size", type=int, default=128)
@@ -287,7 +281,8 @@ def main(argv=None):
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
     result = probe(rows, points, args.sources.split(","), configs, log)
     if args.equal_size:
-        equal_size(rows, result, configs, args.gic_ref, args.model, args.work_dir, log)
+        args.threads = os.cpu_count() or 1
+        equal_size(rows, result, configs, evaluate.Gic(args), args.work_dir, log)
     print(markdown(result))
     if args.json_out:
         with open(args.json_out, "w") as f:

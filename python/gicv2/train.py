@@ -148,18 +148,6 @@ def warmup_factor(k, steps):
     return 1.0 if steps <= 0 else min(1.0, (k + 1) / steps)
 
 
-def gan_ramp(step, start, ramp):
-    """The factor on the generator's adversarial and feature-matching terms at `step`: 0 before
-    `start`, then rising linearly to 1 over `ramp` steps (1 at once when ramp is 0). A trained
-    discriminator met at full weight is fooled within a few steps (docs/results-gicv2.md, "g_s
-    against the trained discriminator"); the ramp lets D keep up."""
-    if step < start:
-        return 0.0
-    if ramp <= 0:
-        return 1.0
-    return min(1.0, (step - start + 1) / ramp)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(REPO, "out", "gicv2-bundle.npz"))
@@ -196,10 +184,6 @@ def main(argv=None):
                     help="comma-separated parameter-name prefixes held fixed (e.g. g_a.,g_s.,reverse. "
                          "trains only the hyperprior path)")
     ap.add_argument("--gan-start", type=int, default=0, help="step from which the GAN terms count")
-    ap.add_argument("--gan-ramp", type=int, default=0,
-                    help="steps over which the generator's adversarial and feature-matching weights "
-                         "rise linearly from 0 to --gan / --fm after --gan-start (D trains at full "
-                         "rate throughout); 0: at once")
     ap.add_argument("--kappa", type=float, default=10.0)
     ap.add_argument("--alpha", type=float, default=1.0, help="sampler noise scale in training")
     ap.add_argument("--lr", type=float, default=1e-4)
@@ -340,8 +324,7 @@ def main(argv=None):
                 _, f_real = core_disc(x, out["y_tilde"])
             g_adv = -logits_fake.mean()
             fm = sum(F.l1_loss(a, b.detach()) for a, b in zip(f_fake, f_real)) / len(f_real)
-            ramp = gan_ramp(step, args.gan_start, args.gan_ramp)
-            loss = loss + ramp * (args.gan * g_adv + args.fm * fm)
+            loss = loss + args.gan * g_adv + args.fm * fm
             for p in core_disc.parameters():
                 p.requires_grad_(True)
         main_opt.zero_grad(set_to_none=True)

@@ -102,13 +102,6 @@ class GICv2TrainingTests(unittest.TestCase):
             self.assertTrue(all(k.startswith("reverse.") for k in changed), changed)
             self.assertEqual(after["reverse_retrained"]["steps"], 3)
 
-    def test_gan_ramp_rises_linearly_after_the_start(self):
-        from gicv2.train import gan_ramp
-        self.assertEqual([gan_ramp(s, 0, 0) for s in (0, 5)], [1.0, 1.0])
-        self.assertEqual(gan_ramp(9, 10, 4), 0.0)
-        self.assertEqual([gan_ramp(s, 10, 4) for s in (10, 11, 12, 13, 14, 100)],
-                         [0.25, 0.5, 0.75, 1.0, 1.0, 1.0])
-
     def test_an_optimizer_without_state_warms_up(self):
         """A resume from an exported checkpoint (no optimizer state): with the warm-up, the first
         step moves g_s by 1/1000 of what Adam's unwarmed first step (about lr per weight) does."""
