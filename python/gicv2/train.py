@@ -14,10 +14,18 @@ with flips, images drawn by area (python/gicv1/train.py `Bundle`). Held-out phot
 read here.
 
 Per step, for a batch x with q ~ log-uniform [q_min, q_max] per image (model.forward_train):
-  generator  bpp + lmbda 255^2 MSE(x_hat0) + lmbda_gen 255^2 MSE(x_hat2)
+  generator  bpp + lmbda(q) 255^2 MSE(x_hat0) + lmbda_gen 255^2 MSE(x_hat2)
              + kappa (lat_q + lat_mid) + gan (-D(x_hat2 | y_hat)) + fm FM(x, x_hat2)
              + swd SW(x, x_hat2)
              + swd_norm SWn(x, x_hat2) + grad_energy GE(x, x_hat2)
+lmbda(q) = lmbda (q_ref / q)^gamma per image (--lmbda-q-exp gamma, default 0: one lmbda for every
+q; q_ref: --lmbda-q-ref, default the geometric mean of the schedule). With one lmbda the model
+can undo q by scaling its latents, and longer training narrows the rate range toward the rate
+that lmbda prefers (docs/results-gicv2.md, "lambda tied to q"); gamma ~ 1 ties each q to the
+distortion weight of its own rate (a training choice: nothing in the bitstream changes).
+--lmbda-q-on-rate puts the same trade-off on the rate instead: each image's bits are weighted
+(q / q_ref)^gamma and its MSE keeps lmbda, so the images' losses stay on one scale (with the
+weight on the MSE the finest q, lmbda up to 500x the coarsest, dominate the gradient).
 SW is model.patch_sw_loss: the sliced Wasserstein distance between the 7x7 neighbourhoods of the
 Laplacian pyramids of the crop and of its 2-step decode (random projections drawn anew each
 step). It was added after the discriminator alone failed to learn in CPU runs (its hinge loss
@@ -148,6 +156,11 @@ def warmup_factor(k, steps):
     return 1.0 if steps <= 0 else min(1.0, (k + 1) / steps)
 
 
+def lmbda_weights(q, q_ref, gamma):
+    """(q_ref / q)^gamma per image: the factor of lmbda(q) = lmbda (q_ref / q)^gamma."""
+    return (q_ref / q) ** gamma
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(REPO, "out", "gicv2-bundle.npz"))
@@ -162,6 +175,12 @@ def main(argv=None):
                     help="schedule of a model started from --init (a resumed model keeps its own)")
     ap.add_argument("--q-min", type=float, default=g2.Q_MIN)
     ap.add_argument("--lmbda", type=float, default=0.01, help="MSE weight of the 0-step decode")
+    ap.add_argument("--lmbda-q-exp", type=float, default=0.0,
+                    help="gamma of lmbda(q) = lmbda (q_ref / q)^gamma for the 0-step MSE (0: lmbda for every q)")
+    ap.add_argument("--lmbda-q-ref", type=float, default=None,
+                    help="q_ref of lmbda(q) (default: the geometric mean of the model's q schedule)")
+    ap.add_argument("--lmbda-q-on-rate", action="store_true",
+                    help="apply (q / q_ref)^gamma to each image's bits instead of (q_ref / q)^gamma to its MSE")
     ap.add_argument("--lmbda-gen", type=float, default=0.002, help="MSE weight of the 2-step decode")
     ap.add_argument("--gan", type=float, default=0.15, help="adversarial weight")
     ap.add_argument("--fm", type=float, default=1.0, help="feature-matching weight")
@@ -285,6 +304,12 @@ def main(argv=None):
         print(f"# gic-v2 from {origin} at step {step}: N={core.N} M={core.M} W={core.W} "
               f"q=[{q_min}, {q_max}] device={device} world={dist.get_world_size() if distributed else 1} "
               f"torch={torch.__version__} train images={len(data.names)}", flush=True)
+    q_ref = args.lmbda_q_ref if args.lmbda_q_ref else math.sqrt(q_min * q_max)
+    if args.lmbda_q_exp:
+        print(f"# lmbda(q) = {args.lmbda} ({q_ref:.4g} / q)^{args.lmbda_q_exp:g}"
+              f"{' (as the bits weight (q / q_ref)^gamma)' if args.lmbda_q_on_rate else ''}: "
+              f"{args.lmbda * (q_ref / q_max) ** args.lmbda_q_exp:.3g} at q_max, "
+              f"{args.lmbda * (q_ref / q_min) ** args.lmbda_q_exp:.3g} at q_min", flush=True)
     start = last_save = window_t = time.time()
     acc = {k: 0.0 for k in COLUMNS[2:-1]}
     acc_n = 0
@@ -305,10 +330,17 @@ def main(argv=None):
         npix = x.shape[2] * x.shape[3]
         bpp = (out["bits_y"] + out["bits_z"]).mean() / npix
         mse0 = F.mse_loss(out["x_hat0"], x)
+        mse0_w = mse0
+        rate_w = bpp
+        if args.lmbda_q_exp and args.lmbda_q_on_rate:
+            rate_w = ((out["bits_y"] + out["bits_z"]) / npix / lmbda_weights(q, q_ref, args.lmbda_q_exp)).mean()
+        elif args.lmbda_q_exp:
+            per_image = ((out["x_hat0"] - x) ** 2).mean(dim=(1, 2, 3))
+            mse0_w = (lmbda_weights(q, q_ref, args.lmbda_q_exp) * per_image).mean()
         mse2 = F.mse_loss(out["x_hat2"], x)
         lat = (out["lat_q"] + out["lat_mid"]).mean()
-        loss = bpp + (args.z_weight - 1.0) * out["bits_z"].mean() / npix
-        loss = loss + args.lmbda * 255 ** 2 * mse0 + args.lmbda_gen * 255 ** 2 * mse2 + args.kappa * lat
+        loss = rate_w + (args.z_weight - 1.0) * out["bits_z"].mean() / npix
+        loss = loss + args.lmbda * 255 ** 2 * mse0_w + args.lmbda_gen * 255 ** 2 * mse2 + args.kappa * lat
         g_adv = fm = d_loss = d_real = d_fake = torch.zeros((), device=device)
         swd = g2.patch_sw_loss(x, out["x_hat2"]) if args.swd > 0 else torch.zeros((), device=device)
         loss = loss + args.swd * swd

@@ -129,6 +129,30 @@ class GICv2TrainingTests(unittest.TestCase):
             self.assertGreater(moved["0"], 0.5e-4)   # about lr = 1e-4
             self.assertLess(moved["1000"], moved["0"] / 100)
 
+    def test_lambda_tied_to_q(self):
+        """lmbda(q) = lmbda (q_ref / q)^gamma: 1 at q_ref, falling with q; gamma 0 is one lmbda.
+        A training run with it reports its range and trains."""
+        from gicv2.train import lmbda_weights
+        q = torch.tensor([2.0, 8.0, 32.0])
+        torch.testing.assert_close(lmbda_weights(q, 8.0, 1.0), torch.tensor([4.0, 1.0, 0.25]))
+        torch.testing.assert_close(lmbda_weights(q, 8.0, 0.0), torch.ones(3))
+        with tempfile.TemporaryDirectory() as tmp:
+            bundle = os.path.join(tmp, "b.npz")
+            tiny_bundle(bundle)
+            start = os.path.join(tmp, "start.pt")
+            self._tiny_checkpoint(start)
+            # the schedule is [0.5, 256]: q_ref = sqrt(128), lmbda 0.01 * sqrt(128) / 256 at q_max
+            for extra, said in (([], ""), (["--lmbda-q-on-rate"], " (as the bits weight (q / q_ref)^gamma)")):
+                r = subprocess.run(
+                    [sys.executable, os.path.join(PY, "gicv2", "train.py"), "--device", "cpu",
+                     "--threads", "1", "--data", bundle, "--resume", start, "--out-dir",
+                     os.path.join(tmp, "run" + str(len(extra))), "--batch", "2", "--crop", "64", "--steps", "1",
+                     "--log-every", "1", "--swd", "0", "--gan", "0", "--fm", "0", "--lmbda-q-exp", "1"] + extra,
+                    capture_output=True, text=True, timeout=600)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertIn(f"# lmbda(q) = 0.01 (11.31 / q)^1{said}: 0.000442 at q_max, 0.226 at q_min", r.stdout)
+                self.assertIn("step=1 ", r.stdout)
+
     def test_freeze_holds_everything_but_g_s_including_the_quantiles(self):
         with tempfile.TemporaryDirectory() as tmp:
             bundle = os.path.join(tmp, "b.npz")
