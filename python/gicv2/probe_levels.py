@@ -95,16 +95,26 @@ def main(argv=None):
         decodes = gic_decodes(args.checkpoint, imgs, args.bpp, [float(a) for a in args.alphas.split(",")])
     rows = {}
     for kind, img, dec, bpp in decodes:
-        mse = np.mean((img.astype(np.float64) - dec.astype(np.float64)) ** 2)
-        rows.setdefault(kind, []).append(metrics.swd(img, dec, nhoods=1024)["levels"] +
-                                         [bpp, 10 * np.log10(255.0 ** 2 / mse),
-                                          metrics.gradient_energy_ratio(dec, img)])
+        rows.setdefault(kind, []).append(measure(img, dec, bpp))
+    print_rows(rows)
+
+
+def measure(img, dec, bpp):
+    """[SWD x 1e3 per level..., bpp, PSNR, gradient-energy ratio] of one decode."""
+    mse = np.mean((img.astype(np.float64) - dec.astype(np.float64)) ** 2)
+    return metrics.swd(img, dec, nhoods=1024)["levels"] + [
+        bpp, 10 * np.log10(255.0 ** 2 / mse), metrics.gradient_energy_ratio(dec, img)]
+
+
+def print_rows(rows, width=22):
+    """One line per decode kind: the means over the pictures of `measure`'s rows (bpp as '-'
+    where no decode of that kind has one)."""
     for kind, v in rows.items():
         v = np.array(v)
-        print(f"{kind:22s} n={len(v)} levels " + " ".join(f"{x:6.1f}" for x in v[:, :-3].mean(0)) +
-              f"  mean {v[:, :-3].mean():6.1f}  bpp {v[:, -3].mean():.4f}  PSNR {v[:, -2].mean():.2f}"
+        bpp = "   -  " if np.isnan(v[:, -3]).all() else f"{np.nanmean(v[:, -3]):.4f}"
+        print(f"{kind:{width}s} n={len(v)} levels " + " ".join(f"{x:6.1f}" for x in v[:, :-3].mean(0)) +
+              f"  mean {v[:, :-3].mean():6.1f}  bpp {bpp}  PSNR {v[:, -2].mean():.2f}"
               f"  gradient ratio {v[:, -1].mean():.2f}", flush=True)
-
 
 if __name__ == "__main__":
     main()

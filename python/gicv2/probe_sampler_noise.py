@@ -37,8 +37,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 from gicv1 import float_codec  # noqa: E402
 from gicv1 import model as gm  # noqa: E402
 from gicv1.export import load_checkpoint  # noqa: E402
-from gicv2 import metrics  # noqa: E402
-from gicv2.probe_levels import crops, nearest_rate  # noqa: E402
+from gicv2.probe_levels import crops, measure, nearest_rate, print_rows  # noqa: E402
 
 
 def noise_amplitude(q_next, sigma, clamp):
@@ -50,23 +49,16 @@ def noise_amplitude(q_next, sigma, clamp):
 
 @torch.no_grad()
 def sample_two_steps(model, y_hat, sigma, rate_index, alpha, clamp, generator, u=None):
-    """gicv1 eq. 3 with 2 steps; the noise alpha * amplitude * u, u uniform in [-1/2, 1/2) from
-    `generator` (a probe: not the normative PRNG, whose draws have the same distribution) unless
-    given."""
-    q0, q1 = (model.rate.q(rate_index + d) for d in model.rate.level_offsets(2))
-    x_hat = model.reverse(y_hat, q0)
-    x = x_hat + (q1 / q0) * (y_hat - x_hat)
-    if alpha:
-        if u is None:
-            u = torch.rand(x.shape, generator=generator, dtype=x.dtype) - 0.5
-        x = x + alpha * noise_amplitude(q1, sigma, clamp) * u
-    return model.reverse(x, q1)
-
-
-def row(img, dec, bpp):
-    mse = np.mean((img.astype(np.float64) - dec.astype(np.float64)) ** 2)
-    return metrics.swd(img, dec, nhoods=1024)["levels"] + [
-        bpp, 10 * np.log10(255.0 ** 2 / mse), metrics.gradient_energy_ratio(dec, img)]
+    """The model's own 2-step sampler (gicv1/model.py eq. 3, `GICv1.sample`) with the noise
+    alpha * amplitude * u: its draws u (uniform in [-1/2, 1/2), from `generator` unless given; a
+    probe, not the normative PRNG, whose draws have the same distribution) rescaled by
+    amplitude / q_1 per element."""
+    q1 = model.rate.q(rate_index + model.rate.level_offsets(2)[1])
+    if u is None:
+        u = torch.rand(y_hat.shape, generator=generator, dtype=y_hat.dtype) - 0.5
+    scaled = (u * noise_amplitude(q1, sigma, clamp) / q1)[0]
+    model.sampler.alpha.copy_(torch.from_numpy(gm.default_alpha(value=alpha)))
+    return model.sample(y_hat, rate_index, 2, seed=0 if alpha else None, noise=lambda i, shape: scaled)
 
 
 @torch.no_grad()
@@ -140,14 +132,8 @@ def main(argv=None):
     rows = {}
     for img in imgs:
         for kind, dec, bpp in decodes(model, img, args.bpp, alphas, clamps, args.ceiling):
-            rows.setdefault(kind, []).append(row(img, dec, bpp))
-    for kind, v in rows.items():
-        v = np.array(v)
-        bpp = "   -  " if np.isnan(v[:, -3]).all() else f"{np.nanmean(v[:, -3]):.4f}"
-        print(f"{kind:40s} levels " + " ".join(f"{x:6.1f}" for x in v[:, :-3].mean(0)) +
-              f"  mean {v[:, :-3].mean():6.1f}  bpp {bpp}  PSNR {v[:, -2].mean():.2f}"
-              f"  gradient ratio {v[:, -1].mean():.2f}", flush=True)
-
+            rows.setdefault(kind, []).append(measure(img, dec, bpp))
+    print_rows(rows, width=40)
 
 if __name__ == "__main__":
     main()

@@ -21,7 +21,7 @@ Per step, for a batch x with q ~ log-uniform [q_min, q_max] per image (model.for
 lmbda(q) = lmbda (q_ref / q)^gamma per image (--lmbda-q-exp gamma, default 0: one lmbda for every
 q; q_ref: --lmbda-q-ref, default the geometric mean of the schedule). With one lmbda the model
 can undo q by scaling its latents, and longer training narrows the rate range toward the rate
-that lmbda prefers (docs/results-gicv2.md, "lambda tied to q"); gamma ~ 1 ties each q to the
+that lmbda prefers (docs/results-gicv2.md, "one λ narrows the rate range"); gamma ~ 1 ties each q to the
 distortion weight of its own rate (a training choice: nothing in the bitstream changes).
 --lmbda-q-on-rate puts the same trade-off on the rate instead: each image's bits are weighted
 (q / q_ref)^gamma and its MSE keeps lmbda, so the images' losses stay on one scale (with the
@@ -330,13 +330,11 @@ def main(argv=None):
         npix = x.shape[2] * x.shape[3]
         bpp = (out["bits_y"] + out["bits_z"]).mean() / npix
         mse0 = F.mse_loss(out["x_hat0"], x)
-        mse0_w = mse0
-        rate_w = bpp
-        if args.lmbda_q_exp and args.lmbda_q_on_rate:
-            rate_w = ((out["bits_y"] + out["bits_z"]) / npix / lmbda_weights(q, q_ref, args.lmbda_q_exp)).mean()
-        elif args.lmbda_q_exp:
-            per_image = ((out["x_hat0"] - x) ** 2).mean(dim=(1, 2, 3))
-            mse0_w = (lmbda_weights(q, q_ref, args.lmbda_q_exp) * per_image).mean()
+        w = lmbda_weights(q, q_ref, args.lmbda_q_exp)  # all 1 for gamma 0: the terms are bpp and mse0
+        if args.lmbda_q_on_rate:
+            rate_w, mse0_w = ((out["bits_y"] + out["bits_z"]) / npix / w).mean(), mse0
+        else:
+            rate_w, mse0_w = bpp, (w * ((out["x_hat0"] - x) ** 2).mean(dim=(1, 2, 3))).mean()
         mse2 = F.mse_loss(out["x_hat2"], x)
         lat = (out["lat_q"] + out["lat_mid"]).mean()
         loss = rate_w + (args.z_weight - 1.0) * out["bits_z"].mean() / npix
