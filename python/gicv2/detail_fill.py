@@ -1,0 +1,220 @@
+"""The detail fill of spec/bitstream.md §7.5 in integers: the decoder's stage and the reference
+encoder's choice of codes, as a second, independent reading of the spec beside the Swift
+ReferenceCodec (python/gic_spec_decoder is the third, written from the spec alone).
+
+    python3 python/gicv2/detail_fill.py constants          # the spec's derived constants
+    python3 python/gicv2/detail_fill.py table DECODED...    # code statistics -> the CDF rows
+
+Where the codec has dropped detail, the decoder adds luma noise of the band energy that was
+lost, per 32x32 block and per band (the finest two bands of an undecimated binomial pyramid),
+as CELT preserves band energies, AAC substitutes noise and AV1 synthesises film grain. The
+encoder measures, per block and band, the energy of the original's band and of the decoded
+picture's band and sends the half-octave code of the missing amplitude sqrt(E_o - E_d).
+Everything here is integer arithmetic except the encoder's threshold comparisons, which are
+IEEE doubles on exactly representable integers (deterministic; the Swift encoder does the same).
+"""
+import argparse
+import math
+import os
+import sys
+
+import numpy as np
+
+_PYTHON = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if _PYTHON not in sys.path:
+    sys.path.insert(0, _PYTHON)
+
+from gic_spec_decoder.decoder import noise  # noqa: E402  (spec/bitstream.md §7.3)
+
+BLOCK = 32
+BANDS = 2
+CODES = 16                      # codes 0 ... 15; 0 = no noise
+NOISE_STEP = 8                  # the step argument of noise() for the fill's white noise
+SHIFT = 48
+TAPS = np.array([1, 4, 6, 4, 1], dtype=np.int64)
+# A[k]: the amplitude of code k in units of 2^-8 of a sample, round(256 * 2^((k - 4) / 2))
+AMP256 = np.array([0] + [int(math.floor(256 * 2.0 ** ((k - 4) / 2) + 0.5)) for k in range(1, CODES)],
+                  dtype=np.int64)
+
+
+def _filter_axis(x, axis, step):
+    """sum_t TAPS[t] * x[clamp(i + (t - 2) * step)] along `axis` (replicated edges)."""
+    n = x.shape[axis]
+    out = np.zeros_like(x)
+    for t, w in enumerate(TAPS):
+        idx = np.clip(np.arange(n) + (t - 2) * step, 0, n - 1)
+        out += w * np.take(x, idx, axis=axis)
+    return out
+
+
+def blur(x, step):
+    """The 5x5 binomial (dilation `step`), exact: the result is 256 times the filtered x."""
+    return _filter_axis(_filter_axis(x, 1, step), 0, step)
+
+
+def bands(x):
+    """(b0, b1) of an int64 (H, W) array: b0 = 256 x - B(x) in units of 2^-8, b1 = 256 B(x) -
+    B2(B(x)) in units of 2^-16 (B the binomial, B2 the same with every other tap)."""
+    b = blur(x, 1)
+    return 256 * x - b, 256 * b - blur(b, 2)
+
+
+def band_kernels():
+    """The 2-D impulse responses of b0 and b1 (away from edges)."""
+    d = np.zeros((17, 17), dtype=np.int64)
+    d[8, 8] = 1
+    return bands(d)
+
+
+def multipliers():
+    """M_b = round(2^48 / (256 RMS(b_b))) for the white noise of §7.3 (uniform on -32768 ... 32767)."""
+    var = (65536.0 ** 2 - 1) / 12.0
+    out = []
+    for k in band_kernels():
+        rms = math.sqrt(float((k * k).sum()) * var)
+        out.append(int(math.floor(2.0 ** SHIFT / (256.0 * rms) + 0.5)))
+    return out
+
+
+M = multipliers()
+
+
+def rshift(a, s):
+    return (a + (1 << (s - 1))) >> s
+
+
+def grid(h, w):
+    return -(-h // BLOCK), -(-w // BLOCK)
+
+
+def expand(tiles, h, w):
+    return np.repeat(np.repeat(tiles, BLOCK, axis=0), BLOCK, axis=1)[:h, :w]
+
+
+def fill(rgb, codes, seed):
+    """The decoder's stage: rgb (H, W, 3) uint8, codes (2, nby, nbx) ints in 0 ... 15."""
+    h, w = rgb.shape[:2]
+    u = noise(seed, NOISE_STEP, 1, h, w)[0]
+    b0, b1 = bands(u)
+    acc0 = expand(AMP256[codes[0]] * M[0], h, w) * b0
+    acc1 = expand(AMP256[codes[1]] * M[1], h, w) * b1
+    n = rshift(acc0 + acc1, SHIFT)
+    return np.clip(rgb.astype(np.int64) + n[:, :, None], 0, 255).astype(np.uint8)
+
+
+def block_sums(x, h, w):
+    nby, nbx = grid(h, w)
+    s = np.zeros((nby * BLOCK, nbx * BLOCK), dtype=np.int64)
+    c = np.zeros_like(s)
+    s[:h, :w], c[:h, :w] = x, 1
+    return (s.reshape(nby, BLOCK, nbx, BLOCK).sum((1, 3)),
+            c.reshape(nby, BLOCK, nbx, BLOCK).sum((1, 3)))
+
+
+def energies(rgb):
+    """Per band, per block: (sum of squares of the band of R + G + B in units of 2^-8, count)."""
+    h, w = rgb.shape[:2]
+    y3 = rgb.astype(np.int64).sum(axis=2)
+    b0, b1 = bands(y3)
+    b1 = rshift(b1, 8)
+    out = []
+    for b in (b0, b1):
+        out.append(block_sums(b * b, h, w))
+    return out
+
+
+THRESHOLDS = [2.0 ** (j - 4) * math.sqrt(2.0) for j in range(1, CODES - 1)]  # a^2 >= 2^(j - 3.5): code > j
+OFF = 0.1225
+
+
+def codes_for(original, decoded):
+    """The reference encoder's codes (2, nby, nbx): code 0 where the missing amplitude a (in
+    samples) is below 0.35, else clamp(round(2 log2 a) + 4, 1, 15), decided by comparing
+    D = E_o - E_d with C * threshold, C = count * 9 * 65536 (doubles of exact integers)."""
+    eo, ed = energies(original), energies(decoded)
+    out = []
+    for (so, count), (sd, _) in zip(eo, ed):
+        d = np.maximum(so - sd, 0).astype(np.float64)
+        c = (count * 9 * 65536).astype(np.float64)
+        k = np.where(d < c * OFF, 0, 1)
+        for t in THRESHOLDS:
+            k = k + ((d >= c * t) & (k > 0))
+        out.append(k)
+    return np.stack(out).astype(np.int64)
+
+
+def quantized_cdf(masses, precision=16):
+    """spec/entropy-coding.md §7 (CompressAI's pmf_to_quantized_cdf) on float64 masses."""
+    n, scale = len(masses), 1 << precision
+    freq = [int(math.floor(float(m) * scale + 0.5)) for m in masses]
+    total = sum(freq)
+    freq = [(f * scale) // total for f in freq]
+    cdf = [0]
+    for f in freq:
+        cdf.append(cdf[-1] + f)
+    cdf[n] = scale
+    for i in range(n):
+        if cdf[i] == cdf[i + 1]:
+            j = min((cdf[j + 1] - cdf[j], j) for j in range(n) if cdf[j + 1] - cdf[j] > 1)[1]
+            if j < i:
+                for t in range(j + 1, i + 1):
+                    cdf[t] -= 1
+            else:
+                for t in range(i + 1, j + 1):
+                    cdf[t] += 1
+    return cdf
+
+
+def read_png(path):
+    from PIL import Image
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def table_rows(pairs):
+    """The DETAIL rows: per band, the code frequencies of the reference rule over (original,
+    decoded) picture pairs, every code counted once more (no zero mass), the escape 2^-16."""
+    counts = np.ones((BANDS, CODES), dtype=np.int64)
+    for original, decoded in pairs:
+        k = codes_for(original, decoded)
+        for b in range(BANDS):
+            counts[b] += np.bincount(k[b].ravel(), minlength=CODES)
+    rows = []
+    for b in range(BANDS):
+        p = counts[b] / counts[b].sum() * (1 - 2.0 ** -16)
+        rows.append(quantized_cdf(list(p) + [2.0 ** -16]))
+    return rows, counts
+
+
+def _table(args):
+    pairs = []
+    for path in args.decoded:
+        stem = os.path.basename(path).rsplit("-", 1)[0]
+        pairs.append((read_png(os.path.join(args.originals, stem + ".png")), read_png(path)))
+    rows, counts = table_rows(pairs)
+    for b in range(BANDS):
+        bits = -(counts[b] * np.log2(np.diff(rows[b])[:CODES] / 65536.0)).sum() / counts[b].sum()
+        print(f"band {b}: counts {counts[b].tolist()}\n  cdf {rows[b]}\n  {bits:.2f} bits per code")
+
+
+def _constants(_args):
+    k0, k1 = band_kernels()
+    print("AMP256", AMP256.tolist())
+    print("M", M, "sum g0^2", int((k0 * k0).sum()), "sum g1^2", int((k1 * k1).sum()))
+    print("thresholds", THRESHOLDS)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("constants").set_defaults(run=_constants)
+    t = sub.add_parser("table", help="the DETAIL rows from decodes named <photo>-<anything>.png")
+    t.add_argument("decoded", nargs="+")
+    t.add_argument("--originals", default="data/photos/train")
+    t.set_defaults(run=_table)
+    args = p.parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()
