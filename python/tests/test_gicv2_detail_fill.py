@@ -1,0 +1,105 @@
+"""Tests of the integer detail-fill prototype (python/gicv2/detail_fill.py, spec/bitstream.md §7.5).
+
+Run: python3 -m unittest discover -s python/tests -p 'test_gicv2_*.py' -v
+NumPy only (the prototype reads PNGs with Pillow only in its `table` command).
+"""
+import math
+import os
+import re
+import sys
+import unittest
+
+import numpy as np
+
+PYTHON = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+ROOT = os.path.dirname(PYTHON)
+sys.path.insert(0, PYTHON)
+from gicv2 import detail_fill as df  # noqa: E402
+
+
+def spec_75():
+    with open(os.path.join(ROOT, "spec", "bitstream.md"), encoding="utf-8") as f:
+        text = f.read()
+    return text[text.index("### 7.5"):text.index("## 8.")]
+
+
+class DetailFillTest(unittest.TestCase):
+    def test_constants_are_the_specs(self):
+        text = spec_75()
+        amp = [int(v) for v in re.search(r"A\s+=\s+\(([^)]*)\)", text).group(1).split(",")]
+        self.assertEqual(amp, df.AMP256.tolist())
+        self.assertEqual(int(re.search(r"M_0 = (\d+)", text).group(1)), df.M[0])
+        self.assertEqual(int(re.search(r"M_1 = (\d+)", text).group(1)), df.M[1])
+
+    def test_band_kernels_have_no_dc_and_stay_within_the_stated_bounds(self):
+        k0, k1 = df.band_kernels()
+        self.assertEqual(int(k0.sum()), 0)
+        self.assertEqual(int(k1.sum()), 0)
+        # |u| <= 2^15: |beta_0| < 2^24 and |beta_1| < 2^33, every product below 2^58
+        b0_max = 32768 * int(np.abs(k0).sum())
+        b1_max = 32768 * int(np.abs(k1).sum())
+        self.assertLess(b0_max, 2 ** 24 + 1)
+        self.assertLess(b1_max, 2 ** 33)
+        self.assertLess(int(df.AMP256.max()) * df.M[0] * b0_max, 2 ** 58)
+        self.assertLess(int(df.AMP256.max()) * df.M[1] * b1_max, 2 ** 58)
+
+    def test_filters_repeat_the_edges(self):
+        x = np.arange(6 * 7, dtype=np.int64).reshape(6, 7)
+        padded = np.pad(x, 4, mode="edge")
+        ref = np.zeros_like(x)
+        for i, wi in enumerate(df.TAPS):
+            for j, wj in enumerate(df.TAPS):
+                ref += wi * wj * padded[4 + (i - 2) * 2:4 + (i - 2) * 2 + 6, 4 + (j - 2) * 2:4 + (j - 2) * 2 + 7]
+        np.testing.assert_array_equal(df.blur(x, 2), ref)
+
+    def test_the_fill_has_the_amplitude_of_its_code(self):
+        flat = np.full((256, 256, 3), 128, dtype=np.uint8)
+        for band in (0, 1):
+            for code in (6, 10):
+                codes = np.zeros((2, 8, 8), dtype=np.int64)
+                codes[band] = code
+                out = df.fill(flat, codes, seed=7).astype(np.float64)
+                rms = math.sqrt(((out[16:-16, 16:-16, 0] - 128) ** 2).mean())
+                self.assertAlmostEqual(rms / (df.AMP256[code] / 256), 1.0, delta=0.04,
+                                       msg=f"band {band} code {code}")
+                np.testing.assert_array_equal(out[..., 0], out[..., 2])   # gray stays gray
+
+    def test_code_zero_changes_nothing_and_samples_clamp(self):
+        rng = np.random.default_rng(3)
+        img = rng.integers(0, 256, (40, 70, 3)).astype(np.uint8)
+        np.testing.assert_array_equal(df.fill(img, np.zeros((2, 2, 3), dtype=np.int64), 5), img)
+        loud = df.fill(np.zeros((40, 70, 3), np.uint8), np.full((2, 2, 3), 15, dtype=np.int64), 5)
+        self.assertEqual(loud.min(), 0)
+        self.assertGreater(loud.max(), 40)
+
+    def test_the_fill_depends_on_the_seed_only_through_the_noise(self):
+        img = np.full((64, 64, 3), 100, dtype=np.uint8)
+        codes = np.full((2, 2, 2), 8, dtype=np.int64)
+        a, b = df.fill(img, codes, 1), df.fill(img, codes, 2)
+        np.testing.assert_array_equal(a, df.fill(img, codes, 1))
+        self.assertFalse(np.array_equal(a, b))
+
+    def test_encoder_codes_the_missing_amplitude(self):
+        flat = np.full((128, 160, 3), 120, dtype=np.uint8)
+        self.assertEqual(int(df.codes_for(flat, flat).max()), 0)
+        for code in (5, 9):
+            codes = np.zeros((2, 4, 5), dtype=np.int64)
+            codes[0] = code
+            original = df.fill(flat, codes, seed=11)
+            got = df.codes_for(original, flat)
+            # band 0 noise of amplitude A[code] in each channel: Y = 3 x that, measured back
+            inner = got[0, 1:-1, 1:-1]
+            self.assertTrue(np.all(np.abs(inner - code) <= 1), got[0])
+            self.assertTrue(np.all(got[1, 1:-1, 1:-1] <= 4), got[1])   # little leaks into band 1
+        # a decode with more energy than the original gets no noise
+        self.assertEqual(int(df.codes_for(flat, original).max()), 0)
+
+    def test_quantized_cdf_is_a_valid_row(self):
+        row = df.quantized_cdf([0.5, 0.25, 0.0, 0.25 - 2 ** -16, 2 ** -16])
+        self.assertEqual(row[0], 0)
+        self.assertEqual(row[-1], 65536)
+        self.assertTrue(all(b > a for a, b in zip(row, row[1:])))
+
+
+if __name__ == "__main__":
+    unittest.main()
