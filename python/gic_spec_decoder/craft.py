@@ -9,7 +9,9 @@ import struct
 
 import numpy as np
 
-from .decoder import CONTEXT_PROFILES, Z_CLAMP, _load_model, context_latent
+from . import bitstream
+from .decoder import (CONTEXT_PROFILES, DETAIL_OFFSET, DETAIL_PRECISION, DETAIL_TABLE, Z_CLAMP, _load_model,
+                      context_latent)
 from .entropy import RansEncoder, gaussian_indexes
 
 MAGIC = b"\x89GIC"
@@ -37,11 +39,35 @@ def header(profile, digest, width, height, rate_index=0, steps=0, seed=None, gra
     return h + b"".join(leb128(n) for n in lengths)
 
 
+def detail_substream(codes):
+    """The detail substream of spec/bitstream.md §7.5 for codes (2, n_y, n_x): band 0's values in
+    block raster order, then band 1's, band b with row b of DETAIL.  Values outside 0…15 are
+    coded as escapes (a stream a decoder must refuse)."""
+    codes = np.asarray(codes, dtype=object)
+    enc = RansEncoder()
+    for b in range(2):
+        cdf = DETAIL_TABLE[b]
+        for v in codes[b].ravel():
+            enc.value(DETAIL_OFFSET, cdf, DETAIL_PRECISION, int(v))
+    return enc.finish()
+
+
+def with_detail(stream, codes, minor=1):
+    """A profile-3 stream of two substreams (as build() makes) with the detail substream of
+    `codes` appended as the third, and the header's minor version set to `minor`."""
+    h = bitstream.parse(stream)
+    detail = detail_substream(codes)
+    z, y = h.substreams
+    return (header(h.profile, h.digest_prefix, h.width, h.height, h.rate_index, h.steps, h.seed, h.grayscale,
+                   (len(z), len(y), len(detail)), minor=minor) + z + y + detail)
+
+
 def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, seed=None,
-          grayscale=False, noncanonical_at=None):
+          grayscale=False, noncanonical_at=None, detail=None):
     """A complete .gic stream coding the given symbol arrays (z: (N, h_z, w_z), y: (M, h_y, w_y)).
     noncanonical_at: (substream, index in coding order) of one escape to code with a superfluous
-    zero nibble (profile 5 codes y position-major, spec/bitstream.md §11.3)."""
+    zero nibble (profile 5 codes y position-major, spec/bitstream.md §11.3).  detail: profile 3's
+    detail codes (2, ⌈H/32⌉, ⌈W/32⌉), a third substream in a stream of minor version 1 (§7.5)."""
     model = _load_model(model)
     s_z, s_y = model.s_z, model.s_y
     wp, hp = -(-width // s_z) * s_z, -(-height // s_z) * s_z
@@ -89,5 +115,6 @@ def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, see
         off, cdf = model.gc.row(int(i))
         enc.value(off, cdf, p, int(v), canonical=noncanonical_at != (1, k))
     y_stream = enc.finish()
-    return header(model.profile, model.digest, width, height, rate_index, steps, seed, grayscale,
-                  (len(z_stream), len(y_stream))) + z_stream + y_stream
+    out = header(model.profile, model.digest, width, height, rate_index, steps, seed, grayscale,
+                 (len(z_stream), len(y_stream))) + z_stream + y_stream
+    return out if detail is None else with_detail(out, detail)

@@ -1,9 +1,9 @@
-"""Decoding of .gic bitstreams (spec/bitstream.md §5–§7, §10, §11) with a .gicw model."""
+"""Decoding of .gic bitstreams (spec/bitstream.md §5–§7 with §7.5's detail fill, §10, §11) with a .gicw model."""
 import numpy as np
 
 from . import bitstream
 from .container import Container
-from .entropy import RansDecoder, decode_factorized, decode_gaussian, gaussian_indexes
+from .entropy import DamagedStream, RansDecoder, decode_factorized, decode_gaussian, gaussian_indexes
 from .graph import Graph, requant, rshift
 
 Z_CLAMP = 1 << 20
@@ -355,6 +355,101 @@ def noise_scalar(seed, step, c, a, b):
     return v - 65536 if v >= 32768 else v
 
 
+# ---------------------------------------------------------------------------------------------
+# spec/bitstream.md §7.5: the detail fill (bitstream version 1.1)
+
+DETAIL_BLOCK = 32
+DETAIL_NOISE_STEP = 8  # u[a, c] = noise(S, 8, 0, a, c)
+DETAIL_SHIFT = 48
+DETAIL_AMPLITUDE = np.array([0, 91, 128, 181, 256, 362, 512, 724, 1024, 1448, 2048, 2896, 4096, 5793,
+                             8192, 11585], dtype=np.int64)  # A
+DETAIL_M = (254854, 4419)  # M_0, M_1
+DETAIL_PRECISION = 16
+DETAIL_OFFSET = 0
+DETAIL_TABLE = (  # table DETAIL: row b codes the values of band b; symbols 0…15, symbol 16 the escape
+    (0, 33530, 35058, 38462, 41399, 44231, 46979, 49527, 51822, 54462, 57402, 60011, 62979,
+     65021, 65515, 65519, 65520, 65536),
+    (0, 41572, 42060, 43089, 44643, 46898, 49827, 53888, 58304, 61602, 63801, 65052, 65489,
+     65520, 65521, 65522, 65523, 65536),
+)
+DETAIL_CODES = len(DETAIL_AMPLITUDE)  # values 0…15
+BINOMIAL = (1, 4, 6, 4, 1)
+
+
+def detail_grid(height, width):
+    """(n_y, n_x) = (⌈H / B⌉, ⌈W / B⌉), B = 32."""
+    return -(-height // DETAIL_BLOCK), -(-width // DETAIL_BLOCK)
+
+
+def decode_detail(data, height, width, base_offset=0):
+    """The detail substream (§7.5): 2·n_y·n_x values, band 0's codes k_0[i, j] in block raster
+    order, then band 1's, each value of band b coded with row b of DETAIL.  A value outside
+    0…15 (any escape: the rows' direct range is exactly 0…15) is a damaged stream.
+    Returns int64 (2, n_y, n_x)."""
+    n_y, n_x = detail_grid(height, width)
+    where = f"detail substream (the third, at file byte {base_offset})"
+    out = np.empty((2, n_y * n_x), dtype=np.int64)
+    try:
+        dec = RansDecoder(data, base_offset)
+        for b in range(2):
+            cdf = list(DETAIL_TABLE[b])
+            for k in range(n_y * n_x):
+                at = dec.pos
+                v = dec.decode_value(DETAIL_OFFSET, cdf, DETAIL_PRECISION)
+                if not 0 <= v < DETAIL_CODES:
+                    i, j = divmod(k, n_x)
+                    raise DamagedStream(
+                        f"value {v} of band {b}, block ({i}, {j}) is outside 0…{DETAIL_CODES - 1}, at byte {at}"
+                        f" of the substream (file byte {base_offset + at})")
+                out[b, k] = v
+        dec.finish()
+    except DamagedStream as e:
+        raise DamagedStream(f"{where}: {e}") from None
+    return out.reshape(2, n_y, n_x)
+
+
+def binomial(x, t):
+    """P_t(x) of §7.5 for an int64 (H, W) array: Σ_i Σ_j w_i·w_j·x[e_H(a + (i − 2)t), e_W(c + (j − 2)t)].
+    The clamped indices of rows and columns are independent, so the double sum is computed as a
+    sum over columns then over rows (the same integers: every partial sum is exact)."""
+    H, W = x.shape
+    rows = np.arange(H)
+    cols = np.arange(W)
+    tmp = np.zeros_like(x)
+    for j, w in enumerate(BINOMIAL):
+        tmp += w * x[:, np.clip(cols + (j - 2) * t, 0, W - 1)]
+    out = np.zeros_like(x)
+    for i, w in enumerate(BINOMIAL):
+        out += w * tmp[np.clip(rows + (i - 2) * t, 0, H - 1), :]
+    return out
+
+
+def detail_bands(u):
+    """(β_0, β_1) of §7.5: β_0 = 256·u − P_1(u), β_1 = 256·P_1(u) − P_2(P_1(u))."""
+    p1 = binomial(u, 1)
+    return 256 * u - p1, 256 * p1 - binomial(p1, 2)
+
+
+def detail_noise(codes, height, width, seed):
+    """n[a, c] of §7.5 for codes (2, n_y, n_x) in 0…15 and the seed S (0 without one): int64 (H, W)."""
+    u = noise(seed, DETAIL_NOISE_STEP, 1, height, width)[0]
+    beta0, beta1 = detail_bands(u)
+    bi = np.arange(height) // DETAIL_BLOCK
+    bj = np.arange(width) // DETAIL_BLOCK
+    k0 = np.asarray(codes[0], dtype=np.int64)[bi[:, None], bj[None, :]]
+    k1 = np.asarray(codes[1], dtype=np.int64)[bi[:, None], bj[None, :]]
+    # each product below 2^58 in magnitude, the sum within int64 (§7.5)
+    acc = DETAIL_AMPLITUDE[k0] * DETAIL_M[0] * beta0 + DETAIL_AMPLITUDE[k1] * DETAIL_M[1] * beta1
+    return rshift(acc, DETAIL_SHIFT)
+
+
+def detail_fill(rgb, codes, seed):
+    """The fill of §7.5 on the decoded picture rgb (H, W, 3): clamp(x̂_ch + n, 0, 255), uint8."""
+    H, W = rgb.shape[:2]
+    n = detail_noise(codes, H, W, 0 if seed is None else seed)
+    return np.clip(rgb.astype(np.int64) + n[:, :, None], 0, 255).astype(np.uint8)
+
+
 def _load_model(model):
     return model if isinstance(model, Model) else Model(model)
 
@@ -440,7 +535,10 @@ def decode(gic_bytes, model, return_latents=False, symbol_bits=64):
                     nxt = nxt + rshift(alpha * q_next * v, 39)
                 x = np.clip(nxt, lo, hi)
 
-    return _picture(model, x, h, hp, wp, zs, ys_raw, return_latents)
+    detail = None
+    if h.has_detail:  # §7.5: the third substream
+        detail = decode_detail(h.substreams[2], H, W, h.substream_offsets[2])
+    return _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail)
 
 
 def context_latent(model, z_hat, hp, wp, code_position):
@@ -499,8 +597,8 @@ def _decode_context(model, h, z_hat, hp, wp, symbol_bits):
     return result
 
 
-def _picture(model, x, h, hp, wp, zs, ys_raw, return_latents):
-    """§6.4: g_s on the latent x, cropped to W × H."""
+def _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail=None):
+    """§6.4: g_s on the latent x, cropped to W × H; then, with detail codes, the fill of §7.5."""
     H, W = h.height, h.width
     x_hat = model.g_s.run({model.g_s.inputs[0]: x})[model.g_s.outputs[0]]
     if x_hat.shape != (3, hp, wp):
@@ -511,6 +609,11 @@ def _picture(model, x, h, hp, wp, zs, ys_raw, return_latents):
         info["z_symbols"] = zs
         info["y_symbols"] = ys_raw
         info["y_hat"] = x  # the latent g_s decodes
+        if detail is not None:
+            info["detail_codes"] = detail
+            info["rgb_before_fill"] = rgb
+    if detail is not None:
+        rgb = detail_fill(rgb, detail, h.seed)
     return rgb, info
 
 

@@ -1,0 +1,326 @@
+"""The detail fill of spec/bitstream.md §7.5 (bitstream version 1.1) in gic_spec_decoder: the
+header rules of §2.2, the detail substream (table DETAIL, values outside 0…15 refused), the
+fill against the definition and against the independent integer prototype
+python/gicv2/detail_fill.py, and whole profile-3 streams with a third substream.
+
+Run: PYTHONPATH=python python3 -m unittest python/tests/test_spec_decoder_detail.py -v
+(NumPy only; the gic-v2 conformance vectors with a detail substream are decoded by
+test_spec_decoder_conformance.py with every other vector of the set.)
+"""
+import os
+import sys
+import unittest
+
+import numpy as np
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "python"))
+
+from gic_spec_decoder import BitstreamError, DamagedStream, Model, bitstream, craft, decode  # noqa: E402
+from gic_spec_decoder.decoder import (DETAIL_AMPLITUDE, DETAIL_M, DETAIL_TABLE, binomial,  # noqa: E402
+                                      decode_detail, detail_bands, detail_fill, detail_grid,
+                                      detail_noise, noise_scalar)
+
+FIX = os.path.join(ROOT, "Tests", "ReferenceCodecTests", "Fixtures", "codec")
+VECTORS = os.path.join(ROOT, "python", "tests", "spec_vectors")
+GICV1 = os.path.join(FIX, "gic-v1-N16-M24-W16-random.gicw")
+SEEDED = os.path.join(VECTORS, "gicv1-77x45-r0.9-s1-seed7.gic")      # profile 3, seed 7
+UNSEEDED = os.path.join(VECTORS, "gicv1-77x45-r0.5-s2.gic")          # profile 3, no seed
+MBT = os.path.join(VECTORS, "mbt-rgb-77x45.gic")                     # profile 2
+MBT2018 = os.path.join(VECTORS, "mbt2018-rgb-77x45.gic")             # profile 5
+
+_MODEL = []
+
+
+def gicv1():
+    if not _MODEL:
+        _MODEL.append(Model(GICV1))
+    return _MODEL[0]
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def random_codes(rng, height, width):
+    n_y, n_x = detail_grid(height, width)
+    return rng.integers(0, 16, size=(2, n_y, n_x))
+
+
+def replace_header(stream, minor=None, count=None):
+    """The stream with its minor version and/or its substream count byte replaced."""
+    b = bytearray(stream)
+    if minor is not None:
+        b[5] = minor
+    if count is not None:
+        b[23] = count
+    return bytes(b)
+
+
+def three_substreams(stream, minor):
+    """A stream of any profile with an (empty-symbol) 16-byte third substream appended, header
+    lengths rewritten; profile 3's decoder would read it as a detail substream."""
+    h = bitstream.parse(stream)
+    extra = craft.detail_substream(np.zeros((2, 0, 0), dtype=np.int64))
+    lengths = [len(s) for s in h.substreams] + [len(extra)]
+    return (craft.header(h.profile, h.digest_prefix, h.width, h.height, h.rate_index, h.steps, h.seed,
+                         h.grayscale, lengths, minor=minor) + b"".join(h.substreams) + extra)
+
+
+class HeaderTests(unittest.TestCase):
+    """§2.2: profile 3 may have 3 substreams from minor version 1 on; nothing else may."""
+
+    def test_minor_1_with_three_substreams_is_read_for_profile_3(self):
+        data = read_bytes(SEEDED)
+        codes = random_codes(np.random.default_rng(0), 45, 77)
+        for minor in (1, 2, 255):  # a higher minor version of major 1 is read
+            with self.subTest(minor=minor):
+                h = bitstream.parse(craft.with_detail(data, codes, minor=minor))
+                self.assertEqual(len(h.substreams), 3)
+                self.assertTrue(h.has_detail)
+                self.assertEqual(h.as_dict()["version"], f"1.{minor}")
+
+    def test_minor_1_with_two_substreams_decodes_as_before(self):
+        """"A stream with two substreams decodes exactly as in §7.2"."""
+        data = read_bytes(SEEDED)
+        want, _ = decode(data, gicv1())
+        h = bitstream.parse(replace_header(data, minor=1))
+        self.assertFalse(h.has_detail)
+        got, _ = decode(replace_header(data, minor=1), gicv1())
+        np.testing.assert_array_equal(got, want)
+
+    def test_minor_0_with_three_substreams_is_refused(self):
+        data = read_bytes(SEEDED)
+        codes = random_codes(np.random.default_rng(0), 45, 77)
+        with self.assertRaisesRegex(BitstreamError, r"substream count at byte 23: 3.*minor version 0"):
+            bitstream.parse(craft.with_detail(data, codes, minor=0))
+
+    def test_three_substreams_refused_for_other_profiles(self):
+        for path in (MBT, MBT2018):
+            for minor in (0, 1):
+                with self.subTest(stream=os.path.basename(path), minor=minor):
+                    with self.assertRaisesRegex(BitstreamError, "substream count at byte 23: 3"):
+                        bitstream.parse(three_substreams(read_bytes(path), minor))
+        # profile 4 (one substream): a profile-3-like z, y, detail layout is refused too
+        b = bytearray(three_substreams(read_bytes(MBT), 1))
+        b[6] = 4
+        with self.assertRaisesRegex(BitstreamError, "substream count at byte 23: 3, profile 4 needs 1"):
+            bitstream.parse(bytes(b))
+
+    def test_four_substreams_refused_for_profile_3(self):
+        data = read_bytes(SEEDED)
+        h = bitstream.parse(craft.with_detail(data, random_codes(np.random.default_rng(0), 45, 77)))
+        extra = craft.detail_substream(np.zeros((2, 0, 0), dtype=np.int64))
+        lengths = [len(s) for s in h.substreams] + [len(extra)]
+        four = (craft.header(h.profile, h.digest_prefix, h.width, h.height, h.rate_index, h.steps, h.seed,
+                             h.grayscale, lengths, minor=1) + b"".join(h.substreams) + extra)
+        with self.assertRaisesRegex(BitstreamError, "substream count at byte 23: 4, profile 3 needs 2 or 3"):
+            bitstream.parse(four)
+
+
+class FillTests(unittest.TestCase):
+    """The bands and the fill against §7.5's definitions and the prototype."""
+
+    def test_constants_follow_the_informative_derivation(self):
+        # A[k] = round(256 · 2^((k − 4)/2)) for k ≥ 1; M_b = round(2^48 / (256 · RMS(β_b)))
+        a = [0] + [int(np.floor(256 * 2.0 ** ((k - 4) / 2) + 0.5)) for k in range(1, 16)]
+        self.assertEqual(DETAIL_AMPLITUDE.tolist(), a)
+        d = np.zeros((21, 21), dtype=np.int64)
+        d[10, 10] = 1
+        var = (2.0 ** 32 - 1) / 12
+        for b, k in enumerate(detail_bands(d)):
+            rms = np.sqrt(float((k * k).sum()) * var)
+            self.assertEqual(DETAIL_M[b], int(np.floor(2.0 ** 48 / (256 * rms) + 0.5)))
+        for row in DETAIL_TABLE:
+            self.assertEqual(len(row), 18)
+            self.assertEqual((row[0], row[-1]), (0, 65536))
+            self.assertTrue(all(x < y for x, y in zip(row, row[1:])))
+
+    def test_binomial_equals_the_double_sum(self):
+        """P_t as written (25 terms, edges repeated), including pictures smaller than the taps."""
+        w = (1, 4, 6, 4, 1)
+        rng = np.random.default_rng(1)
+        for H, W in ((1, 1), (1, 5), (2, 3), (7, 4), (9, 13)):
+            x = rng.integers(-2 ** 31, 2 ** 31, size=(H, W))
+            for t in (1, 2):
+                want = np.zeros((H, W), dtype=object)
+                for a in range(H):
+                    for c in range(W):
+                        want[a, c] = sum(w[i] * w[j] * int(x[min(max(a + (i - 2) * t, 0), H - 1),
+                                                             min(max(c + (j - 2) * t, 0), W - 1)])
+                                         for i in range(5) for j in range(5))
+                with self.subTest(H=H, W=W, t=t):
+                    self.assertEqual(binomial(x, t).tolist(), want.tolist())
+
+    def test_white_noise_is_step_8_channel_0(self):
+        for seed in (0, 7, 2 ** 64 - 1):
+            n = detail_noise(np.full((2, 1, 1), 15), 5, 6, seed)
+            u = np.array([[noise_scalar(seed, 8, 0, a, c) for c in range(6)] for a in range(5)], dtype=np.int64)
+            b0, b1 = detail_bands(u)
+            want = [[(int(DETAIL_AMPLITUDE[15]) * DETAIL_M[0] * int(b0[a, c])
+                      + int(DETAIL_AMPLITUDE[15]) * DETAIL_M[1] * int(b1[a, c]) + 2 ** 47) >> 48
+                     for c in range(6)] for a in range(5)]
+            self.assertEqual(n.tolist(), want)
+
+    def test_bounds_and_int64_exactness_at_the_extremes(self):
+        """|β_0| < 2^24, |β_1| < 2^32 (SPEC_NOTES.md: the text said 2^33, from which "each product
+        below 2^58" does not follow) and n in int64 equals n in exact integers, for the noise
+        patterns that drive the bands to their extremes (the signs of the band's impulse response
+        around the centre pixel, alternating patterns), with the largest codes."""
+        d = np.zeros((41, 41), dtype=np.int64)
+        d[20, 20] = 1
+        k0, k1 = detail_bands(d)
+        H, W = 41, 41
+        a, c = np.meshgrid(np.arange(H), np.arange(W), indexing="ij")
+        patterns = [np.where(k0 > 0, 32767, -32768), np.where(k0 > 0, -32768, 32767),
+                    np.where(k1 > 0, 32767, -32768), np.where(k1 > 0, -32768, 32767),
+                    np.where((a + c) % 2 == 0, 32767, -32768), np.where((a // 2 + c // 2) % 2 == 0, 32767, -32768)]
+        big = int(DETAIL_AMPLITUDE[15])
+        extremes = [0, 0]
+        for u in patterns:
+            b0, b1 = detail_bands(u.astype(np.int64))
+            extremes = [max(extremes[0], int(np.abs(b0).max())), max(extremes[1], int(np.abs(b1).max()))]
+            exact = [[(big * DETAIL_M[0] * int(b0[i, j]) + big * DETAIL_M[1] * int(b1[i, j]) + 2 ** 47) >> 48
+                      for j in range(W)] for i in range(H)]
+            acc = big * DETAIL_M[0] * b0 + big * DETAIL_M[1] * b1
+            self.assertEqual(((acc + (1 << 47)) >> 48).tolist(), exact)
+        # the extremes are reached at the centre: 32768 · Σ|impulse response| (up to one unit)
+        self.assertLessEqual(abs(extremes[0] - 32768 * int(np.abs(k0).sum())), 32768)
+        self.assertLessEqual(abs(extremes[1] - 32768 * int(np.abs(k1).sum())), 32768 * 256)
+        self.assertLess(extremes[0], 2 ** 24)
+        self.assertLess(extremes[1], 2 ** 32)
+        self.assertLess(big * DETAIL_M[0] * 2 ** 24, 2 ** 58)
+        self.assertLess(big * DETAIL_M[1] * 2 ** 32, 2 ** 58)
+
+    def test_fill_agrees_with_the_prototype(self):
+        """python/gicv2/detail_fill.py `fill` (another engineer's reading of §7.5)."""
+        sys.path.insert(0, os.path.join(ROOT, "python"))
+        from gicv2 import detail_fill as prototype
+        rng = np.random.default_rng(2)
+        for H, W, seed in ((1, 1, 0), (2, 3, 1), (32, 32, 5), (33, 31, 9), (45, 77, 7), (64, 96, 2 ** 64 - 1),
+                           (100, 33, 123456789), (3, 200, 2 ** 63), (97, 65, 42)):
+            rgb = rng.integers(0, 256, size=(H, W, 3), dtype=np.uint8)
+            codes = random_codes(rng, H, W)
+            with self.subTest(H=H, W=W, seed=seed):
+                np.testing.assert_array_equal(detail_fill(rgb, codes, seed), prototype.fill(rgb, codes, seed))
+        # extreme codes on mid-grey and on the clamps
+        for value in (0, 128, 255):
+            rgb = np.full((70, 90, 3), value, dtype=np.uint8)
+            for k in (0, 1, 15):
+                codes = np.full((2, 3, 3), k)
+                with self.subTest(value=value, code=k):
+                    np.testing.assert_array_equal(detail_fill(rgb, codes, 3), prototype.fill(rgb, codes, 3))
+
+    def test_codes_zero_change_nothing_and_gray_stays_gray(self):
+        rng = np.random.default_rng(3)
+        rgb = rng.integers(0, 256, size=(50, 70, 3), dtype=np.uint8)
+        np.testing.assert_array_equal(detail_fill(rgb, np.zeros((2, 2, 3), dtype=np.int64), 11), rgb)
+        gray = np.repeat(rgb[:, :, :1], 3, axis=2)
+        out = detail_fill(gray, np.full((2, 2, 3), 12), 11)
+        self.assertFalse(np.array_equal(out, gray))
+        np.testing.assert_array_equal(out[:, :, 0], out[:, :, 1])
+        np.testing.assert_array_equal(out[:, :, 0], out[:, :, 2])
+
+    def test_codes_apply_per_block_and_band(self):
+        """A block's code changes only its 32 × 32 pixels; band 1 alone is a coarser noise."""
+        rgb = np.full((64, 96, 3), 128, dtype=np.uint8)
+        codes = np.zeros((2, 2, 3), dtype=np.int64)
+        codes[0, 1, 2] = 10
+        diff = detail_fill(rgb, codes, 4).astype(np.int64) - 128
+        self.assertTrue(np.all(diff[:32] == 0) and np.all(diff[:, :64] == 0))
+        self.assertTrue(np.count_nonzero(diff[32:, 64:]) > 900)
+        # amplitude A[10]/256 = 8 samples RMS (away from the edges, clamps not reached)
+        rms = float(np.sqrt((diff[34:62, 66:94, 0] ** 2).mean()))
+        self.assertTrue(6 < rms < 10, rms)
+
+
+class SubstreamTests(unittest.TestCase):
+    def test_round_trip(self):
+        rng = np.random.default_rng(4)
+        for H, W in ((1, 1), (32, 32), (33, 65), (45, 77), (300, 451)):
+            codes = random_codes(rng, H, W)
+            codes[0].flat[0], codes[1].flat[-1] = 15, 0
+            with self.subTest(H=H, W=W):
+                data = craft.detail_substream(codes)
+                np.testing.assert_array_equal(decode_detail(data, H, W), codes)
+
+    def test_out_of_range_values_are_a_damaged_stream(self):
+        rng = np.random.default_rng(5)
+        for bad, band, where in ((16, 0, (1, 2)), (-1, 1, (0, 0)), (2 ** 40, 1, (2, 2)), (100, 0, (0, 0))):
+            codes = random_codes(rng, 70, 90).astype(object)
+            codes[band][where] = bad
+            data = craft.detail_substream(codes)
+            with self.subTest(value=bad):
+                with self.assertRaisesRegex(DamagedStream,
+                                            rf"detail substream.*value {bad} of band {band}, block \({where[0]}, "
+                                            rf"{where[1]}\) is outside 0…15, at byte \d+ of the substream"):
+                    decode_detail(data, 70, 90, base_offset=1000)
+
+    def test_entropy_coding_damage_names_the_detail_substream(self):
+        codes = random_codes(np.random.default_rng(6), 70, 90)
+        data = craft.detail_substream(codes)
+        for name, bad in (("truncated", data[:-4]), ("extra word", data + bytes(4)), ("short", data[:12]),
+                          ("wrong grid", None)):
+            with self.subTest(case=name):
+                with self.assertRaisesRegex(DamagedStream, "detail substream"):
+                    if bad is None:
+                        decode_detail(data, 70, 60)  # fewer blocks than coded: unread bytes / states
+                    else:
+                        decode_detail(bad, 70, 90)
+
+
+class StreamTests(unittest.TestCase):
+    """Whole profile-3 streams (the fixture gic-v1 model) with a detail substream."""
+
+    def check(self, path, seed):
+        data = read_bytes(path)
+        before, _ = decode(data, gicv1())
+        H, W = before.shape[:2]
+        codes = random_codes(np.random.default_rng(7), H, W)
+        stream = craft.with_detail(data, codes)
+        rgb, info = decode(stream, gicv1(), return_latents=True)
+        np.testing.assert_array_equal(info["detail_codes"], codes)
+        np.testing.assert_array_equal(info["rgb_before_fill"], before)
+        np.testing.assert_array_equal(rgb, detail_fill(before, codes, seed))
+        self.assertFalse(np.array_equal(rgb, before))
+        self.assertTrue(info["detail"])
+        return stream, codes
+
+    def test_seeded_stream(self):
+        self.assertEqual(bitstream.parse(read_bytes(SEEDED)).seed, 7)
+        self.check(SEEDED, 7)
+
+    def test_unseeded_stream_uses_seed_0(self):
+        self.assertIsNone(bitstream.parse(read_bytes(UNSEEDED)).seed)
+        self.check(UNSEEDED, 0)
+
+    def test_crafted_stream_with_an_out_of_range_code_is_refused(self):
+        data = read_bytes(SEEDED)
+        codes = random_codes(np.random.default_rng(8), 45, 77).astype(object)
+        codes[1][1, 2] = 16
+        stream = craft.with_detail(data, codes)
+        off = bitstream.parse(stream).substream_offsets[2]
+        with self.assertRaisesRegex(DamagedStream,
+                                    rf"detail substream \(the third, at file byte {off}\): value 16 of band 1"):
+            decode(stream, gicv1())
+
+    def test_build_with_detail(self):
+        """craft.build(detail=…) from chosen symbols: z, y as before, the third substream after."""
+        m = gicv1()
+        rng = np.random.default_rng(9)
+        W, H = 40, 70
+        wp, hp = -(-W // m.s_z) * m.s_z, -(-H // m.s_z) * m.s_z
+        z = rng.integers(-3, 4, size=(m.N, hp // m.s_z, wp // m.s_z))
+        y = rng.integers(-3, 4, size=(m.M, hp // m.s_y, wp // m.s_y))
+        codes = random_codes(rng, H, W)
+        plain = craft.build(m, W, H, z, y, rate_index=100, steps=2, seed=2 ** 64 - 1)
+        filled = craft.build(m, W, H, z, y, rate_index=100, steps=2, seed=2 ** 64 - 1, detail=codes)
+        self.assertEqual(filled[5], 1)
+        before, _ = decode(plain, m)
+        rgb, _ = decode(filled, m)
+        np.testing.assert_array_equal(rgb, detail_fill(before, codes, 2 ** 64 - 1))
+
+
+if __name__ == "__main__":
+    unittest.main()
