@@ -1,14 +1,19 @@
 """The detail fill of spec/bitstream.md §7.5 (bitstream version 1.1) in gic_spec_decoder: the
 header rules of §2.2, the detail substream (table DETAIL, values outside 0…15 refused), the
 fill against the definition and against the independent integer prototype
-python/gicv2/detail_fill.py, and whole profile-3 streams with a third substream.
+python/gicv2/detail_fill.py, whole profile-3 streams with a third substream, and (when a gic-ref
+with --detail is built) streams gic-ref encodes with the fill, decoded by both.
 
 Run: PYTHONPATH=python python3 -m unittest python/tests/test_spec_decoder_detail.py -v
 (NumPy only; the gic-v2 conformance vectors with a detail substream are decoded by
 test_spec_decoder_conformance.py with every other vector of the set.)
 """
+import hashlib
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import unittest
 
 import numpy as np
@@ -320,6 +325,51 @@ class StreamTests(unittest.TestCase):
         before, _ = decode(plain, m)
         rgb, _ = decode(filled, m)
         np.testing.assert_array_equal(rgb, detail_fill(before, codes, 2 ** 64 - 1))
+
+
+def find_gic_ref():
+    """$GIC_REF, else .build/release/gic-ref, else .build/debug/gic-ref, if it has --detail."""
+    p = os.environ.get("GIC_REF")
+    paths = [p] if p else [os.path.join(ROOT, ".build", b, "gic-ref") for b in ("release", "debug")]
+    for p in paths:
+        if p and os.path.exists(p):
+            r = subprocess.run([p, "encode", "--help"], capture_output=True, text=True)
+            return p if "--detail" in r.stdout + r.stderr else None
+    return None
+
+
+GIC_REF = find_gic_ref()
+
+
+@unittest.skipUnless(GIC_REF, "no gic-ref with --detail ($GIC_REF, .build/release or .build/debug)")
+class ReferenceComparisonTests(unittest.TestCase):
+    """Streams gic-ref encodes with --detail on (codes by the reference rule of §7.5), decoded by
+    gic-ref and by gic_spec_decoder: the same RGB SHA-256, and the fill changes the picture."""
+
+    def test_detail_streams(self):
+        v2 = os.path.join(ROOT, "conformance", "gic-v2", "models", "gic-v2.gicw")
+        images = os.path.join(ROOT, "conformance", "gic-v2", "images")
+        cases = [(GICV1, "rgb-65x67.png", ["--rate", "0.5", "--steps", "0"]),
+                 (GICV1, "noise-48x40.png", ["--rate", "0.1", "--steps", "2", "--seed", "5"]),
+                 (v2, "photo-96x64.png", ["--rate", "0.1", "--steps", "2", "--seed", "5"]),
+                 (v2, "gray-40x24.png", ["--rate", "0.03", "--steps", "1", "--seed", str(2 ** 64 - 1)])]
+        with tempfile.TemporaryDirectory() as tmp:
+            for k, (model_path, image, opts) in enumerate(cases):
+                if not os.path.exists(model_path):
+                    continue
+                gic = os.path.join(tmp, f"c{k}.gic")
+                subprocess.run([GIC_REF, "encode", os.path.join(images, image), "-m", model_path, "-o", gic, "-q",
+                                "--detail", "on"] + opts, check=True)
+                r = subprocess.run([GIC_REF, "decode", gic, "-m", model_path, "-o", gic + ".rgb", "--json"],
+                                   check=True, capture_output=True, text=True)
+                data = read_bytes(gic)
+                with self.subTest(model=os.path.basename(model_path), image=image, opts=opts):
+                    self.assertEqual(bitstream.parse(data).minor, 1)
+                    self.assertTrue(bitstream.parse(data).has_detail)
+                    m = gicv1() if model_path == GICV1 else Model(model_path)
+                    rgb, info = decode(data, m, return_latents=True)
+                    self.assertEqual(hashlib.sha256(rgb.tobytes()).hexdigest(), json.loads(r.stdout)["rgb_sha256"])
+                    self.assertFalse(np.array_equal(rgb, info["rgb_before_fill"]))
 
 
 if __name__ == "__main__":
