@@ -25,7 +25,10 @@ struct Encode: ParsableCommand {
       Rate control (gic-v1 models only; other profiles refuse these options): --rate R in 0…1 \
       (1 = most bits) picks rate index round(255·R); --target-bpp B picks the rate index whose \
       file is closest to B bits per pixel; --steps N (0…4, default 2) sets the decoder's \
-      reverse-process steps and --seed S turns on the sampler's noise with seed S.
+      reverse-process steps and --seed S turns on the sampler's noise with seed S. --detail on \
+      adds the detail substream (spec/bitstream.md §7.5: per 32×32 block, the amplitude of the \
+      fine detail the decoded picture lacks, which the decoder fills with noise); the encoder \
+      decodes its own stream once more for it, and --target-bpp counts it.
       """)
 
   @Argument(help: "The PNG image, or a directory or list file of them (a batch).")
@@ -48,6 +51,17 @@ struct Encode: ParsableCommand {
   @Option(help: "Sampler noise seed (gic-v1; no noise without it).")
   var seed: UInt64?
 
+  @Option(
+    help: ArgumentHelp(
+      "Send the detail substream (gic-v1; default \(EncodeSettings.defaultDetail ? "on" : "off")).",
+      valueName: "on|off"))
+  var detail: Switch?
+
+  /// `--detail`'s values.
+  enum Switch: String, ExpressibleByArgument, CaseIterable {
+    case on, off
+  }
+
   @OptionGroup(title: "Batches") var batch: BatchOptions
 
   func validate() throws {
@@ -68,7 +82,9 @@ struct Encode: ParsableCommand {
   }
 
   var settings: EncodeSettings {
-    EncodeSettings(rate: rate, targetBitsPerPixel: targetBPP, steps: steps, seed: seed)
+    EncodeSettings(
+      rate: rate, targetBitsPerPixel: targetBPP, steps: steps, seed: seed,
+      detail: detail.map { $0 == .on })
   }
 
   func run() throws {
@@ -79,7 +95,7 @@ struct Encode: ParsableCommand {
     let codec = try options.loadCodec()
     guard codec.rateVariable != nil || settings.isEmpty else {
       throw ToolError(
-        "\(options.model): profile \(codec.profile.name) has a fixed rate and no reverse process; --rate, --target-bpp, --steps and --seed apply to gic-v1 models",
+        "\(options.model): profile \(codec.profile.name) has a fixed rate and no reverse process; --rate, --target-bpp, --steps, --seed and --detail on apply to gic-v1 models",
         code: "tool.profile")
     }
     if BatchOptions.isBatch(input) {
@@ -111,6 +127,7 @@ struct Encode: ParsableCommand {
         ? ""
         : ", rate index \(stream.rateIndex), \(stream.steps) steps"
           + (stream.seed.map { ", seed \($0)" } ?? "")
+          + (stream.detailSubstream.map { ", detail \($0.count) bytes" } ?? "")
       return
         "encoded \(input) (\(summary.width)×\(summary.height), \(report.sourceFormat)\(note)) → "
         + "\(destination): \(summary.bytes) bytes, \(String(format: "%.4f", summary.bpp)) bpp\(rateNote), "

@@ -12,12 +12,15 @@ struct StreamSummary: Encodable {
   var rateIndex: Int
   var steps: Int
   var seed: UInt64?
+  /// Bytes of the detail substream (spec/bitstream.md §7.5); absent without one.
+  var detailBytes: Int?
   var bytes: Int
   var bpp: Double
 
   init(_ s: Bitstream, bytes: Int) {
     (profile, width, height, grayscale) = (s.profile.name, s.width, s.height, s.grayscale)
     (rateIndex, steps, seed) = (s.rateIndex, s.steps, s.seed)
+    detailBytes = s.detailSubstream?.count
     self.bytes = bytes
     bpp = Double(bytes * 8) / Double(s.width * s.height)
   }

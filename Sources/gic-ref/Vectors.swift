@@ -41,6 +41,14 @@ struct Vectors: ParsableCommand {
   @Option(help: ArgumentHelp("Code only shard i of n (by image name).", valueName: "i/n"))
   var shard: String?
 
+  @Flag(
+    help: """
+      Also code the detail-substream vectors (spec/bitstream.md §7.5) with every gic-v1 model: \
+      photo-96x64, rgb-65x67, gray-40x24 and noise-48x40 at low rates, when those images are \
+      given; the manifest's bitstream version becomes 1.1.
+      """)
+  var detail = false
+
   func run() throws {
     guard !model.isEmpty, !images.isEmpty else {
       throw ValidationError("give at least one model (-m) and one image")
@@ -73,7 +81,7 @@ struct Vectors: ParsableCommand {
       inputs.append(.init(name: name, data: data, codec: codec))
     }
     let set = try ConformanceVectorGenerator.generate(
-      models: inputs, sources: sources, threads: max(1, threads), shard: shard)
+      models: inputs, sources: sources, threads: max(1, threads), shard: shard, detail: detail)
     files.merge(set.files) { _, new in new }
     for (name, data) in files.sorted(by: { $0.key < $1.key }) {
       try ToolFiles.write([UInt8](data), to: output + "/" + name, createDirectories: true)

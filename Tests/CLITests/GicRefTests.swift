@@ -193,3 +193,46 @@ struct CodecConversionTests {
     #expect(missing.stderr.contains("nowhere"))
   }
 }
+
+@Suite("gic-ref encode --detail")
+struct DetailCLITests {
+  let codec = CLIRunner.repositoryRoot.appendingPathComponent(
+    "Tests/ReferenceCodecTests/Fixtures/codec")
+  func path(_ name: String) -> String { codec.appendingPathComponent(name).path }
+
+  @Test("--detail on reports detail_bytes, decodes, and is refused for fixed-rate profiles")
+  func detail() throws {
+    let dir = try CLIRunner.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = path("gic-v1-N16-M24-W16-random.gicw")
+    let image = path("rgb-77x45.png")
+    let on = try CLIRunner.run(
+      "gic-ref",
+      ["encode", image, "-m", model, "-o", "d.gic", "--rate", "0.1", "--detail", "on", "--json"],
+      in: dir)
+    #expect(on.status == 0, "\(on.stderr)")
+    let e = try #require(
+      try JSONSerialization.jsonObject(with: Data(on.stdout.utf8)) as? [String: Any])
+    let detailBytes = try #require(e["detail_bytes"] as? Int)
+    #expect(detailBytes >= 16)
+    let off = try CLIRunner.run(
+      "gic-ref", ["encode", image, "-m", model, "-o", "p.gic", "--rate", "0.1", "--json"], in: dir)
+    #expect(off.status == 0 && !off.stdout.contains("detail_bytes"))
+    let a = try Data(contentsOf: dir.appendingPathComponent("d.gic"))
+    let b = try Data(contentsOf: dir.appendingPathComponent("p.gic"))
+    #expect(a[5] == 1 && b[5] == 0 && a.count > b.count)
+    let decode = try CLIRunner.run(
+      "gic-ref", ["decode", "d.gic", "-m", model, "-o", "d.png", "--json"], in: dir)
+    #expect(decode.status == 0 && decode.stdout.contains("detail_bytes"), "\(decode.stderr)")
+    let refused = try CLIRunner.run(
+      "gic-ref",
+      ["encode", image, "-m", path("mbt2018-mean-N16-M24.gicw"), "-o", "x.gic", "--detail", "on"],
+      in: dir)
+    #expect(refused.status == 1 && refused.stderr.contains("--detail on"))
+    let offElsewhere = try CLIRunner.run(
+      "gic-ref",
+      ["encode", image, "-m", path("mbt2018-mean-N16-M24.gicw"), "-o", "y.gic", "--detail", "off"],
+      in: dir)
+    #expect(offElsewhere.status == 0, "\(offElsewhere.stderr)")
+  }
+}

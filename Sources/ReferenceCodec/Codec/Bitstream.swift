@@ -7,8 +7,10 @@ import WeightFormat
 public struct Bitstream: Sendable, Equatable {
   /// The 4-byte magic at offset 0.
   public static let magic: [UInt8] = [0x89, 0x47, 0x49, 0x43]
-  /// The version this implementation writes.
+  /// The version this implementation writes, except for streams with a detail substream.
   public static let version = (major: UInt8(1), minor: UInt8(0))
+  /// The minor version of a profile-3 stream with a detail substream (spec/bitstream.md §7.5).
+  public static let detailMinor = UInt8(1)
   /// The most substreams a bitstream may declare.
   public static let maxSubstreams = 16
   /// The largest substream length accepted (spec/bitstream.md §5).
@@ -49,6 +51,23 @@ public struct Bitstream: Sendable, Equatable {
     self.steps = steps
     self.seed = seed
     self.substreams = substreams
+  }
+
+  /// The stream with `detail` as its third substream and the minor version that signals it
+  /// (spec/bitstream.md §2, §7.5).
+  ///
+  /// - Precondition: a profile-3 stream of two substreams.
+  public func addingDetail(_ detail: [UInt8]) -> Bitstream {
+    precondition(profile == .gicV1 && substreams.count == 2, "a two-substream profile-3 stream")
+    var s = self
+    s.minor = max(minor, Self.detailMinor)
+    s.substreams.append(detail)
+    return s
+  }
+
+  /// The detail substream (spec/bitstream.md §7.5), when the stream has one.
+  public var detailSubstream: [UInt8]? {
+    profile == .gicV1 && minor >= Self.detailMinor && substreams.count == 3 ? substreams[2] : nil
   }
 
   /// The bytes before the first substream.
@@ -204,6 +223,9 @@ public enum BitstreamError: Error, Sendable, Equatable {
   case modelMismatch(stream: String, model: String)
   /// The stream's profile or parameters do not fit the model.
   case incompatible(reason: String)
+  /// A substream decoded to a value its syntax does not allow, or broke spec/entropy-coding.md
+  /// §6; `offset` is the byte within the substream.
+  case damagedSubstream(substream: String, offset: Int, reason: String)
 
   /// A stable identifier of the error kind.
   public var code: String {
@@ -232,6 +254,8 @@ extension BitstreamError: GICError {
       "bitstream was made with model \(stream)…, but the model given is \(model)…; decode with the model the stream was encoded with"
     case .incompatible(let reason):
       "bitstream does not fit the model: \(reason)"
+    case .damagedSubstream(let substream, let offset, let reason):
+      "bitstream substream \(substream) is damaged at byte \(offset) of the substream: \(reason)"
     }
   }
 }

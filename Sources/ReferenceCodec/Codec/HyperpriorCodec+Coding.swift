@@ -139,13 +139,7 @@ extension HyperpriorCodec {
     try checkParameters(
       rateIndex: stream.rateIndex, steps: stream.steps, seed: stream.seed,
       given: stream.rateIndex != 0)
-    let substreamCount = profile.hasHyperprior ? 2 : 1
-    guard stream.substreams.count == substreamCount else {
-      throw BitstreamError.incompatible(
-        reason:
-          "\(stream.substreams.count) substreams, \(profile.name) has \(substreamCount) (\(profile.hasHyperprior ? "z, y" : "y"))"
-      )
-    }
+    try checkSubstreamCount(stream)
     let (pw, ph) = paddedSize(width: stream.width, height: stream.height)
     guard pw * ph <= Self.maxPaddedPixels else {
       throw BitstreamError.incompatible(
@@ -185,6 +179,11 @@ extension HyperpriorCodec {
         yHat, width: stream.width, height: stream.height, threads: threads, path: path)
       return (image, (zSymbols, ySymbols))
     }
+    // The detail codes come first, so a damaged detail substream is refused before the
+    // networks run.
+    let detailCodes = try stream.detailSubstream.map { bytes throws(BitstreamError) in
+      try DetailFill.decodeCodes(bytes, width: stream.width, height: stream.height)
+    }
     let r = stream.rateIndex
     let ySymbols = try gaussianTable.decode32(
       stream.substreams[1], rows: rows(hyper[0], rateIndex: r), saturating: true)
@@ -202,9 +201,33 @@ extension HyperpriorCodec {
         ySymbols, channels: yFormat.channels, height: yh, width: yw, centers: centers,
         exponent: yFormat.exponent, lo: yFormat.lo, hi: yFormat.hi)
     }
-    let image = synthesize(
+    var image = synthesize(
       yHat, width: stream.width, height: stream.height, threads: threads, path: path)
+    if let detailCodes {
+      DetailFill.fill(&image, codes: detailCodes, seed: stream.seed ?? 0, threads: threads)
+    }
     return (image, (zSymbols, ySymbols))
+  }
+
+  /// Checks the substream count against the profile and minor version (spec/bitstream.md
+  /// §2.2): 1 for `bmshj2018-factorized`, 3 for a profile-3 stream with a detail substream
+  /// (minor version 1 or more), 2 otherwise.
+  ///
+  /// - Throws: ``BitstreamError/invalidField(field:offset:reason:)`` naming the substream count.
+  func checkSubstreamCount(_ stream: Bitstream) throws(BitstreamError) {
+    let count = stream.substreams.count
+    let expected = profile.hasHyperprior ? 2 : 1
+    if count == expected { return }
+    if rateVariable != nil, count == 3, stream.minor >= Bitstream.detailMinor { return }
+    let names = profile.hasHyperprior ? "z, y" : "y"
+    var reason = "\(count) substreams, \(profile.name) has \(expected) (\(names))"
+    if rateVariable != nil {
+      reason +=
+        stream.minor >= Bitstream.detailMinor
+        ? " or 3 (z, y, detail)"
+        : " (3, with detail, only from minor version \(Bitstream.detailMinor))"
+    }
+    throw .invalidField(field: "substream count", offset: 23, reason: reason)
   }
 
   /// The Gaussian row of every value, (C, H, W) order, from the scales tensor.

@@ -33,7 +33,9 @@ extension HyperpriorCodec {
 
   /// Encodes an image.
   ///
-  /// gic-v1 picks the index as ``codeBest(_:rateIndex:steps:seed:)`` does.
+  /// gic-v1 picks the index as ``codeBest(_:rateIndex:steps:seed:)`` does (on the latent
+  /// substreams' size), then, with `detail`, adds the detail substream of the chosen stream
+  /// (``addingDetail(to:source:threads:path:)``: one more decode).
   ///
   /// - Parameters:
   ///   - image: the picture.
@@ -41,6 +43,7 @@ extension HyperpriorCodec {
   ///   - rateIndex: the rate index (gic-v1; nil for the fixed-rate profiles).
   ///   - steps: reverse-process steps the decoder runs (gic-v1).
   ///   - seed: the sampler's noise seed, nil for no noise (gic-v1).
+  ///   - detail: add the detail substream of spec/bitstream.md §7.5 (gic-v1).
   ///   - threads: worker threads for the network kernels; the bytes do not depend on it.
   ///   - path: the kernel implementation; the bytes do not depend on it.
   /// - Returns: the bitstream.
@@ -48,12 +51,24 @@ extension HyperpriorCodec {
   ///   profile, ``EntropyError`` if a symbol cannot be coded.
   public func encode(
     _ image: RGBImage, grayscale: Bool = false, rateIndex: Int? = nil, steps: Int = 0,
-    seed: UInt64? = nil, threads: Int = 1, path: KernelPath = .automatic
+    seed: UInt64? = nil, detail: Bool = false, threads: Int = 1, path: KernelPath = .automatic
   ) throws -> Bitstream {
     try checkParameters(
       rateIndex: rateIndex ?? 0, steps: steps, seed: seed, given: rateIndex != nil)
+    try checkDetail(detail)
     let a = try analyze(image, grayscale: grayscale, threads: threads, path: path)
-    return try codeBest(a, rateIndex: rateIndex, steps: steps, seed: seed)
+    let stream = try codeBest(a, rateIndex: rateIndex, steps: steps, seed: seed)
+    guard detail else { return stream }
+    return try addingDetail(to: stream, source: image, threads: threads, path: path)
+  }
+
+  /// Refuses the detail fill for a profile without it.
+  func checkDetail(_ detail: Bool) throws {
+    guard !detail || rateVariable != nil else {
+      throw BitstreamError.incompatible(
+        reason: "the detail fill (--detail on) applies to gic-v1 models (profile 3) only; "
+          + "the model is \(profile.name)")
+    }
   }
 
   /// Encodes at the rate index whose file size is closest to `bitsPerPixel` (gic-v1).
@@ -62,10 +77,17 @@ extension HyperpriorCodec {
   /// index, so a binary search finds the crossing; both neighbours of it are coded and the
   /// closer one (the smaller on a tie) kept.
   ///
-  /// - Throws: as ``encode(_:grayscale:rateIndex:steps:seed:threads:path:)``.
+  /// With `detail`, the whole file counts, detail substream included. Its size needs a decode
+  /// per index, so the search runs on the latent substreams' sizes against the target less the
+  /// detail bytes of the current crossing, until the crossing stays put (at most
+  /// ``detailSearchRounds`` rounds); the two neighbours of the last crossing are then coded in
+  /// full and, among every index coded in full, the one closest to the target is kept (the
+  /// smaller file on a tie). Typically 2–4 decodes.
+  ///
+  /// - Throws: as ``encode(_:grayscale:rateIndex:steps:seed:detail:threads:path:)``.
   public func encode(
     _ image: RGBImage, grayscale: Bool = false, targetBitsPerPixel target: Double, steps: Int = 0,
-    seed: UInt64? = nil, threads: Int = 1, path: KernelPath = .automatic
+    seed: UInt64? = nil, detail: Bool = false, threads: Int = 1, path: KernelPath = .automatic
   ) throws -> Bitstream {
     guard let rate = rateVariable else {
       throw BitstreamError.incompatible(
@@ -83,19 +105,57 @@ extension HyperpriorCodec {
       return s
     }
     func bpp(_ r: Int) throws -> Double { Double(try coded(r).serialized().count * 8) / pixels }
-    var lo = 0
-    var hi = rate.rateLevels - 1
-    while lo < hi {
-      let mid = (lo + hi) / 2
-      if try bpp(mid) < target { lo = mid + 1 } else { hi = mid }
+    func crossing(_ target: Double) throws -> Int {
+      var lo = 0
+      var hi = rate.rateLevels - 1
+      while lo < hi {
+        let mid = (lo + hi) / 2
+        if try bpp(mid) < target { lo = mid + 1 } else { hi = mid }
+      }
+      return lo
     }
-    var best = lo
-    // An infinite target is no tie: both distances are infinite, and it asks for the top rate.
-    if lo > 0, target.isFinite, abs(try bpp(lo - 1) - target) <= abs(try bpp(lo) - target) {
-      best = lo - 1
+    var lo = try crossing(target)
+    guard detail else {
+      var best = lo
+      // An infinite target is no tie: both distances are infinite, and it asks for the top
+      // rate.
+      if lo > 0, target.isFinite, abs(try bpp(lo - 1) - target) <= abs(try bpp(lo) - target) {
+        best = lo - 1
+      }
+      return try coded(best)
     }
-    return try coded(best)
+    var full: [Int: Bitstream] = [:]
+    func withDetail(_ r: Int) throws -> Bitstream {
+      if let s = full[r] { return s }
+      let s = try addingDetail(to: try coded(r), source: image, threads: threads, path: path)
+      full[r] = s
+      return s
+    }
+    for _ in 0..<Self.detailSearchRounds {
+      let detailBits = Double((try withDetail(lo).substreams[2].count) * 8)
+      let next = try crossing(target - detailBits / pixels)
+      if next == lo { break }
+      lo = next
+    }
+    for r in [lo - 1, lo] where r >= 0 { _ = try withDetail(r) }
+    func distance(_ s: Bitstream) -> Double {
+      abs(Double(s.serialized().count * 8) / pixels - target)
+    }
+    // An infinite target gives infinite distances: the smallest file would win, so it asks for
+    // the top rate explicitly, as without detail.
+    guard target.isFinite else { return try withDetail(lo) }
+    var best = try withDetail(lo)
+    for r in full.keys.sorted() {
+      let s = try withDetail(r)
+      let (d, dBest) = (distance(s), distance(best))
+      if d < dBest || (d == dBest && s.serialized().count < best.serialized().count) { best = s }
+    }
+    return best
   }
+
+  /// How many times the `--target-bpp` search with detail re-aims at the target less the
+  /// detail bytes (each round one decode).
+  public static let detailSearchRounds = 3
 
   /// Checks rate index, steps and seed against the profile.
   func checkParameters(rateIndex: Int, steps: Int, seed: UInt64?, given: Bool) throws {

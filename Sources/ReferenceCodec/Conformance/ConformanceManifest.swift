@@ -32,12 +32,16 @@ public struct ConformanceManifest: Codable, Sendable, Equatable {
     public var steps: Int
     /// The sampler seed as decimal text (JSON numbers lose 64-bit precision), or nil.
     public var seed: String?
+    /// true when the stream has a detail substream (spec/bitstream.md §7.5); nil (absent from
+    /// the JSON) otherwise, so the manifests of streams without one are as before.
+    public var detail: Bool?
 
     /// The parameters in `stream`'s header.
     public init(_ stream: Bitstream) {
       (profile, width, height) = (stream.profile.name, stream.width, stream.height)
       (grayscale, rateIndex, steps) = (stream.grayscale, stream.rateIndex, stream.steps)
       seed = stream.seed.map { String($0) }
+      detail = stream.detailSubstream != nil ? true : nil
     }
   }
 

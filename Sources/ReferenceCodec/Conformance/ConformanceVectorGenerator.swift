@@ -29,6 +29,18 @@ public enum ConformanceVectorGenerator {
     (10, 4, 7), (0, 3, 2), (7, 2, nil), (6, 2, 18_446_744_073_709_551_615),
   ]
 
+  /// The detail-substream vectors (spec/bitstream.md §7.5): source picture, rate index, steps
+  /// and seed.
+  ///
+  /// A set made with `detail` adds them for every gic-v1 model, after its other vectors: low
+  /// rates, where the fill has detail to restore; with and without a seed (S = 0), partial
+  /// blocks, a grayscale source and uniform noise (the largest codes).
+  public static let detailParameters:
+    [(source: String, rateIndex: Int, steps: Int, seed: UInt64?)] = [
+      ("photo-96x64.png", 26, 2, 7), ("rgb-65x67.png", 0, 2, nil), ("gray-40x24.png", 51, 1, 3),
+      ("noise-48x40.png", 13, 2, nil),
+    ]
+
   /// The set's models, streams and manifest by path within the set (`models/…`, `streams/…`,
   /// `manifest.json`; the caller adds `images/…`), and the number of vectors.
   ///
@@ -36,10 +48,14 @@ public enum ConformanceVectorGenerator {
   /// parameters it has in the whole set); the manifest lists every model and the shard's
   /// vectors (``ConformanceManifest/merged(_:)`` joins the shards).
   ///
+  /// With `detail`, every gic-v1 model also codes ``detailParameters`` (ids ending in
+  /// `-detail`) and the manifest's bitstream version is 1.1; without it the set is exactly as
+  /// before bitstream version 1.1.
+  ///
   /// - Throws: ``BitstreamError`` or ``EntropyError`` if a picture cannot be coded.
   public static func generate(
     models: [Model], sources: [(name: String, decoded: PNGDecoded)], threads: Int,
-    shard: Shard = .all
+    shard: Shard = .all, detail: Bool = false
   ) throws -> (files: [String: Data], vectors: Int) {
     var files: [String: Data] = [:]
     var manifestModels: [ConformanceManifest.Model] = []
@@ -50,6 +66,26 @@ public enum ConformanceVectorGenerator {
       files[stored] = data
       manifestModels.append(.init(file: stored, data: data, codec: codec))
       let stem = (name as NSString).deletingPathExtension
+      func add(_ stream: Bitstream, source: String) throws {
+        let bytes = Data(stream.serialized())
+        let picture = try codec.decode(stream, threads: threads)
+        let pixels = Data(picture.pixels)
+        var id = stem + "-" + (source as NSString).deletingPathExtension
+        if codec.rateVariable != nil {
+          id +=
+            "-r\(stream.rateIndex)-s\(stream.steps)" + (stream.seed.map { "-seed\($0)" } ?? "")
+            + (stream.detailSubstream != nil ? "-detail" : "")
+        }
+        let file = "streams/\(id).gic"
+        files[file] = bytes
+        vectors.append(
+          .init(
+            id: id, model: stored, modelDigest: codec.modelDigest, bitstream: file,
+            bitstreamSha256: SHA256Hex.of(bytes), source: "images/" + source,
+            parameters: .init(stream),
+            decodedRgbSha256: SHA256Hex.of(pixels), decodedRgbMd5: MD5Hex.of(pixels),
+            decodedBytes: pixels.count))
+      }
       for (k, source) in sources.enumerated() where shard.contains(source.name) {
         let gray = source.decoded.codesAsGray
         var settings: [(tenths: Int, steps: Int, seed: UInt64?)?] = [nil]
@@ -68,28 +104,23 @@ public enum ConformanceVectorGenerator {
             stream = try codec.encode(
               source.decoded.image, grayscale: gray, threads: threads)
           }
-          let bytes = Data(stream.serialized())
-          let picture = try codec.decode(stream, threads: threads)
-          let pixels = Data(picture.pixels)
-          var id = stem + "-" + (source.name as NSString).deletingPathExtension
-          if codec.rateVariable != nil {
-            id +=
-              "-r\(stream.rateIndex)-s\(stream.steps)" + (stream.seed.map { "-seed\($0)" } ?? "")
-          }
-          let file = "streams/\(id).gic"
-          files[file] = bytes
-          vectors.append(
-            .init(
-              id: id, model: stored, modelDigest: codec.modelDigest, bitstream: file,
-              bitstreamSha256: SHA256Hex.of(bytes), source: "images/" + source.name,
-              parameters: .init(stream),
-              decodedRgbSha256: SHA256Hex.of(pixels), decodedRgbMd5: MD5Hex.of(pixels),
-              decodedBytes: pixels.count))
+          try add(stream, source: source.name)
         }
       }
+      guard detail, codec.rateVariable != nil else { continue }
+      for p in detailParameters where shard.contains(p.source) {
+        guard let source = sources.first(where: { $0.name == p.source }) else { continue }
+        let stream = try codec.encode(
+          source.decoded.image, grayscale: source.decoded.codesAsGray, rateIndex: p.rateIndex,
+          steps: p.steps, seed: p.seed, detail: true, threads: threads)
+        try add(stream, source: source.name)
+      }
     }
+    let minor =
+      detail && models.contains { $0.codec.rateVariable != nil }
+      ? Bitstream.detailMinor : Bitstream.version.minor
     let manifest = ConformanceManifest(
-      bitstreamVersion: "\(Bitstream.version.major).\(Bitstream.version.minor)",
+      bitstreamVersion: "\(Bitstream.version.major).\(minor)",
       models: manifestModels,
       vectors: vectors)
     files["manifest.json"] = manifest.serialized()
