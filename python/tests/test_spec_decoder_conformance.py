@@ -12,7 +12,7 @@ import unittest
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
-from gic_spec_decoder import Model, decode  # noqa: E402
+from gic_spec_decoder import Model, bitstream, decode  # noqa: E402
 
 SET = os.path.join(ROOT, "conformance")
 
@@ -22,8 +22,9 @@ class PublishedVectors(unittest.TestCase):
         self.check_set(SET, 40)
 
     def test_every_gic_v2_vector(self):
-        """The gic-v2 set (conformance/gic-v2/): the same sources, the gic-v2 model."""
-        self.check_set(os.path.join(SET, "gic-v2"), 24)
+        """The gic-v2 set (conformance/gic-v2/): the same sources, the gic-v2 model; 4 of its
+        streams (bitstream version 1.1) carry the detail substream of spec/bitstream.md §7.5."""
+        self.check_set(os.path.join(SET, "gic-v2"), 28, detail=4)
 
     def test_every_bmshj2018_factorized_vector(self):
         """The bmshj2018-factorized set (profile 4, spec/bitstream.md §10)."""
@@ -44,19 +45,23 @@ class PublishedVectors(unittest.TestCase):
         attention blocks, lookup and mul, coded as profile 5)."""
         self.check_set(os.path.join(SET, "cheng2020-attn"), 8)
 
-    def check_set(self, SET, count):
+    def check_set(self, SET, count, detail=0):
         with open(os.path.join(SET, "manifest.json"), encoding="utf-8") as f:
             manifest = json.load(f)
         models = {}
         for m in manifest["models"]:
-            data = open(os.path.join(SET, m["file"]), "rb").read()
+            with open(os.path.join(SET, m["file"]), "rb") as f:
+                data = f.read()
             self.assertEqual(hashlib.sha256(data).hexdigest(), m["sha256"], m["file"])
             models[m["file"]] = Model(data)
         start = time.time()
         failures = []
+        with_detail = 0
         for v in manifest["vectors"]:
-            stream = open(os.path.join(SET, v["bitstream"]), "rb").read()
+            with open(os.path.join(SET, v["bitstream"]), "rb") as f:
+                stream = f.read()
             self.assertEqual(hashlib.sha256(stream).hexdigest(), v["bitstream_sha256"], v["id"])
+            with_detail += bitstream.parse(stream).has_detail
             rgb, _ = decode(stream, models[v["model"]])
             raw = rgb.astype("uint8").tobytes()
             if (hashlib.sha256(raw).hexdigest() != v["decoded_rgb_sha256"]
@@ -67,6 +72,7 @@ class PublishedVectors(unittest.TestCase):
               file=sys.stderr)
         self.assertEqual(failures, [])
         self.assertEqual(len(manifest["vectors"]), count)
+        self.assertEqual(with_detail, detail)
 
 
 if __name__ == "__main__":
