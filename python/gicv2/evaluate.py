@@ -15,7 +15,9 @@ For every picture and every rate point -- the rates of --rates (default 9, 0 to 
 `gic-ref encode --target-bpp B`, only where B lies inside the picture's rate range):
   * gic: for every --steps n (default 0, 1, 2) and noise off / on (alpha 0: no seed; alpha 1:
     `--seed S`, the model's own sampler alpha; not for 0 steps, where no sampler step runs and
-    the picture is the same), `gic-ref encode ... --steps n [--seed S]`, then
+    the picture is the same), `gic-ref encode ... --steps n [--seed S] --detail off`, and for
+    the steps of --detail-steps also with `--detail on` (the detail fill, spec/bitstream.md 7.5:
+    variants "gic-sN-aA-d", the fill's substream counted in the file size), then
     `gic-ref decode` (a stream flagged grayscale, spec/bitstream.md 6.1, is measured as the
     gray picture gic-ref writes for it); with --float-model the float decoder of the same model
     decodes the same symbols (`gic-ref decode --dump-symbols`, then the float codec's decode_symbols) and the
@@ -39,8 +41,8 @@ Outputs: --json (everything), --markdown (tables), --plot (one PNG: rate-PSNR, r
 rate-SWD, means over pictures, classical codecs only where every picture had a match),
 --gallery (one PNG: for --gallery-count pictures at the rate points nearest --gallery-bpp, the
 same --crop x --crop crop -- the most textured one, by gradient energy of the original -- of the
-original, gic 0 steps, gic 2 steps with noise, AVIF, JPEG, JPEG XL and WebP, labelled with the
-whole picture's bpp). Progress goes to stderr, one line per decoded picture; the Markdown tables
+original, gic 0 steps, gic 2 steps with noise, gic 2 steps without sampler noise + the detail
+fill (when run), AVIF, JPEG, JPEG XL and WebP, labelled with the whole picture's bpp). Progress goes to stderr, one line per decoded picture; the Markdown tables
 also go to stdout.
 """
 import argparse
@@ -80,14 +82,22 @@ def run(*args):
     return p.stdout
 
 
-def variant_key(steps, alpha):
-    return f"gic-s{steps}-a{alpha}"
+def variant_key(steps, alpha, detail=False):
+    return f"gic-s{steps}-a{alpha}" + ("-d" if detail else "")
+
+
+def parse_variant(key):
+    """(steps, alpha, detail) of a gic variant key ("gic-s2-a1" or "gic-s2-a1-d")."""
+    detail = key.endswith("-d")
+    steps, alpha = key[5:-2 if detail else None].split("-a")
+    return int(steps), int(alpha), detail
 
 
 def variant_label(key):
     if key.startswith("gic-s"):
-        steps, alpha = key[5:].split("-a")
-        return f"gic {steps} step{'s' if steps != '1' else ''}, α={alpha}"
+        steps, alpha, detail = parse_variant(key)
+        return (f"gic {steps} step{'s' if steps != 1 else ''}, α={alpha}"
+                + (" + detail fill" if detail else ""))
     return CODEC_LABEL.get(key, key)
 
 
@@ -144,9 +154,9 @@ class Gic:
         self.model = args.model
         self.threads = str(args.threads)
 
-    def encode(self, src, out, rate=None, target_bpp=None, steps=2, seed=None):
+    def encode(self, src, out, rate=None, target_bpp=None, steps=2, seed=None, detail=False):
         opts = ["--rate", repr(rate)] if rate is not None else ["--target-bpp", repr(target_bpp)]
-        opts += ["--steps", str(steps)]
+        opts += ["--steps", str(steps), "--detail", "on" if detail else "off"]
         if seed is not None:
             opts += ["--seed", str(seed)]
         return json.loads(run(self.ref, "encode", src, "-m", self.model, "-o", out, "--json",
@@ -182,7 +192,8 @@ def evaluate(args):
     os.makedirs(work, exist_ok=True)
     swd_kw = {"nhoods": args.swd_nhoods}
     # 0 steps runs no sampler: the seed changes nothing, so (0 steps, alpha 1) is not run
-    variants = [(s, a) for s in args.steps for a in args.alphas if s > 0 or a == 0]
+    variants = [(s, a, False) for s in args.steps for a in args.alphas if s > 0 or a == 0]
+    variants += [(s, a, True) for s in args.detail_steps for a in args.alphas if s > 0 or a == 0]
     rows, curves, targets = [], {}, []
     t_start = time.time()
     for pi, (name, path) in enumerate(pictures):
@@ -203,12 +214,13 @@ def evaluate(args):
         coder = classical.Coder(original, os.path.join(pdir, "classical")) if codecs else None
         for label, kind, value in points:
             sizes = []
-            for steps, alpha in variants:
-                key = variant_key(steps, alpha)
+            for steps, alpha, detail in variants:
+                key = variant_key(steps, alpha, detail)
                 stem = os.path.join(pdir, f"{label.replace(' ', '_')}-{key}")
                 seed = args.seed if alpha else None
                 enc = gic.encode(path, stem + ".gic", rate=value if kind == "rate" else None,
-                                 target_bpp=value if kind == "bpp" else None, steps=steps, seed=seed)
+                                 target_bpp=value if kind == "bpp" else None, steps=steps, seed=seed,
+                                 detail=detail)
                 dump = stem + ".npz" if fc else None
                 gic.decode(stem + ".gic", stem + ".rgb", dump)
                 decoded = read_raw(stem + ".rgb", h, w)
@@ -219,6 +231,7 @@ def evaluate(args):
                 np.save(stem + ".npy", decoded)
                 row = {"image": name, "point": label, "kind": kind, "value": value,
                        "rate_index": enc["rate_index"], "codec": key, "steps": steps, "alpha": alpha,
+                       "detail": detail, "detail_bytes": enc.get("detail_bytes", 0),
                        "bytes": enc["bytes"], "bpp": 8.0 * enc["bytes"] / (w * h), "match": True,
                        **metrics.all_metrics(original, decoded, swd_kw), "decoded": stem + ".npy"}
                 if fc:
@@ -265,10 +278,12 @@ def evaluate(args):
         for t in args.targets:
             if not (bpp[0] <= t <= bpp[-1]):
                 continue
-            enc = gic.encode(path, os.path.join(pdir, "target.gic"), target_bpp=t)
-            targets.append({"image": name, "target": t, "bpp": enc["bpp"], "rate_index": enc["rate_index"],
-                            "error_percent": (enc["bpp"] / t - 1) * 100})
-            log(f"  {name} --target-bpp {t:g}: {enc['bpp']:.4f} bpp ({targets[-1]['error_percent']:+.2f} %)")
+            for detail in [False] + ([True] if args.detail_steps else []):
+                enc = gic.encode(path, os.path.join(pdir, "target.gic"), target_bpp=t, detail=detail)
+                targets.append({"image": name, "target": t, "detail": detail, "bpp": enc["bpp"],
+                                "rate_index": enc["rate_index"], "error_percent": (enc["bpp"] / t - 1) * 100})
+                log(f"  {name} --target-bpp {t:g}{' --detail on' if detail else ''}: {enc['bpp']:.4f} bpp "
+                    f"({targets[-1]['error_percent']:+.2f} %)")
     result = {"model": os.path.relpath(os.path.abspath(args.model), ROOT), "float_model": args.float_model,
               "pictures": [n for n, _ in pictures], "rates": args.rates, "bpp_points": args.bpp_points,
               "seed": args.seed, "swd": {"nhoods_per_image": args.swd_nhoods, "seed": metrics.SEED,
@@ -413,10 +428,11 @@ def markdown(result):
                    f"highest {np.mean([c['max_bpp'] for c in result['curves'].values()]):.4f} bpp.")
     if result["targets"]:
         out.append("")
-        out.append("| picture | --target-bpp | got bpp | rate index | error |")
-        out.append("|---|---:|---:|---:|---:|")
+        out.append("| picture | --target-bpp | --detail | got bpp | rate index | error |")
+        out.append("|---|---:|---|---:|---:|---:|")
         for t in result["targets"]:
-            out.append(f"| {t['image']} | {t['target']:g} | {t['bpp']:.4f} | {t['rate_index']} | {t['error_percent']:+.2f} % |")
+            out.append(f"| {t['image']} | {t['target']:g} | {'on' if t.get('detail') else 'off'} | {t['bpp']:.4f} | "
+                       f"{t['rate_index']} | {t['error_percent']:+.2f} % |")
         out.append("")
         out.append(f"Largest |error|: {max(abs(t['error_percent']) for t in result['targets']):.2f} %.")
     out.append("")
@@ -441,16 +457,18 @@ def plot(result, path):
     gic_keys = [k for k in codec_order(result) if k.startswith("gic")]
     blues = plt.get_cmap("Blues")
     oranges = plt.get_cmap("Oranges")
+    greens = plt.get_cmap("Greens")
     for key in codec_order(result):
         pts = sorted((a for a in result["aggregates"] if a["codec"] == key and a["n"] == n),
                      key=lambda a: a["bpp"])
         if not pts:
             continue
         if key.startswith("gic"):
-            steps, alpha = key[5:].split("-a")
-            cmap = oranges if alpha == "1" else blues
-            color = cmap(0.45 + 0.5 * int(steps) / max(4, len(gic_keys)))
-            style = dict(color=color, marker="o", linestyle="-" if alpha == "0" else "--", linewidth=2)
+            steps, alpha, detail = parse_variant(key)
+            cmap = greens if detail else oranges if alpha == 1 else blues
+            color = cmap(0.45 + 0.5 * steps / max(4, len(gic_keys)))
+            style = dict(color=color, marker="s" if detail else "o", linestyle="-" if alpha == 0 else "--",
+                         linewidth=2)
         else:
             color, marker = STYLE.get(key, ("gray", "x"))
             style = dict(color=color, marker=marker, linestyle=":", linewidth=1.5)
@@ -570,6 +588,9 @@ def main(argv=None):
                     help="reverse-process steps of the gic variants (default 0,1,2)")
     ap.add_argument("--alphas", type=lambda s: [int(v) for v in s.split(",")], default=[0, 1],
                     help="noise off (0: no --seed) / on (1: --seed S, the model's alpha) (default 0,1)")
+    ap.add_argument("--detail-steps", type=lambda s: [int(v) for v in s.split(",") if v], default=[],
+                    help="also code these steps' variants with the detail fill (gic-ref encode --detail on, "
+                         "spec/bitstream.md 7.5), e.g. 0,2 (default: none)")
     ap.add_argument("--seed", type=int, default=1, help="the noise seed of the alpha=1 variants (default 1)")
     ap.add_argument("--codecs", default="avif,jxl,webp,jpeg", help="classical codecs (default avif,jxl,webp,jpeg; '' for none)")
     ap.add_argument("--targets", type=parse_floats, default=[0.08, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0],
@@ -601,7 +622,8 @@ def main(argv=None):
         work = None
     else:
         result, work = evaluate(args)
-    keys = [k for k in ("original", variant_key(0, 0), variant_key(2, 1), "avif", "jpeg", "jxl", "webp")]
+    keys = [k for k in ("original", variant_key(0, 0), variant_key(2, 1), variant_key(2, 0, True),
+                        "avif", "jpeg", "jxl", "webp")]
     present = {r["codec"] for r in result["rows"]}
     columns = [k for k in keys if k == "original" or k in present]
     md = markdown(result)

@@ -51,10 +51,11 @@ def main(paths):
     print(f"\nMean bpp at r=0: {np.mean([c['min_bpp'] for c in curves]):.4f}; at r=255: "
           f"{np.mean([c['max_bpp'] for c in curves]):.4f}")
     print("\n--target-bpp accuracy:\n")
-    print("| picture | target | got | error |")
-    print("|---|---:|---:|---:|")
+    print("| picture | target | --detail | got | error |")
+    print("|---|---:|---|---:|---:|")
     for t in targets:
-        print(f"| {t['image']} | {t['target']} | {t['bpp']:.4f} | {t['error_percent']:+.2f} % |")
+        print(f"| {t['image']} | {t['target']} | {'on' if t.get('detail') else 'off'} | {t['bpp']:.4f} | "
+              f"{t['error_percent']:+.2f} % |")
     int_vs_float(rows, order)
 
 

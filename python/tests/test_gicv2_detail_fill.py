@@ -101,5 +101,20 @@ class DetailFillTest(unittest.TestCase):
         self.assertTrue(all(b > a for a, b in zip(row, row[1:])))
 
 
+class EvaluationKeysTest(unittest.TestCase):
+    """evaluate.py's variant keys carry the detail fill ("-d")."""
+
+    def test_keys_round_trip(self):
+        try:
+            from gicv2 import evaluate
+        except ImportError as e:  # pragma: no cover - torch / pytorch-msssim missing
+            self.skipTest(f"evaluate.py does not import here: {e}")
+        for steps, alpha, detail in ((0, 0, False), (2, 1, False), (2, 0, True), (1, 1, True)):
+            key = evaluate.variant_key(steps, alpha, detail)
+            self.assertEqual(evaluate.parse_variant(key), (steps, alpha, detail))
+        self.assertEqual(evaluate.variant_label("gic-s2-a0-d"), "gic 2 steps, α=0 + detail fill")
+        self.assertEqual(evaluate.variant_label("gic-s1-a1"), "gic 1 step, α=1")
+
+
 if __name__ == "__main__":
     unittest.main()
