@@ -232,12 +232,13 @@ public enum SystemCalls {
   /// flushed).
   public static func exitProcess(_ status: Int32) -> Never { exit(status) }
 
-  /// Lets the allocator reuse freed memory instead of mapping fresh pages: blocks up to 32 MiB
-  /// come from the heap (not each from its own mapping, unmapped when freed), and free memory
-  /// at the top of the heap is kept up to 512 MiB. A tool calls it once, first: layer outputs
-  /// (tens of MiB, one per layer) then reuse pages already faulted in. The heap's high-water
-  /// mark may then exceed the largest live set (fragmentation): `gic-ref encode` calls it.
-  /// Glibc only; elsewhere nothing changes.
+  /// Lets the allocator reuse freed memory instead of mapping fresh pages.
+  ///
+  /// Blocks up to 32 MiB come from the heap (not each from its own mapping, unmapped when freed),
+  /// and free memory at the top of the heap is kept up to 512 MiB. A tool calls it once, first:
+  /// layer outputs (tens of MiB, one per layer) then reuse pages already faulted in. The heap's
+  /// high-water mark may then exceed the largest live set (fragmentation): `gic-ref encode` calls
+  /// it. Glibc only; elsewhere nothing changes.
   ///
   /// The corresponding C function is `mallopt` (`M_MMAP_THRESHOLD`, `M_TRIM_THRESHOLD`), called
   /// from CCleanup's `gic_reuse_freed_memory` (Swift's Glibc module lacks `malloc.h`).

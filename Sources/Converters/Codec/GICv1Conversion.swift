@@ -14,8 +14,9 @@ enum GICv1Conversion {
   /// transforms' do (a held-out photograph reached 3.7× the calibration maximum in `film2`).
   static let reverseHeadroom = 4.0
 
-  /// Clamp bounds of g_s's activations other than the default 4095, by value name
-  /// (docs/results-gicv2.md, "The integer decoder's precision"). The values only an inverse GDN
+  /// Clamp bounds of g_s's activations other than the default 4095, by value name.
+  ///
+  /// See docs/results-gicv2.md, "The integer decoder's precision". The values only an inverse GDN
   /// reads (g_s.0, g_s.2, g_s.4) get the full int16 bound, 3 more bits at no weight cost: an
   /// IGDN's γ is proven with U = rshift(X², t) ≤ 32767 whatever X is, and |x·r| ≤ 32767 · 46340
   /// < 2^31. The IGDN outputs, which convolutions read, get 1–2 more bits paid with weight bits

@@ -38,9 +38,11 @@ struct GraphQuantizer {
   /// Tensors the nodes reference, in creation order.
   var tensors: [Tensor] = []
 
-  /// Clamp bounds chosen by the user (`gic-convert --activation-bound`) by value name; they
-  /// take precedence over a profile's own choices. Each must name a calibrated activation of
-  /// one of the model's graphs (``checkActivationBoundsUsed(profile:)``).
+  /// Clamp bounds chosen by the user, by value name.
+  ///
+  /// They come from `gic-convert --activation-bound` and take precedence over a profile's own
+  /// choices. Each must name a calibrated activation of one of the model's graphs
+  /// (``checkActivationBoundsUsed(profile:)``).
   var activationBounds: [String: Int] = [:]
   /// The names of ``activationBounds`` that a graph has applied.
   var appliedBounds: Set<String> = []

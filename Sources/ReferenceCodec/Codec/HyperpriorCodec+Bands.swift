@@ -96,10 +96,12 @@ extension HyperpriorCodec {
     return whole
   }
 
-  /// The peak memory and multiply-accumulates of `graph` on `height` × `width` as the codec runs
-  /// it: whole when it fits ``ResourceBudget/bandBytes``, else in bands, the caller holding the
-  /// whole inputs (all graphs but g_a, whose bands come from the picture) and the whole outputs
-  /// (all graphs but g_s, which writes the picture). Nil when the graph cannot run on this size.
+  /// The peak memory and multiply-accumulates of `graph` on `height` × `width`.
+  ///
+  /// The figures are for the graph as the codec runs it: whole when it fits
+  /// ``ResourceBudget/bandBytes``, else in bands, the caller holding the whole inputs (all graphs
+  /// but g_a, whose bands come from the picture) and the whole outputs (all graphs but g_s, which
+  /// writes the picture). Nil when the graph cannot run on this size.
   func graphCost(_ graph: IntegerGraph, height: Int, width: Int) -> (
     peakBytes: Int, multiplyAccumulates: Int
   )? {

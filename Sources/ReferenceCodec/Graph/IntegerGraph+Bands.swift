@@ -23,10 +23,11 @@ extension IntegerGraph {
     var outputOffset: Int
   }
 
-  /// The row scale of every value relative to the graph's inputs, as a reduced fraction, and
-  /// the alignment a slab's first input row needs: every value's start a whole row, every
-  /// strided node's input start a multiple of its stride. Nil when the graph mixes scales at one
-  /// node (no such graph is banded).
+  /// The row scale of every value and the alignment a slab's first input row needs.
+  ///
+  /// Each scale is relative to the graph's inputs, as a reduced fraction. The alignment makes
+  /// every value's start a whole row and every strided node's input start a multiple of its
+  /// stride. Nil when the graph mixes scales at one node (no such graph is banded).
   func rowGeometry() -> (scales: [(num: Int, den: Int)], alignment: Int)? {
     func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
     var scales = [(num: Int, den: Int)](repeating: (1, 1), count: values.count)
@@ -169,8 +170,9 @@ extension IntegerGraph {
     var multiplyAccumulates: Int
   }
 
-  /// What a run with bands of at most `bandBytes` costs: the whole run's figures when it runs
-  /// whole. Nil as ``cost(height:width:)``.
+  /// What a run with bands of at most `bandBytes` costs.
+  ///
+  /// The figures are the whole run's when it runs whole. Nil as ``cost(height:width:)``.
   func bandedCost(height: Int, width: Int, bandBytes: Int, maxWork: Int = 2) -> (
     peakBytes: Int, multiplyAccumulates: Int
   )? {
@@ -184,6 +186,15 @@ extension IntegerGraph {
   /// activations when the whole run would take more; the outputs' values are the whole run's.
   ///
   /// - Parameters:
+  ///   - height: the height of the graph's inputs, in rows.
+  ///   - width: the width of the graph's inputs, in columns.
+  ///   - bandBytes: the most live activations a band may hold, in bytes; a run whose whole cost
+  ///     fits runs whole (``bandLayout(height:width:bandBytes:maxWork:)``).
+  ///   - maxWork: the graph runs whole instead when its bands would do more than this many times
+  ///     the whole run's multiply-adds.
+  ///   - level: the conditioning level, passed to each run (graphs with ``levels`` > 0).
+  ///   - threads: worker threads for each run's kernels (results do not depend on it).
+  ///   - path: the kernel implementation of each run.
   ///   - input: the graph's inputs' rows `rows` (every input, in order, full width).
   ///   - output: receives each band: its output rows, the slab run's outputs, and the row of
   ///     those outputs where the band starts. Bands arrive in order and cover every row once.

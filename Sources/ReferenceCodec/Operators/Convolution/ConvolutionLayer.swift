@@ -76,9 +76,11 @@ public struct ConvolutionLayer: Sendable {
     }
   }
 
-  /// The input rows that output rows `rows` read (§4, §4.1): output row y reads rows
-  /// y·stride − padding + u of a convolution, and a transposed convolution's input row i writes
-  /// rows i·stride − padding + u, for u in 0 ..< kernel. Rows outside the input are padding.
+  /// The input rows that output rows `rows` read (§4, §4.1).
+  ///
+  /// Output row y reads rows y·stride − padding + u of a convolution, and a transposed
+  /// convolution's input row i writes rows i·stride − padding + u, for u in 0 ..< kernel. Rows
+  /// outside the input are padding.
   public func inputRows(_ rows: Range<Int>) -> Range<Int> {
     guard !rows.isEmpty else { return rows.lowerBound..<rows.lowerBound }
     switch kind {
