@@ -4,7 +4,9 @@ through bench/gicv2_decode_vs_float.py, or --model/--gicw), 2 reverse-process st
 `gic-ref decode` (integer) side by side with the PyTorch float decoder of the same model
 (python/gicv1/float_codec.py `decode_symbols`, or --float-codec), same thread count, in one run.
 
-Setup (untimed): the image is encoded once with `gic-ref encode --rate R --steps 2 [--seed S]`;
+Setup (untimed): the image is encoded once with `gic-ref encode --rate R --steps 2 [--seed S]
+--detail on|off` (--detail; the fill is gic-ref's only: the float decoder decodes the same symbols
+without it);
 `gic-ref decode --dump-symbols` writes the decoded symbols, which the float decoder takes (the
 same bitstream). Timed, alternating, R repetitions, each in a fresh process:
   (a) `gic-ref decode --threads T -o x.rgb`: the whole process, measured here (start-up, model
@@ -85,6 +87,9 @@ def main(argv=None, model="gic-v1", doc=None):
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, ".build", "release"))
     ap.add_argument("--rate", default="0.5")
     ap.add_argument("--seed", default="1", help="noise seed ('none' for no noise)")
+    ap.add_argument("--detail", choices=["on", "off"], default="off",
+                    help="encode with the detail fill (spec/bitstream.md 7.5; gic-ref decodes it, the float "
+                         "decoder has no fill and decodes the same symbols without it)")
     ap.add_argument("--threads", default="1")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--png", action="store_true", help="gic-ref writes a PNG (default: raw .rgb)")
@@ -96,7 +101,7 @@ def main(argv=None, model="gic-v1", doc=None):
     seed = [] if args.seed == "none" else ["--seed", args.seed]
     enc = json.loads(subprocess.run(
         [gic_ref, "encode", args.image, "-m", args.gicw, "-o", gic, "--rate", args.rate,
-         "--steps", "2", "--json", *seed], check=True, capture_output=True, text=True).stdout)
+         "--steps", "2", "--detail", args.detail, "--json", *seed], check=True, capture_output=True, text=True).stdout)
     subprocess.run([gic_ref, "decode", gic, "-m", args.gicw, "-o", png, "--dump-symbols", dump, "-q"],
                    check=True)
     results = []
@@ -129,7 +134,8 @@ def main(argv=None, model="gic-v1", doc=None):
     info = gic_eval.machine_info()
     import torch  # noqa: E402  (only for the version string, after the children ran)
     header = (f"Model `{os.path.basename(args.gicw)}`; image `{os.path.basename(args.image)}`, rate {args.rate} (index {enc['rate_index']}), "
-              f"{enc['bytes']} bytes, 2 steps, noise {'seed ' + args.seed if seed else 'off'}; "
+              f"{enc['bytes']} bytes, 2 steps, noise {'seed ' + args.seed if seed else 'off'}, "
+              f"detail fill {args.detail}{' (gic only)' if args.detail == 'on' else ''}; "
               f"{info['cpu']}, {info['usable_cpus']} usable CPUs; torch {torch.__version__}; "
               f"medians of {args.runs} fresh-process runs; gic-ref writes {'a PNG' if args.png else 'raw RGB'}.")
     lines = [header, "", "| threads | gic-ref decode, whole process (s) | gic decoding to pixels (s) | float `decode_symbols` (s) | ratio: whole process / float | ratio: decoding / float | gic peak RSS (MiB) | float process peak RSS (MiB) |",

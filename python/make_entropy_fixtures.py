@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from compressai_env import import_compressai
+from pmf_to_cdf import pmf_to_cdf_reference
 
 import_compressai()
 from compressai.entropy_models import EntropyBottleneck, GaussianConditional  # noqa: E402
@@ -41,41 +42,6 @@ from compressai.models.base import get_scale_table  # noqa: E402
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 OUT = os.path.join(ROOT, "Tests", "ConvertersTests", "Fixtures", "entropy")
 GAUSSIAN_REFERENCE_ROWS = list(range(0, 64, 9)) + [63]
-
-
-def pmf_to_cdf_reference(masses, precision):
-    """The normative PMF-to-CDF algorithm, in exact integer arithmetic after one rounding."""
-    n = len(masses)
-    assert 1 <= n <= 1 << precision
-    scale = 1 << precision
-    freq = []
-    for m in masses:
-        m = float(m)
-        assert np.isfinite(m) and m >= 0
-        x = m * scale
-        freq.append(int(np.floor(x + 0.5)) if x >= 0 else 0)  # half away from zero, x >= 0
-    total = sum(freq)
-    assert total > 0
-    freq = [(f * scale) // total for f in freq]
-    cdf = [0]
-    for f in freq:
-        cdf.append(cdf[-1] + f)
-    cdf[n] = scale
-    for i in range(n):
-        if cdf[i] == cdf[i + 1]:
-            best, best_j = None, -1
-            for j in range(n):
-                f = cdf[j + 1] - cdf[j]
-                if f > 1 and (best is None or f < best):
-                    best, best_j = f, j
-            assert best_j >= 0
-            if best_j < i:
-                for k in range(best_j + 1, i + 1):
-                    cdf[k] -= 1
-            else:
-                for k in range(i + 1, best_j + 1):
-                    cdf[k] += 1
-    return cdf
 
 
 def check_rows(name, quantized_cdf, cdf_length, pmf, tail, rows):

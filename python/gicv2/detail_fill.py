@@ -25,6 +25,7 @@ if _PYTHON not in sys.path:
     sys.path.insert(0, _PYTHON)
 
 from gic_spec_decoder.decoder import noise  # noqa: E402  (spec/bitstream.md §7.3)
+from pmf_to_cdf import pmf_to_cdf_reference  # noqa: E402  (spec/entropy-coding.md §7)
 
 BLOCK = 32
 BANDS = 2
@@ -145,24 +146,7 @@ def codes_for(original, decoded):
 
 def quantized_cdf(masses, precision=16):
     """spec/entropy-coding.md §7 (CompressAI's pmf_to_quantized_cdf) on float64 masses."""
-    n, scale = len(masses), 1 << precision
-    freq = [int(math.floor(float(m) * scale + 0.5)) for m in masses]
-    total = sum(freq)
-    freq = [(f * scale) // total for f in freq]
-    cdf = [0]
-    for f in freq:
-        cdf.append(cdf[-1] + f)
-    cdf[n] = scale
-    for i in range(n):
-        if cdf[i] == cdf[i + 1]:
-            j = min((cdf[j + 1] - cdf[j], j) for j in range(n) if cdf[j + 1] - cdf[j] > 1)[1]
-            if j < i:
-                for t in range(j + 1, i + 1):
-                    cdf[t] -= 1
-            else:
-                for t in range(i + 1, j + 1):
-                    cdf[t] += 1
-    return cdf
+    return pmf_to_cdf_reference(masses, precision)
 
 
 def read_png(path):
