@@ -1,6 +1,6 @@
 import WeightFormat
 
-/// The transforms run in bands (issue #17, ``IntegerGraph/runInBands(height:width:bandBytes:level:threads:path:input:output:)``):
+/// The transforms run in bands (issue #17, ``IntegerGraph/runInBands(height:width:bandBytes:maxWork:level:threads:path:input:output:)``):
 /// g_s writes each band of rows straight into the decoded picture, g_a reads each band of the
 /// padded picture as it needs it, and h_a and h_s assemble their outputs band by band. A
 /// transform whose whole run fits ``ResourceBudget/bandBytes`` runs whole, as before; either
