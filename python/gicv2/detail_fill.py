@@ -10,8 +10,7 @@ lost, per 32x32 block and per band (the finest two bands of an undecimated binom
 as CELT preserves band energies, AAC substitutes noise and AV1 synthesises film grain. The
 encoder measures, per block and band, the energy of the original's band and of the decoded
 picture's band and sends the half-octave code of the missing amplitude sqrt(E_o - E_d).
-Everything here is integer arithmetic except the encoder's threshold comparisons, which are
-IEEE doubles on exactly representable integers (deterministic; the Swift encoder does the same).
+Everything here is integer arithmetic, the encoder's threshold comparisons included.
 """
 import argparse
 import math
@@ -124,24 +123,27 @@ def energies(rgb):
     return out
 
 
-THRESHOLDS = [2.0 ** (j - 4) * math.sqrt(2.0) for j in range(1, CODES - 1)]  # a^2 >= 2^(j - 3.5): code > j
-OFF = 0.1225
+def code_of(d, c):
+    """The reference rule for one block in exact integers: D = the missing energy, C = 9 * 65536
+    * N. Code 0 when 400 D < 49 C (amplitude sqrt(D / C) below 0.35), else 1 + the number of
+    j = 1 ... 14 with 128 D^2 >= C^2 4^j (D / C >= 2^(j - 3.5))."""
+    if 400 * d < 49 * c:
+        return 0
+    return 1 + sum(1 for j in range(1, CODES - 1) if 128 * d * d >= c * c * 4 ** j)
 
 
 def codes_for(original, decoded):
-    """The reference encoder's codes (2, nby, nbx): code 0 where the missing amplitude a (in
-    samples) is below 0.35, else clamp(round(2 log2 a) + 4, 1, 15), decided by comparing
-    D = E_o - E_d with C * threshold, C = count * 9 * 65536 (doubles of exact integers)."""
+    """The reference encoder's codes (2, nby, nbx): per block and band the half-octave code of
+    the amplitude `original` has and `decoded` lacks (code_of on exact Python integers)."""
     eo, ed = energies(original), energies(decoded)
     out = []
     for (so, count), (sd, _) in zip(eo, ed):
-        d = np.maximum(so - sd, 0).astype(np.float64)
-        c = (count * 9 * 65536).astype(np.float64)
-        k = np.where(d < c * OFF, 0, 1)
-        for t in THRESHOLDS:
-            k = k + ((d >= c * t) & (k > 0))
+        d = np.maximum(so - sd, 0)
+        k = np.zeros(d.shape, dtype=np.int64)
+        for idx in np.ndindex(d.shape):
+            k[idx] = code_of(int(d[idx]), 9 * 65536 * int(count[idx]))
         out.append(k)
-    return np.stack(out).astype(np.int64)
+    return np.stack(out)
 
 
 def quantized_cdf(masses, precision=16):
@@ -185,7 +187,6 @@ def _constants(_args):
     k0, k1 = band_kernels()
     print("AMP256", AMP256.tolist())
     print("M", M, "sum g0^2", int((k0 * k0).sum()), "sum g1^2", int((k1 * k1).sum()))
-    print("thresholds", THRESHOLDS)
 
 
 def main(argv=None):

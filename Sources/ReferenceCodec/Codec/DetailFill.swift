@@ -244,11 +244,8 @@ public enum DetailFill {
   /// Integer energies: Y = R + G + B (0 … 765), its bands β_0 and rshift(β_1, 8) (|value| <
   /// 2^20), and the block sums of their squares (below 2^51 for 1024 pixels) in Int64.
   ///
-  /// Implementation note: the threshold comparisons are IEEE binary64, as the spec states: D and
-  /// C = 9 · 65536 · N are integers below 2^53, so their Doubles are exact; each threshold is one
-  /// correctly rounded multiplication of C by a constant that is itself correctly rounded
-  /// (2^(j − 4) · √2: a power of two times `2.0.squareRoot()`, exact scaling). Every IEEE 754
-  /// machine therefore makes the same decision, and the codes are reproducible.
+  /// The threshold comparisons are exact integer arithmetic (128-bit products where needed), so
+  /// every machine makes the same decision and the codes are reproducible.
   /// - Parameters:
   ///   - original: the source picture, W × H.
   ///   - decoded: the decoded picture x̂ before the fill, the same size.
@@ -306,19 +303,25 @@ public enum DetailFill {
   }
 
   /// The code of a block whose bands miss `d` (in units of 2^−16 of a squared sample of Y) over
-  /// `n` pixels: 0 below amplitude 0.35, else 1 + the number of thresholds 2^(j − 4) · √2,
-  /// j = 1 … 14, that D / C reaches (spec/bitstream.md §7.5).
+  /// `n` pixels: 0 below amplitude 0.35, else 1 + the number of j = 1 … 14 with
+  /// D / C ≥ 2^(j − 3.5) (spec/bitstream.md §7.5), C = 9 · 65536 · N.
+  ///
+  /// In integers: the block is off when 400 · D < 49 · C (0.35² = 49 / 400), and threshold j is
+  /// reached when 128 · D² ≥ C² · 4^j. D < 2^51 and C < 2^30, so 400 · D and 49 · C fit 64 bits,
+  /// C² fits 64 bits, and both sides of the second comparison fit 128 (below 2^110).
   static func code(missing d: Int64, pixels n: Int) -> UInt8 {
-    let dd = Double(d)
-    let cc = Double(9 * 65536 * Int64(n))
-    guard dd >= cc * 0.1225 else { return 0 }
+    precondition(d >= 0 && d < 1 << 51 && n > 0 && n <= blockSize * blockSize)
+    let c = 9 * 65536 * Int64(n)
+    guard 400 * d >= 49 * c else { return 0 }
+    let (dHigh, dLow) = UInt64(d).multipliedFullWidth(by: UInt64(d))
+    let lhs = (high: dHigh << 7 | dLow >> 57, low: dLow << 7)  // 128 · D²
+    let c2 = UInt64(c * c)
     var k: UInt8 = 1
-    for j in 1..<(codeCount - 1) where dd >= cc * thresholds[j - 1] { k += 1 }
+    for j in 1..<(codeCount - 1) {
+      let s = UInt64(2 * j)
+      let rhs = (high: c2 >> (64 - s), low: c2 << s)  // C² · 4^j
+      if lhs.high > rhs.high || (lhs.high == rhs.high && lhs.low >= rhs.low) { k += 1 }
+    }
     return k
-  }
-
-  /// 2^(j − 4) · √2 for j = 1 … 14, each exact scaling of the correctly rounded √2.
-  static let thresholds: [Double] = (1..<15).map { j in
-    Double(sign: .plus, exponent: j - 4, significand: 2.0.squareRoot())
   }
 }
