@@ -1,6 +1,7 @@
-"""The detail fill of spec/bitstream.md §7.5 in integers: the decoder's stage and the reference
-encoder's choice of codes, as a second, independent reading of the spec beside the Swift
-ReferenceCodec (python/gic_spec_decoder is the third, written from the spec alone).
+"""The encoder's side of the detail fill (spec/bitstream.md §7.5) in integers: the reference
+rule that chooses the codes, the derivation of the spec's constants, and the DETAIL table from
+decodes. The decoder's side (the bands, the noise, the fill) is the NumPy spec decoder's
+(python/gic_spec_decoder), used here rather than written again.
 
     python3 python/gicv2/detail_fill.py constants          # the spec's derived constants
     python3 python/gicv2/detail_fill.py table DECODED...    # code statistics -> the CDF rows
@@ -10,7 +11,8 @@ lost, per 32x32 block and per band (the finest two bands of an undecimated binom
 as CELT preserves band energies, AAC substitutes noise and AV1 synthesises film grain. The
 encoder measures, per block and band, the energy of the original's band and of the decoded
 picture's band and sends the half-octave code of the missing amplitude sqrt(E_o - E_d).
-Everything here is integer arithmetic, the encoder's threshold comparisons included.
+Everything here is integer arithmetic, the encoder's threshold comparisons included; the Swift
+encoder (Sources/ReferenceCodec/Codec/DetailFill.swift) follows the same rule to the bit.
 """
 import argparse
 import math
@@ -23,51 +25,32 @@ _PYTHON = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _PYTHON not in sys.path:
     sys.path.insert(0, _PYTHON)
 
-from gic_spec_decoder.decoder import noise  # noqa: E402  (spec/bitstream.md §7.3)
+from gic_spec_decoder.decoder import (  # noqa: E402  (spec/bitstream.md §7.5, the decoder's side)
+    DETAIL_AMPLITUDE, DETAIL_BLOCK, DETAIL_CODES, detail_bands, detail_fill, detail_grid)
+from gic_spec_decoder.graph import rshift  # noqa: E402  (spec/integer-ops.md §2.1)
 from pmf_to_cdf import pmf_to_cdf_reference  # noqa: E402  (spec/entropy-coding.md §7)
 
-BLOCK = 32
+BLOCK = DETAIL_BLOCK
 BANDS = 2
-CODES = 16                      # codes 0 ... 15; 0 = no noise
-NOISE_STEP = 8                  # the step argument of noise() for the fill's white noise
+CODES = DETAIL_CODES
 SHIFT = 48
-TAPS = np.array([1, 4, 6, 4, 1], dtype=np.int64)
-# A[k]: the amplitude of code k in units of 2^-8 of a sample, round(256 * 2^((k - 4) / 2))
-AMP256 = np.array([0] + [int(math.floor(256 * 2.0 ** ((k - 4) / 2) + 0.5)) for k in range(1, CODES)],
-                  dtype=np.int64)
+fill = detail_fill          # fill(rgb, codes, seed): the decoder's stage, for the probes and tests
 
 
-def _filter_axis(x, axis, step):
-    """sum_t TAPS[t] * x[clamp(i + (t - 2) * step)] along `axis` (replicated edges)."""
-    n = x.shape[axis]
-    out = np.zeros_like(x)
-    for t, w in enumerate(TAPS):
-        idx = np.clip(np.arange(n) + (t - 2) * step, 0, n - 1)
-        out += w * np.take(x, idx, axis=axis)
-    return out
-
-
-def blur(x, step):
-    """The 5x5 binomial (dilation `step`), exact: the result is 256 times the filtered x."""
-    return _filter_axis(_filter_axis(x, 1, step), 0, step)
-
-
-def bands(x):
-    """(b0, b1) of an int64 (H, W) array: b0 = 256 x - B(x) in units of 2^-8, b1 = 256 B(x) -
-    B2(B(x)) in units of 2^-16 (B the binomial, B2 the same with every other tap)."""
-    b = blur(x, 1)
-    return 256 * x - b, 256 * b - blur(b, 2)
+def derived_amplitudes():
+    """A[k] = round(256 * 2^((k - 4) / 2)) for k >= 1 (A[0] = 0)."""
+    return [0] + [int(math.floor(256 * 2.0 ** ((k - 4) / 2) + 0.5)) for k in range(1, CODES)]
 
 
 def band_kernels():
-    """The 2-D impulse responses of b0 and b1 (away from edges)."""
+    """The 2-D impulse responses of beta_0 and beta_1 (away from edges)."""
     d = np.zeros((17, 17), dtype=np.int64)
     d[8, 8] = 1
-    return bands(d)
+    return detail_bands(d)
 
 
-def multipliers():
-    """M_b = round(2^48 / (256 RMS(b_b))) for the white noise of §7.3 (uniform on -32768 ... 32767)."""
+def derived_multipliers():
+    """M_b = round(2^48 / (256 RMS(beta_b))) for the white noise of §7.3 (uniform on -32768 ... 32767)."""
     var = (65536.0 ** 2 - 1) / 12.0
     out = []
     for k in band_kernels():
@@ -76,34 +59,8 @@ def multipliers():
     return out
 
 
-M = multipliers()
-
-
-def rshift(a, s):
-    return (a + (1 << (s - 1))) >> s
-
-
-def grid(h, w):
-    return -(-h // BLOCK), -(-w // BLOCK)
-
-
-def expand(tiles, h, w):
-    return np.repeat(np.repeat(tiles, BLOCK, axis=0), BLOCK, axis=1)[:h, :w]
-
-
-def fill(rgb, codes, seed):
-    """The decoder's stage: rgb (H, W, 3) uint8, codes (2, nby, nbx) ints in 0 ... 15."""
-    h, w = rgb.shape[:2]
-    u = noise(seed, NOISE_STEP, 1, h, w)[0]
-    b0, b1 = bands(u)
-    acc0 = expand(AMP256[codes[0]] * M[0], h, w) * b0
-    acc1 = expand(AMP256[codes[1]] * M[1], h, w) * b1
-    n = rshift(acc0 + acc1, SHIFT)
-    return np.clip(rgb.astype(np.int64) + n[:, :, None], 0, 255).astype(np.uint8)
-
-
 def block_sums(x, h, w):
-    nby, nbx = grid(h, w)
+    nby, nbx = detail_grid(h, w)
     s = np.zeros((nby * BLOCK, nbx * BLOCK), dtype=np.int64)
     c = np.zeros_like(s)
     s[:h, :w], c[:h, :w] = x, 1
@@ -115,7 +72,7 @@ def energies(rgb):
     """Per band, per block: (sum of squares of the band of R + G + B in units of 2^-8, count)."""
     h, w = rgb.shape[:2]
     y3 = rgb.astype(np.int64).sum(axis=2)
-    b0, b1 = bands(y3)
+    b0, b1 = detail_bands(y3)
     b1 = rshift(b1, 8)
     out = []
     for b in (b0, b1):
@@ -185,8 +142,8 @@ def _table(args):
 
 def _constants(_args):
     k0, k1 = band_kernels()
-    print("AMP256", AMP256.tolist())
-    print("M", M, "sum g0^2", int((k0 * k0).sum()), "sum g1^2", int((k1 * k1).sum()))
+    print("A", derived_amplitudes(), "(spec: %s)" % DETAIL_AMPLITUDE.tolist())
+    print("M", derived_multipliers(), "sum g0^2", int((k0 * k0).sum()), "sum g1^2", int((k1 * k1).sum()))
 
 
 def main(argv=None):
