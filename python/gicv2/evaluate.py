@@ -42,8 +42,8 @@ rate-SWD, means over pictures, classical codecs only where every picture had a m
 --gallery (one PNG: for --gallery-count pictures at the rate points nearest --gallery-bpp, the
 same --crop x --crop crop -- the most textured one, by gradient energy of the original -- of the
 original, gic 0 steps, gic 2 steps with noise, gic 2 steps without sampler noise + the detail
-fill (when run), AVIF, JPEG, JPEG XL and WebP, labelled with the whole picture's bpp). Progress goes to stderr, one line per decoded picture; the Markdown tables
-also go to stdout.
+fill (when run), AVIF, JPEG, JPEG XL and WebP, labelled with the whole picture's bpp).
+Progress goes to stderr, one line per decoded picture; the Markdown tables also go to stdout.
 """
 import argparse
 import importlib.util
