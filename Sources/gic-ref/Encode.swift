@@ -26,9 +26,11 @@ struct Encode: ParsableCommand {
       (1 = most bits) picks rate index round(255·R); --target-bpp B picks the rate index whose \
       file is closest to B bits per pixel; --steps N (0…4, default 2) sets the decoder's \
       reverse-process steps and --seed S turns on the sampler's noise with seed S. --detail on \
-      adds the detail substream (spec/bitstream.md §7.5: per 32×32 block, the amplitude of the \
-      fine detail the decoded picture lacks, which the decoder fills with noise); the encoder \
-      decodes its own stream once more for it, and --target-bpp counts it.
+      adds the detail stages (spec/bitstream.md §7.6 and §7.5: per 32×32 block, gains that \
+      restore the energy of the two finest bands the decoded picture has too weakly, then the \
+      amplitude of the fine detail it still lacks, which the decoder fills with noise; \
+      bitstream 1.2); --detail fill sends the fill alone (bitstream 1.1, for 1.1 decoders). The \
+      encoder decodes its own stream once more for them, and --target-bpp counts them.
       """)
 
   @Argument(help: "The PNG image, or a directory or list file of them (a batch).")
@@ -53,14 +55,9 @@ struct Encode: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Send the detail substream (gic-v1; default \(EncodeSettings.defaultDetail ? "on" : "off")).",
-      valueName: "on|off"))
-  var detail: Switch?
-
-  /// `--detail`'s values.
-  enum Switch: String, ExpressibleByArgument, CaseIterable {
-    case on, off
-  }
+      "The detail stages: on (gains and fill), fill (the fill alone) or off (gic-v1; default \(EncodeSettings.defaultDetail)).",
+      valueName: "on|fill|off"))
+  var detail: DetailMode?
 
   @OptionGroup(title: "Batches") var batch: BatchOptions
 
@@ -84,7 +81,7 @@ struct Encode: ParsableCommand {
   var settings: EncodeSettings {
     EncodeSettings(
       rate: rate, targetBitsPerPixel: targetBPP, steps: steps, seed: seed,
-      detail: detail.map { $0 == .on })
+      detail: detail)
   }
 
   func run() throws {
@@ -128,6 +125,7 @@ struct Encode: ParsableCommand {
         : ", rate index \(stream.rateIndex), \(stream.steps) steps"
           + (stream.seed.map { ", seed \($0)" } ?? "")
           + (stream.detailSubstream.map { ", detail \($0.count) bytes" } ?? "")
+          + (stream.gainsSubstream.map { ", gains \($0.count) bytes" } ?? "")
       return
         "encoded \(input) (\(summary.width)×\(summary.height), \(report.sourceFormat)\(note)) → "
         + "\(destination): \(summary.bytes) bytes, \(String(format: "%.4f", summary.bpp)) bpp\(rateNote), "
@@ -141,3 +139,5 @@ struct Encode: ParsableCommand {
     return stem + ".gic"
   }
 }
+
+extension DetailMode: ExpressibleByArgument {}

@@ -14,6 +14,8 @@ struct StreamSummary: Encodable {
   var seed: UInt64?
   /// Bytes of the detail substream (spec/bitstream.md §7.5); absent without one.
   var detailBytes: Int?
+  /// Bytes of the gains substream (spec/bitstream.md §7.6); absent without one.
+  var gainsBytes: Int?
   var bytes: Int
   var bpp: Double
 
@@ -21,6 +23,7 @@ struct StreamSummary: Encodable {
     (profile, width, height, grayscale) = (s.profile.name, s.width, s.height, s.grayscale)
     (rateIndex, steps, seed) = (s.rateIndex, s.steps, s.seed)
     detailBytes = s.detailSubstream?.count
+    gainsBytes = s.gainsSubstream?.count
     self.bytes = bytes
     bpp = Double(bytes * 8) / Double(s.width * s.height)
   }

@@ -43,9 +43,10 @@ struct Vectors: ParsableCommand {
 
   @Flag(
     help: """
-      Also code the detail-substream vectors (spec/bitstream.md §7.5) with every gic-v1 model: \
-      photo-96x64, rgb-65x67, gray-40x24 and noise-48x40 at low rates, when those images are \
-      given; the manifest's bitstream version becomes 1.1.
+      Also code the detail-stage vectors with every gic-v1 model: photo-96x64, rgb-65x67, \
+      gray-40x24 and noise-48x40 at low rates, when those images are given, each with the \
+      detail fill alone (spec/bitstream.md §7.5, ids ending in -detail) and with band gains and \
+      the fill (§7.6, -gains); the manifest's bitstream version becomes 1.2.
       """)
   var detail = false
 

@@ -103,6 +103,36 @@ def codes_for(original, decoded):
     return np.stack(out)
 
 
+GAIN_CODES = 5
+
+
+def derived_gains():
+    """G[k] = round(2^16 (2^(k / 2) - 1)): the band gain 2^(k / 2) less one, in units of 2^-16."""
+    return [int(math.floor(65536 * (2.0 ** (k / 2) - 1) + 0.5)) for k in range(GAIN_CODES)]
+
+
+def gain_code_of(eo, ed):
+    """The reference rule for one block's gain code (spec/bitstream.md §7.6) in exact integers:
+    0 when E_d = 0, else the number of j = 1 ... 4 with 2 E_o^2 >= 4^j E_d^2, i.e. the
+    half-octave code round(log2(E_o / E_d)) of the amplitude ratio sqrt(E_o / E_d), in 0 ... 4."""
+    if ed == 0:
+        return 0
+    return sum(1 for j in range(1, GAIN_CODES) if 2 * eo * eo >= 4 ** j * ed * ed)
+
+
+def gain_codes_for(original, decoded):
+    """The reference encoder's gain codes (2, nby, nbx): per block and band, the half-octave
+    code of the ratio of the original's band amplitude to the decoded picture's, capped at 4."""
+    eo, ed = energies(original), energies(decoded)
+    out = []
+    for (so, _), (sd, _) in zip(eo, ed):
+        k = np.zeros(so.shape, dtype=np.int64)
+        for idx in np.ndindex(so.shape):
+            k[idx] = gain_code_of(int(so[idx]), int(sd[idx]))
+        out.append(k)
+    return np.stack(out)
+
+
 def quantized_cdf(masses, precision=16):
     """spec/entropy-coding.md §7 (CompressAI's pmf_to_quantized_cdf) on float64 masses."""
     return pmf_to_cdf_reference(masses, precision)
@@ -114,14 +144,16 @@ def read_png(path):
         return np.asarray(im.convert("RGB"))
 
 
-def table_rows(pairs):
-    """The DETAIL rows: per band, the code frequencies of the reference rule over (original,
-    decoded) picture pairs, every code counted once more (no zero mass), the escape 2^-16."""
-    counts = np.ones((BANDS, CODES), dtype=np.int64)
+def table_rows(pairs, rule=None, codes=CODES):
+    """The DETAIL rows (or, with rule=gain_codes_for and codes=GAIN_CODES, the GAIN rows): per
+    band, the code frequencies of the reference rule over (original, decoded) picture pairs,
+    every code counted once more (no zero mass), the escape 2^-16."""
+    rule = rule or codes_for
+    counts = np.ones((BANDS, codes), dtype=np.int64)
     for original, decoded in pairs:
-        k = codes_for(original, decoded)
+        k = rule(original, decoded)
         for b in range(BANDS):
-            counts[b] += np.bincount(k[b].ravel(), minlength=CODES)
+            counts[b] += np.bincount(k[b].ravel(), minlength=codes)
     rows = []
     for b in range(BANDS):
         p = counts[b] / counts[b].sum() * (1 - 2.0 ** -16)
@@ -134,15 +166,17 @@ def _table(args):
     for path in args.decoded:
         stem = os.path.basename(path).rsplit("-", 1)[0]
         pairs.append((read_png(os.path.join(args.originals, stem + ".png")), read_png(path)))
-    rows, counts = table_rows(pairs)
+    codes = GAIN_CODES if args.gain else CODES
+    rows, counts = table_rows(pairs, gain_codes_for if args.gain else codes_for, codes)
     for b in range(BANDS):
-        bits = -(counts[b] * np.log2(np.diff(rows[b])[:CODES] / 65536.0)).sum() / counts[b].sum()
+        bits = -(counts[b] * np.log2(np.diff(rows[b])[:codes] / 65536.0)).sum() / counts[b].sum()
         print(f"band {b}: counts {counts[b].tolist()}\n  cdf {rows[b]}\n  {bits:.2f} bits per code")
 
 
 def _constants(_args):
     k0, k1 = band_kernels()
     print("A", derived_amplitudes(), "(spec: %s)" % DETAIL_AMPLITUDE.tolist())
+    print("G", derived_gains())
     print("M", derived_multipliers(), "sum g0^2", int((k0 * k0).sum()), "sum g1^2", int((k1 * k1).sum()))
 
 
@@ -153,6 +187,7 @@ def main(argv=None):
     t = sub.add_parser("table", help="the DETAIL rows from decodes named <photo>-<anything>.png")
     t.add_argument("decoded", nargs="+")
     t.add_argument("--originals", default="data/photos/train")
+    t.add_argument("--gain", action="store_true", help="the GAIN rows of §7.6 instead of DETAIL")
     t.set_defaults(run=_table)
     args = p.parse_args(argv)
     args.run(args)

@@ -93,11 +93,18 @@ def parse_variant(key):
     return int(steps), int(alpha), detail
 
 
+# What the "-d" variants carry: `gic-ref encode --detail fill` (the fill of spec/bitstream.md
+# 7.5) or `--detail on` (the band gains of 7.6, then the fill); set from --detail-mode, or from a
+# result JSON's "detail_mode" (absent before the gains: fill).
+DETAIL_MODE = "on"
+DETAIL_LABEL = {"fill": " + detail fill", "on": " + gains + fill"}
+
+
 def variant_label(key):
     if key.startswith("gic-s"):
         steps, alpha, detail = parse_variant(key)
         return (f"gic {steps} step{'s' if steps != 1 else ''}, α={alpha}"
-                + (" + detail fill" if detail else ""))
+                + (DETAIL_LABEL[DETAIL_MODE] if detail else ""))
     return CODEC_LABEL.get(key, key)
 
 
@@ -153,10 +160,11 @@ class Gic:
             raise SystemExit(f"error: {self.ref} not found: swift build -c release (or --bin-dir)")
         self.model = args.model
         self.threads = str(args.threads)
+        self.detail_mode = args.detail_mode
 
     def encode(self, src, out, rate=None, target_bpp=None, steps=2, seed=None, detail=False):
         opts = ["--rate", repr(rate)] if rate is not None else ["--target-bpp", repr(target_bpp)]
-        opts += ["--steps", str(steps), "--detail", "on" if detail else "off"]
+        opts += ["--steps", str(steps), "--detail", self.detail_mode if detail else "off"]
         if seed is not None:
             opts += ["--seed", str(seed)]
         return json.loads(run(self.ref, "encode", src, "-m", self.model, "-o", out, "--json",
@@ -286,6 +294,7 @@ def evaluate(args):
                     f"({targets[-1]['error_percent']:+.2f} %)")
     result = {"model": os.path.relpath(os.path.abspath(args.model), ROOT), "float_model": args.float_model,
               "pictures": [n for n, _ in pictures], "rates": args.rates, "bpp_points": args.bpp_points,
+              "detail_mode": args.detail_mode,
               "seed": args.seed, "swd": {"nhoods_per_image": args.swd_nhoods, "seed": metrics.SEED,
                                          "projections": metrics.REPEATS * metrics.DIRS_PER_REPEAT},
               "classical_versions": classical.versions(), "classical_settings": classical.settings(),
@@ -591,6 +600,9 @@ def main(argv=None):
     ap.add_argument("--detail-steps", type=lambda s: [int(v) for v in s.split(",") if v], default=[],
                     help="also code these steps' variants with the detail fill (gic-ref encode --detail on, "
                          "spec/bitstream.md 7.5), e.g. 0,2 (default: none)")
+    ap.add_argument("--detail-mode", choices=["on", "fill"], default="on",
+                    help="what the detail variants send: on = band gains + fill (spec 7.6, bitstream 1.2), "
+                         "fill = the fill alone (7.5, bitstream 1.1) (default on)")
     ap.add_argument("--seed", type=int, default=1, help="the noise seed of the alpha=1 variants (default 1)")
     ap.add_argument("--codecs", default="avif,jxl,webp,jpeg", help="classical codecs (default avif,jxl,webp,jpeg; '' for none)")
     ap.add_argument("--targets", type=parse_floats, default=[0.08, 0.1, 0.2, 0.3, 0.5, 0.8, 1.0],
@@ -616,12 +628,15 @@ def main(argv=None):
     ap.add_argument("--from-json", help="skip the evaluation: redraw --plot, --gallery and --markdown from a "
                     "--json of an earlier run (the gallery needs that run's --work-dir to still exist)")
     args = ap.parse_args(argv)
+    global DETAIL_MODE
     if args.from_json:
         with open(args.from_json) as f:
             result = json.load(f)
         work = None
     else:
+        DETAIL_MODE = args.detail_mode
         result, work = evaluate(args)
+    DETAIL_MODE = result.get("detail_mode", "fill")
     keys = [k for k in ("original", variant_key(0, 0), variant_key(2, 1), variant_key(2, 0, True),
                         "avif", "jpeg", "jxl", "webp")]
     present = {r["codec"] for r in result["rows"]}

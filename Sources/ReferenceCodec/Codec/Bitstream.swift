@@ -11,6 +11,8 @@ public struct Bitstream: Sendable, Equatable {
   public static let version = (major: UInt8(1), minor: UInt8(0))
   /// The minor version of a profile-3 stream with a detail substream (spec/bitstream.md §7.5).
   public static let detailMinor = UInt8(1)
+  /// The minor version of a profile-3 stream with a gains substream (spec/bitstream.md §7.6).
+  public static let gainsMinor = UInt8(2)
   /// The most substreams a bitstream may declare.
   public static let maxSubstreams = 16
   /// The largest substream length accepted (spec/bitstream.md §5).
@@ -65,9 +67,32 @@ public struct Bitstream: Sendable, Equatable {
     return s
   }
 
+  /// The stream with `gains` as its fourth substream and the minor version that signals it
+  /// (spec/bitstream.md §2, §7.6).
+  ///
+  /// - Precondition: a profile-3 stream of three substreams (the third the detail substream).
+  public func addingGains(_ gains: [UInt8]) -> Bitstream {
+    precondition(profile == .gicV1 && substreams.count == 3, "a stream with a detail substream")
+    var s = self
+    s.minor = max(minor, Self.gainsMinor)
+    s.substreams.append(gains)
+    return s
+  }
+
   /// The detail substream (spec/bitstream.md §7.5), when the stream has one.
   public var detailSubstream: [UInt8]? {
-    profile == .gicV1 && minor >= Self.detailMinor && substreams.count == 3 ? substreams[2] : nil
+    profile == .gicV1 && minor >= Self.detailMinor && (3...4).contains(substreams.count)
+      ? substreams[2] : nil
+  }
+
+  /// The gains substream (spec/bitstream.md §7.6), when the stream has one.
+  public var gainsSubstream: [UInt8]? {
+    profile == .gicV1 && minor >= Self.gainsMinor && substreams.count == 4 ? substreams[3] : nil
+  }
+
+  /// The bytes of the detail stages' substreams (§7.5, §7.6): 0 without them.
+  public var detailStageBytes: Int {
+    (detailSubstream?.count ?? 0) + (gainsSubstream?.count ?? 0)
   }
 
   /// The bytes before the first substream.

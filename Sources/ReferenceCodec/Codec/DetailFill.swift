@@ -199,6 +199,20 @@ public enum DetailFill {
   public static func decodeCodes(_ bytes: [UInt8], width: Int, height: Int)
     throws(BitstreamError) -> [UInt8]
   {
+    try decodeBlockCodes(
+      bytes, width: width, height: height, table: table, codeCount: codeCount,
+      substream: substreamName)
+  }
+
+  /// Decodes 2 · n_y · n_x per-block codes, row b of `table` for band b, each in
+  /// 0 ..< `codeCount` (§7.5's and §7.6's substreams).
+  ///
+  /// - Throws: ``BitstreamError/damagedSubstream(substream:offset:reason:)`` naming
+  ///   `substreamName` and the byte offset within it.
+  static func decodeBlockCodes(
+    _ bytes: [UInt8], width: Int, height: Int, table: EntropyTable, codeCount: Int,
+    substream substreamName: String
+  ) throws(BitstreamError) -> [UInt8] {
     let (ny, nx) = grid(width: width, height: height)
     let perBand = ny * nx
     var codes = [UInt8](repeating: 0, count: 2 * perBand)
@@ -232,6 +246,13 @@ public enum DetailFill {
 
   /// Codes the detail codes (one DETAIL row per band) as an entropy-coded substream.
   public static func encodeCodes(_ codes: [UInt8]) throws(EntropyError) -> [UInt8] {
+    try encodeBlockCodes(codes, table: table)
+  }
+
+  /// Codes two bands of per-block codes, row b of `table` for band b.
+  static func encodeBlockCodes(_ codes: [UInt8], table: EntropyTable) throws(EntropyError)
+    -> [UInt8]
+  {
     precondition(codes.count % 2 == 0, "two bands")
     let perBand = codes.count / 2
     return try table.encode(
@@ -252,6 +273,18 @@ public enum DetailFill {
   ///   - threads: worker threads (block rows); the codes do not depend on it.
   /// - Returns: 2 · n_y · n_x codes, in the substream's order.
   public static func codes(original: RGBImage, decoded: RGBImage, threads: Int = 1) -> [UInt8] {
+    blockCodes(original: original, decoded: decoded, threads: threads) { eo, ed, n in
+      code(missing: max(eo - ed, 0), pixels: n)
+    }
+  }
+
+  /// Per block and band, `rule`(E_o, E_d, N) of the band energies of the source and of the
+  /// decoded picture (§7.5's reference rule: Y = R + G + B, β_0(Y) and rshift(β_1(Y), 8), the
+  /// block sums of their squares over the block's N pixels), in the substreams' order.
+  static func blockCodes(
+    original: RGBImage, decoded: RGBImage, threads: Int,
+    rule: @Sendable (Int64, Int64, Int) -> UInt8
+  ) -> [UInt8] {
     precondition(
       original.width == decoded.width && original.height == decoded.height, "same size")
     let (w, h) = (original.width, original.height)
@@ -287,8 +320,7 @@ public enum DetailFill {
       for b in 0..<2 {
         for j in 0..<nx {
           let count = rows.count * (min(w, (j + 1) * blockSize) - j * blockSize)
-          out[b * nx + j] = code(
-            missing: max(eo[b * nx + j] - ed[b * nx + j], 0), pixels: count)
+          out[b * nx + j] = rule(eo[b * nx + j], ed[b * nx + j], count)
         }
       }
       return out

@@ -13,19 +13,19 @@ public struct EncodeSettings: Sendable, Equatable, CustomStringConvertible {
   public var steps: Int?
   /// Sampler noise seed (no noise without it).
   public var seed: UInt64?
-  /// Send the detail substream (spec/bitstream.md §7.5; gic-v1 models); nil for
+  /// The detail stages to send (spec/bitstream.md §7.5, §7.6; gic-v1 models); nil for
   /// ``defaultDetail``.
-  public var detail: Bool?
+  public var detail: DetailMode?
 
   /// Whether gic-v1 streams carry the detail substream when `detail` is not given.
   ///
   /// The one place that decides `gic-ref encode`'s default `--detail` (and the batch
   /// encoder's); the fixed-rate profiles never send it.
-  public static let defaultDetail = false
+  public static let defaultDetail = DetailMode.off
 
   public init(
     rate: Double? = nil, targetBitsPerPixel: Double? = nil, steps: Int? = nil,
-    seed: UInt64? = nil, detail: Bool? = nil
+    seed: UInt64? = nil, detail: DetailMode? = nil
   ) {
     self.rate = rate
     self.targetBitsPerPixel = targetBitsPerPixel
@@ -38,7 +38,7 @@ public struct EncodeSettings: Sendable, Equatable, CustomStringConvertible {
   /// off, not on.
   public var isEmpty: Bool {
     var s = self
-    if s.detail == false { s.detail = nil }
+    if s.detail == .off { s.detail = nil }
     return s == EncodeSettings()
   }
 
@@ -47,7 +47,7 @@ public struct EncodeSettings: Sendable, Equatable, CustomStringConvertible {
     [
       rate.map { "rate=\($0)" }, targetBitsPerPixel.map { "target-bpp=\($0)" },
       steps.map { "steps=\($0)" }, seed.map { "seed=\($0)" },
-      detail.map { "detail=\($0 ? "on" : "off")" },
+      detail.map { "detail=\($0)" },
     ].compactMap { $0 }.joined(separator: " ")
   }
 }

@@ -184,6 +184,9 @@ extension HyperpriorCodec {
     let detailCodes = try stream.detailSubstream.map { bytes throws(BitstreamError) in
       try DetailFill.decodeCodes(bytes, width: stream.width, height: stream.height)
     }
+    let gainCodes = try stream.gainsSubstream.map { bytes throws(BitstreamError) in
+      try BandGains.decodeCodes(bytes, width: stream.width, height: stream.height)
+    }
     let r = stream.rateIndex
     let ySymbols = try gaussianTable.decode32(
       stream.substreams[1], rows: rows(hyper[0], rateIndex: r), saturating: true)
@@ -203,6 +206,7 @@ extension HyperpriorCodec {
     }
     var image = synthesize(
       yHat, width: stream.width, height: stream.height, threads: threads, path: path)
+    if let gainCodes { BandGains.apply(&image, codes: gainCodes, threads: threads) }
     if let detailCodes {
       DetailFill.fill(&image, codes: detailCodes, seed: stream.seed ?? 0, threads: threads)
     }
@@ -211,7 +215,8 @@ extension HyperpriorCodec {
 
   /// Checks the substream count against the profile and minor version (spec/bitstream.md
   /// §2.2): 1 for `bmshj2018-factorized`, 3 for a profile-3 stream with a detail substream
-  /// (minor version 1 or more), 2 otherwise.
+  /// (minor version 1 or more), 4 for one with gains too (minor version 2 or more), 2
+  /// otherwise.
   ///
   /// - Throws: ``BitstreamError/invalidField(field:offset:reason:)`` naming the substream count.
   func checkSubstreamCount(_ stream: Bitstream) throws(BitstreamError) {
@@ -219,13 +224,16 @@ extension HyperpriorCodec {
     let expected = profile.hasHyperprior ? 2 : 1
     if count == expected { return }
     if rateVariable != nil, count == 3, stream.minor >= Bitstream.detailMinor { return }
+    if rateVariable != nil, count == 4, stream.minor >= Bitstream.gainsMinor { return }
     let names = profile.hasHyperprior ? "z, y" : "y"
     var reason = "\(count) substreams, \(profile.name) has \(expected) (\(names))"
     if rateVariable != nil {
       reason +=
-        stream.minor >= Bitstream.detailMinor
-        ? " or 3 (z, y, detail)"
-        : " (3, with detail, only from minor version \(Bitstream.detailMinor))"
+        stream.minor >= Bitstream.gainsMinor
+        ? " or 3 (z, y, detail) or 4 (z, y, detail, gains)"
+        : stream.minor >= Bitstream.detailMinor
+          ? " or 3 (z, y, detail); 4, with gains, only from minor version \(Bitstream.gainsMinor)"
+          : " (3, with detail, only from minor version \(Bitstream.detailMinor))"
     }
     throw .invalidField(field: "substream count", offset: 23, reason: reason)
   }

@@ -34,8 +34,9 @@ extension HyperpriorCodec {
   /// Encodes an image.
   ///
   /// gic-v1 picks the index as ``codeBest(_:rateIndex:steps:seed:)`` does (on the latent
-  /// substreams' size), then, with `detail`, adds the detail substream of the chosen stream
-  /// (``addingDetail(to:source:threads:path:)``: one more decode).
+  /// substreams' size), then, with `detail` other than ``DetailMode/off``, adds the detail
+  /// stages' substreams of the chosen stream (``addingDetail(to:source:mode:threads:path:)``: one
+  /// more decode).
   ///
   /// - Parameters:
   ///   - image: the picture.
@@ -43,7 +44,7 @@ extension HyperpriorCodec {
   ///   - rateIndex: the rate index (gic-v1; nil for the fixed-rate profiles).
   ///   - steps: reverse-process steps the decoder runs (gic-v1).
   ///   - seed: the sampler's noise seed, nil for no noise (gic-v1).
-  ///   - detail: add the detail substream of spec/bitstream.md §7.5 (gic-v1).
+  ///   - detail: the detail stages to send, spec/bitstream.md §7.5 and §7.6 (gic-v1).
   ///   - threads: worker threads for the network kernels; the bytes do not depend on it.
   ///   - path: the kernel implementation; the bytes do not depend on it.
   /// - Returns: the bitstream.
@@ -51,22 +52,22 @@ extension HyperpriorCodec {
   ///   profile, ``EntropyError`` if a symbol cannot be coded.
   public func encode(
     _ image: RGBImage, grayscale: Bool = false, rateIndex: Int? = nil, steps: Int = 0,
-    seed: UInt64? = nil, detail: Bool = false, threads: Int = 1, path: KernelPath = .automatic
+    seed: UInt64? = nil, detail: DetailMode = .off, threads: Int = 1,
+    path: KernelPath = .automatic
   ) throws -> Bitstream {
     try checkParameters(
       rateIndex: rateIndex ?? 0, steps: steps, seed: seed, given: rateIndex != nil)
     try checkDetail(detail)
     let a = try analyze(image, grayscale: grayscale, threads: threads, path: path)
     let stream = try codeBest(a, rateIndex: rateIndex, steps: steps, seed: seed)
-    guard detail else { return stream }
-    return try addingDetail(to: stream, source: image, threads: threads, path: path)
+    return try addingDetail(to: stream, source: image, mode: detail, threads: threads, path: path)
   }
 
   /// Refuses the detail fill for a profile without it.
-  func checkDetail(_ detail: Bool) throws {
-    guard !detail || rateVariable != nil else {
+  func checkDetail(_ detail: DetailMode) throws {
+    guard detail == .off || rateVariable != nil else {
       throw BitstreamError.incompatible(
-        reason: "the detail fill (--detail on) applies to gic-v1 models (profile 3) only; "
+        reason: "the detail stages (--detail \(detail)) apply to gic-v1 models (profile 3) only; "
           + "the model is \(profile.name)")
     }
   }
@@ -77,7 +78,7 @@ extension HyperpriorCodec {
   /// index, so a binary search finds the crossing; both neighbours of it are coded and the
   /// closer one (the smaller on a tie) kept.
   ///
-  /// With `detail`, the whole file counts, detail substream included. Its size needs a decode
+  /// With `detail` on or fill, the whole file counts, the detail stages' substreams included. Its size needs a decode
   /// per index, so the search runs on the latent substreams' sizes against the target less the
   /// detail bytes of the current crossing, until the crossing stays put (at most
   /// ``detailSearchRounds`` rounds); the two neighbours of the last crossing are then coded in
@@ -87,7 +88,8 @@ extension HyperpriorCodec {
   /// - Throws: as ``encode(_:grayscale:rateIndex:steps:seed:detail:threads:path:)``.
   public func encode(
     _ image: RGBImage, grayscale: Bool = false, targetBitsPerPixel target: Double, steps: Int = 0,
-    seed: UInt64? = nil, detail: Bool = false, threads: Int = 1, path: KernelPath = .automatic
+    seed: UInt64? = nil, detail: DetailMode = .off, threads: Int = 1,
+    path: KernelPath = .automatic
   ) throws -> Bitstream {
     guard let rate = rateVariable else {
       throw BitstreamError.incompatible(
@@ -115,7 +117,7 @@ extension HyperpriorCodec {
       return lo
     }
     var lo = try crossing(target)
-    guard detail else {
+    guard detail != .off else {
       var best = lo
       // An infinite target is no tie: both distances are infinite, and it asks for the top
       // rate.
@@ -127,12 +129,13 @@ extension HyperpriorCodec {
     var full: [Int: Bitstream] = [:]
     func withDetail(_ r: Int) throws -> Bitstream {
       if let s = full[r] { return s }
-      let s = try addingDetail(to: try coded(r), source: image, threads: threads, path: path)
+      let s = try addingDetail(
+        to: try coded(r), source: image, mode: detail, threads: threads, path: path)
       full[r] = s
       return s
     }
     for _ in 0..<Self.detailSearchRounds {
-      let detailBits = Double((try withDetail(lo).substreams[2].count) * 8)
+      let detailBits = Double((try withDetail(lo).detailStageBytes) * 8)
       let next = try crossing(target - detailBits / pixels)
       if next == lo { break }
       lo = next

@@ -35,6 +35,9 @@ public struct ConformanceManifest: Codable, Sendable, Equatable {
     /// true when the stream has a detail substream (spec/bitstream.md §7.5); nil (absent from
     /// the JSON) otherwise, so the manifests of streams without one are as before.
     public var detail: Bool?
+    /// true when the stream has a gains substream (spec/bitstream.md §7.6); nil (absent from
+    /// the JSON) otherwise.
+    public var gains: Bool?
 
     /// The parameters in `stream`'s header.
     public init(_ stream: Bitstream) {
@@ -42,6 +45,7 @@ public struct ConformanceManifest: Codable, Sendable, Equatable {
       (grayscale, rateIndex, steps) = (stream.grayscale, stream.rateIndex, stream.steps)
       seed = stream.seed.map { String($0) }
       detail = stream.detailSubstream != nil ? true : nil
+      gains = stream.gainsSubstream != nil ? true : nil
     }
   }
 

@@ -41,6 +41,10 @@ public enum ConformanceVectorGenerator {
       ("noise-48x40.png", 13, 2, nil),
     ]
 
+  /// The gic-v1 vectors with band gains and the detail fill (spec/bitstream.md §7.6): the same
+  /// pictures and parameters as ``detailParameters``, ids ending in `-gains`.
+  public static let gainsParameters = detailParameters
+
   /// The set's models, streams and manifest by path within the set (`models/…`, `streams/…`,
   /// `manifest.json`; the caller adds `images/…`), and the number of vectors.
   ///
@@ -48,9 +52,10 @@ public enum ConformanceVectorGenerator {
   /// parameters it has in the whole set); the manifest lists every model and the shard's
   /// vectors (``ConformanceManifest/merged(_:)`` joins the shards).
   ///
-  /// With `detail`, every gic-v1 model also codes ``detailParameters`` (ids ending in
-  /// `-detail`) and the manifest's bitstream version is 1.1; without it the set is exactly as
-  /// before bitstream version 1.1.
+  /// With `detail`, every gic-v1 model also codes ``detailParameters`` with the fill alone (ids
+  /// ending in `-detail`) and ``gainsParameters`` with gains and fill (ids ending in `-gains`),
+  /// and the manifest's bitstream version is 1.2; without it the set is exactly as before
+  /// bitstream version 1.1.
   ///
   /// - Throws: ``BitstreamError`` or ``EntropyError`` if a picture cannot be coded.
   public static func generate(
@@ -74,7 +79,8 @@ public enum ConformanceVectorGenerator {
         if codec.rateVariable != nil {
           id +=
             "-r\(stream.rateIndex)-s\(stream.steps)" + (stream.seed.map { "-seed\($0)" } ?? "")
-            + (stream.detailSubstream != nil ? "-detail" : "")
+            + (stream.gainsSubstream != nil
+              ? "-gains" : stream.detailSubstream != nil ? "-detail" : "")
         }
         let file = "streams/\(id).gic"
         files[file] = bytes
@@ -108,17 +114,19 @@ public enum ConformanceVectorGenerator {
         }
       }
       guard detail, codec.rateVariable != nil else { continue }
-      for p in detailParameters where shard.contains(p.source) {
-        guard let source = sources.first(where: { $0.name == p.source }) else { continue }
-        let stream = try codec.encode(
-          source.decoded.image, grayscale: source.decoded.codesAsGray, rateIndex: p.rateIndex,
-          steps: p.steps, seed: p.seed, detail: true, threads: threads)
-        try add(stream, source: source.name)
+      for (mode, list) in [(DetailMode.fill, detailParameters), (.on, gainsParameters)] {
+        for p in list where shard.contains(p.source) {
+          guard let source = sources.first(where: { $0.name == p.source }) else { continue }
+          let stream = try codec.encode(
+            source.decoded.image, grayscale: source.decoded.codesAsGray, rateIndex: p.rateIndex,
+            steps: p.steps, seed: p.seed, detail: mode, threads: threads)
+          try add(stream, source: source.name)
+        }
       }
     }
     let minor =
       detail && models.contains { $0.codec.rateVariable != nil }
-      ? Bitstream.detailMinor : Bitstream.version.minor
+      ? Bitstream.gainsMinor : Bitstream.version.minor
     let manifest = ConformanceManifest(
       bitstreamVersion: "\(Bitstream.version.major).\(minor)",
       models: manifestModels,

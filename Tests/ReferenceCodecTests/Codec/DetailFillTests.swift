@@ -123,7 +123,7 @@ struct DetailFillTests {
     let codec = try Self.codec()
     let source = try Self.picture(width: 70, height: 45, salt: 3)
     let plain = try codec.encode(source, rateIndex: 40, steps: 2, seed: 9)
-    let stream = try codec.encode(source, rateIndex: 40, steps: 2, seed: 9, detail: true)
+    let stream = try codec.encode(source, rateIndex: 40, steps: 2, seed: 9, detail: .fill)
     #expect(plain.minor == 0 && plain.substreams.count == 2)
     #expect(stream.minor == 1 && stream.substreams.count == 3)
     #expect(Array(stream.substreams.prefix(2)) == plain.substreams)
@@ -140,7 +140,7 @@ struct DetailFillTests {
       #expect(try codec.decode(parsed, threads: threads) == filled)
     }
     // Without a seed the fill's noise uses S = 0.
-    let noSeed = try codec.encode(source, rateIndex: 40, steps: 1, detail: true)
+    let noSeed = try codec.encode(source, rateIndex: 40, steps: 1, detail: .fill)
     var expected = try codec.decode(
       try codec.encode(source, rateIndex: 40, steps: 1))
     DetailFill.fill(
@@ -153,26 +153,26 @@ struct DetailFillTests {
   @Test func settings() throws {
     let codec = try Self.codec()
     let source = try Self.picture(width: 33, height: 20, salt: 5)
-    #expect(EncodeSettings.defaultDetail == false)
+    #expect(EncodeSettings.defaultDetail == .off)
     let off = try codec.encode(
-      source, grayscale: false, settings: EncodeSettings(rate: 0.2, detail: false), threads: 1)
+      source, grayscale: false, settings: EncodeSettings(rate: 0.2, detail: .off), threads: 1)
     let unset = try codec.encode(
       source, grayscale: false, settings: EncodeSettings(rate: 0.2), threads: 1)
     #expect(off == unset && off.minor == 0 && off.substreams.count == 2)
     let on = try codec.encode(
-      source, grayscale: false, settings: EncodeSettings(rate: 0.2, detail: true), threads: 1)
+      source, grayscale: false, settings: EncodeSettings(rate: 0.2, detail: .fill), threads: 1)
     #expect(on.minor == 1 && on.substreams.count == 3)
     let target = try codec.encode(
       source, grayscale: false,
-      settings: EncodeSettings(targetBitsPerPixel: 2, detail: true), threads: 1)
+      settings: EncodeSettings(targetBitsPerPixel: 2, detail: .fill), threads: 1)
     #expect(target.substreams.count == 3)
     let hyper = try CodecFixtures.codec("bmshj2018-hyperprior-N16-M24.gicw")
-    #expect(EncodeSettings(detail: false).isEmpty && !EncodeSettings(detail: true).isEmpty)
+    #expect(EncodeSettings(detail: .off).isEmpty && !EncodeSettings(detail: .fill).isEmpty)
     _ = try hyper.encode(
-      source, grayscale: false, settings: EncodeSettings(detail: false), threads: 1)
+      source, grayscale: false, settings: EncodeSettings(detail: .off), threads: 1)
     #expect(throws: BitstreamError.self) {
       _ = try hyper.encode(
-        source, grayscale: false, settings: EncodeSettings(detail: true), threads: 1)
+        source, grayscale: false, settings: EncodeSettings(detail: .fill), threads: 1)
     }
   }
 
@@ -182,7 +182,7 @@ struct DetailFillTests {
   @Test func substreamCountByMinorVersion() throws {
     let codec = try Self.codec()
     let source = try Self.picture(width: 40, height: 24, salt: 1)
-    let detailed = try codec.encode(source, rateIndex: 10, steps: 0, detail: true)
+    let detailed = try codec.encode(source, rateIndex: 10, steps: 0, detail: .fill)
     let refused = BitstreamError.self
     var minor0 = detailed
     minor0.minor = 0
@@ -220,7 +220,7 @@ struct DetailFillTests {
   @Test func damagedDetailSubstreamInStream() throws {
     let codec = try Self.codec()
     let source = try Self.picture(width: 70, height: 45, salt: 3)
-    var stream = try codec.encode(source, rateIndex: 30, steps: 0, detail: true)
+    var stream = try codec.encode(source, rateIndex: 30, steps: 0, detail: .fill)
     var values = Self.codes.map { Int64($0) }
     values[0] = 99
     stream.substreams[2] = try DetailFill.table.encode(

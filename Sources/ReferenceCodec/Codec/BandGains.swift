@@ -1,0 +1,151 @@
+import WeightFormat
+
+/// The band gains of profile 3 (spec/bitstream.md §7.6): per 32 × 32 block and per band, a
+/// coded gain by which the decoder amplifies the two finest bands of the decoded picture itself,
+/// before the detail fill (``DetailFill``) adds noise; and the reference encoder's rule that
+/// chooses the codes.
+///
+/// Bit-exact: integer-only and matches spec/bitstream.md §7.6 for every picture and code. Each
+/// block row of output is computed from the picture before the gains (its own rows and the
+/// filters' halo, read through the same clamped indices as the whole picture), so the output
+/// depends neither on the order of the block rows nor on the thread count.
+///
+/// Bounds (no Int64 overflow, so the wrapping operators never wrap): a channel x is 0 … 255, so
+/// |γ_0| = |256 · x − P_1(x)| < 2^16 and |γ_1| = |256 · P_1(x) − P_2(P_1(x))| < 2^24; G[k] <
+/// 2^18, so G · γ_0 · 2^8 and G · γ_1 are below 2^42 and their sum with the rounding term below
+/// 2^44.
+public enum BandGains {
+  /// Codes 0 … 4 per block and band; 0 leaves the band unchanged.
+  public static let codeCount = 5
+  /// G[k] = round(2^16 · (2^(k/2) − 1)): code k multiplies the band by 2^(k/2).
+  public static let gains: [Int64] = [0, 27146, 65536, 119_828, 196_608]
+  /// The rounding shift of the gains.
+  static let shift = 32
+
+  /// The table GAIN (precision 16, offset 0, 5 values and the escape), row b for band b.
+  public static let table: EntropyTable = {
+    let rows: [[UInt32]] = [
+      [0, 36611, 47778, 55225, 59734, 65534, 65536],
+      [0, 49794, 60545, 63530, 64597, 65531, 65536],
+    ]
+    do {
+      return try EntropyTable(
+        CDFTable(precision: 16, rows: rows.map { (offset: 0, cdf: $0) }), name: "GAIN")
+    } catch {
+      preconditionFailure("the GAIN table of spec/bitstream.md §7.6 is valid: \(error)")
+    }
+  }()
+
+  /// How errors name the substream.
+  static let substreamName = "gains (substream 3)"
+
+  // MARK: Decoder
+
+  /// Amplifies the two finest bands of every channel of a decoded picture, block by block
+  /// (spec/bitstream.md §7.6).
+  ///
+  /// - Parameters:
+  ///   - image: x̂, the W × H picture of §7.2; replaced by x'.
+  ///   - codes: 2 · n_y · n_x codes in 0 … 4, band 0's blocks in raster order, then band 1's.
+  ///   - threads: worker threads (block rows); the output does not depend on it.
+  ///
+  /// Bit-exact: matches spec/bitstream.md §7.6 for every picture and code.
+  /// - Complexity: O(W · H), about 3 × 30 integer operations per pixel.
+  public static func apply(_ image: inout RGBImage, codes: [UInt8], threads: Int = 1) {
+    let (w, h) = (image.width, image.height)
+    let (ny, nx) = DetailFill.grid(width: w, height: h)
+    precondition(codes.count == 2 * ny * nx, "2 · n_y · n_x codes")
+    precondition(codes.allSatisfy { Int($0) < codeCount }, "codes in 0 … 4")
+    guard codes.contains(where: { $0 != 0 }) else { return }
+    let source = image.pixels
+    image.pixels.withUnsafeMutableBufferPointer { buffer in
+      let out = DisjointWrites(buffer: buffer)
+      // Each block row reads the picture before the gains and writes its own pixel rows only.
+      DisjointWork.forEach(ny, threads: threads) { i in
+        let rows = DetailFill.blockRows(i, height: h)
+        let input = DetailFill.inputRows(of: rows, height: h)
+        let round: Int64 = 1 << (shift - 1)
+        var x = [Int64](repeating: 0, count: input.count * w)
+        for ch in 0..<3 {
+          for a in input {
+            for c in 0..<w {
+              x[(a - input.lowerBound) * w + c] = Int64(source[3 * (a * w + c) + ch])
+            }
+          }
+          let (gamma0, gamma1) = DetailFill.bands(
+            x, first: input.lowerBound, width: w, height: h, rows: rows)
+          for j in 0..<nx {
+            let g0 = gains[Int(codes[i * nx + j])] &* 256
+            let g1 = gains[Int(codes[ny * nx + i * nx + j])]
+            if g0 == 0 && g1 == 0 { continue }
+            for a in rows {
+              let o = (a - rows.lowerBound) * w
+              for c in (j * DetailFill.blockSize)..<min(w, (j + 1) * DetailFill.blockSize) {
+                let d = (g0 &* gamma0[o + c] &+ g1 &* gamma1[o + c] &+ round) &>> Int64(shift)
+                let v = x[(a - input.lowerBound) * w + c] + d
+                out.buffer[3 * (a * w + c) + ch] = UInt8(min(max(v, 0), 255))
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Decodes the gains substream of a `width` × `height` picture: 2 · n_y · n_x codes.
+  ///
+  /// - Throws: ``BitstreamError/damagedSubstream(substream:offset:reason:)`` naming the gains
+  ///   substream and the byte offset within it, for a value outside 0 … 4 or a stream that
+  ///   breaks spec/entropy-coding.md §6.
+  public static func decodeCodes(_ bytes: [UInt8], width: Int, height: Int)
+    throws(BitstreamError) -> [UInt8]
+  {
+    try DetailFill.decodeBlockCodes(
+      bytes, width: width, height: height, table: table, codeCount: codeCount,
+      substream: substreamName)
+  }
+
+  // MARK: Encoder
+
+  /// Codes the gain codes (one GAIN row per band) as an entropy-coded substream.
+  public static func encodeCodes(_ codes: [UInt8]) throws(EntropyError) -> [UInt8] {
+    try DetailFill.encodeBlockCodes(codes, table: table)
+  }
+
+  /// The reference encoder's gain codes (spec/bitstream.md §7.6, informative): per block and
+  /// band, the half-octave code of the ratio of the source's band amplitude to the decoded
+  /// picture's, 0 … 4.
+  ///
+  /// The energies are §7.5's (``DetailFill/codes(original:decoded:threads:)``); the comparisons
+  /// are exact integer arithmetic (128-bit products), so the codes are reproducible.
+  /// - Parameters:
+  ///   - original: the source picture, W × H.
+  ///   - decoded: the decoded picture x̂ before the gains, the same size.
+  ///   - threads: worker threads (block rows); the codes do not depend on it.
+  /// - Returns: 2 · n_y · n_x codes, in the substream's order.
+  public static func codes(original: RGBImage, decoded: RGBImage, threads: Int = 1) -> [UInt8] {
+    DetailFill.blockCodes(original: original, decoded: decoded, threads: threads) { eo, ed, _ in
+      code(original: eo, decoded: ed)
+    }
+  }
+
+  /// The gain code of a block whose band energies are `eo` (source) and `ed` (decoded): 0 when
+  /// E_d = 0, else the number of j = 1 … 4 with 2 · E_o² ≥ 4^j · E_d².
+  ///
+  /// E_o, E_d < 2^51 (``DetailFill``'s energies), so 2 · E_o² < 2^103 and 4^4 · E_d² < 2^110
+  /// fit 128 bits.
+  public static func code(original eo: Int64, decoded ed: Int64) -> UInt8 {
+    precondition(eo >= 0 && ed >= 0 && eo < 1 << 51 && ed < 1 << 51)
+    guard ed > 0 else { return 0 }
+    let (oHigh, oLow) = UInt64(eo).multipliedFullWidth(by: UInt64(eo))
+    let lhs = (high: oHigh << 1 | oLow >> 63, low: oLow << 1)  // 2 · E_o²
+    let (dHigh, dLow) = UInt64(ed).multipliedFullWidth(by: UInt64(ed))
+    var k: UInt8 = 0
+    for j in 1..<codeCount {
+      let s = UInt64(2 * j)
+      let rhs = (high: dHigh << s | dLow >> (64 - s), low: dLow << s)  // 4^j · E_d²
+      if lhs.high > rhs.high || (lhs.high == rhs.high && lhs.low >= rhs.low) { k += 1 }
+    }
+    return k
+  }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import ReferenceCodec
+import Testing
+import WeightFormat
+
+/// The band gains of spec/bitstream.md §7.6: the decoder's stage against a plain whole-picture
+/// implementation of the spec's formulas and the NumPy spec decoder's output, the reference
+/// encoder's rule, the header rules of bitstream version 1.2, the damaged-substream error and
+/// the round trip through the codec.
+@Suite("Band gains (spec/bitstream.md §7.6)")
+struct BandGainsTests {
+  /// Codes (i · 3 + j · 2 + b) mod 5 of the 2 × 3 blocks of a 70 × 45 picture.
+  static let codes: [UInt8] = [0, 2, 4, 3, 0, 2, 1, 3, 0, 4, 1, 3]
+
+  /// §7.6 written out over the whole picture, one channel at a time, with §7.5's P_t.
+  static func plainGains(_ image: RGBImage, codes: [UInt8]) -> RGBImage {
+    let (w, h) = (image.width, image.height)
+    let (ny, nx) = DetailFill.grid(width: w, height: h)
+    let taps: [Int64] = [1, 4, 6, 4, 1]
+    func p(_ x: [Int64], _ t: Int) -> [Int64] {
+      var out = [Int64](repeating: 0, count: w * h)
+      for a in 0..<h {
+        for c in 0..<w {
+          var s: Int64 = 0
+          for i in 0..<5 {
+            for j in 0..<5 {
+              let r = min(max(a + (i - 2) * t, 0), h - 1)
+              let q = min(max(c + (j - 2) * t, 0), w - 1)
+              s += taps[i] * taps[j] * x[r * w + q]
+            }
+          }
+          out[a * w + c] = s
+        }
+      }
+      return out
+    }
+    var out = image
+    for ch in 0..<3 {
+      let x = (0..<(w * h)).map { Int64(image.pixels[3 * $0 + ch]) }
+      let p1 = p(x, 1)
+      let p21 = p(p1, 2)
+      for a in 0..<h {
+        for c in 0..<w {
+          let k = a * w + c
+          let block = (a / 32) * nx + c / 32
+          let g0 = BandGains.gains[Int(codes[block])]
+          let g1 = BandGains.gains[Int(codes[ny * nx + block])]
+          let sum = g0 * (256 * x[k] - p1[k]) * 256 + g1 * (256 * p1[k] - p21[k])
+          let v = x[k] + IntegerMath.rshift(sum, 32)
+          out.pixels[3 * k + ch] = UInt8(min(max(v, 0), 255))
+        }
+      }
+    }
+    return out
+  }
+
+  /// The stage equals the plain implementation and the NumPy spec decoder's `band_gains`
+  /// (python/gic_spec_decoder) on every thread count.
+  @Test func gainsMatchPlainAndSpecDecoder() throws {
+    let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
+    let expected = Self.plainGains(source, codes: Self.codes)
+    #expect(expected != source)
+    for threads in [1, 2, 8] {
+      var image = source
+      BandGains.apply(&image, codes: Self.codes, threads: threads)
+      #expect(image == expected, "\(threads) threads")
+    }
+    #expect(SHA256Hex.of(Data(expected.pixels)) == Self.specDecoderSHA256)
+  }
+
+  /// SHA-256 of the RGB samples of `band_gains(picture(70, 45, 3), codes)` in the NumPy spec
+  /// decoder.
+  static let specDecoderSHA256 = "4f7df0c786092579715302261a0a9107d01876737ea910d6410148401f89a01a"
+
+  /// Zero codes change nothing; a gray picture stays gray; extreme pictures clamp without
+  /// overflow.
+  @Test func identityGrayAndExtremes() throws {
+    let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
+    var same = source
+    BandGains.apply(&same, codes: [UInt8](repeating: 0, count: 12))
+    #expect(same == source)
+    var gray = source
+    for p in 0..<(70 * 45) {
+      gray.pixels[3 * p + 1] = gray.pixels[3 * p]
+      gray.pixels[3 * p + 2] = gray.pixels[3 * p]
+    }
+    BandGains.apply(&gray, codes: [UInt8](repeating: 4, count: 12))
+    for p in 0..<(70 * 45) {
+      #expect(gray.pixels[3 * p] == gray.pixels[3 * p + 1])
+      #expect(gray.pixels[3 * p] == gray.pixels[3 * p + 2])
+    }
+    // A checkerboard of 0 and 255: the largest bands; every sample clamps to 0 or 255.
+    var board = try RGBImage(
+      width: 40, height: 33,
+      pixels: (0..<(40 * 33 * 3)).map { k in ((k / 3) % 40 + (k / 3) / 40) % 2 == 0 ? 0 : 255 })
+    let all4 = [UInt8](repeating: 4, count: 2 * 2 * 2)
+    let expected = Self.plainGains(board, codes: all4)
+    BandGains.apply(&board, codes: all4, threads: 2)
+    #expect(board == expected)
+  }
+
+  /// G[k] = round(2^16 · (2^(k/2) − 1)).
+  @Test func constants() {
+    #expect(BandGains.gains.count == BandGains.codeCount)
+    for k in 0..<BandGains.codeCount {
+      let g = (65536 * (pow(2.0, Double(k) / 2) - 1)).rounded(.toNearestOrAwayFromZero)
+      #expect(BandGains.gains[k] == Int64(g))
+    }
+  }
+
+  /// The reference rule at its thresholds: 2 · E_o² ≥ 4^j · E_d².
+  @Test func encoderRuleThresholds() {
+    #expect(BandGains.codes(original: Self.flat, decoded: Self.flat) == [0, 0])
+    // E_d = 0: nothing to amplify.
+    #expect(BandGainsTests.rule(original: 5, decoded: 0) == 0)
+    #expect(BandGainsTests.rule(original: 100, decoded: 100) == 0)
+    #expect(BandGainsTests.rule(original: 0, decoded: 100) == 0)
+    // Ratio √2 = 2^0.5 exactly at the first threshold: 2 · E_o² = 4 · E_d² when E_o² = 2 E_d²;
+    // with integers, E_o = 1414, E_d = 1000: 2 · 1414² = 3 998 792 < 4 000 000 → 0; 1415 → 1.
+    #expect(BandGainsTests.rule(original: 1414, decoded: 1000) == 0)
+    #expect(BandGainsTests.rule(original: 1415, decoded: 1000) == 1)
+    // 4^4 / 2 = 128: E_o / E_d ≥ √128 ≈ 11.31 gives the cap 4.
+    #expect(BandGainsTests.rule(original: 11314, decoded: 1000) == 4)
+    #expect(BandGainsTests.rule(original: 11313, decoded: 1000) == 3)
+    #expect(BandGainsTests.rule(original: (1 << 51) - 1, decoded: 1) == 4)
+    #expect(BandGainsTests.rule(original: (1 << 51) - 1, decoded: (1 << 51) - 1) == 0)
+  }
+
+  static let flat: RGBImage = try! RGBImage(
+    width: 2, height: 2, pixels: [UInt8](repeating: 9, count: 12))
+
+  static func rule(original: Int64, decoded: Int64) -> UInt8 {
+    BandGains.code(original: original, decoded: decoded)
+  }
+
+  /// Encode with gains, decode: minor version 2, four substreams, the first three as the
+  /// fill-only stream's latent substreams; the picture is the latent picture amplified by the
+  /// gain codes and filled with detail codes chosen against the amplified picture.
+  @Test func roundTrip() throws {
+    let codec = try DetailFillTests.codec()
+    let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
+    let plain = try codec.encode(source, rateIndex: 40, steps: 2, seed: 9)
+    let stream = try codec.encode(source, rateIndex: 40, steps: 2, seed: 9, detail: .on)
+    #expect(stream.minor == 2 && stream.substreams.count == 4)
+    #expect(Array(stream.substreams.prefix(2)) == plain.substreams)
+    let bytes = stream.serialized()
+    #expect(bytes[5] == 2 && bytes[23] == 4)
+    let parsed = try Bitstream(parsing: bytes)
+    #expect(parsed.serialized() == bytes && parsed.gainsSubstream != nil)
+    var expected = try codec.decode(plain)
+    let gains = BandGains.codes(original: source, decoded: expected)
+    #expect(try BandGains.decodeCodes(stream.substreams[3], width: 70, height: 45) == gains)
+    BandGains.apply(&expected, codes: gains)
+    let fill = DetailFill.codes(original: source, decoded: expected)
+    #expect(try DetailFill.decodeCodes(stream.substreams[2], width: 70, height: 45) == fill)
+    DetailFill.fill(&expected, codes: fill, seed: 9)
+    for threads in [1, 3] {
+      #expect(try codec.decode(parsed, threads: threads) == expected)
+    }
+    let target = try codec.encode(
+      source, grayscale: false,
+      settings: EncodeSettings(targetBitsPerPixel: 2, detail: .on), threads: 1)
+    #expect(target.substreams.count == 4)
+  }
+
+  /// Header rules (spec/bitstream.md §2.2): four substreams only from minor version 2, five
+  /// never; a gains value outside 0 … 4 is a damaged gains substream.
+  @Test func headerRulesAndDamage() throws {
+    let codec = try DetailFillTests.codec()
+    let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
+    let stream = try codec.encode(source, rateIndex: 20, steps: 0, detail: .on)
+    var minor1 = stream
+    minor1.minor = 1
+    #expect {
+      _ = try codec.decode(try Bitstream(parsing: minor1.serialized()))
+    } throws: { error in
+      guard case .invalidField(let field, let offset, _) = error as? BitstreamError else {
+        return false
+      }
+      return field == "substream count" && offset == 23
+    }
+    var five = stream
+    five.substreams.append([])
+    #expect(throws: BitstreamError.self) { _ = try codec.decode(five) }
+    var minor3 = stream
+    minor3.minor = 3
+    #expect(try codec.decode(minor3) == codec.decode(stream))
+    var values = Self.codes.map { Int64($0) }
+    values[4] = 5
+    var damaged = stream
+    damaged.substreams[3] = try BandGains.table.encode(
+      values: values, rows: (0..<12).map { Int32($0 / 6) })
+    #expect {
+      _ = try codec.decode(try Bitstream(parsing: damaged.serialized()))
+    } throws: { error in
+      guard case .damagedSubstream(let name, _, let reason) = error as? BitstreamError else {
+        return false
+      }
+      return name.hasPrefix("gains") && reason.contains("5")
+    }
+    #expect(throws: BitstreamError.self) {
+      _ = try BandGains.decodeCodes(Array(stream.substreams[3].prefix(1)), width: 70, height: 45)
+    }
+  }
+}
