@@ -91,7 +91,8 @@ def run(*args):
 
 def generate_single(target, archive, name):
     """A set of one shipped model over the published sources (conformance/<name>/); the gic-v2
-    set also has the detail-substream vectors (gic-ref vectors --detail, spec/bitstream.md §7.5)."""
+    set also has the detail-stage vectors (gic-ref vectors --detail: the detail fill of
+    spec/bitstream.md §7.5, and band gains + fill, §7.6)."""
     shutil.copytree(os.path.join(OUT, "sources"), os.path.join(target, "sources"))
     src = sorted(os.path.join(target, "sources", n) for n in os.listdir(os.path.join(target, "sources")))
     models = os.path.join(target, "models-in")
