@@ -10,8 +10,8 @@ import struct
 import numpy as np
 
 from . import bitstream
-from .decoder import (CONTEXT_PROFILES, DETAIL_OFFSET, DETAIL_PRECISION, DETAIL_TABLE, Z_CLAMP, _load_model,
-                      context_latent)
+from .decoder import (CONTEXT_PROFILES, DETAIL_OFFSET, DETAIL_PRECISION, DETAIL_TABLE, GAIN_OFFSET, GAIN_PRECISION,
+                      GAIN_TABLE, Z_CLAMP, _load_model, context_latent)
 from .entropy import RansEncoder, gaussian_indexes
 
 MAGIC = b"\x89GIC"
@@ -39,35 +39,62 @@ def header(profile, digest, width, height, rate_index=0, steps=0, seed=None, gra
     return h + b"".join(leb128(n) for n in lengths)
 
 
+def _block_substream(codes, table, offset, precision):
+    codes = np.asarray(codes, dtype=object)
+    enc = RansEncoder()
+    for b in range(2):
+        cdf = table[b]
+        for v in codes[b].ravel():
+            enc.value(offset, cdf, precision, int(v))
+    return enc.finish()
+
+
 def detail_substream(codes):
     """The detail substream of spec/bitstream.md §7.5 for codes (2, n_y, n_x): band 0's values in
     block raster order, then band 1's, band b with row b of DETAIL.  Values outside 0…15 are
     coded as escapes (a stream a decoder must refuse)."""
-    codes = np.asarray(codes, dtype=object)
-    enc = RansEncoder()
-    for b in range(2):
-        cdf = DETAIL_TABLE[b]
-        for v in codes[b].ravel():
-            enc.value(DETAIL_OFFSET, cdf, DETAIL_PRECISION, int(v))
-    return enc.finish()
+    return _block_substream(codes, DETAIL_TABLE, DETAIL_OFFSET, DETAIL_PRECISION)
 
 
-def with_detail(stream, codes, minor=1):
+def gains_substream(codes):
+    """The gains substream of spec/bitstream.md §7.6 for codes (2, n_y, n_x): band 0's values in
+    block raster order, then band 1's, band b with row b of GAIN.  Values outside 0…4 are coded
+    as escapes (a stream a decoder must refuse)."""
+    return _block_substream(codes, GAIN_TABLE, GAIN_OFFSET, GAIN_PRECISION)
+
+
+def with_detail(stream, codes, minor=None, gains=None):
     """A profile-3 stream of two substreams (as build() makes) with the detail substream of
-    `codes` appended as the third, and the header's minor version set to `minor`."""
+    `codes` appended as the third and, with `gains` (2, n_y, n_x), the gains substream of §7.6 as
+    the fourth; the header's minor version set to `minor` (default 1, or 2 with gains)."""
     h = bitstream.parse(stream)
-    detail = detail_substream(codes)
+    extra = [detail_substream(codes)]
+    if gains is not None:
+        extra.append(gains_substream(gains))
+    if minor is None:
+        minor = 1 if gains is None else 2
     z, y = h.substreams
+    subs = [z, y] + extra
     return (header(h.profile, h.digest_prefix, h.width, h.height, h.rate_index, h.steps, h.seed, h.grayscale,
-                   (len(z), len(y), len(detail)), minor=minor) + z + y + detail)
+                   tuple(len(s) for s in subs), minor=minor) + b"".join(subs))
+
+
+def with_gains(stream, detail, gains, minor=2):
+    """A profile-3 stream of two substreams with the detail substream of `detail` and the gains
+    substream of `gains` appended (four substreams, minor version 2 unless `minor` says)."""
+    return with_detail(stream, detail, minor=minor, gains=gains)
 
 
 def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, seed=None,
-          grayscale=False, noncanonical_at=None, detail=None):
+          grayscale=False, noncanonical_at=None, detail=None, gains=None):
     """A complete .gic stream coding the given symbol arrays (z: (N, h_z, w_z), y: (M, h_y, w_y)).
     noncanonical_at: (substream, index in coding order) of one escape to code with a superfluous
     zero nibble (profile 5 codes y position-major, spec/bitstream.md §11.3).  detail: profile 3's
-    detail codes (2, ⌈H/32⌉, ⌈W/32⌉), a third substream in a stream of minor version 1 (§7.5)."""
+    detail codes (2, ⌈H/32⌉, ⌈W/32⌉), a third substream in a stream of minor version 1 (§7.5).
+    gains: profile 3's gain codes (same shape), a fourth substream after the detail substream in
+    a stream of minor version 2 (§7.6); needs detail."""
+    if gains is not None and detail is None:
+        raise ValueError("a gains substream comes only after a detail substream (spec/bitstream.md §7.6)")
     model = _load_model(model)
     s_z, s_y = model.s_z, model.s_y
     wp, hp = -(-width // s_z) * s_z, -(-height // s_z) * s_z
@@ -117,4 +144,4 @@ def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, see
     y_stream = enc.finish()
     out = header(model.profile, model.digest, width, height, rate_index, steps, seed, grayscale,
                  (len(z_stream), len(y_stream))) + z_stream + y_stream
-    return out if detail is None else with_detail(out, detail)
+    return out if detail is None else with_detail(out, detail, gains=gains)

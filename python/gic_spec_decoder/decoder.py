@@ -1,4 +1,5 @@
-"""Decoding of .gic bitstreams (spec/bitstream.md §5–§7 with §7.5's detail fill, §10, §11) with a .gicw model."""
+"""Decoding of .gic bitstreams (spec/bitstream.md §5–§7 with §7.5's detail fill and §7.6's band
+gains, §10, §11) with a .gicw model."""
 import numpy as np
 
 from . import bitstream
@@ -381,31 +382,39 @@ def detail_grid(height, width):
     return -(-height // DETAIL_BLOCK), -(-width // DETAIL_BLOCK)
 
 
-def decode_detail(data, height, width, base_offset=0):
-    """The detail substream (§7.5): 2·n_y·n_x values, band 0's codes k_0[i, j] in block raster
-    order, then band 1's, each value of band b coded with row b of DETAIL.  A value outside
-    0…15 (any escape: the rows' direct range is exactly 0…15) is a damaged stream.
-    Returns int64 (2, n_y, n_x)."""
+def _decode_block_codes(data, height, width, base_offset, where, table, codes):
+    """2·n_y·n_x values of a per-block substream (§7.5, §7.6): band 0's codes in block raster
+    order, then band 1's, each value of band b coded with row b of `table` (precision 16, offset
+    0).  A value outside 0…codes − 1 is a damaged stream naming `where`, the band, the block and
+    the byte offset.  Returns int64 (2, n_y, n_x)."""
     n_y, n_x = detail_grid(height, width)
-    where = f"detail substream (the third, at file byte {base_offset})"
     out = np.empty((2, n_y * n_x), dtype=np.int64)
     try:
         dec = RansDecoder(data, base_offset)
         for b in range(2):
-            cdf = list(DETAIL_TABLE[b])
+            cdf = list(table[b])
             for k in range(n_y * n_x):
                 at = dec.pos
                 v = dec.decode_value(DETAIL_OFFSET, cdf, DETAIL_PRECISION)
-                if not 0 <= v < DETAIL_CODES:
+                if not 0 <= v < codes:
                     i, j = divmod(k, n_x)
                     raise DamagedStream(
-                        f"value {v} of band {b}, block ({i}, {j}) is outside 0…{DETAIL_CODES - 1}, at byte {at}"
+                        f"value {v} of band {b}, block ({i}, {j}) is outside 0…{codes - 1}, at byte {at}"
                         f" of the substream (file byte {base_offset + at})")
                 out[b, k] = v
         dec.finish()
     except DamagedStream as e:
         raise DamagedStream(f"{where}: {e}") from None
     return out.reshape(2, n_y, n_x)
+
+
+def decode_detail(data, height, width, base_offset=0):
+    """The detail substream (§7.5): 2·n_y·n_x values, band 0's codes k_0[i, j] in block raster
+    order, then band 1's, each value of band b coded with row b of DETAIL.  A value outside
+    0…15 (any escape: the rows' direct range is exactly 0…15) is a damaged stream.
+    Returns int64 (2, n_y, n_x)."""
+    return _decode_block_codes(data, height, width, base_offset,
+                               f"detail substream (the third, at file byte {base_offset})", DETAIL_TABLE, DETAIL_CODES)
 
 
 def binomial(x, t):
@@ -448,6 +457,53 @@ def detail_fill(rgb, codes, seed):
     H, W = rgb.shape[:2]
     n = detail_noise(codes, H, W, 0 if seed is None else seed)
     return np.clip(rgb.astype(np.int64) + n[:, :, None], 0, 255).astype(np.uint8)
+
+
+# ---------------------------------------------------------------------------------------------
+# spec/bitstream.md §7.6: the band gains (bitstream version 1.2)
+
+GAIN = np.array([0, 27146, 65536, 119828, 196608], dtype=np.int64)  # G[k] = round(2^16 (2^(k/2) − 1))
+GAIN_CODES = len(GAIN)  # values 0…4
+GAIN_SHIFT = 32
+GAIN_PRECISION = 16
+GAIN_OFFSET = 0
+GAIN_TABLE = (  # table GAIN: row b codes the values of band b; symbols 0…4, symbol 5 the escape
+    (0, 36611, 47778, 55225, 59734, 65534, 65536),
+    (0, 49794, 60545, 63530, 64597, 65531, 65536),
+)
+
+
+def decode_gains(data, height, width, base_offset=0):
+    """The gains substream (§7.6): 2·n_y·n_x values in the order of §7.5, g_0[i, j] of band 0 then
+    g_1[i, j] of band 1, each value of band b coded with row b of GAIN.  A value outside 0…4
+    (any escape: the rows' direct range is exactly 0…4) is a damaged stream.
+    Returns int64 (2, n_y, n_x)."""
+    return _decode_block_codes(data, height, width, base_offset,
+                               f"gains substream (the fourth, at file byte {base_offset})", GAIN_TABLE, GAIN_CODES)
+
+
+def gain_bands(x):
+    """(γ_0, γ_1) of §7.6 for one channel x (int64 (H, W), samples 0…255): γ_0 = 256·x − P_1(x),
+    γ_1 = 256·P_1(x) − P_2(P_1(x)), the bands of §7.5 applied to the picture."""
+    return detail_bands(x)
+
+
+def band_gains(rgb, codes):
+    """The band gains of §7.6 on the decoded picture rgb (H, W, 3), codes (2, n_y, n_x) in 0…4:
+    per channel x' = clamp(x + rshift(G[g_0]·γ_0·2^8 + G[g_1]·γ_1, 32), 0, 255), every term below
+    2^42 in magnitude (exact in int64), all of x' from x.  Returns uint8 (H, W, 3)."""
+    H, W = rgb.shape[:2]
+    bi = np.arange(H) // DETAIL_BLOCK
+    bj = np.arange(W) // DETAIL_BLOCK
+    g0 = GAIN[np.asarray(codes[0], dtype=np.int64)[bi[:, None], bj[None, :]]]
+    g1 = GAIN[np.asarray(codes[1], dtype=np.int64)[bi[:, None], bj[None, :]]]
+    x = rgb.astype(np.int64)
+    out = np.empty((H, W, 3), dtype=np.uint8)
+    for ch in range(3):
+        gamma0, gamma1 = gain_bands(x[:, :, ch])
+        acc = g0 * gamma0 * (1 << 8) + g1 * gamma1
+        out[:, :, ch] = np.clip(x[:, :, ch] + rshift(acc, GAIN_SHIFT), 0, 255)
+    return out
 
 
 def _load_model(model):
@@ -535,10 +591,12 @@ def decode(gic_bytes, model, return_latents=False, symbol_bits=64):
                     nxt = nxt + rshift(alpha * q_next * v, 39)
                 x = np.clip(nxt, lo, hi)
 
-    detail = None
+    detail = gains = None
     if h.has_detail:  # §7.5: the third substream
         detail = decode_detail(h.substreams[2], H, W, h.substream_offsets[2])
-    return _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail)
+    if h.has_gains:  # §7.6: the fourth substream
+        gains = decode_gains(h.substreams[3], H, W, h.substream_offsets[3])
+    return _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail, gains)
 
 
 def context_latent(model, z_hat, hp, wp, code_position):
@@ -597,8 +655,9 @@ def _decode_context(model, h, z_hat, hp, wp, symbol_bits):
     return result
 
 
-def _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail=None):
-    """§6.4: g_s on the latent x, cropped to W × H; then, with detail codes, the fill of §7.5."""
+def _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail=None, gains=None):
+    """§6.4: g_s on the latent x, cropped to W × H; then, with gain codes, the band gains of §7.6;
+    then, with detail codes, the fill of §7.5 (§7.2: gains, then fill)."""
     H, W = h.height, h.width
     x_hat = model.g_s.run({model.g_s.inputs[0]: x})[model.g_s.outputs[0]]
     if x_hat.shape != (3, hp, wp):
@@ -609,9 +668,14 @@ def _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail=None):
         info["z_symbols"] = zs
         info["y_symbols"] = ys_raw
         info["y_hat"] = x  # the latent g_s decodes
-        if detail is not None:
-            info["detail_codes"] = detail
-            info["rgb_before_fill"] = rgb
+        if gains is not None:
+            info["gain_codes"] = gains
+            info["rgb_before_gains"] = rgb
+    if gains is not None:
+        rgb = band_gains(rgb, gains)
+    if return_latents and detail is not None:
+        info["detail_codes"] = detail
+        info["rgb_before_fill"] = rgb  # after the gains when the stream has them
     if detail is not None:
         rgb = detail_fill(rgb, detail, h.seed)
     return rgb, info

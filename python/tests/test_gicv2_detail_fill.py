@@ -1,5 +1,6 @@
 """Tests of the detail fill's encoder side (python/gicv2/detail_fill.py, spec/bitstream.md §7.5):
-the spec's constants derived again, the amplitude a code stands for, the reference rule.
+the spec's constants derived again, the amplitude a code stands for, the reference rule; and of
+the band gains' encoder side (§7.6): G derived again, the reference rule for the gain codes.
 
 Run: python3 -m unittest discover -s python/tests -p 'test_gicv2_*.py' -v
 NumPy only (detail_fill.py reads PNGs with Pillow only in its `table` command). The decoder's
@@ -23,6 +24,11 @@ def spec_75():
     with open(os.path.join(ROOT, "spec", "bitstream.md"), encoding="utf-8") as f:
         text = f.read()
     return text[text.index("### 7.5"):text.index("## 8.")]
+
+
+def spec_76():
+    text = spec_75()
+    return text[text.index("### 7.6"):]
 
 
 class DetailFillTest(unittest.TestCase):
@@ -88,6 +94,77 @@ class DetailFillTest(unittest.TestCase):
         self.assertTrue(all(b > a for a, b in zip(row, row[1:])))
 
 
+class GainCodesTest(unittest.TestCase):
+    """derived_gains, gain_code_of and gain_codes_for (spec/bitstream.md §7.6, informative rule)."""
+
+    def test_derived_gains_are_the_decoders_and_the_specs(self):
+        from gic_spec_decoder.decoder import GAIN
+        g = df.derived_gains()
+        self.assertEqual(g, GAIN.tolist())
+        self.assertEqual(g, [int(v) for v in re.search(r"G = \(([^)]*)\)", spec_76()).group(1).split(",")])
+        self.assertEqual(len(g), df.GAIN_CODES)
+
+    def test_no_decoded_energy_is_code_0(self):
+        for eo in (0, 1, 10 ** 6, 2 ** 49):
+            self.assertEqual(df.gain_code_of(eo, 0), 0)
+
+    def test_equal_or_stronger_decoded_band_is_code_0(self):
+        for ed in (1, 7, 10 ** 9, 2 ** 49):
+            self.assertEqual(df.gain_code_of(ed, ed), 0)
+            self.assertEqual(df.gain_code_of(ed // 2, ed), 0)
+            self.assertEqual(df.gain_code_of(0, ed), 0)
+
+    def test_thresholds_at_half_octaves(self):
+        """Code j from E_o / E_d ≥ 2^(j − 0.5), i.e. 2·E_o² ≥ 4^j·E_d². The ratio is irrational,
+        so no integers meet it with equality: the smallest E_o with 2·E_o² ≥ 4^j·E_d² gives j, one
+        less gives j − 1; and the threshold lies within one unit of E_d · 2^(j − 0.5)."""
+        for ed in (1, 3, 1000, 123456789, 2 ** 45 + 17):
+            for j in range(1, 5):
+                t = math.isqrt(4 ** j * ed * ed // 2)
+                while 2 * t * t < 4 ** j * ed * ed:
+                    t += 1
+                with self.subTest(ed=ed, j=j):
+                    self.assertEqual(df.gain_code_of(t, ed), j)
+                    self.assertEqual(df.gain_code_of(t - 1, ed), j - 1)
+                    self.assertLessEqual(abs(t - ed * 2.0 ** (j - 0.5)), 1 + ed * 2.0 ** -40)
+        # even ratios sit between thresholds: 2^k gives code k
+        for k in range(5):
+            self.assertEqual(df.gain_code_of(1000 * 2 ** k, 1000), k)
+
+    def test_capped_at_4(self):
+        ed = 1000
+        self.assertEqual(df.gain_code_of(ed * 2 ** 4, ed), 4)
+        self.assertEqual(df.gain_code_of(math.ceil(ed * 2 ** 3.5), ed), 4)
+        self.assertEqual(df.gain_code_of(math.floor(ed * 2 ** 3.5), ed), 3)
+        for eo in (ed * 100, ed * 10 ** 6, 2 ** 49):
+            self.assertEqual(df.gain_code_of(eo, ed), 4)
+        # the bound of the spec text: both sides below 2^100 for the largest block energies
+        eo_max = 1024 * (765 * 256) ** 2
+        self.assertLess(2 * eo_max * eo_max, 2 ** 100)
+        self.assertLess(4 ** 4 * eo_max * eo_max, 2 ** 100)
+
+    def test_monotone_in_the_source_energy(self):
+        ed = 977
+        codes = [df.gain_code_of(eo, ed) for eo in range(0, 20 * ed, 37)]
+        self.assertEqual(codes, sorted(codes))
+        self.assertEqual((codes[0], codes[-1]), (0, 4))
+
+    def test_gain_codes_recover_the_gain_applied(self):
+        """A decoded picture with texture, amplified by the decoder's band gains with code k
+        everywhere, is measured back as code k in every block and both bands."""
+        from gic_spec_decoder.decoder import band_gains
+        flat = np.full((128, 160, 3), 120, dtype=np.uint8)
+        decoded = df.fill(flat, np.full((2, 4, 5), 6, dtype=np.int64), seed=3)
+        self.assertEqual(int(df.gain_codes_for(decoded, decoded).max()), 0)
+        self.assertEqual(int(df.gain_codes_for(decoded, flat).max()), 0)    # E_d = 0
+        self.assertEqual(int(df.gain_codes_for(flat, decoded).max()), 0)    # decoded stronger
+        for k in range(5):
+            original = band_gains(decoded, np.full((2, 4, 5), k, dtype=np.int64))
+            got = df.gain_codes_for(original, decoded)
+            self.assertEqual(got.shape, (2, 4, 5))
+            np.testing.assert_array_equal(got, np.full((2, 4, 5), k), err_msg=f"code {k}")
+
+
 class EvaluationKeysTest(unittest.TestCase):
     """evaluate.py's variant keys carry the detail fill ("-d")."""
 
@@ -99,7 +176,17 @@ class EvaluationKeysTest(unittest.TestCase):
         for steps, alpha, detail in ((0, 0, False), (2, 1, False), (2, 0, True), (1, 1, True)):
             key = evaluate.variant_key(steps, alpha, detail)
             self.assertEqual(evaluate.parse_variant(key), (steps, alpha, detail))
-        self.assertEqual(evaluate.variant_label("gic-s2-a0-d"), "gic 2 steps, α=0 + detail fill")
+        if hasattr(evaluate, "DETAIL_MODE"):  # --detail-mode: the fill alone (7.5) or gains + fill (7.6)
+            saved = evaluate.DETAIL_MODE
+            try:
+                for mode, label in (("fill", " + detail fill"), ("on", " + gains + fill")):
+                    evaluate.DETAIL_MODE = mode
+                    self.assertEqual(evaluate.variant_label("gic-s2-a0-d"), "gic 2 steps, α=0" + label)
+                    self.assertEqual(evaluate.variant_label("gic-s1-a1"), "gic 1 step, α=1")
+            finally:
+                evaluate.DETAIL_MODE = saved
+        else:
+            self.assertEqual(evaluate.variant_label("gic-s2-a0-d"), "gic 2 steps, α=0 + detail fill")
         self.assertEqual(evaluate.variant_label("gic-s1-a1"), "gic 1 step, α=1")
 
 

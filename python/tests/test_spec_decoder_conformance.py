@@ -22,9 +22,10 @@ class PublishedVectors(unittest.TestCase):
         self.check_set(SET, 40)
 
     def test_every_gic_v2_vector(self):
-        """The gic-v2 set (conformance/gic-v2/): the same sources, the gic-v2 model; 4 of its
-        streams (bitstream version 1.1) carry the detail substream of spec/bitstream.md §7.5."""
-        self.check_set(os.path.join(SET, "gic-v2"), 28, detail=4)
+        """The gic-v2 set (conformance/gic-v2/): the same sources, the gic-v2 model; 8 of its
+        streams carry the detail substream of spec/bitstream.md §7.5, 4 of them (bitstream
+        version 1.2) also the gains substream of §7.6."""
+        self.check_set(os.path.join(SET, "gic-v2"), 32, detail=8, gains=4)
 
     def test_every_bmshj2018_factorized_vector(self):
         """The bmshj2018-factorized set (profile 4, spec/bitstream.md §10)."""
@@ -45,7 +46,7 @@ class PublishedVectors(unittest.TestCase):
         attention blocks, lookup and mul, coded as profile 5)."""
         self.check_set(os.path.join(SET, "cheng2020-attn"), 8)
 
-    def check_set(self, SET, count, detail=0):
+    def check_set(self, SET, count, detail=0, gains=0):
         with open(os.path.join(SET, "manifest.json"), encoding="utf-8") as f:
             manifest = json.load(f)
         models = {}
@@ -56,12 +57,14 @@ class PublishedVectors(unittest.TestCase):
             models[m["file"]] = Model(data)
         start = time.time()
         failures = []
-        with_detail = 0
+        with_detail = with_gains = 0
         for v in manifest["vectors"]:
             with open(os.path.join(SET, v["bitstream"]), "rb") as f:
                 stream = f.read()
             self.assertEqual(hashlib.sha256(stream).hexdigest(), v["bitstream_sha256"], v["id"])
-            with_detail += bitstream.parse(stream).has_detail
+            header = bitstream.parse(stream)
+            with_detail += header.has_detail
+            with_gains += header.has_gains
             rgb, _ = decode(stream, models[v["model"]])
             raw = rgb.astype("uint8").tobytes()
             if (hashlib.sha256(raw).hexdigest() != v["decoded_rgb_sha256"]
@@ -73,6 +76,7 @@ class PublishedVectors(unittest.TestCase):
         self.assertEqual(failures, [])
         self.assertEqual(len(manifest["vectors"]), count)
         self.assertEqual(with_detail, detail)
+        self.assertEqual(with_gains, gains)
 
 
 if __name__ == "__main__":

@@ -308,23 +308,29 @@ class StreamTests(unittest.TestCase):
 
 
 def find_gic_ref():
-    """$GIC_REF, else .build/release/gic-ref, else .build/debug/gic-ref, if it has --detail."""
+    """$GIC_REF, else .build/release/gic-ref, else .build/debug/gic-ref, if it has --detail; and
+    the --detail value that sends the fill alone (bitstream 1.1): `fill` where gic-ref also has
+    the band gains of §7.6 (there `on` sends gains and fill, bitstream 1.2), else `on`."""
     p = os.environ.get("GIC_REF")
     paths = [p] if p else [os.path.join(ROOT, ".build", b, "gic-ref") for b in ("release", "debug")]
     for p in paths:
         if p and os.path.exists(p):
             r = subprocess.run([p, "encode", "--help"], capture_output=True, text=True)
-            return p if "--detail" in r.stdout + r.stderr else None
-    return None
+            text = r.stdout + r.stderr
+            if "--detail" not in text:
+                return None, None
+            return p, "fill" if "on|fill|off" in text else "on"
+    return None, None
 
 
-GIC_REF = find_gic_ref()
+GIC_REF, FILL_ONLY = find_gic_ref()
 
 
 @unittest.skipUnless(GIC_REF, "no gic-ref with --detail ($GIC_REF, .build/release or .build/debug)")
 class ReferenceComparisonTests(unittest.TestCase):
-    """Streams gic-ref encodes with --detail on (codes by the reference rule of §7.5), decoded by
-    gic-ref and by gic_spec_decoder: the same RGB SHA-256, and the fill changes the picture."""
+    """Streams gic-ref encodes with the fill alone (--detail fill, or on before the gains of §7.6;
+    codes by the reference rule of §7.5), decoded by gic-ref and by gic_spec_decoder: the same RGB
+    SHA-256, and the fill changes the picture."""
 
     def test_detail_streams(self):
         v2 = os.path.join(ROOT, "conformance", "gic-v2", "models", "gic-v2.gicw")
@@ -339,7 +345,7 @@ class ReferenceComparisonTests(unittest.TestCase):
                     continue
                 gic = os.path.join(tmp, f"c{k}.gic")
                 subprocess.run([GIC_REF, "encode", os.path.join(images, image), "-m", model_path, "-o", gic, "-q",
-                                "--detail", "on"] + opts, check=True)
+                                "--detail", FILL_ONLY] + opts, check=True)
                 r = subprocess.run([GIC_REF, "decode", gic, "-m", model_path, "-o", gic + ".rgb", "--json"],
                                    check=True, capture_output=True, text=True)
                 data = read_bytes(gic)
