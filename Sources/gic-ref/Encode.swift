@@ -26,10 +26,11 @@ struct Encode: ParsableCommand {
       (1 = most bits) picks rate index round(255·R); --target-bpp B picks the rate index whose \
       file is closest to B bits per pixel; --steps N (0…4, default 2) sets the decoder's \
       reverse-process steps and --seed S turns on the sampler's noise with seed S. --detail on \
-      adds the detail stages (spec/bitstream.md §7.6 and §7.5: per 32×32 block, gains that \
-      restore the energy of the two finest bands the decoded picture has too weakly, then the \
-      amplitude of the fine detail it still lacks, which the decoder fills with noise; \
-      bitstream 1.2); --detail fill sends the fill alone (bitstream 1.1, for 1.1 decoders). The \
+      adds the detail stages (bitstream 1.2; spec/bitstream.md §7.7, §7.6, §7.5), per 32×32 \
+      block: a mean colour correction, interpolated smoothly; gains that restore the energy of \
+      the two finest bands the decoded picture has too weakly; the amplitude of the fine detail \
+      it still lacks, which the decoder fills with noise. --detail gains leaves out the \
+      correction, --detail fill sends the fill alone (bitstream 1.1, for 1.1 decoders). The \
       encoder decodes its own stream once more for them, and --target-bpp counts them.
       """)
 
@@ -55,8 +56,8 @@ struct Encode: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The detail stages: on (gains and fill), fill (the fill alone) or off (gic-v1; default \(EncodeSettings.defaultDetail)).",
-      valueName: "on|fill|off"))
+      "The detail stages: on (residual, gains and fill), gains (gains and fill), fill (the fill alone) or off (gic-v1; default \(EncodeSettings.defaultDetail)).",
+      valueName: "on|gains|fill|off"))
   var detail: DetailMode?
 
   @OptionGroup(title: "Batches") var batch: BatchOptions
@@ -126,6 +127,7 @@ struct Encode: ParsableCommand {
           + (stream.seed.map { ", seed \($0)" } ?? "")
           + (stream.detailSubstream.map { ", detail \($0.count) bytes" } ?? "")
           + (stream.gainsSubstream.map { ", gains \($0.count) bytes" } ?? "")
+          + (stream.residualSubstream.map { ", residual \($0.count) bytes" } ?? "")
       return
         "encoded \(input) (\(summary.width)×\(summary.height), \(report.sourceFormat)\(note)) → "
         + "\(destination): \(summary.bytes) bytes, \(String(format: "%.4f", summary.bpp)) bpp\(rateNote), "

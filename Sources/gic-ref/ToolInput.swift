@@ -16,6 +16,8 @@ struct StreamSummary: Encodable {
   var detailBytes: Int?
   /// Bytes of the gains substream (spec/bitstream.md §7.6); absent without one.
   var gainsBytes: Int?
+  /// Bytes of the residual substream (spec/bitstream.md §7.7); absent without one.
+  var residualBytes: Int?
   var bytes: Int
   var bpp: Double
 
@@ -24,6 +26,7 @@ struct StreamSummary: Encodable {
     (rateIndex, steps, seed) = (s.rateIndex, s.steps, s.seed)
     detailBytes = s.detailSubstream?.count
     gainsBytes = s.gainsSubstream?.count
+    residualBytes = s.residualSubstream?.count
     self.bytes = bytes
     bpp = Double(bytes * 8) / Double(s.width * s.height)
   }

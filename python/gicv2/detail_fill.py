@@ -133,6 +133,24 @@ def gain_codes_for(original, decoded):
     return np.stack(out)
 
 
+RESIDUAL_STEP = 2
+RESIDUAL_RANGE = 31         # codes -31 ... 31
+
+
+def residual_codes_for(original, decoded):
+    """The reference encoder's low-pass residual codes (3, nby, nbx) (spec/bitstream.md §7.7):
+    per block and channel, rdiv(E, 2 N) of the block's sum E of original - decoded over its N
+    pixels (rounding half away from zero), clamped to -31 ... 31."""
+    h, w = original.shape[:2]
+    out = []
+    for ch in range(3):
+        e, count = block_sums(original[:, :, ch].astype(np.int64) - decoded[:, :, ch].astype(np.int64), h, w)
+        d = RESIDUAL_STEP * count
+        k = np.sign(e) * ((2 * np.abs(e) + d) // (2 * d))
+        out.append(np.clip(k, -RESIDUAL_RANGE, RESIDUAL_RANGE))
+    return np.stack(out)
+
+
 def quantized_cdf(masses, precision=16):
     """spec/entropy-coding.md §7 (CompressAI's pmf_to_quantized_cdf) on float64 masses."""
     return pmf_to_cdf_reference(masses, precision)

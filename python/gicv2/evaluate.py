@@ -94,10 +94,11 @@ def parse_variant(key):
 
 
 # What the "-d" variants carry: `gic-ref encode --detail fill` (the fill of spec/bitstream.md
-# 7.5) or `--detail on` (the band gains of 7.6, then the fill); set from --detail-mode, or from a
-# result JSON's "detail_mode" (absent before the gains: fill).
+# 7.5), `--detail gains` (the band gains of 7.6, then the fill) or `--detail on` (the low-pass
+# residual of 7.7, the gains, the fill); set from --detail-mode, or from a result JSON's
+# "detail_mode" (absent before the gains: fill).
 DETAIL_MODE = "on"
-DETAIL_LABEL = {"fill": " + detail fill", "on": " + gains + fill"}
+DETAIL_LABEL = {"fill": " + detail fill", "gains": " + gains + fill", "on": " + residual + gains + fill"}
 
 
 def variant_label(key):
@@ -600,8 +601,9 @@ def main(argv=None):
     ap.add_argument("--detail-steps", type=lambda s: [int(v) for v in s.split(",") if v], default=[],
                     help="also code these steps' variants with the detail fill (gic-ref encode --detail on, "
                          "spec/bitstream.md 7.5), e.g. 0,2 (default: none)")
-    ap.add_argument("--detail-mode", choices=["on", "fill"], default="on",
-                    help="what the detail variants send: on = band gains + fill (spec 7.6, bitstream 1.2), "
+    ap.add_argument("--detail-mode", choices=["on", "gains", "fill"], default="on",
+                    help="what the detail variants send (gic-ref encode --detail): on = low-pass residual + "
+                         "band gains + fill (spec 7.7, 7.6, 7.5; bitstream 1.2), gains = gains + fill, "
                          "fill = the fill alone (7.5, bitstream 1.1) (default on)")
     ap.add_argument("--seed", type=int, default=1, help="the noise seed of the alpha=1 variants (default 1)")
     ap.add_argument("--codecs", default="avif,jxl,webp,jpeg", help="classical codecs (default avif,jxl,webp,jpeg; '' for none)")

@@ -11,7 +11,8 @@ public struct Bitstream: Sendable, Equatable {
   public static let version = (major: UInt8(1), minor: UInt8(0))
   /// The minor version of a profile-3 stream with a detail substream (spec/bitstream.md §7.5).
   public static let detailMinor = UInt8(1)
-  /// The minor version of a profile-3 stream with a gains substream (spec/bitstream.md §7.6).
+  /// The minor version of a profile-3 stream with a gains substream (spec/bitstream.md §7.6)
+  /// and perhaps a residual substream (§7.7).
   public static let gainsMinor = UInt8(2)
   /// The most substreams a bitstream may declare.
   public static let maxSubstreams = 16
@@ -79,20 +80,39 @@ public struct Bitstream: Sendable, Equatable {
     return s
   }
 
+  /// The stream with `residual` as its fifth substream (spec/bitstream.md §7.7).
+  ///
+  /// - Precondition: a profile-3 stream of four substreams (the fourth the gains substream).
+  public func addingResidual(_ residual: [UInt8]) -> Bitstream {
+    precondition(profile == .gicV1 && substreams.count == 4, "a stream with a gains substream")
+    var s = self
+    s.minor = max(minor, Self.gainsMinor)
+    s.substreams.append(residual)
+    return s
+  }
+
   /// The detail substream (spec/bitstream.md §7.5), when the stream has one.
   public var detailSubstream: [UInt8]? {
-    profile == .gicV1 && minor >= Self.detailMinor && (3...4).contains(substreams.count)
+    profile == .gicV1 && minor >= Self.detailMinor
+      && (3...(minor >= Self.gainsMinor ? 5 : 3)).contains(substreams.count)
       ? substreams[2] : nil
   }
 
   /// The gains substream (spec/bitstream.md §7.6), when the stream has one.
   public var gainsSubstream: [UInt8]? {
-    profile == .gicV1 && minor >= Self.gainsMinor && substreams.count == 4 ? substreams[3] : nil
+    profile == .gicV1 && minor >= Self.gainsMinor && (4...5).contains(substreams.count)
+      ? substreams[3] : nil
   }
 
-  /// The bytes of the detail stages' substreams (§7.5, §7.6): 0 without them.
+  /// The residual substream (spec/bitstream.md §7.7), when the stream has one.
+  public var residualSubstream: [UInt8]? {
+    profile == .gicV1 && minor >= Self.gainsMinor && substreams.count == 5 ? substreams[4] : nil
+  }
+
+  /// The bytes of the detail stages' substreams (§7.5 – §7.7): 0 without them.
   public var detailStageBytes: Int {
     (detailSubstream?.count ?? 0) + (gainsSubstream?.count ?? 0)
+      + (residualSubstream?.count ?? 0)
   }
 
   /// The bytes before the first substream.

@@ -214,8 +214,24 @@ public enum DetailFill {
     substream substreamName: String
   ) throws(BitstreamError) -> [UInt8] {
     let (ny, nx) = grid(width: width, height: height)
-    let perBand = ny * nx
-    var codes = [UInt8](repeating: 0, count: 2 * perBand)
+    return try decodeBlockValues(
+      bytes, count: 2 * ny * nx, perRow: ny * nx, table: table,
+      range: 0...Int64(codeCount - 1), substream: substreamName, what: "band"
+    ).map { UInt8($0) }
+  }
+
+  /// Decodes `count` values, value k with row k / `perRow` of `table`, each within `range`
+  /// (the per-block substreams of §7.5 – §7.7).
+  ///
+  /// - Throws: ``BitstreamError/damagedSubstream(substream:offset:reason:)`` naming
+  ///   `substreamName` and the byte offset within it, for a value outside `range` (naming the
+  ///   `what` — band or channel — it belongs to) or a stream that breaks
+  ///   spec/entropy-coding.md §6.
+  static func decodeBlockValues(
+    _ bytes: [UInt8], count: Int, perRow: Int, table: EntropyTable, range: ClosedRange<Int64>,
+    substream substreamName: String, what: String
+  ) throws(BitstreamError) -> [Int64] {
+    var values = [Int64](repeating: 0, count: count)
     func damaged(_ error: EntropyError) -> BitstreamError {
       if case .damagedStream(let offset, let reason) = error {
         return .damagedSubstream(substream: substreamName, offset: offset, reason: reason)
@@ -224,19 +240,20 @@ public enum DetailFill {
     }
     var decoder: RANSDecoder
     do { decoder = try RANSDecoder(bytes) } catch { throw damaged(error) }
-    for k in 0..<codes.count {
+    for k in 0..<count {
       let offset = decoder.offset
       let v: Int64
-      do { v = try table.decode(row: k / perBand, from: &decoder) } catch { throw damaged(error) }
-      guard (0..<Int64(codeCount)).contains(v) else {
+      do { v = try table.decode(row: k / perRow, from: &decoder) } catch { throw damaged(error) }
+      guard range.contains(v) else {
         throw .damagedSubstream(
           substream: substreamName, offset: offset,
-          reason: "code \(v) of band \(k / perBand) is outside 0…\(codeCount - 1)")
+          reason: "code \(v) of \(what) \(k / perRow) is outside "
+            + "\(range.lowerBound)…\(range.upperBound)")
       }
-      codes[k] = UInt8(v)
+      values[k] = v
     }
     do { try decoder.finish() } catch { throw damaged(error) }
-    return codes
+    return values
   }
 
   /// How errors name the substream.

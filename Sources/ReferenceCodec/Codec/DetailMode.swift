@@ -9,12 +9,17 @@ public enum DetailMode: String, Sendable, CaseIterable, CustomStringConvertible 
   case fill
   /// The band gains of §7.6 and then the detail fill: four substreams, minor version 2
   /// (bitstream 1.2).
+  case gains
+  /// The low-pass residual of §7.7, the band gains and the detail fill: five substreams, minor
+  /// version 2 (bitstream 1.2).
   case on
 
   /// Whether the stream gets a detail substream.
   public var sendsFill: Bool { self != .off }
   /// Whether the stream gets a gains substream.
-  public var sendsGains: Bool { self == .on }
+  public var sendsGains: Bool { self == .gains || self == .on }
+  /// Whether the stream gets a residual substream.
+  public var sendsResidual: Bool { self == .on }
 
   public var description: String { rawValue }
 }

@@ -187,6 +187,9 @@ extension HyperpriorCodec {
     let gainCodes = try stream.gainsSubstream.map { bytes throws(BitstreamError) in
       try BandGains.decodeCodes(bytes, width: stream.width, height: stream.height)
     }
+    let residualCodes = try stream.residualSubstream.map { bytes throws(BitstreamError) in
+      try LowpassResidual.decodeCodes(bytes, width: stream.width, height: stream.height)
+    }
     let r = stream.rateIndex
     let ySymbols = try gaussianTable.decode32(
       stream.substreams[1], rows: rows(hyper[0], rateIndex: r), saturating: true)
@@ -206,6 +209,8 @@ extension HyperpriorCodec {
     }
     var image = synthesize(
       yHat, width: stream.width, height: stream.height, threads: threads, path: path)
+    // The stages run residual, gains, fill (spec/bitstream.md §7.2).
+    if let residualCodes { LowpassResidual.apply(&image, codes: residualCodes, threads: threads) }
     if let gainCodes { BandGains.apply(&image, codes: gainCodes, threads: threads) }
     if let detailCodes {
       DetailFill.fill(&image, codes: detailCodes, seed: stream.seed ?? 0, threads: threads)
@@ -215,8 +220,8 @@ extension HyperpriorCodec {
 
   /// Checks the substream count against the profile and minor version (spec/bitstream.md
   /// §2.2): 1 for `bmshj2018-factorized`, 3 for a profile-3 stream with a detail substream
-  /// (minor version 1 or more), 4 for one with gains too (minor version 2 or more), 2
-  /// otherwise.
+  /// (minor version 1 or more), 4 or 5 for one with gains and perhaps a residual too (minor
+  /// version 2 or more), 2 otherwise.
   ///
   /// - Throws: ``BitstreamError/invalidField(field:offset:reason:)`` naming the substream count.
   func checkSubstreamCount(_ stream: Bitstream) throws(BitstreamError) {
@@ -224,15 +229,18 @@ extension HyperpriorCodec {
     let expected = profile.hasHyperprior ? 2 : 1
     if count == expected { return }
     if rateVariable != nil, count == 3, stream.minor >= Bitstream.detailMinor { return }
-    if rateVariable != nil, count == 4, stream.minor >= Bitstream.gainsMinor { return }
+    if rateVariable != nil, (4...5).contains(count), stream.minor >= Bitstream.gainsMinor {
+      return
+    }
     let names = profile.hasHyperprior ? "z, y" : "y"
     var reason = "\(count) substreams, \(profile.name) has \(expected) (\(names))"
     if rateVariable != nil {
       reason +=
         stream.minor >= Bitstream.gainsMinor
-        ? " or 3 (z, y, detail) or 4 (z, y, detail, gains)"
+        ? ", 3 (z, y, detail), 4 (z, y, detail, gains) or 5 (z, y, detail, gains, residual)"
         : stream.minor >= Bitstream.detailMinor
-          ? " or 3 (z, y, detail); 4, with gains, only from minor version \(Bitstream.gainsMinor)"
+          ? " or 3 (z, y, detail); 4 or 5, with gains, only from minor version "
+            + "\(Bitstream.gainsMinor)"
           : " (3, with detail, only from minor version \(Bitstream.detailMinor))"
     }
     throw .invalidField(field: "substream count", offset: 23, reason: reason)

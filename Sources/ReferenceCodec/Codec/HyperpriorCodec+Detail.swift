@@ -2,17 +2,19 @@
 /// stream as a decoder would, choose the codes by the reference rules and add them as the third
 /// (and fourth) substream.
 extension HyperpriorCodec {
-  /// Adds the detail substream, and with ``DetailMode/on`` the gains substream, to a
+  /// Adds the detail substream, and as `mode` asks the gains and residual substreams, to a
   /// two-substream profile-3 stream of `source`.
   ///
   /// The stream is decoded exactly as a decoder would (its steps and seed, the same integer
-  /// path), so x̂ is the picture the decoder amplifies and fills. With gains, their codes are
-  /// the reference rule's on x̂ (``BandGains/codes(original:decoded:threads:)``), the gains are
-  /// applied, and the detail codes (``DetailFill/codes(original:decoded:threads:)``) are chosen
-  /// against the amplified picture; the stream gets minor version 2 (1 without gains).
+  /// path), so x̂ is the picture the decoder corrects, amplifies and fills. Each stage's codes
+  /// are its reference rule's against the picture the stage will see (spec/bitstream.md §7.7,
+  /// §7.6, §7.5: ``LowpassResidual/codes(original:decoded:)`` on x̂, then
+  /// ``BandGains/codes(original:decoded:threads:)`` on the corrected picture, then
+  /// ``DetailFill/codes(original:decoded:threads:)`` on the amplified one); the stream gets
+  /// minor version 2 with gains, 1 without.
   ///
-  /// - Parameter mode: ``DetailMode/fill`` or ``DetailMode/on``; ``DetailMode/off`` returns the
-  ///   stream unchanged.
+  /// - Parameter mode: ``DetailMode/fill``, ``DetailMode/gains`` or ``DetailMode/on``;
+  ///   ``DetailMode/off`` returns the stream unchanged.
   /// - Throws: ``BitstreamError/incompatible(reason:)`` for a profile without the detail fill;
   ///   as ``decode(_:threads:path:)``.
   public func addingDetail(
@@ -28,6 +30,12 @@ extension HyperpriorCodec {
     precondition(
       source.width == stream.width && source.height == stream.height, "the stream's picture")
     var decoded = try decode(stream, threads: threads, path: path)
+    var residual: [UInt8]?
+    if mode.sendsResidual {
+      let codes = LowpassResidual.codes(original: source, decoded: decoded)
+      LowpassResidual.apply(&decoded, codes: codes, threads: threads)
+      residual = try LowpassResidual.encodeCodes(codes)
+    }
     var gains: [UInt8]?
     if mode.sendsGains {
       let codes = BandGains.codes(original: source, decoded: decoded, threads: threads)
@@ -35,7 +43,9 @@ extension HyperpriorCodec {
       gains = try BandGains.encodeCodes(codes)
     }
     let codes = DetailFill.codes(original: source, decoded: decoded, threads: threads)
-    let filled = stream.addingDetail(try DetailFill.encodeCodes(codes))
-    return gains.map { filled.addingGains($0) } ?? filled
+    var out = stream.addingDetail(try DetailFill.encodeCodes(codes))
+    if let gains { out = out.addingGains(gains) }
+    if let residual { out = out.addingResidual(residual) }
+    return out
   }
 }

@@ -38,6 +38,9 @@ public struct ConformanceManifest: Codable, Sendable, Equatable {
     /// true when the stream has a gains substream (spec/bitstream.md §7.6); nil (absent from
     /// the JSON) otherwise.
     public var gains: Bool?
+    /// true when the stream has a residual substream (spec/bitstream.md §7.7); nil (absent from
+    /// the JSON) otherwise.
+    public var residual: Bool?
 
     /// The parameters in `stream`'s header.
     public init(_ stream: Bitstream) {
@@ -46,6 +49,7 @@ public struct ConformanceManifest: Codable, Sendable, Equatable {
       seed = stream.seed.map { String($0) }
       detail = stream.detailSubstream != nil ? true : nil
       gains = stream.gainsSubstream != nil ? true : nil
+      residual = stream.residualSubstream != nil ? true : nil
     }
   }
 

@@ -45,6 +45,10 @@ public enum ConformanceVectorGenerator {
   /// pictures and parameters as ``detailParameters``, ids ending in `-gains`.
   public static let gainsParameters = detailParameters
 
+  /// The gic-v1 vectors with every detail stage, the low-pass residual first (spec/bitstream.md
+  /// §7.7): the same pictures and parameters, ids ending in `-residual`.
+  public static let residualParameters = detailParameters
+
   /// The set's models, streams and manifest by path within the set (`models/…`, `streams/…`,
   /// `manifest.json`; the caller adds `images/…`), and the number of vectors.
   ///
@@ -53,9 +57,9 @@ public enum ConformanceVectorGenerator {
   /// vectors (``ConformanceManifest/merged(_:)`` joins the shards).
   ///
   /// With `detail`, every gic-v1 model also codes ``detailParameters`` with the fill alone (ids
-  /// ending in `-detail`) and ``gainsParameters`` with gains and fill (ids ending in `-gains`),
-  /// and the manifest's bitstream version is 1.2; without it the set is exactly as before
-  /// bitstream version 1.1.
+  /// ending in `-detail`), ``gainsParameters`` with gains and fill (`-gains`) and
+  /// ``residualParameters`` with residual, gains and fill (`-residual`), and the manifest's
+  /// bitstream version is 1.2; without it the set is exactly as before bitstream version 1.1.
   ///
   /// - Throws: ``BitstreamError`` or ``EntropyError`` if a picture cannot be coded.
   public static func generate(
@@ -79,8 +83,10 @@ public enum ConformanceVectorGenerator {
         if codec.rateVariable != nil {
           id +=
             "-r\(stream.rateIndex)-s\(stream.steps)" + (stream.seed.map { "-seed\($0)" } ?? "")
-            + (stream.gainsSubstream != nil
-              ? "-gains" : stream.detailSubstream != nil ? "-detail" : "")
+            + (stream.residualSubstream != nil
+              ? "-residual"
+              : stream.gainsSubstream != nil
+                ? "-gains" : stream.detailSubstream != nil ? "-detail" : "")
         }
         let file = "streams/\(id).gic"
         files[file] = bytes
@@ -114,7 +120,9 @@ public enum ConformanceVectorGenerator {
         }
       }
       guard detail, codec.rateVariable != nil else { continue }
-      for (mode, list) in [(DetailMode.fill, detailParameters), (.on, gainsParameters)] {
+      for (mode, list) in [
+        (DetailMode.fill, detailParameters), (.gains, gainsParameters), (.on, residualParameters),
+      ] {
         for p in list where shard.contains(p.source) {
           guard let source = sources.first(where: { $0.name == p.source }) else { continue }
           let stream = try codec.encode(
