@@ -13,7 +13,7 @@ class BitstreamError(ValueError):
 class Header:
     __slots__ = ("major", "minor", "profile", "profile_name", "flags", "grayscale", "has_seed",
                  "digest_prefix", "width", "height", "rate_index", "steps", "seed", "substreams",
-                 "substream_offsets", "header_length", "has_detail", "has_gains")
+                 "substream_offsets", "header_length", "has_detail", "has_gains", "has_residual")
 
     def as_dict(self):
         return {
@@ -30,6 +30,7 @@ class Header:
             "substream_bytes": [len(s) for s in self.substreams],
             "detail": self.has_detail,
             "gains": self.has_gains,
+            "residual": self.has_residual,
         }
 
 
@@ -109,15 +110,15 @@ def parse(data):
     else:
         if h.steps > 4:
             raise BitstreamError(f"steps at byte 22: {h.steps}, more than 4")
-    # §2.2, §10.2: profile 4 has the one substream y; §11.3, §12, §13: 5, 6, 7 have z, y; §7, §7.5,
-    # §7.6: profile 3 has z, y, from minor version 1 on optionally the detail substream, and from
-    # minor version 2 on optionally the gains substream after it
+    # §2.2, §10.2: profile 4 has the one substream y; §11.3, §12, §13: 5, 6, 7 have z, y; §7, §7.5
+    # – §7.7: profile 3 has z, y, from minor version 1 on optionally the detail substream, and from
+    # minor version 2 on optionally the gains substream after it and the residual substream after that
     if h.profile == 4:
         need, why = (1,), ""
     elif h.profile == 3 and h.minor >= 2:
-        need, why = (2, 3, 4), f" with minor version {h.minor}"
+        need, why = (2, 3, 4, 5), f" with minor version {h.minor}"
     elif h.profile == 3 and h.minor == 1:
-        need, why = (2, 3), " with minor version 1 (a gains substream needs minor version 2, §7.6)"
+        need, why = (2, 3), " with minor version 1 (gains and residual substreams need minor version 2, §7.6, §7.7)"
     elif h.profile == 3:
         need, why = (2,), " with minor version 0 (a detail substream needs minor version 1, §7.5)"
     else:
@@ -126,5 +127,6 @@ def parse(data):
         want = ", ".join(str(k) for k in need[:-1]) + " or " + str(need[-1]) if len(need) > 1 else str(need[0])
         raise BitstreamError(f"substream count at byte 23: {n}, profile {h.profile} needs {want}{why}")
     h.has_detail = h.profile == 3 and n >= 3
-    h.has_gains = h.profile == 3 and n == 4
+    h.has_gains = h.profile == 3 and n >= 4
+    h.has_residual = h.profile == 3 and n == 5
     return h

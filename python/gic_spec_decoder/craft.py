@@ -11,7 +11,8 @@ import numpy as np
 
 from . import bitstream
 from .decoder import (CONTEXT_PROFILES, DETAIL_OFFSET, DETAIL_PRECISION, DETAIL_TABLE, GAIN_OFFSET, GAIN_PRECISION,
-                      GAIN_TABLE, Z_CLAMP, _load_model, context_latent)
+                      GAIN_TABLE, RESIDUAL_OFFSET, RESIDUAL_PRECISION, RESIDUAL_TABLE, Z_CLAMP, _load_model,
+                      context_latent)
 from .entropy import RansEncoder, gaussian_indexes
 
 MAGIC = b"\x89GIC"
@@ -42,7 +43,7 @@ def header(profile, digest, width, height, rate_index=0, steps=0, seed=None, gra
 def _block_substream(codes, table, offset, precision):
     codes = np.asarray(codes, dtype=object)
     enc = RansEncoder()
-    for b in range(2):
+    for b in range(len(table)):
         cdf = table[b]
         for v in codes[b].ravel():
             enc.value(offset, cdf, precision, int(v))
@@ -63,14 +64,26 @@ def gains_substream(codes):
     return _block_substream(codes, GAIN_TABLE, GAIN_OFFSET, GAIN_PRECISION)
 
 
-def with_detail(stream, codes, minor=None, gains=None):
+def residual_substream(codes):
+    """The residual substream of spec/bitstream.md §7.7 for codes (3, n_y, n_x): red's values in
+    block raster order, then green's, then blue's, channel m with row m of RESIDUAL (offset −31).
+    Values outside −31…31 are coded as escapes (a stream a decoder must refuse)."""
+    return _block_substream(codes, RESIDUAL_TABLE, RESIDUAL_OFFSET, RESIDUAL_PRECISION)
+
+
+def with_detail(stream, codes, minor=None, gains=None, residual=None):
     """A profile-3 stream of two substreams (as build() makes) with the detail substream of
-    `codes` appended as the third and, with `gains` (2, n_y, n_x), the gains substream of §7.6 as
-    the fourth; the header's minor version set to `minor` (default 1, or 2 with gains)."""
+    `codes` appended as the third, with `gains` (2, n_y, n_x) the gains substream of §7.6 as the
+    fourth and with `residual` (3, n_y, n_x) the residual substream of §7.7 as the fifth (needs
+    gains); the header's minor version set to `minor` (default 1, or 2 with gains)."""
+    if residual is not None and gains is None:
+        raise ValueError("a residual substream comes only after a gains substream (spec/bitstream.md §7.7)")
     h = bitstream.parse(stream)
     extra = [detail_substream(codes)]
     if gains is not None:
         extra.append(gains_substream(gains))
+    if residual is not None:
+        extra.append(residual_substream(residual))
     if minor is None:
         minor = 1 if gains is None else 2
     z, y = h.substreams
@@ -85,16 +98,26 @@ def with_gains(stream, detail, gains, minor=2):
     return with_detail(stream, detail, minor=minor, gains=gains)
 
 
+def with_residual(stream, detail, gains, residual, minor=2):
+    """A profile-3 stream of two substreams with the detail, gains and residual substreams of
+    `detail`, `gains` (2, n_y, n_x) and `residual` (3, n_y, n_x) appended (five substreams, minor
+    version 2 unless `minor` says)."""
+    return with_detail(stream, detail, minor=minor, gains=gains, residual=residual)
+
+
 def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, seed=None,
-          grayscale=False, noncanonical_at=None, detail=None, gains=None):
+          grayscale=False, noncanonical_at=None, detail=None, gains=None, residual=None):
     """A complete .gic stream coding the given symbol arrays (z: (N, h_z, w_z), y: (M, h_y, w_y)).
     noncanonical_at: (substream, index in coding order) of one escape to code with a superfluous
     zero nibble (profile 5 codes y position-major, spec/bitstream.md §11.3).  detail: profile 3's
     detail codes (2, ⌈H/32⌉, ⌈W/32⌉), a third substream in a stream of minor version 1 (§7.5).
     gains: profile 3's gain codes (same shape), a fourth substream after the detail substream in
-    a stream of minor version 2 (§7.6); needs detail."""
+    a stream of minor version 2 (§7.6); needs detail.  residual: profile 3's residual codes
+    (3, ⌈H/32⌉, ⌈W/32⌉), a fifth substream after the gains substream (§7.7); needs gains."""
     if gains is not None and detail is None:
         raise ValueError("a gains substream comes only after a detail substream (spec/bitstream.md §7.6)")
+    if residual is not None and gains is None:
+        raise ValueError("a residual substream comes only after a gains substream (spec/bitstream.md §7.7)")
     model = _load_model(model)
     s_z, s_y = model.s_z, model.s_y
     wp, hp = -(-width // s_z) * s_z, -(-height // s_z) * s_z
@@ -144,4 +167,4 @@ def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, see
     y_stream = enc.finish()
     out = header(model.profile, model.digest, width, height, rate_index, steps, seed, grayscale,
                  (len(z_stream), len(y_stream))) + z_stream + y_stream
-    return out if detail is None else with_detail(out, detail, gains=gains)
+    return out if detail is None else with_detail(out, detail, gains=gains, residual=residual)

@@ -1,5 +1,5 @@
-"""Decoding of .gic bitstreams (spec/bitstream.md §5–§7 with §7.5's detail fill and §7.6's band
-gains, §10, §11) with a .gicw model."""
+"""Decoding of .gic bitstreams (spec/bitstream.md §5–§7 with §7.5's detail fill, §7.6's band
+gains and §7.7's low-pass residual, §10, §11) with a .gicw model."""
 import numpy as np
 
 from . import bitstream
@@ -382,30 +382,33 @@ def detail_grid(height, width):
     return -(-height // DETAIL_BLOCK), -(-width // DETAIL_BLOCK)
 
 
-def _decode_block_codes(data, height, width, base_offset, where, table, codes):
-    """2·n_y·n_x values of a per-block substream (§7.5, §7.6): band 0's codes in block raster
-    order, then band 1's, each value of band b coded with row b of `table` (precision 16, offset
-    0).  A value outside 0…codes − 1 is a damaged stream naming `where`, the band, the block and
-    the byte offset.  Returns int64 (2, n_y, n_x)."""
+def _decode_block_codes(data, height, width, base_offset, where, table, codes, offset=0, what="band"):
+    """len(table)·n_y·n_x values of a per-block substream (§7.5, §7.6, §7.7): row 0's codes in
+    block raster order, then row 1's, …, each value of part b (a band, or a colour channel) coded
+    with row b of `table` (precision 16, the given offset).  A value outside offset…offset +
+    codes − 1 is a damaged stream naming `where`, the band or channel, the block and the byte
+    offset.  Returns int64 (len(table), n_y, n_x)."""
     n_y, n_x = detail_grid(height, width)
-    out = np.empty((2, n_y * n_x), dtype=np.int64)
+    parts = len(table)
+    lo, hi = offset, offset + codes - 1
+    out = np.empty((parts, n_y * n_x), dtype=np.int64)
     try:
         dec = RansDecoder(data, base_offset)
-        for b in range(2):
+        for b in range(parts):
             cdf = list(table[b])
             for k in range(n_y * n_x):
                 at = dec.pos
-                v = dec.decode_value(DETAIL_OFFSET, cdf, DETAIL_PRECISION)
-                if not 0 <= v < codes:
+                v = dec.decode_value(offset, cdf, DETAIL_PRECISION)
+                if not lo <= v <= hi:
                     i, j = divmod(k, n_x)
                     raise DamagedStream(
-                        f"value {v} of band {b}, block ({i}, {j}) is outside 0…{codes - 1}, at byte {at}"
+                        f"value {v} of {what} {b}, block ({i}, {j}) is outside {lo}…{hi}, at byte {at}"
                         f" of the substream (file byte {base_offset + at})")
                 out[b, k] = v
         dec.finish()
     except DamagedStream as e:
         raise DamagedStream(f"{where}: {e}") from None
-    return out.reshape(2, n_y, n_x)
+    return out.reshape(parts, n_y, n_x)
 
 
 def decode_detail(data, height, width, base_offset=0):
@@ -506,6 +509,77 @@ def band_gains(rgb, codes):
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# spec/bitstream.md §7.7: the low-pass residual (bitstream version 1.2)
+
+RESIDUAL_OFFSET = -31
+RESIDUAL_CODES = 63  # values −31…31
+RESIDUAL_SHIFT = 11  # the weights of a pixel sum to (2B)² = 2^12: code k is 2k samples
+RESIDUAL_PRECISION = 16
+RESIDUAL_TABLE = (  # table RESIDUAL: row m codes the values of channel m; symbols 0…62, symbol 63 the escape
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 35, 57, 107, 182, 312,
+     524, 880, 1401, 2219, 3660, 6590, 12584, 24156, 46574, 56014, 59756, 61975, 63368, 64269,
+     64767, 65016, 65191, 65299, 65372, 65424, 65449, 65457, 65458, 65459, 65460, 65461,
+     65462, 65463, 65464, 65465, 65466, 65467, 65468, 65469, 65470, 65471, 65472, 65473,
+     65474, 65475, 65536),
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 48, 99, 186, 310,
+     507, 845, 1390, 2355, 4001, 6827, 12157, 25616, 49097, 59067, 62414, 63893, 64672, 65052,
+     65260, 65375, 65432, 65454, 65455, 65456, 65457, 65458, 65459, 65460, 65461, 65462,
+     65463, 65464, 65465, 65466, 65467, 65468, 65469, 65470, 65471, 65472, 65473, 65474,
+     65475, 65476, 65536),
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 28, 52, 77, 112, 157, 215, 292, 390, 477, 602, 739,
+     957, 1256, 1660, 2210, 3020, 4310, 6513, 10470, 18171, 31566, 47139, 55992, 60054, 62290,
+     63620, 64405, 64821, 65089, 65241, 65322, 65392, 65422, 65444, 65456, 65457, 65458,
+     65459, 65460, 65461, 65462, 65463, 65464, 65465, 65466, 65467, 65468, 65469, 65470,
+     65471, 65472, 65473, 65474, 65536),
+)
+
+
+def decode_residual(data, height, width, base_offset=0):
+    """The residual substream (§7.7): 3·n_y·n_x values, k_0[i, j] of red in block raster order,
+    then k_1 of green, then k_2 of blue, each value of channel m coded with row m of RESIDUAL
+    (offset −31).  A value outside −31…31 (any escape: the rows' direct range is exactly
+    −31…31) is a damaged stream.  Returns int64 (3, n_y, n_x)."""
+    return _decode_block_codes(data, height, width, base_offset,
+                               f"residual substream (the fifth, at file byte {base_offset})", RESIDUAL_TABLE,
+                               RESIDUAL_CODES, offset=RESIDUAL_OFFSET, what="channel")
+
+
+def residual_taps(n, blocks):
+    """For the n rows (or columns) of the picture and its `blocks` block rows (columns), §7.7's
+    (r_0, r_1, v_0, v_1): u = 2a + 1 − B, i = ⌊u / 2B⌋, f = u − 2B·i, r_p = e(i + p) clamped to
+    0…blocks − 1, v_0 = 2B − f, v_1 = f.  int64 arrays of length n."""
+    B = DETAIL_BLOCK
+    a = np.arange(n, dtype=np.int64)
+    u = 2 * a + 1 - B
+    i = np.floor_divide(u, 2 * B)  # rounded toward −∞
+    f = u - 2 * B * i
+    return np.clip(i, 0, blocks - 1), np.clip(i + 1, 0, blocks - 1), 2 * B - f, f
+
+
+def residual_delta(codes, height, width):
+    """δ_m[a, c] of §7.7 for codes (3, n_y, n_x) in −31…31: rshift(Σ_p Σ_q v_p(a)·h_q(c)·
+    k_m[r_p(a), s_q(c)], 11), int64 (3, H, W); |δ| ≤ 62."""
+    n_y, n_x = detail_grid(height, width)
+    k = np.asarray(codes, dtype=np.int64)
+    assert k.shape == (3, n_y, n_x), (k.shape, (3, n_y, n_x))
+    r0, r1, v0, v1 = residual_taps(height, n_y)
+    s0, s1, h0, h1 = residual_taps(width, n_x)
+    acc = np.zeros((3, height, width), dtype=np.int64)
+    for r, v in ((r0, v0), (r1, v1)):
+        for sc, hw in ((s0, h0), (s1, h1)):
+            acc += (v[:, None] * hw[None, :])[None] * k[:, r[:, None], sc[None, :]]
+    return rshift(acc, RESIDUAL_SHIFT)
+
+
+def lowpass_residual(rgb, codes):
+    """The low-pass residual of §7.7 on the decoded picture rgb (H, W, 3), codes (3, n_y, n_x):
+    channel m becomes clamp(x̂_m + δ_m, 0, 255).  Returns uint8 (H, W, 3)."""
+    H, W = rgb.shape[:2]
+    d = residual_delta(codes, H, W)
+    return np.clip(rgb.astype(np.int64) + d.transpose(1, 2, 0), 0, 255).astype(np.uint8)
+
+
 def _load_model(model):
     return model if isinstance(model, Model) else Model(model)
 
@@ -591,12 +665,14 @@ def decode(gic_bytes, model, return_latents=False, symbol_bits=64):
                     nxt = nxt + rshift(alpha * q_next * v, 39)
                 x = np.clip(nxt, lo, hi)
 
-    detail = gains = None
+    detail = gains = residual = None
     if h.has_detail:  # §7.5: the third substream
         detail = decode_detail(h.substreams[2], H, W, h.substream_offsets[2])
     if h.has_gains:  # §7.6: the fourth substream
         gains = decode_gains(h.substreams[3], H, W, h.substream_offsets[3])
-    return _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail, gains)
+    if h.has_residual:  # §7.7: the fifth substream
+        residual = decode_residual(h.substreams[4], H, W, h.substream_offsets[4])
+    return _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail, gains, residual)
 
 
 def context_latent(model, z_hat, hp, wp, code_position):
@@ -655,9 +731,10 @@ def _decode_context(model, h, z_hat, hp, wp, symbol_bits):
     return result
 
 
-def _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail=None, gains=None):
-    """§6.4: g_s on the latent x, cropped to W × H; then, with gain codes, the band gains of §7.6;
-    then, with detail codes, the fill of §7.5 (§7.2: gains, then fill)."""
+def _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail=None, gains=None, residual=None):
+    """§6.4: g_s on the latent x, cropped to W × H; then, with residual codes, the low-pass
+    residual of §7.7; then, with gain codes, the band gains of §7.6; then, with detail codes, the
+    fill of §7.5 (§7.2: residual, then gains, then fill — the reverse of the substreams' order)."""
     H, W = h.height, h.width
     x_hat = model.g_s.run({model.g_s.inputs[0]: x})[model.g_s.outputs[0]]
     if x_hat.shape != (3, hp, wp):
@@ -668,9 +745,15 @@ def _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail=None, gains
         info["z_symbols"] = zs
         info["y_symbols"] = ys_raw
         info["y_hat"] = x  # the latent g_s decodes
+        if residual is not None:
+            info["residual_codes"] = residual
+            info["rgb_before_residual"] = rgb
+    if residual is not None:
+        rgb = lowpass_residual(rgb, residual)
+    if return_latents:
         if gains is not None:
             info["gain_codes"] = gains
-            info["rgb_before_gains"] = rgb
+            info["rgb_before_gains"] = rgb  # after the residual when the stream has one
     if gains is not None:
         rgb = band_gains(rgb, gains)
     if return_latents and detail is not None:

@@ -1,18 +1,24 @@
-"""The encoder's side of the detail fill (spec/bitstream.md §7.5) in integers: the reference
-rule that chooses the codes, the derivation of the spec's constants, and the DETAIL table from
-decodes. The decoder's side (the bands, the noise, the fill) is the NumPy spec decoder's
+"""The encoder's side of the detail stages (spec/bitstream.md §7.5 the detail fill, §7.6 the band
+gains, §7.7 the low-pass residual) in integers: the reference rules that choose the codes, the
+derivation of the spec's constants, and the DETAIL, GAIN and RESIDUAL tables from decodes. The decoder's side (the bands, the noise, the fill) is the NumPy spec decoder's
 (python/gic_spec_decoder), used here rather than written again.
 
     python3 python/gicv2/detail_fill.py constants          # the spec's derived constants
     python3 python/gicv2/detail_fill.py table DECODED...    # code statistics -> the CDF rows
+    python3 python/gicv2/detail_fill.py table --gain DECODED...      # the GAIN rows (§7.6)
+    python3 python/gicv2/detail_fill.py table --residual DECODED...  # the RESIDUAL rows (§7.7)
 
 Where the codec has dropped detail, the decoder adds luma noise of the band energy that was
 lost, per 32x32 block and per band (the finest two bands of an undecimated binomial pyramid),
 as CELT preserves band energies, AAC substitutes noise and AV1 synthesises film grain. The
 encoder measures, per block and band, the energy of the original's band and of the decoded
 picture's band and sends the half-octave code of the missing amplitude sqrt(E_o - E_d).
+The gains amplify the decoded picture's own two finest bands where they are too weak (the
+half-octave code of sqrt(E_o / E_d)), before the fill; the residual corrects each 32x32 block's
+mean colour (rdiv(E, 2N) per channel), interpolated smoothly, before the gains.
 Everything here is integer arithmetic, the encoder's threshold comparisons included; the Swift
-encoder (Sources/ReferenceCodec/Codec/DetailFill.swift) follows the same rule to the bit.
+encoder (Sources/ReferenceCodec/Codec/DetailFill.swift, BandGains.swift, LowpassResidual.swift)
+follows the same rules to the bit.
 """
 import argparse
 import math
@@ -179,11 +185,34 @@ def table_rows(pairs, rule=None, codes=CODES):
     return rows, counts
 
 
+def residual_table_rows(pairs):
+    """The RESIDUAL rows (spec/bitstream.md §7.7): per channel, the frequencies of the values
+    -31 ... 31 of the reference rule over (original, decoded) pairs, every value counted once
+    more, the escape 2^-16; offset -31."""
+    n = 2 * RESIDUAL_RANGE + 1
+    counts = np.ones((3, n), dtype=np.int64)
+    for original, decoded in pairs:
+        k = residual_codes_for(original, decoded)
+        for ch in range(3):
+            counts[ch] += np.bincount(k[ch].ravel() + RESIDUAL_RANGE, minlength=n)
+    rows = []
+    for ch in range(3):
+        p = counts[ch] / counts[ch].sum() * (1 - 2.0 ** -16)
+        rows.append(quantized_cdf(list(p) + [2.0 ** -16]))
+    return rows, counts
+
+
 def _table(args):
     pairs = []
     for path in args.decoded:
         stem = os.path.basename(path).rsplit("-", 1)[0]
         pairs.append((read_png(os.path.join(args.originals, stem + ".png")), read_png(path)))
+    if args.residual:
+        rows, counts = residual_table_rows(pairs)
+        for ch in range(3):
+            bits = -(counts[ch] * np.log2(np.diff(rows[ch])[:counts.shape[1]] / 65536.0)).sum() / counts[ch].sum()
+            print(f"channel {ch}: counts {counts[ch].tolist()}\n  cdf {rows[ch]}\n  {bits:.2f} bits per code")
+        return
     codes = GAIN_CODES if args.gain else CODES
     rows, counts = table_rows(pairs, gain_codes_for if args.gain else codes_for, codes)
     for b in range(BANDS):
@@ -206,6 +235,7 @@ def main(argv=None):
     t.add_argument("decoded", nargs="+")
     t.add_argument("--originals", default="data/photos/train")
     t.add_argument("--gain", action="store_true", help="the GAIN rows of §7.6 instead of DETAIL")
+    t.add_argument("--residual", action="store_true", help="the RESIDUAL rows of §7.7 instead of DETAIL")
     t.set_defaults(run=_table)
     args = p.parse_args(argv)
     args.run(args)

@@ -1,6 +1,7 @@
 """Tests of the detail fill's encoder side (python/gicv2/detail_fill.py, spec/bitstream.md §7.5):
 the spec's constants derived again, the amplitude a code stands for, the reference rule; and of
-the band gains' encoder side (§7.6): G derived again, the reference rule for the gain codes.
+the band gains' encoder side (§7.6): G derived again, the reference rule for the gain codes; and
+of the low-pass residual's encoder side (§7.7): the reference rule for the residual codes.
 
 Run: python3 -m unittest discover -s python/tests -p 'test_gicv2_*.py' -v
 NumPy only (detail_fill.py reads PNGs with Pillow only in its `table` command). The decoder's
@@ -101,7 +102,7 @@ class GainCodesTest(unittest.TestCase):
         from gic_spec_decoder.decoder import GAIN
         g = df.derived_gains()
         self.assertEqual(g, GAIN.tolist())
-        self.assertEqual(g, [int(v) for v in re.search(r"G = \(([^)]*)\)", spec_76()).group(1).split(",")])
+        self.assertEqual(g, [int(v) for v in re.search(r"\b[FG] = \(([^)]*)\)", spec_76()).group(1).split(",")])
         self.assertEqual(len(g), df.GAIN_CODES)
 
     def test_no_decoded_energy_is_code_0(self):
@@ -165,6 +166,94 @@ class GainCodesTest(unittest.TestCase):
             np.testing.assert_array_equal(got, np.full((2, 4, 5), k), err_msg=f"code {k}")
 
 
+class ResidualCodesTest(unittest.TestCase):
+    """residual_codes_for (spec/bitstream.md §7.7, informative rule): per block and channel
+    rdiv(E, 2N) of the block's sum E of original − decoded over its N pixels, clamped to ±31."""
+
+    @staticmethod
+    def offset_blocks(original, d):
+        """original − d, d (3, n_y, n_x) constant per block and channel."""
+        h, w = original.shape[:2]
+        dd = d[:, np.arange(h)[:, None] // 32, np.arange(w)[None, :] // 32].transpose(1, 2, 0)
+        out = original.astype(np.int64) - dd
+        assert out.min() >= 0 and out.max() <= 255
+        return out.astype(np.uint8)
+
+    def test_offset_blocks_give_half_the_offset(self):
+        """A decode off by −d (constant over a block) gives round(d / 2), half away from zero."""
+        rng = np.random.default_rng(20)
+        for h, w in ((64, 96), (45, 70), (1, 1), (1, 40), (33, 1)):
+            original = rng.integers(80, 176, (h, w, 3)).astype(np.uint8)
+            d = rng.integers(-40, 41, (3,) + df.detail_grid(h, w))
+            got = df.residual_codes_for(original, self.offset_blocks(original, d))
+            want = np.sign(d) * ((np.abs(d) + 1) // 2)      # d / 2, .5 away from zero
+            with self.subTest(h=h, w=w):
+                self.assertEqual(got.shape, (3,) + df.detail_grid(h, w))
+                np.testing.assert_array_equal(got, want)
+        original = np.full((32, 32, 3), 128, np.uint8)
+        for d, k in ((1, 1), (-1, -1), (3, 2), (-3, -2), (2, 1), (-2, -1), (0, 0), (61, 31), (-61, -31)):
+            got = df.residual_codes_for(original, self.offset_blocks(original, np.full((3, 1, 1), d)))
+            self.assertEqual(got.ravel().tolist(), [k] * 3, d)
+
+    def test_rounding_half_away_from_zero(self):
+        """E = ±N (E / 2N = ±½) rounds to ±1; one less in magnitude to 0; E = ±3N to ±2."""
+        n = 32 * 32
+        for e, k in ((n, 1), (-n, -1), (n - 1, 0), (-(n - 1), 0), (3 * n, 2), (-3 * n, -2),
+                     (3 * n - 1, 1), (-(3 * n - 1), -1), (n + 1, 1)):
+            decoded = np.full((32, 32, 3), 128, np.uint8)
+            original = decoded.astype(np.int64).copy()
+            # spread E over the block: |E| // N everywhere, the remainder one each on the first pixels
+            q, r = divmod(abs(e), n)
+            flat = np.full(n, q, np.int64)
+            flat[:r] += 1
+            original[:, :, 1] += int(np.sign(e)) * flat.reshape(32, 32)
+            got = df.residual_codes_for(original.astype(np.uint8), decoded)
+            with self.subTest(e=e):
+                self.assertEqual(got[:, 0, 0].tolist(), [0, k, 0])
+
+    def test_clamped_to_31(self):
+        original = np.full((40, 70, 3), 200, np.uint8)
+        decoded = np.full((40, 70, 3), 50, np.uint8)
+        np.testing.assert_array_equal(df.residual_codes_for(original, decoded), np.full((3, 2, 3), 31))
+        np.testing.assert_array_equal(df.residual_codes_for(decoded, original), np.full((3, 2, 3), -31))
+        np.testing.assert_array_equal(df.residual_codes_for(np.full((9, 9, 3), 255, np.uint8),
+                                                            np.zeros((9, 9, 3), np.uint8)), np.full((3, 1, 1), 31))
+
+    def test_partial_blocks_count_their_pixels_only(self):
+        """45 × 70: the bottom blocks have 13 rows, the right ones 6 columns (N = 13·6 in the
+        corner); a mean error of d in a partial block is still code round(d / 2), and a sum at
+        exactly ½ · 2N rounds away from zero."""
+        h, w = 45, 70
+        self.assertEqual(df.detail_grid(h, w), (2, 3))
+        decoded = np.full((h, w, 3), 100, np.uint8)
+        original = decoded.astype(np.int64).copy()
+        original[32:, 64:, 0] += 9            # corner block, N = 78: E = 702, E / 2N = 4.5 → 5
+        original[32:, :64, 1] -= 5            # bottom blocks, N = 13·32: → −3 (−2.5 away from 0)
+        original[:32, 64:, 2] += 4            # right top block, N = 192: → 2
+        original[0, 64, 0] += 78              # right top, red: E = 78, N = 192: 0.203 → 0
+        got = df.residual_codes_for(original.astype(np.uint8), decoded)
+        want = np.zeros((3, 2, 3), np.int64)
+        want[0, 1, 2], want[1, 1, :2], want[2, 0, 2] = 5, -3, 2
+        np.testing.assert_array_equal(got, want)
+        # the same errors as a whole-picture mean over the padded grid would give smaller codes:
+        # the partial block's N is its own pixels (13·6 = 78, not 1024)
+        self.assertEqual(int(got[0, 1, 2]), 5)
+
+    def test_the_decoders_residual_undoes_an_even_offset(self):
+        """codes_for on a decode off by −2k everywhere gives k, and the decoder's residual of §7.7
+        with those codes restores the original exactly (the weights sum to 2^12)."""
+        from gic_spec_decoder.decoder import lowpass_residual
+        rng = np.random.default_rng(21)
+        for h, w in ((64, 96), (45, 70), (1, 1), (33, 1)):
+            original = rng.integers(70, 186, (h, w, 3)).astype(np.uint8)
+            k = rng.integers(-25, 26, (3,)).reshape(3, 1, 1)
+            decoded = (original.astype(np.int64) - 2 * k.reshape(1, 1, 3)).astype(np.uint8)
+            codes = df.residual_codes_for(original, decoded)
+            with self.subTest(h=h, w=w):
+                np.testing.assert_array_equal(codes, np.broadcast_to(k, codes.shape))
+                np.testing.assert_array_equal(lowpass_residual(decoded, codes), original)
+
+
 class EvaluationKeysTest(unittest.TestCase):
     """evaluate.py's variant keys carry the detail fill ("-d")."""
 
@@ -179,7 +268,12 @@ class EvaluationKeysTest(unittest.TestCase):
         if hasattr(evaluate, "DETAIL_MODE"):  # --detail-mode: the fill alone (7.5) or gains + fill (7.6)
             saved = evaluate.DETAIL_MODE
             try:
-                for mode, label in (("fill", " + detail fill"), ("on", " + gains + fill")):
+                # since the residual (7.7): "gains" is gains + fill, "on" residual + gains + fill
+                on = " + residual + gains + fill" if "gains" in evaluate.DETAIL_LABEL else " + gains + fill"
+                modes = [("fill", " + detail fill"), ("on", on)]
+                if "gains" in evaluate.DETAIL_LABEL:
+                    modes.append(("gains", " + gains + fill"))
+                for mode, label in modes:
                     evaluate.DETAIL_MODE = mode
                     self.assertEqual(evaluate.variant_label("gic-s2-a0-d"), "gic 2 steps, α=0" + label)
                     self.assertEqual(evaluate.variant_label("gic-s1-a1"), "gic 1 step, α=1")

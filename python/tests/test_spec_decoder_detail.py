@@ -10,6 +10,7 @@ test_spec_decoder_conformance.py with every other vector of the set.)
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -319,7 +320,7 @@ def find_gic_ref():
             text = r.stdout + r.stderr
             if "--detail" not in text:
                 return None, None
-            return p, "fill" if "on|fill|off" in text else "on"
+            return p, "fill" if re.search(r"on\|(gains\|)?fill\|off", text) else "on"
     return None, None
 
 

@@ -144,7 +144,7 @@ class ConstantTests(unittest.TestCase):
 
     def test_constants_are_the_spec_texts(self):
         text = spec_76()
-        g = [int(v) for v in re.search(r"G = \(([^)]*)\)", text).group(1).split(",")]
+        g = [int(v) for v in re.search(r"\b[FG] = \(([^)]*)\)", text).group(1).split(",")]  # F since the 1.2 text
         self.assertEqual(GAIN.tolist(), g)
         for b in range(2):
             row = [int(v) for v in re.search(rf"row {b}: ([0-9, ]+)", text).group(1).split(",")]
@@ -372,7 +372,9 @@ class HeaderTests(unittest.TestCase):
                                     r"^substream count at byte 23: 4, profile 3 needs 2 with minor version 0"):
             bitstream.parse(craft.with_gains(data, detail, gains, minor=0))
 
-    def test_five_substreams_refused(self):
+    def test_six_substreams_refused(self):
+        """From minor version 2 on a fifth substream is the residual of §7.7 (test_spec_decoder_residual.py);
+        a sixth is refused."""
         data = read_bytes(SEEDED)
         rng = np.random.default_rng(11)
         four = craft.with_gains(data, random_detail(rng, 45, 77), random_gains(rng, 45, 77))
@@ -380,8 +382,8 @@ class HeaderTests(unittest.TestCase):
             with self.subTest(minor=minor):
                 with self.assertRaisesRegex(
                         BitstreamError,
-                        rf"^substream count at byte 23: 5, profile 3 needs 2, 3 or 4 with minor version {minor}"):
-                    bitstream.parse(with_substreams(four, [empty_substream()], minor))
+                        rf"^substream count at byte 23: 6, profile 3 needs 2, 3, 4 or 5 with minor version {minor}"):
+                    bitstream.parse(with_substreams(four, [empty_substream()] * 2, minor))
 
     def test_four_substreams_refused_for_other_profiles(self):
         for path in (MBT, MBT2018):
@@ -485,11 +487,14 @@ def find_gic_ref():
     for p in paths:
         if p and os.path.exists(p):
             r = subprocess.run([p, "encode", "--help"], capture_output=True, text=True)
-            return p if "on|fill|off" in r.stdout + r.stderr else None
+            return p if re.search(r"on\|(gains\|)?fill\|off", r.stdout + r.stderr) else None
     return None
 
 
 GIC_REF = find_gic_ref()
+# since the low-pass residual (§7.7) `--detail on` also sends it; `--detail gains` is gains + fill
+GAINS_MODE = "gains" if GIC_REF and "gains" in subprocess.run(
+    [GIC_REF, "encode", "--help"], capture_output=True, text=True).stdout else "on"
 
 
 @unittest.skipUnless(GIC_REF, "no gic-ref with --detail on|fill|off ($GIC_REF, .build/release or .build/debug)")
@@ -514,7 +519,7 @@ class ReferenceComparisonTests(unittest.TestCase):
                     continue
                 gic = os.path.join(tmp, f"c{k}.gic")
                 subprocess.run([GIC_REF, "encode", os.path.join(images, image), "-m", model_path, "-o", gic, "-q",
-                                "--detail", "on"] + opts, check=True)
+                                "--detail", GAINS_MODE] + opts, check=True)
                 r = subprocess.run([GIC_REF, "decode", gic, "-m", model_path, "-o", gic + ".rgb", "--json"],
                                    check=True, capture_output=True, text=True)
                 data = read_bytes(gic)
