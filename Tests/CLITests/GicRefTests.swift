@@ -200,7 +200,9 @@ struct DetailCLITests {
     "Tests/ReferenceCodecTests/Fixtures/codec")
   func path(_ name: String) -> String { codec.appendingPathComponent(name).path }
 
-  @Test("--detail on reports detail_bytes, decodes, and is refused for fixed-rate profiles")
+  @Test(
+    "--detail on|gains|fill report their substreams' bytes, decode, and are refused for fixed-rate profiles"
+  )
   func detail() throws {
     let dir = try CLIRunner.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -215,12 +217,23 @@ struct DetailCLITests {
       try JSONSerialization.jsonObject(with: Data(on.stdout.utf8)) as? [String: Any])
     let detailBytes = try #require(e["detail_bytes"] as? Int)
     #expect(detailBytes >= 16)
+    #expect(try #require(e["gains_bytes"] as? Int) > 0)
+    #expect(try #require(e["residual_bytes"] as? Int) > 0)
+    for (mode, minor, count) in [("fill", 1, 3), ("gains", 2, 4)] {
+      let r = try CLIRunner.run(
+        "gic-ref",
+        ["encode", image, "-m", model, "-o", "\(mode).gic", "--rate", "0.1", "--detail", mode],
+        in: dir)
+      #expect(r.status == 0, "\(r.stderr)")
+      let bytes = try Data(contentsOf: dir.appendingPathComponent("\(mode).gic"))
+      #expect(bytes[5] == minor && bytes[23] == count, "--detail \(mode)")
+    }
     let off = try CLIRunner.run(
       "gic-ref", ["encode", image, "-m", model, "-o", "p.gic", "--rate", "0.1", "--json"], in: dir)
     #expect(off.status == 0 && !off.stdout.contains("detail_bytes"))
     let a = try Data(contentsOf: dir.appendingPathComponent("d.gic"))
     let b = try Data(contentsOf: dir.appendingPathComponent("p.gic"))
-    #expect(a[5] == 1 && b[5] == 0 && a.count > b.count)
+    #expect(a[5] == 2 && a[23] == 5 && b[5] == 0 && a.count > b.count)
     let decode = try CLIRunner.run(
       "gic-ref", ["decode", "d.gic", "-m", model, "-o", "d.png", "--json"], in: dir)
     #expect(decode.status == 0 && decode.stdout.contains("detail_bytes"), "\(decode.stderr)")

@@ -140,7 +140,7 @@ struct BandGainsTests {
     let codec = try DetailFillTests.codec()
     let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
     let plain = try codec.encode(source, rateIndex: 40, steps: 2, seed: 9)
-    let stream = try codec.encode(source, rateIndex: 40, steps: 2, seed: 9, detail: .on)
+    let stream = try codec.encode(source, rateIndex: 40, steps: 2, seed: 9, detail: .gains)
     #expect(stream.minor == 2 && stream.substreams.count == 4)
     #expect(Array(stream.substreams.prefix(2)) == plain.substreams)
     let bytes = stream.serialized()
@@ -159,7 +159,7 @@ struct BandGainsTests {
     }
     let target = try codec.encode(
       source, grayscale: false,
-      settings: EncodeSettings(targetBitsPerPixel: 2, detail: .on), threads: 1)
+      settings: EncodeSettings(targetBitsPerPixel: 2, detail: .gains), threads: 1)
     #expect(target.substreams.count == 4)
   }
 
@@ -168,7 +168,7 @@ struct BandGainsTests {
   @Test func headerRulesAndDamage() throws {
     let codec = try DetailFillTests.codec()
     let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
-    let stream = try codec.encode(source, rateIndex: 20, steps: 0, detail: .on)
+    let stream = try codec.encode(source, rateIndex: 20, steps: 0, detail: .gains)
     var minor1 = stream
     minor1.minor = 1
     #expect {
