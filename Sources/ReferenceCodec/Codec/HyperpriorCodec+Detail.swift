@@ -13,8 +13,14 @@ extension HyperpriorCodec {
   /// ``DetailFill/codes(original:decoded:threads:)`` on the amplified one); the stream gets
   /// minor version 2 with gains, 1 without.
   ///
-  /// - Parameter mode: ``DetailMode/fill``, ``DetailMode/gains`` or ``DetailMode/on``;
-  ///   ``DetailMode/off`` returns the stream unchanged.
+  /// - Parameters:
+  ///   - stream: a two-substream profile-3 stream of `source`.
+  ///   - source: the picture the stream codes.
+  ///   - mode: ``DetailMode/fill``, ``DetailMode/gains`` or ``DetailMode/on``;
+  ///     ``DetailMode/off`` returns the stream unchanged.
+  ///   - threads: worker threads; the bytes do not depend on it.
+  ///   - path: the kernel implementation; the bytes do not depend on it.
+  /// - Returns: the stream with the detail stages' substreams and its minor version.
   /// - Throws: ``BitstreamError/incompatible(reason:)`` for a profile without the detail fill;
   ///   as ``decode(_:threads:path:)``.
   public func addingDetail(

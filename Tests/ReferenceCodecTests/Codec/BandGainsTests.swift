@@ -109,8 +109,9 @@ struct BandGainsTests {
   }
 
   /// The reference rule at its thresholds: 2 · E_o² ≥ 4^j · E_d².
-  @Test func encoderRuleThresholds() {
-    #expect(BandGains.codes(original: Self.flat, decoded: Self.flat) == [0, 0])
+  @Test func encoderRuleThresholds() throws {
+    let flat = try RGBImage(width: 2, height: 2, pixels: [UInt8](repeating: 9, count: 12))
+    #expect(BandGains.codes(original: flat, decoded: flat) == [0, 0])
     // E_d = 0: nothing to amplify.
     #expect(BandGainsTests.rule(original: 5, decoded: 0) == 0)
     #expect(BandGainsTests.rule(original: 100, decoded: 100) == 0)
@@ -125,9 +126,6 @@ struct BandGainsTests {
     #expect(BandGainsTests.rule(original: (1 << 51) - 1, decoded: 1) == 4)
     #expect(BandGainsTests.rule(original: (1 << 51) - 1, decoded: (1 << 51) - 1) == 0)
   }
-
-  static let flat: RGBImage = try! RGBImage(
-    width: 2, height: 2, pixels: [UInt8](repeating: 9, count: 12))
 
   static func rule(original: Int64, decoded: Int64) -> UInt8 {
     BandGains.code(original: original, decoded: decoded)
