@@ -5,8 +5,8 @@ through bench/gicv2_decode_vs_float.py, or --model/--gicw), 2 reverse-process st
 (python/gicv1/float_codec.py `decode_symbols`, or --float-codec), same thread count, in one run.
 
 Setup (untimed): the image is encoded once with `gic-ref encode --rate R --steps 2 [--seed S]
---detail on|off` (--detail; the fill is gic-ref's only: the float decoder decodes the same symbols
-without it);
+--detail on|gains|fill|off` (--detail; the detail stages of spec/bitstream.md 7.5-7.7 are
+gic-ref's only: the float decoder decodes the same symbols without them);
 `gic-ref decode --dump-symbols` writes the decoded symbols, which the float decoder takes (the
 same bitstream). Timed, alternating, R repetitions, each in a fresh process:
   (a) `gic-ref decode --threads T -o x.rgb`: the whole process, measured here (start-up, model
@@ -87,9 +87,10 @@ def main(argv=None, model="gic-v1", doc=None):
     ap.add_argument("--bin-dir", default=os.path.join(ROOT, ".build", "release"))
     ap.add_argument("--rate", default="0.5")
     ap.add_argument("--seed", default="1", help="noise seed ('none' for no noise)")
-    ap.add_argument("--detail", choices=["on", "off"], default="off",
-                    help="encode with the detail fill (spec/bitstream.md 7.5; gic-ref decodes it, the float "
-                         "decoder has no fill and decodes the same symbols without it)")
+    ap.add_argument("--detail", choices=["on", "gains", "fill", "off"], default="off",
+                    help="encode with the detail stages (gic-ref encode --detail; spec/bitstream.md 7.5-7.7; "
+                         "gic-ref decodes them, the float decoder has none and decodes the same symbols "
+                         "without them)")
     ap.add_argument("--threads", default="1")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--png", action="store_true", help="gic-ref writes a PNG (default: raw .rgb)")
@@ -135,7 +136,7 @@ def main(argv=None, model="gic-v1", doc=None):
     import torch  # noqa: E402  (only for the version string, after the children ran)
     header = (f"Model `{os.path.basename(args.gicw)}`; image `{os.path.basename(args.image)}`, rate {args.rate} (index {enc['rate_index']}), "
               f"{enc['bytes']} bytes, 2 steps, noise {'seed ' + args.seed if seed else 'off'}, "
-              f"detail fill {args.detail}{' (gic only)' if args.detail == 'on' else ''}; "
+              f"detail stages {args.detail}{' (gic only)' if args.detail != 'off' else ''}; "
               f"{info['cpu']}, {info['usable_cpus']} usable CPUs; torch {torch.__version__}; "
               f"medians of {args.runs} fresh-process runs; gic-ref writes {'a PNG' if args.png else 'raw RGB'}.")
     lines = [header, "", "| threads | gic-ref decode, whole process (s) | gic decoding to pixels (s) | float `decode_symbols` (s) | ratio: whole process / float | ratio: decoding / float | gic peak RSS (MiB) | float process peak RSS (MiB) |",

@@ -42,9 +42,9 @@ for bpp in 0.1 0.3 0.8; do
     --threads "$threads"
   echo "PSNR of out/picture-$bpp.png: $("$bin/gic-ref" psnr "$image" out/picture-$bpp.png)"
 done
-# the detail stages (spec/bitstream.md 7.6, 7.5): per 32x32 block, gains that restore the two
-# finest bands the decoded picture has too weakly, then luma noise of the band energy still
-# missing; more texture at low rates for some PSNR (docs/results-gicv2.md)
+# the detail stages (spec/bitstream.md 7.7, 7.6, 7.5): per 32x32 block, a mean colour correction
+# interpolated smoothly, gains that restore the two finest bands the decoded picture has too
+# weakly, then luma noise of the band energy still missing (docs/results-gicv2.md)
 echo "== gic-v2: encoding $image at --target-bpp 0.1, 2 reverse steps, no sampler noise, --detail on" >&2
 "$bin/gic-ref" encode "$image" -m models/gic-v2.gicw -o out/picture-0.1-detail.gic --target-bpp 0.1 \
   --steps 2 --detail on --threads "$threads"
