@@ -7,11 +7,8 @@ Run: PYTHONPATH=python python3 -m unittest python/tests/test_spec_decoder_detail
 (NumPy only; the gic-v2 conformance vectors with a detail substream are decoded by
 test_spec_decoder_conformance.py with every other vector of the set.)
 """
-import hashlib
-import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -20,37 +17,16 @@ import numpy as np
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "python", "tests"))
 
-from gic_spec_decoder import BitstreamError, DamagedStream, Model, bitstream, craft, decode  # noqa: E402
+from gic_spec_decoder import BitstreamError, DamagedStream, bitstream, craft, decode  # noqa: E402
 from gic_spec_decoder.decoder import (DETAIL_AMPLITUDE, DETAIL_M, DETAIL_TABLE, binomial,  # noqa: E402
-                                      decode_detail, detail_bands, detail_fill, detail_grid,
-                                      detail_noise, noise_scalar)
-
-FIX = os.path.join(ROOT, "Tests", "ReferenceCodecTests", "Fixtures", "codec")
-VECTORS = os.path.join(ROOT, "python", "tests", "spec_vectors")
-GICV1 = os.path.join(FIX, "gic-v1-N16-M24-W16-random.gicw")
-SEEDED = os.path.join(VECTORS, "gicv1-77x45-r0.9-s1-seed7.gic")      # profile 3, seed 7
-UNSEEDED = os.path.join(VECTORS, "gicv1-77x45-r0.5-s2.gic")          # profile 3, no seed
-MBT = os.path.join(VECTORS, "mbt-rgb-77x45.gic")                     # profile 2
-MBT2018 = os.path.join(VECTORS, "mbt2018-rgb-77x45.gic")             # profile 5
-
-_MODEL = []
-
-
-def gicv1():
-    if not _MODEL:
-        _MODEL.append(Model(GICV1))
-    return _MODEL[0]
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def random_codes(rng, height, width):
-    n_y, n_x = detail_grid(height, width)
-    return rng.integers(0, 16, size=(2, n_y, n_x))
+                                      decode_detail, detail_bands, detail_fill, detail_noise, noise_scalar)
+from spec_stage_support import (DETAIL_MODES, GICV1, MBT, MBT2018, SEEDED, UNSEEDED, V2,  # noqa: E402
+                                assert_entropy_damage_named, assert_out_of_range_refused, assert_round_trip,
+                                assert_table_rows_valid, build_case, decode_like_gic_ref, decode_plain, encode_help,
+                                gic_ref_path, gic_ref_streams, gicv1, read_bytes, with_substreams)
+from spec_stage_support import random_detail as random_codes  # noqa: E402
 
 
 def replace_header(stream, minor=None, count=None):
@@ -63,14 +39,15 @@ def replace_header(stream, minor=None, count=None):
     return bytes(b)
 
 
+def empty_substream():
+    """An (empty-symbol) 16-byte detail substream."""
+    return craft.detail_substream(np.zeros((2, 0, 0), dtype=np.int64))
+
+
 def three_substreams(stream, minor):
     """A stream of any profile with an (empty-symbol) 16-byte third substream appended, header
     lengths rewritten; profile 3's decoder would read it as a detail substream."""
-    h = bitstream.parse(stream)
-    extra = craft.detail_substream(np.zeros((2, 0, 0), dtype=np.int64))
-    lengths = [len(s) for s in h.substreams] + [len(extra)]
-    return (craft.header(h.profile, h.digest_prefix, h.width, h.height, h.rate_index, h.steps, h.seed,
-                         h.grayscale, lengths, minor=minor) + b"".join(h.substreams) + extra)
+    return with_substreams(stream, [empty_substream()], minor)
 
 
 class HeaderTests(unittest.TestCase):
@@ -115,11 +92,8 @@ class HeaderTests(unittest.TestCase):
 
     def test_four_substreams_refused_for_profile_3(self):
         data = read_bytes(SEEDED)
-        h = bitstream.parse(craft.with_detail(data, random_codes(np.random.default_rng(0), 45, 77)))
-        extra = craft.detail_substream(np.zeros((2, 0, 0), dtype=np.int64))
-        lengths = [len(s) for s in h.substreams] + [len(extra)]
-        four = (craft.header(h.profile, h.digest_prefix, h.width, h.height, h.rate_index, h.steps, h.seed,
-                             h.grayscale, lengths, minor=1) + b"".join(h.substreams) + extra)
+        three = craft.with_detail(data, random_codes(np.random.default_rng(0), 45, 77))
+        four = with_substreams(three, [empty_substream()], 1)
         with self.assertRaisesRegex(BitstreamError, "substream count at byte 23: 4, profile 3 needs 2 or 3"):
             bitstream.parse(four)
 
@@ -137,10 +111,7 @@ class FillTests(unittest.TestCase):
         for b, k in enumerate(detail_bands(d)):
             rms = np.sqrt(float((k * k).sum()) * var)
             self.assertEqual(DETAIL_M[b], int(np.floor(2.0 ** 48 / (256 * rms) + 0.5)))
-        for row in DETAIL_TABLE:
-            self.assertEqual(len(row), 18)
-            self.assertEqual((row[0], row[-1]), (0, 65536))
-            self.assertTrue(all(x < y for x, y in zip(row, row[1:])))
+        assert_table_rows_valid(self, DETAIL_TABLE, 18)
 
     def test_binomial_equals_the_double_sum(self):
         """P_t as written (25 terms, edges repeated), including pictures smaller than the taps."""
@@ -223,45 +194,27 @@ class FillTests(unittest.TestCase):
 
 class SubstreamTests(unittest.TestCase):
     def test_round_trip(self):
-        rng = np.random.default_rng(4)
-        for H, W in ((1, 1), (32, 32), (33, 65), (45, 77), (300, 451)):
-            codes = random_codes(rng, H, W)
-            codes[0].flat[0], codes[1].flat[-1] = 15, 0
-            with self.subTest(H=H, W=W):
-                data = craft.detail_substream(codes)
-                np.testing.assert_array_equal(decode_detail(data, H, W), codes)
+        assert_round_trip(self, np.random.default_rng(4), random_codes, [(0, 0, 15), (1, -1, 0)],
+                          craft.detail_substream, decode_detail)
 
     def test_out_of_range_values_are_a_damaged_stream(self):
-        rng = np.random.default_rng(5)
-        for bad, band, where in ((16, 0, (1, 2)), (-1, 1, (0, 0)), (2 ** 40, 1, (2, 2)), (100, 0, (0, 0))):
-            codes = random_codes(rng, 70, 90).astype(object)
-            codes[band][where] = bad
-            data = craft.detail_substream(codes)
-            with self.subTest(value=bad):
-                with self.assertRaisesRegex(DamagedStream,
-                                            rf"detail substream.*value {bad} of band {band}, block \({where[0]}, "
-                                            rf"{where[1]}\) is outside 0…15, at byte \d+ of the substream"):
-                    decode_detail(data, 70, 90, base_offset=1000)
+        assert_out_of_range_refused(
+            self, np.random.default_rng(5), random_codes,
+            ((16, 0, (1, 2)), (-1, 1, (0, 0)), (2 ** 40, 1, (2, 2)), (100, 0, (0, 0))),
+            craft.detail_substream, decode_detail,
+            lambda bad, band, where: (rf"detail substream.*value {bad} of band {band}, block \({where[0]}, "
+                                      rf"{where[1]}\) is outside 0…15, at byte \d+ of the substream"))
 
     def test_entropy_coding_damage_names_the_detail_substream(self):
         codes = random_codes(np.random.default_rng(6), 70, 90)
-        data = craft.detail_substream(codes)
-        for name, bad in (("truncated", data[:-4]), ("extra word", data + bytes(4)), ("short", data[:12]),
-                          ("wrong grid", None)):
-            with self.subTest(case=name):
-                with self.assertRaisesRegex(DamagedStream, "detail substream"):
-                    if bad is None:
-                        decode_detail(data, 70, 60)  # fewer blocks than coded: unread bytes / states
-                    else:
-                        decode_detail(bad, 70, 90)
+        assert_entropy_damage_named(self, craft.detail_substream(codes), decode_detail, "detail substream")
 
 
 class StreamTests(unittest.TestCase):
     """Whole profile-3 streams (the fixture gic-v1 model) with a detail substream."""
 
     def check(self, path, seed):
-        data = read_bytes(path)
-        before, _ = decode(data, gicv1())
+        data, before = decode_plain(path)
         H, W = before.shape[:2]
         codes = random_codes(np.random.default_rng(7), H, W)
         stream = craft.with_detail(data, codes)
@@ -293,12 +246,7 @@ class StreamTests(unittest.TestCase):
 
     def test_build_with_detail(self):
         """craft.build(detail=…) from chosen symbols: z, y as before, the third substream after."""
-        m = gicv1()
-        rng = np.random.default_rng(9)
-        W, H = 40, 70
-        wp, hp = -(-W // m.s_z) * m.s_z, -(-H // m.s_z) * m.s_z
-        z = rng.integers(-3, 4, size=(m.N, hp // m.s_z, wp // m.s_z))
-        y = rng.integers(-3, 4, size=(m.M, hp // m.s_y, wp // m.s_y))
+        m, rng, W, H, z, y = build_case(9)
         codes = random_codes(rng, H, W)
         plain = craft.build(m, W, H, z, y, rate_index=100, steps=2, seed=2 ** 64 - 1)
         filled = craft.build(m, W, H, z, y, rate_index=100, steps=2, seed=2 ** 64 - 1, detail=codes)
@@ -312,16 +260,13 @@ def find_gic_ref():
     """$GIC_REF, else .build/release/gic-ref, else .build/debug/gic-ref, if it has --detail; and
     the --detail value that sends the fill alone (bitstream 1.1): `fill` where gic-ref also has
     the band gains of §7.6 (there `on` sends gains and fill, bitstream 1.2), else `on`."""
-    p = os.environ.get("GIC_REF")
-    paths = [p] if p else [os.path.join(ROOT, ".build", b, "gic-ref") for b in ("release", "debug")]
-    for p in paths:
-        if p and os.path.exists(p):
-            r = subprocess.run([p, "encode", "--help"], capture_output=True, text=True)
-            text = r.stdout + r.stderr
-            if "--detail" not in text:
-                return None, None
-            return p, "fill" if re.search(r"on\|(gains\|)?fill\|off", text) else "on"
-    return None, None
+    p = gic_ref_path()
+    if p is None:
+        return None, None
+    text = "".join(encode_help(p))
+    if "--detail" not in text:
+        return None, None
+    return p, "fill" if re.search(DETAIL_MODES, text) else "on"
 
 
 GIC_REF, FILL_ONLY = find_gic_ref()
@@ -334,28 +279,16 @@ class ReferenceComparisonTests(unittest.TestCase):
     SHA-256, and the fill changes the picture."""
 
     def test_detail_streams(self):
-        v2 = os.path.join(ROOT, "conformance", "gic-v2", "models", "gic-v2.gicw")
-        images = os.path.join(ROOT, "conformance", "gic-v2", "images")
         cases = [(GICV1, "rgb-65x67.png", ["--rate", "0.5", "--steps", "0"]),
                  (GICV1, "noise-48x40.png", ["--rate", "0.1", "--steps", "2", "--seed", "5"]),
-                 (v2, "photo-96x64.png", ["--rate", "0.1", "--steps", "2", "--seed", "5"]),
-                 (v2, "gray-40x24.png", ["--rate", "0.03", "--steps", "1", "--seed", str(2 ** 64 - 1)])]
+                 (V2, "photo-96x64.png", ["--rate", "0.1", "--steps", "2", "--seed", "5"]),
+                 (V2, "gray-40x24.png", ["--rate", "0.03", "--steps", "1", "--seed", str(2 ** 64 - 1)])]
         with tempfile.TemporaryDirectory() as tmp:
-            for k, (model_path, image, opts) in enumerate(cases):
-                if not os.path.exists(model_path):
-                    continue
-                gic = os.path.join(tmp, f"c{k}.gic")
-                subprocess.run([GIC_REF, "encode", os.path.join(images, image), "-m", model_path, "-o", gic, "-q",
-                                "--detail", FILL_ONLY] + opts, check=True)
-                r = subprocess.run([GIC_REF, "decode", gic, "-m", model_path, "-o", gic + ".rgb", "--json"],
-                                   check=True, capture_output=True, text=True)
-                data = read_bytes(gic)
+            for model_path, image, opts, _, data, sha in gic_ref_streams(GIC_REF, tmp, cases, FILL_ONLY):
                 with self.subTest(model=os.path.basename(model_path), image=image, opts=opts):
                     self.assertEqual(bitstream.parse(data).minor, 1)
                     self.assertTrue(bitstream.parse(data).has_detail)
-                    m = gicv1() if model_path == GICV1 else Model(model_path)
-                    rgb, info = decode(data, m, return_latents=True)
-                    self.assertEqual(hashlib.sha256(rgb.tobytes()).hexdigest(), json.loads(r.stdout)["rgb_sha256"])
+                    rgb, info = decode_like_gic_ref(self, data, model_path, sha)
                     self.assertFalse(np.array_equal(rgb, info["rgb_before_fill"]))
 
 

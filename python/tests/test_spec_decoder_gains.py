@@ -9,12 +9,9 @@ Run: PYTHONPATH=python python3 -m unittest python/tests/test_spec_decoder_gains.
 (NumPy only; the gic-v2 conformance vectors with a gains substream are decoded by
 test_spec_decoder_conformance.py with every other vector of the set.)
 """
-import hashlib
-import json
 import math
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -23,56 +20,21 @@ import numpy as np
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "python", "tests"))
 
-from gic_spec_decoder import BitstreamError, DamagedStream, Model, bitstream, craft, decode  # noqa: E402
+from gic_spec_decoder import BitstreamError, DamagedStream, bitstream, craft, decode  # noqa: E402
 from gic_spec_decoder.decoder import (GAIN, GAIN_TABLE, band_gains, decode_gains, detail_bands,  # noqa: E402
                                       detail_fill, detail_grid)
-
-FIX = os.path.join(ROOT, "Tests", "ReferenceCodecTests", "Fixtures", "codec")
-VECTORS = os.path.join(ROOT, "python", "tests", "spec_vectors")
-GICV1 = os.path.join(FIX, "gic-v1-N16-M24-W16-random.gicw")
-SEEDED = os.path.join(VECTORS, "gicv1-77x45-r0.9-s1-seed7.gic")      # profile 3, seed 7
-UNSEEDED = os.path.join(VECTORS, "gicv1-77x45-r0.5-s2.gic")          # profile 3, no seed
-MBT = os.path.join(VECTORS, "mbt-rgb-77x45.gic")                     # profile 2
-MBT2018 = os.path.join(VECTORS, "mbt2018-rgb-77x45.gic")             # profile 5
-
-_MODEL = []
-
-
-def gicv1():
-    if not _MODEL:
-        _MODEL.append(Model(GICV1))
-    return _MODEL[0]
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
+from spec_stage_support import (GICV1, MBT, MBT2018, SEEDED, UNSEEDED, V2,  # noqa: E402
+                                assert_entropy_damage_named, assert_first_value_offset, assert_out_of_range_refused,
+                                assert_round_trip, assert_table_rows_valid, assert_zero_codes_are_the_identity,
+                                build_case, decode_like_gic_ref, decode_plain, encode_help, find_gic_ref_with_gains,
+                                gic_ref_streams, gicv1, random_detail, random_gains, read_bytes, spec_section,
+                                with_substreams)
 
 
 def spec_76():
-    with open(os.path.join(ROOT, "spec", "bitstream.md"), encoding="utf-8") as f:
-        text = f.read()
-    return text[text.index("### 7.6"):text.index("## 8.")]
-
-
-def random_detail(rng, height, width):
-    n_y, n_x = detail_grid(height, width)
-    return rng.integers(0, 16, size=(2, n_y, n_x))
-
-
-def random_gains(rng, height, width):
-    n_y, n_x = detail_grid(height, width)
-    return rng.integers(0, 5, size=(2, n_y, n_x))
-
-
-def with_substreams(stream, extra, minor):
-    """A stream of any profile with the byte strings `extra` appended as further substreams,
-    header lengths and count rewritten, minor version `minor`."""
-    h = bitstream.parse(stream)
-    subs = list(h.substreams) + list(extra)
-    return (craft.header(h.profile, h.digest_prefix, h.width, h.height, h.rate_index, h.steps, h.seed,
-                         h.grayscale, [len(s) for s in subs], minor=minor) + b"".join(subs))
+    return spec_section("### 7.6")
 
 
 def empty_substream():
@@ -151,23 +113,14 @@ class ConstantTests(unittest.TestCase):
             self.assertEqual(list(GAIN_TABLE[b]), row)
 
     def test_table_rows_are_valid(self):
-        for row in GAIN_TABLE:
-            self.assertEqual(len(row), 7)  # symbols 0…4, the escape 5
-            self.assertEqual((row[0], row[-1]), (0, 65536))
-            self.assertTrue(all(x < y for x, y in zip(row, row[1:])))
+        assert_table_rows_valid(self, GAIN_TABLE, 7)  # symbols 0…4, the escape 5
 
 
 class GainTests(unittest.TestCase):
     """band_gains against §7.6's definition."""
 
     def test_zero_codes_are_the_identity(self):
-        rng = np.random.default_rng(1)
-        for H, W in ((1, 1), (2, 3), (31, 33), (50, 70), (64, 96)):
-            rgb = rng.integers(0, 256, size=(H, W, 3), dtype=np.uint8)
-            with self.subTest(H=H, W=W):
-                out = band_gains(rgb, np.zeros((2,) + detail_grid(H, W), dtype=np.int64))
-                self.assertEqual(out.dtype, np.uint8)
-                np.testing.assert_array_equal(out, rgb)
+        assert_zero_codes_are_the_identity(self, band_gains, 2)
 
     def test_flat_pictures_are_unchanged(self):
         for v in (0, 77, 255):
@@ -291,42 +244,26 @@ class GainTests(unittest.TestCase):
 
 class SubstreamTests(unittest.TestCase):
     def test_round_trip(self):
-        rng = np.random.default_rng(6)
-        for H, W in ((1, 1), (32, 32), (33, 65), (45, 77), (300, 451)):
-            codes = random_gains(rng, H, W)
-            codes[0].flat[0], codes[1].flat[-1] = 4, 0
-            with self.subTest(H=H, W=W):
-                np.testing.assert_array_equal(decode_gains(craft.gains_substream(codes), H, W), codes)
+        assert_round_trip(self, np.random.default_rng(6), random_gains, [(0, 0, 4), (1, -1, 0)],
+                          craft.gains_substream, decode_gains)
 
     def test_out_of_range_values_are_a_damaged_stream(self):
-        rng = np.random.default_rng(7)
-        for bad, band, where in ((5, 0, (1, 2)), (-1, 1, (0, 0)), (2 ** 40, 1, (2, 2)), (15, 0, (0, 0))):
-            codes = random_gains(rng, 70, 90).astype(object)
-            codes[band][where] = bad
-            data = craft.gains_substream(codes)
-            with self.subTest(value=bad):
-                with self.assertRaisesRegex(DamagedStream,
-                                            rf"^gains substream \(the fourth, at file byte 1000\): value {bad} of band"
-                                            rf" {band}, block \({where[0]}, {where[1]}\) is outside 0…4, at byte \d+"
-                                            r" of the substream \(file byte \d+\)"):
-                    decode_gains(data, 70, 90, base_offset=1000)
+        assert_out_of_range_refused(
+            self, np.random.default_rng(7), random_gains,
+            ((5, 0, (1, 2)), (-1, 1, (0, 0)), (2 ** 40, 1, (2, 2)), (15, 0, (0, 0))),
+            craft.gains_substream, decode_gains,
+            lambda bad, band, where: (rf"^gains substream \(the fourth, at file byte 1000\): value {bad} of band"
+                                      rf" {band}, block \({where[0]}, {where[1]}\) is outside 0…4, at byte \d+"
+                                      r" of the substream \(file byte \d+\)"))
 
     def test_the_offset_is_that_of_the_value(self):
         """The byte offset names the read position before the bad value's first unit: a bad first
         value is at byte 16 (after the two initial states)."""
-        codes = np.zeros((2, 1, 1), dtype=object)
-        codes[0, 0, 0] = 9
-        with self.assertRaisesRegex(DamagedStream, r"at byte 16 of the substream \(file byte 116\)"):
-            decode_gains(craft.gains_substream(codes), 10, 10, base_offset=100)
+        assert_first_value_offset(self, 2, 9, craft.gains_substream, decode_gains)
 
     def test_entropy_coding_damage_names_the_gains_substream(self):
         codes = random_gains(np.random.default_rng(8), 70, 90)
-        data = craft.gains_substream(codes)
-        for name, bad, shape in (("truncated", data[:-4], (70, 90)), ("extra word", data + bytes(4), (70, 90)),
-                                 ("short", data[:12], (70, 90)), ("wrong grid", data, (70, 60))):
-            with self.subTest(case=name):
-                with self.assertRaisesRegex(DamagedStream, "^gains substream"):
-                    decode_gains(bad, *shape)
+        assert_entropy_damage_named(self, craft.gains_substream(codes), decode_gains, "^gains substream")
 
     def test_detail_table_is_not_the_gain_table(self):
         """A detail substream read as gains is (almost always) refused: the tables differ."""
@@ -400,8 +337,7 @@ class StreamTests(unittest.TestCase):
     """Whole profile-3 streams (the fixture gic-v1 model) with detail and gains substreams."""
 
     def check(self, path, seed, rng_seed):
-        data = read_bytes(path)
-        before, _ = decode(data, gicv1())
+        data, before = decode_plain(path)
         H, W = before.shape[:2]
         rng = np.random.default_rng(rng_seed)
         detail, gains = random_detail(rng, H, W), random_gains(rng, H, W)
@@ -442,8 +378,7 @@ class StreamTests(unittest.TestCase):
         self.assertNotIn("gain_codes", info)
 
     def test_gains_alone_with_zero_detail(self):
-        data = read_bytes(UNSEEDED)
-        before, _ = decode(data, gicv1())
+        data, before = decode_plain(UNSEEDED)
         gains = random_gains(np.random.default_rng(15), 45, 77)
         rgb, _ = decode(craft.with_gains(data, np.zeros_like(gains), gains), gicv1())
         np.testing.assert_array_equal(rgb, band_gains(before, gains))
@@ -462,12 +397,7 @@ class StreamTests(unittest.TestCase):
 
     def test_build_with_gains(self):
         """craft.build(detail=…, gains=…) from chosen symbols: four substreams, minor version 2."""
-        m = gicv1()
-        rng = np.random.default_rng(17)
-        W, H = 40, 70
-        wp, hp = -(-W // m.s_z) * m.s_z, -(-H // m.s_z) * m.s_z
-        z = rng.integers(-3, 4, size=(m.N, hp // m.s_z, wp // m.s_z))
-        y = rng.integers(-3, 4, size=(m.M, hp // m.s_y, wp // m.s_y))
+        m, rng, W, H, z, y = build_case(17)
         detail, gains = random_detail(rng, H, W), random_gains(rng, H, W)
         plain = craft.build(m, W, H, z, y, rate_index=100, steps=2, seed=2 ** 64 - 1)
         full = craft.build(m, W, H, z, y, rate_index=100, steps=2, seed=2 ** 64 - 1, detail=detail, gains=gains)
@@ -479,22 +409,9 @@ class StreamTests(unittest.TestCase):
             craft.build(m, W, H, z, y, gains=gains)
 
 
-def find_gic_ref():
-    """$GIC_REF, else .build/release/gic-ref, else .build/debug/gic-ref, if its --detail has the
-    gains (`on` = gains and fill, `fill` = the fill alone)."""
-    p = os.environ.get("GIC_REF")
-    paths = [p] if p else [os.path.join(ROOT, ".build", b, "gic-ref") for b in ("release", "debug")]
-    for p in paths:
-        if p and os.path.exists(p):
-            r = subprocess.run([p, "encode", "--help"], capture_output=True, text=True)
-            return p if re.search(r"on\|(gains\|)?fill\|off", r.stdout + r.stderr) else None
-    return None
-
-
-GIC_REF = find_gic_ref()
+GIC_REF = find_gic_ref_with_gains()
 # since the low-pass residual (§7.7) `--detail on` also sends it; `--detail gains` is gains + fill
-GAINS_MODE = "gains" if GIC_REF and "gains" in subprocess.run(
-    [GIC_REF, "encode", "--help"], capture_output=True, text=True).stdout else "on"
+GAINS_MODE = "gains" if GIC_REF and "gains" in encode_help(GIC_REF)[0] else "on"
 
 
 @unittest.skipUnless(GIC_REF, "no gic-ref with --detail on|fill|off ($GIC_REF, .build/release or .build/debug)")
@@ -504,32 +421,20 @@ class ReferenceComparisonTests(unittest.TestCase):
     gains change the picture."""
 
     def test_gains_streams(self):
-        v2 = os.path.join(ROOT, "conformance", "gic-v2", "models", "gic-v2.gicw")
-        images = os.path.join(ROOT, "conformance", "gic-v2", "images")
         cases = [(GICV1, "rgb-65x67.png", ["--rate", "0.5", "--steps", "0"]),
                  (GICV1, "noise-48x40.png", ["--rate", "0.1", "--steps", "2", "--seed", "5"]),
-                 (v2, "photo-96x64.png", ["--rate", "0.1", "--steps", "2", "--seed", "5"]),
-                 (v2, "rgb-17x31.png", ["--rate", "0.2", "--steps", "1"]),
-                 (v2, "rgb-1x1.png", ["--rate", "0.2", "--steps", "2", "--seed", "1"]),
-                 (v2, "gray-40x24.png", ["--rate", "0.03", "--steps", "1", "--seed", str(2 ** 64 - 1)])]
+                 (V2, "photo-96x64.png", ["--rate", "0.1", "--steps", "2", "--seed", "5"]),
+                 (V2, "rgb-17x31.png", ["--rate", "0.2", "--steps", "1"]),
+                 (V2, "rgb-1x1.png", ["--rate", "0.2", "--steps", "2", "--seed", "1"]),
+                 (V2, "gray-40x24.png", ["--rate", "0.03", "--steps", "1", "--seed", str(2 ** 64 - 1)])]
         changed = 0
         with tempfile.TemporaryDirectory() as tmp:
-            for k, (model_path, image, opts) in enumerate(cases):
-                if not os.path.exists(model_path):
-                    continue
-                gic = os.path.join(tmp, f"c{k}.gic")
-                subprocess.run([GIC_REF, "encode", os.path.join(images, image), "-m", model_path, "-o", gic, "-q",
-                                "--detail", GAINS_MODE] + opts, check=True)
-                r = subprocess.run([GIC_REF, "decode", gic, "-m", model_path, "-o", gic + ".rgb", "--json"],
-                                   check=True, capture_output=True, text=True)
-                data = read_bytes(gic)
+            for model_path, image, opts, _, data, sha in gic_ref_streams(GIC_REF, tmp, cases, GAINS_MODE):
                 with self.subTest(model=os.path.basename(model_path), image=image, opts=opts):
                     h = bitstream.parse(data)
                     self.assertEqual((h.minor, len(h.substreams)), (2, 4))
                     self.assertTrue(h.has_gains)
-                    m = gicv1() if model_path == GICV1 else Model(model_path)
-                    rgb, info = decode(data, m, return_latents=True)
-                    self.assertEqual(hashlib.sha256(rgb.tobytes()).hexdigest(), json.loads(r.stdout)["rgb_sha256"])
+                    _, info = decode_like_gic_ref(self, data, model_path, sha)
                     changed += not np.array_equal(info["rgb_before_gains"], info["rgb_before_fill"])
         self.assertGreater(changed, 0)
 

@@ -9,11 +9,8 @@ both.
 Run: PYTHONPATH=python python3 -m unittest python/tests/test_spec_decoder_residual.py -v
 (NumPy only; Pillow for the check of the reference rule on gic-ref's streams.)
 """
-import hashlib
-import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -22,59 +19,23 @@ import numpy as np
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "python", "tests"))
 
-from gic_spec_decoder import BitstreamError, DamagedStream, Model, bitstream, craft, decode  # noqa: E402
+from gic_spec_decoder import BitstreamError, DamagedStream, bitstream, craft, decode  # noqa: E402
 from gic_spec_decoder.decoder import (RESIDUAL_TABLE, band_gains, decode_residual, detail_fill,  # noqa: E402
                                       detail_grid, lowpass_residual, residual_delta)
+from spec_stage_support import (GICV1, IMAGES, MBT, MBT2018, SEEDED, UNSEEDED, V2,  # noqa: E402
+                                assert_entropy_damage_named, assert_first_value_offset, assert_out_of_range_refused,
+                                assert_round_trip, assert_table_rows_valid, assert_zero_codes_are_the_identity,
+                                build_case, decode_like_gic_ref, decode_plain, encode_with_gic_ref,
+                                find_gic_ref_with_gains, gic_ref_streams, gicv1, random_detail, random_gains,
+                                random_residual, read_bytes, spec_section, with_substreams)
 
-FIX = os.path.join(ROOT, "Tests", "ReferenceCodecTests", "Fixtures", "codec")
-VECTORS = os.path.join(ROOT, "python", "tests", "spec_vectors")
-GICV1 = os.path.join(FIX, "gic-v1-N16-M24-W16-random.gicw")
-SEEDED = os.path.join(VECTORS, "gicv1-77x45-r0.9-s1-seed7.gic")      # profile 3, seed 7
-UNSEEDED = os.path.join(VECTORS, "gicv1-77x45-r0.5-s2.gic")          # profile 3, no seed
-MBT = os.path.join(VECTORS, "mbt-rgb-77x45.gic")                     # profile 2
-MBT2018 = os.path.join(VECTORS, "mbt2018-rgb-77x45.gic")             # profile 5
 B = 32
-
-_MODEL = []
-
-
-def gicv1():
-    if not _MODEL:
-        _MODEL.append(Model(GICV1))
-    return _MODEL[0]
-
-
-def read_bytes(path):
-    with open(path, "rb") as f:
-        return f.read()
 
 
 def spec_77():
-    with open(os.path.join(ROOT, "spec", "bitstream.md"), encoding="utf-8") as f:
-        text = f.read()
-    return text[text.index("### 7.7"):text.index("## 8.")]
-
-
-def random_detail(rng, height, width):
-    return rng.integers(0, 16, size=(2,) + detail_grid(height, width))
-
-
-def random_gains(rng, height, width):
-    return rng.integers(0, 5, size=(2,) + detail_grid(height, width))
-
-
-def random_residual(rng, height, width, lo=-31, hi=31):
-    return rng.integers(lo, hi + 1, size=(3,) + detail_grid(height, width))
-
-
-def with_substreams(stream, extra, minor):
-    """A stream of any profile with the byte strings `extra` appended as further substreams,
-    header lengths and count rewritten, minor version `minor`."""
-    h = bitstream.parse(stream)
-    subs = list(h.substreams) + list(extra)
-    return (craft.header(h.profile, h.digest_prefix, h.width, h.height, h.rate_index, h.steps, h.seed,
-                         h.grayscale, [len(s) for s in subs], minor=minor) + b"".join(subs))
+    return spec_section("### 7.7")
 
 
 def empty_substream():
@@ -143,23 +104,14 @@ class ConstantTests(unittest.TestCase):
 
     def test_table_rows_are_valid(self):
         self.assertEqual(len(RESIDUAL_TABLE), 3)
-        for row in RESIDUAL_TABLE:
-            self.assertEqual(len(row), 65)  # symbols 0…62 for −31…31, the escape 63
-            self.assertEqual((row[0], row[-1]), (0, 65536))
-            self.assertTrue(all(x < y for x, y in zip(row, row[1:])))
+        assert_table_rows_valid(self, RESIDUAL_TABLE, 65)  # symbols 0…62 for −31…31, the escape 63
 
 
 class ResidualTests(unittest.TestCase):
     """lowpass_residual against §7.7's definition."""
 
     def test_zero_codes_are_the_identity(self):
-        rng = np.random.default_rng(1)
-        for H, W in ((1, 1), (2, 3), (31, 33), (50, 70), (64, 96)):
-            rgb = rng.integers(0, 256, size=(H, W, 3), dtype=np.uint8)
-            with self.subTest(H=H, W=W):
-                out = lowpass_residual(rgb, np.zeros((3,) + detail_grid(H, W), dtype=np.int64))
-                self.assertEqual(out.dtype, np.uint8)
-                np.testing.assert_array_equal(out, rgb)
+        assert_zero_codes_are_the_identity(self, lowpass_residual, 3)
 
     def test_equal_codes_add_2k_everywhere(self):
         """The weights of a pixel sum to 2^12 = 2 · 2^11: codes k everywhere add exactly 2k to
@@ -286,39 +238,24 @@ class ResidualTests(unittest.TestCase):
 
 class SubstreamTests(unittest.TestCase):
     def test_round_trip(self):
-        rng = np.random.default_rng(7)
-        for H, W in ((1, 1), (32, 32), (33, 65), (45, 77), (300, 451)):
-            codes = random_residual(rng, H, W)
-            codes[0].flat[0], codes[1].flat[-1], codes[2].flat[0] = -31, 31, 0
-            with self.subTest(H=H, W=W):
-                np.testing.assert_array_equal(decode_residual(craft.residual_substream(codes), H, W), codes)
+        assert_round_trip(self, np.random.default_rng(7), random_residual, [(0, 0, -31), (1, -1, 31), (2, 0, 0)],
+                          craft.residual_substream, decode_residual)
 
     def test_out_of_range_values_are_a_damaged_stream(self):
-        rng = np.random.default_rng(8)
-        for bad, ch, where in ((32, 0, (1, 2)), (-32, 2, (0, 0)), (2 ** 40, 1, (2, 2)), (-2 ** 40, 2, (2, 0))):
-            codes = random_residual(rng, 70, 90).astype(object)
-            codes[ch][where] = bad
-            data = craft.residual_substream(codes)
-            with self.subTest(value=bad):
-                with self.assertRaisesRegex(DamagedStream,
-                                            rf"^residual substream \(the fifth, at file byte 1000\): value {bad} of"
-                                            rf" channel {ch}, block \({where[0]}, {where[1]}\) is outside -31…31, at"
-                                            r" byte \d+ of the substream \(file byte \d+\)"):
-                    decode_residual(data, 70, 90, base_offset=1000)
+        assert_out_of_range_refused(
+            self, np.random.default_rng(8), random_residual,
+            ((32, 0, (1, 2)), (-32, 2, (0, 0)), (2 ** 40, 1, (2, 2)), (-2 ** 40, 2, (2, 0))),
+            craft.residual_substream, decode_residual,
+            lambda bad, ch, where: (rf"^residual substream \(the fifth, at file byte 1000\): value {bad} of"
+                                    rf" channel {ch}, block \({where[0]}, {where[1]}\) is outside -31…31, at"
+                                    r" byte \d+ of the substream \(file byte \d+\)"))
 
     def test_the_offset_is_that_of_the_value(self):
-        codes = np.zeros((3, 1, 1), dtype=object)
-        codes[0, 0, 0] = 40
-        with self.assertRaisesRegex(DamagedStream, r"at byte 16 of the substream \(file byte 116\)"):
-            decode_residual(craft.residual_substream(codes), 10, 10, base_offset=100)
+        assert_first_value_offset(self, 3, 40, craft.residual_substream, decode_residual)
 
     def test_entropy_coding_damage_names_the_residual_substream(self):
         data = craft.residual_substream(random_residual(np.random.default_rng(9), 70, 90))
-        for name, bad, shape in (("truncated", data[:-4], (70, 90)), ("extra word", data + bytes(4), (70, 90)),
-                                 ("short", data[:12], (70, 90)), ("wrong grid", data, (70, 60))):
-            with self.subTest(case=name):
-                with self.assertRaisesRegex(DamagedStream, "^residual substream"):
-                    decode_residual(bad, *shape)
+        assert_entropy_damage_named(self, data, decode_residual, "^residual substream")
 
 
 class HeaderTests(unittest.TestCase):
@@ -381,8 +318,7 @@ class StreamTests(unittest.TestCase):
     """Whole profile-3 streams (the fixture gic-v1 model) with detail, gains and residual."""
 
     def check(self, path, seed, rng_seed):
-        data = read_bytes(path)
-        before, _ = decode(data, gicv1())
+        data, before = decode_plain(path)
         H, W = before.shape[:2]
         rng = np.random.default_rng(rng_seed)
         detail, gains, residual = random_detail(rng, H, W), random_gains(rng, H, W), random_residual(rng, H, W)
@@ -423,8 +359,7 @@ class StreamTests(unittest.TestCase):
         self.assertNotIn("residual_codes", info)
 
     def test_residual_alone_with_zero_detail_and_gains(self):
-        data = read_bytes(UNSEEDED)
-        before, _ = decode(data, gicv1())
+        data, before = decode_plain(UNSEEDED)
         residual = random_residual(np.random.default_rng(15), 45, 77)
         zeros = np.zeros((2, 2, 3), dtype=np.int64)
         rgb, _ = decode(craft.with_residual(data, zeros, zeros, residual), gicv1())
@@ -443,12 +378,7 @@ class StreamTests(unittest.TestCase):
             decode(stream, gicv1())
 
     def test_build_with_residual(self):
-        m = gicv1()
-        rng = np.random.default_rng(17)
-        W, H = 40, 70
-        wp, hp = -(-W // m.s_z) * m.s_z, -(-H // m.s_z) * m.s_z
-        z = rng.integers(-3, 4, size=(m.N, hp // m.s_z, wp // m.s_z))
-        y = rng.integers(-3, 4, size=(m.M, hp // m.s_y, wp // m.s_y))
+        m, rng, W, H, z, y = build_case(17)
         detail, gains, residual = random_detail(rng, H, W), random_gains(rng, H, W), random_residual(rng, H, W)
         plain = craft.build(m, W, H, z, y, rate_index=100, steps=2, seed=2 ** 64 - 1)
         full = craft.build(m, W, H, z, y, rate_index=100, steps=2, seed=2 ** 64 - 1, detail=detail, gains=gains,
@@ -464,21 +394,7 @@ class StreamTests(unittest.TestCase):
             craft.with_detail(plain, detail, residual=residual)
 
 
-def find_gic_ref():
-    """$GIC_REF, else .build/release/gic-ref, else .build/debug/gic-ref, if its --detail has the
-    gains (`on`); whether it writes the residual is seen on its streams."""
-    p = os.environ.get("GIC_REF")
-    paths = [p] if p else [os.path.join(ROOT, ".build", b, "gic-ref") for b in ("release", "debug")]
-    for p in paths:
-        if p and os.path.exists(p):
-            r = subprocess.run([p, "encode", "--help"], capture_output=True, text=True)
-            return p if re.search(r"on\|(gains\|)?fill\|off", r.stdout + r.stderr) else None
-    return None
-
-
-GIC_REF = find_gic_ref()
-V2 = os.path.join(ROOT, "conformance", "gic-v2", "models", "gic-v2.gicw")
-IMAGES = os.path.join(ROOT, "conformance", "gic-v2", "images")
+GIC_REF = find_gic_ref_with_gains()  # whether it writes the residual is seen on its streams
 CASES = [(GICV1, "rgb-65x67.png", ["--rate", "0.5", "--steps", "0"]),
          (GICV1, "noise-48x40.png", ["--rate", "0.1", "--steps", "2", "--seed", "5"]),
          (V2, "photo-96x64.png", ["--rate", "0.1", "--steps", "2", "--seed", "5"]),
@@ -499,20 +415,11 @@ def source_rgb(path):
         return np.asarray(im.convert("RGB"), dtype=np.uint8)
 
 
-def encode_with_gic_ref(tmp, name, model_path, image, opts):
-    gic = os.path.join(tmp, name + ".gic")
-    subprocess.run([GIC_REF, "encode", image, "-m", model_path, "-o", gic, "-q", "--detail", "on"] + opts,
-                   check=True)
-    r = subprocess.run([GIC_REF, "decode", gic, "-m", model_path, "-o", gic + ".rgb", "--json"],
-                       check=True, capture_output=True, text=True)
-    return read_bytes(gic), json.loads(r.stdout)["rgb_sha256"]
-
-
 def gic_ref_writes_residual():
     if not GIC_REF or not os.path.exists(V2):
         return False
     with tempfile.TemporaryDirectory() as tmp:
-        data, _ = encode_with_gic_ref(tmp, "probe", V2, os.path.join(IMAGES, "photo-96x64.png"),
+        data, _ = encode_with_gic_ref(GIC_REF, tmp, "probe", V2, os.path.join(IMAGES, "photo-96x64.png"), "on",
                                       ["--rate", "0.1", "--steps", "0"])
     return len(bitstream.parse(data).substreams) >= 5
 
@@ -531,18 +438,12 @@ class ReferenceComparisonTests(unittest.TestCase):
         from gicv2.detail_fill import residual_codes_for
         changed = 0
         with tempfile.TemporaryDirectory() as tmp:
-            for k, (model_path, image, opts) in enumerate(CASES):
-                if not os.path.exists(model_path):
-                    continue
-                path = os.path.join(IMAGES, image)
-                data, sha = encode_with_gic_ref(tmp, f"c{k}", model_path, path, opts)
+            for model_path, image, opts, path, data, sha in gic_ref_streams(GIC_REF, tmp, CASES, "on"):
                 with self.subTest(model=os.path.basename(model_path), image=image, opts=opts):
                     h = bitstream.parse(data)
                     self.assertEqual((h.minor, len(h.substreams)), (2, 5))
                     self.assertTrue(h.has_residual)
-                    m = gicv1() if model_path == GICV1 else Model(model_path)
-                    rgb, info = decode(data, m, return_latents=True)
-                    self.assertEqual(hashlib.sha256(rgb.tobytes()).hexdigest(), sha)
+                    _, info = decode_like_gic_ref(self, data, model_path, sha)
                     changed += not np.array_equal(info["rgb_before_residual"], info["rgb_before_gains"])
                     src = source_rgb(path)
                     if src is not None:

@@ -61,11 +61,7 @@ public struct Bitstream: Sendable, Equatable {
   ///
   /// - Precondition: a profile-3 stream of two substreams.
   public func addingDetail(_ detail: [UInt8]) -> Bitstream {
-    precondition(profile == .gicV1 && substreams.count == 2, "a two-substream profile-3 stream")
-    var s = self
-    s.minor = max(minor, Self.detailMinor)
-    s.substreams.append(detail)
-    return s
+    appendingStage(detail, after: 2, minor: Self.detailMinor)
   }
 
   /// The stream with `gains` as its fourth substream and the minor version that signals it
@@ -73,21 +69,27 @@ public struct Bitstream: Sendable, Equatable {
   ///
   /// - Precondition: a profile-3 stream of three substreams (the third the detail substream).
   public func addingGains(_ gains: [UInt8]) -> Bitstream {
-    precondition(profile == .gicV1 && substreams.count == 3, "a stream with a detail substream")
-    var s = self
-    s.minor = max(minor, Self.gainsMinor)
-    s.substreams.append(gains)
-    return s
+    appendingStage(gains, after: 3, minor: Self.gainsMinor)
   }
 
   /// The stream with `residual` as its fifth substream (spec/bitstream.md §7.7).
   ///
   /// - Precondition: a profile-3 stream of four substreams (the fourth the gains substream).
   public func addingResidual(_ residual: [UInt8]) -> Bitstream {
-    precondition(profile == .gicV1 && substreams.count == 4, "a stream with a gains substream")
+    appendingStage(residual, after: 4, minor: Self.gainsMinor)
+  }
+
+  /// The stream with one more detail-stage substream after `count` substreams, at `minor` or
+  /// above.
+  private func appendingStage(_ bytes: [UInt8], after count: Int, minor stageMinor: UInt8)
+    -> Bitstream
+  {
+    precondition(
+      profile == .gicV1 && substreams.count == count,
+      "a profile-3 stream of \(count) substreams")
     var s = self
-    s.minor = max(minor, Self.gainsMinor)
-    s.substreams.append(residual)
+    s.minor = max(minor, stageMinor)
+    s.substreams.append(bytes)
     return s
   }
 
