@@ -74,16 +74,24 @@ public enum BandGains {
           }
           let (gamma0, gamma1) = DetailFill.bands(
             x, first: input.lowerBound, width: w, height: h, rows: rows)
-          for j in 0..<nx {
-            let g0 = gains[Int(codes[i * nx + j])] &* 256
-            let g1 = gains[Int(codes[ny * nx + i * nx + j])]
-            if g0 == 0 && g1 == 0 { continue }
-            for a in rows {
-              let o = (a - rows.lowerBound) * w
-              for c in (j * DetailFill.blockSize)..<min(w, (j + 1) * DetailFill.blockSize) {
-                let d = (g0 &* gamma0[o + c] &+ g1 &* gamma1[o + c] &+ round) &>> Int64(shift)
-                let v = x[(a - input.lowerBound) * w + c] + d
-                out.buffer[3 * (a * w + c) + ch] = UInt8(min(max(v, 0), 255))
+          gamma0.withUnsafeBufferPointer { gamma0 in
+            gamma1.withUnsafeBufferPointer { gamma1 in
+              x.withUnsafeBufferPointer { x in
+                for j in 0..<nx {
+                  let g0 = gains[Int(codes[i * nx + j])] &* 256
+                  let g1 = gains[Int(codes[ny * nx + i * nx + j])]
+                  if g0 == 0 && g1 == 0 { continue }
+                  for a in rows {
+                    let o = (a - rows.lowerBound) * w
+                    let xo = (a - input.lowerBound) * w
+                    for c in (j * DetailFill.blockSize)..<min(w, (j + 1) * DetailFill.blockSize) {
+                      let d =
+                        (g0 &* gamma0[o + c] &+ g1 &* gamma1[o + c] &+ round) &>> Int64(shift)
+                      let v = x[xo + c] &+ d
+                      out.buffer[3 * (a * w + c) + ch] = UInt8(min(max(v, 0), 255))
+                    }
+                  }
+                }
               }
             }
           }

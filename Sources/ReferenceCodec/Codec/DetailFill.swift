@@ -76,15 +76,27 @@ public enum DetailFill {
     func clampRow(_ a: Int) -> Int { min(max(a, 0), height - 1) }
     func clampColumn(_ c: Int) -> Int { min(max(c, 0), w - 1) }
     /// Σ_j w_j · plane[row][e_W(c + (j − 2)·t)] for every column c of one row.
+    /// Columns closer than 2t to an edge read clamped indices; the others (the same sum, so the
+    /// same integers) read their five taps directly.
     func horizontal(_ plane: [Int64], row: Int, dilation t: Int, into out: inout [Int64], at o: Int)
     {
       let base = row * w
-      for c in 0..<w {
+      let inner = min(2 * t, w)..<max(w - 2 * t, min(2 * t, w))
+      for c in Array(0..<inner.lowerBound) + Array(inner.upperBound..<w) {
         var s: Int64 = 0
         for j in 0..<5 {
           s &+= taps[j] &* plane[base + clampColumn(c + (j - 2) * t)]
         }
         out[o + c] = s
+      }
+      plane.withUnsafeBufferPointer { x in
+        out.withUnsafeMutableBufferPointer { y in
+          for c in inner {
+            let i = base + c
+            y[o + c] =
+              (x[i - 2 * t] &+ x[i + 2 * t]) &+ 4 &* (x[i - t] &+ x[i + t]) &+ 6 &* x[i]
+          }
+        }
       }
     }
     // P_1 of x on the rows p0 ..< p1 the dilated pass reads.
@@ -96,12 +108,18 @@ public enum DetailFill {
     var h1 = [Int64](repeating: 0, count: (x1 - x0) * w)
     for a in x0..<x1 { horizontal(x, row: a - first, dilation: 1, into: &h1, at: (a - x0) * w) }
     var p = [Int64](repeating: 0, count: (p1 - p0) * w)
-    for a in p0..<p1 {
-      let o = (a - p0) * w
-      for i in 0..<5 {
-        let src = (clampRow(a + i - 2) - x0) * w
-        let weight = taps[i]
-        for c in 0..<w { p[o + c] &+= weight &* h1[src + c] }
+    // The vertical passes run on buffer pointers: every index below is within its array by
+    // the row ranges above (clampRow keeps the source rows inside x0 ..< x1 and p0 ..< p1).
+    h1.withUnsafeBufferPointer { h in
+      p.withUnsafeMutableBufferPointer { out in
+        for a in p0..<p1 {
+          let o = (a - p0) * w
+          for i in 0..<5 {
+            let src = (clampRow(a + i - 2) - x0) * w
+            let weight = taps[i]
+            for c in 0..<w { out[o + c] &+= weight &* h[src + c] }
+          }
+        }
       }
     }
     // P_2 of P_1 on the output rows.
@@ -110,18 +128,28 @@ public enum DetailFill {
     let n = rows.count * w
     var beta0 = [Int64](repeating: 0, count: n)
     var beta1 = [Int64](repeating: 0, count: n)
-    for a in rows {
-      let o = (a - rows.lowerBound) * w
-      let pRow = (a - p0) * w
-      let xRow = (a - first) * w
-      for i in 0..<5 {
-        let src = (clampRow(a + (i - 2) * 2) - p0) * w
-        let weight = taps[i]
-        for c in 0..<w { beta1[o + c] &+= weight &* h2[src + c] }
-      }
-      for c in 0..<w {
-        beta0[o + c] = 256 &* x[xRow + c] &- p[pRow + c]
-        beta1[o + c] = 256 &* p[pRow + c] &- beta1[o + c]
+    x.withUnsafeBufferPointer { x in
+      p.withUnsafeBufferPointer { p in
+        h2.withUnsafeBufferPointer { h2 in
+          beta0.withUnsafeMutableBufferPointer { beta0 in
+            beta1.withUnsafeMutableBufferPointer { beta1 in
+              for a in rows {
+                let o = (a - rows.lowerBound) * w
+                let pRow = (a - p0) * w
+                let xRow = (a - first) * w
+                for i in 0..<5 {
+                  let src = (clampRow(a + (i - 2) * 2) - p0) * w
+                  let weight = taps[i]
+                  for c in 0..<w { beta1[o + c] &+= weight &* h2[src + c] }
+                }
+                for c in 0..<w {
+                  beta0[o + c] = 256 &* x[xRow + c] &- p[pRow + c]
+                  beta1[o + c] = 256 &* p[pRow + c] &- beta1[o + c]
+                }
+              }
+            }
+          }
+        }
       }
     }
     return (beta0, beta1)
