@@ -1,7 +1,7 @@
 """gic-codec installed the way a user installs it: `python3 -m venv` in a temporary folder,
 `pip install ./python` there (numpy comes from PyPI), then python/tests/gic_package_check.py run
 by the environment's interpreter: `import gic` from site-packages, gic.read/gic.write of every
-shipped .gicw (byte-identical), gic.decode of all 68 published conformance vectors to the
+shipped .gicw (byte-identical), gic.decode of all 76 published conformance vectors to the
 manifests' SHA-256, and (with the release tools built) gic.write against gic-convert.
 
 A second environment made with --system-site-packages (so that it sees this interpreter's torch
@@ -97,7 +97,7 @@ class InstalledPackage(unittest.TestCase):
     def test_fresh_environment(self):
         py = self.make_env("fresh")
         out = self.run_check(py)
-        self.assertIn("68 published vectors decoded", out)
+        self.assertIn("76 published vectors decoded", out)
         # numpy only: MS-SSIM through the NumPy implementation, the CLI runs
         r = subprocess.run([py, "-c", "import gic; print(gic.metrics.ms_ssim_backend())"],
                            capture_output=True, text=True, cwd=self.tmp.name)
