@@ -117,7 +117,7 @@ public enum BandGains {
 
   /// Codes the gain codes (one GAIN row per band) as an entropy-coded substream.
   public static func encodeCodes(_ codes: [UInt8]) throws(EntropyError) -> [UInt8] {
-    try DetailFill.encodeBlockCodes(codes, table: table)
+    try DetailFill.encodeBlockValues(codes.map { Int64($0) }, rows: 2, table: table)
   }
 
   /// The reference encoder's gain codes (spec/bitstream.md §7.6, informative): per block and

@@ -232,58 +232,6 @@ public enum DetailFill {
       substream: substreamName)
   }
 
-  /// Decodes 2 · n_y · n_x per-block codes, row b of `table` for band b, each in
-  /// 0 ..< `codeCount` (§7.5's and §7.6's substreams).
-  ///
-  /// - Throws: ``BitstreamError/damagedSubstream(substream:offset:reason:)`` naming
-  ///   `substreamName` and the byte offset within it.
-  static func decodeBlockCodes(
-    _ bytes: [UInt8], width: Int, height: Int, table: EntropyTable, codeCount: Int,
-    substream substreamName: String
-  ) throws(BitstreamError) -> [UInt8] {
-    let (ny, nx) = grid(width: width, height: height)
-    return try decodeBlockValues(
-      bytes, count: 2 * ny * nx, perRow: ny * nx, table: table,
-      range: 0...Int64(codeCount - 1), substream: substreamName, what: "band"
-    ).map { UInt8($0) }
-  }
-
-  /// Decodes `count` values, value k with row k / `perRow` of `table`, each within `range`
-  /// (the per-block substreams of §7.5 – §7.7).
-  ///
-  /// - Throws: ``BitstreamError/damagedSubstream(substream:offset:reason:)`` naming
-  ///   `substreamName` and the byte offset within it, for a value outside `range` (naming the
-  ///   `what` — band or channel — it belongs to) or a stream that breaks
-  ///   spec/entropy-coding.md §6.
-  static func decodeBlockValues(
-    _ bytes: [UInt8], count: Int, perRow: Int, table: EntropyTable, range: ClosedRange<Int64>,
-    substream substreamName: String, what: String
-  ) throws(BitstreamError) -> [Int64] {
-    var values = [Int64](repeating: 0, count: count)
-    func damaged(_ error: EntropyError) -> BitstreamError {
-      if case .damagedStream(let offset, let reason) = error {
-        return .damagedSubstream(substream: substreamName, offset: offset, reason: reason)
-      }
-      return .damagedSubstream(substream: substreamName, offset: 0, reason: error.description)
-    }
-    var decoder: RANSDecoder
-    do { decoder = try RANSDecoder(bytes) } catch { throw damaged(error) }
-    for k in 0..<count {
-      let offset = decoder.offset
-      let v: Int64
-      do { v = try table.decode(row: k / perRow, from: &decoder) } catch { throw damaged(error) }
-      guard range.contains(v) else {
-        throw .damagedSubstream(
-          substream: substreamName, offset: offset,
-          reason: "code \(v) of \(what) \(k / perRow) is outside "
-            + "\(range.lowerBound)…\(range.upperBound)")
-      }
-      values[k] = v
-    }
-    do { try decoder.finish() } catch { throw damaged(error) }
-    return values
-  }
-
   /// How errors name the substream.
   static let substreamName = "detail (substream 2)"
 
@@ -291,17 +239,7 @@ public enum DetailFill {
 
   /// Codes the detail codes (one DETAIL row per band) as an entropy-coded substream.
   public static func encodeCodes(_ codes: [UInt8]) throws(EntropyError) -> [UInt8] {
-    try encodeBlockCodes(codes, table: table)
-  }
-
-  /// Codes two bands of per-block codes, row b of `table` for band b.
-  static func encodeBlockCodes(_ codes: [UInt8], table: EntropyTable) throws(EntropyError)
-    -> [UInt8]
-  {
-    precondition(codes.count % 2 == 0, "two bands")
-    let perBand = codes.count / 2
-    return try table.encode(
-      values: codes.map { Int64($0) }, rows: (0..<codes.count).map { Int32($0 / perBand) })
+    try encodeBlockValues(codes.map { Int64($0) }, rows: 2, table: table)
   }
 
   /// The reference encoder's codes (spec/bitstream.md §7.5, informative): per block and band,
@@ -321,62 +259,6 @@ public enum DetailFill {
     blockCodes(original: original, decoded: decoded, threads: threads) { eo, ed, n in
       code(missing: max(eo - ed, 0), pixels: n)
     }
-  }
-
-  /// Per block and band, `rule`(E_o, E_d, N) of the band energies of the source and of the
-  /// decoded picture (§7.5's reference rule: Y = R + G + B, β_0(Y) and rshift(β_1(Y), 8), the
-  /// block sums of their squares over the block's N pixels), in the substreams' order.
-  static func blockCodes(
-    original: RGBImage, decoded: RGBImage, threads: Int,
-    rule: @Sendable (Int64, Int64, Int) -> UInt8
-  ) -> [UInt8] {
-    precondition(
-      original.width == decoded.width && original.height == decoded.height, "same size")
-    let (w, h) = (original.width, original.height)
-    let (ny, nx) = grid(width: w, height: h)
-    let perBlockRow: [[UInt8]] = parallelMap(ny, work: threads > 1 ? w * h * 200 : 0) { i in
-      let rows = blockRows(i, height: h)
-      let input = inputRows(of: rows, height: h)
-      func energies(_ image: RGBImage) -> [Int64] {
-        var y = [Int64](repeating: 0, count: input.count * w)
-        for a in input {
-          for c in 0..<w {
-            let p = 3 * (a * w + c)
-            y[(a - input.lowerBound) * w + c] =
-              Int64(image.pixels[p]) + Int64(image.pixels[p + 1]) + Int64(image.pixels[p + 2])
-          }
-        }
-        let (beta0, beta1) = bands(y, first: input.lowerBound, width: w, height: h, rows: rows)
-        var sums = [Int64](repeating: 0, count: 2 * nx)
-        for a in rows {
-          let o = (a - rows.lowerBound) * w
-          for c in 0..<w {
-            let b0 = beta0[o + c]
-            let b1 = IntegerMath.rshift(beta1[o + c], 8)
-            sums[c / blockSize] += b0 * b0
-            sums[nx + c / blockSize] += b1 * b1
-          }
-        }
-        return sums
-      }
-      let eo = energies(original)
-      let ed = energies(decoded)
-      var out = [UInt8](repeating: 0, count: 2 * nx)
-      for b in 0..<2 {
-        for j in 0..<nx {
-          let count = rows.count * (min(w, (j + 1) * blockSize) - j * blockSize)
-          out[b * nx + j] = rule(eo[b * nx + j], ed[b * nx + j], count)
-        }
-      }
-      return out
-    }
-    var codes = [UInt8](repeating: 0, count: 2 * ny * nx)
-    for i in 0..<ny {
-      for b in 0..<2 {
-        for j in 0..<nx { codes[b * ny * nx + i * nx + j] = perBlockRow[i][b * nx + j] }
-      }
-    }
-    return codes
   }
 
   /// The code of a block whose bands miss `d` (in units of 2^−16 of a squared sample of Y) over

@@ -126,10 +126,7 @@ public enum LowpassResidual {
 
   /// Codes the residual codes (one RESIDUAL row per channel) as an entropy-coded substream.
   public static func encodeCodes(_ codes: [Int8]) throws(EntropyError) -> [UInt8] {
-    precondition(codes.count % 3 == 0, "three channels")
-    let perChannel = codes.count / 3
-    return try table.encode(
-      values: codes.map { Int64($0) }, rows: (0..<codes.count).map { Int32($0 / perChannel) })
+    try DetailFill.encodeBlockValues(codes.map { Int64($0) }, rows: 3, table: table)
   }
 
   /// The reference encoder's codes (spec/bitstream.md §7.7, informative): per block and

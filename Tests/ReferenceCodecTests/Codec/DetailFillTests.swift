@@ -21,6 +21,22 @@ struct DetailFillTests {
     return try RGBImage(width: w, height: h, pixels: pixels)
   }
 
+  /// Checks a detail stage: `apply(&image, threads)` gives `expected` on 1, 2 and 8 threads,
+  /// `expected` differs from `source`, and its samples hash to `sha256` (the NumPy spec
+  /// decoder's output for the same picture and codes).
+  static func expectStage(
+    source: RGBImage, expected: RGBImage, sha256: String,
+    apply: (inout RGBImage, Int) -> Void
+  ) {
+    #expect(expected != source)
+    for threads in [1, 2, 8] {
+      var image = source
+      apply(&image, threads)
+      #expect(image == expected, "\(threads) threads")
+    }
+    #expect(SHA256Hex.of(Data(expected.pixels)) == sha256)
+  }
+
   /// Codes (i · 5 + j · 3 + b · 7 + 2) mod 16 of the 2 × 3 blocks of a 70 × 45 picture.
   static let codes: [UInt8] = [2, 5, 8, 7, 10, 13, 9, 12, 15, 14, 1, 4]
 
