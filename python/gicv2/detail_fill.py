@@ -6,6 +6,7 @@ derivation of the spec's constants, and the DETAIL, GAIN and RESIDUAL tables fro
     python3 python/gicv2/detail_fill.py constants          # the spec's derived constants
     python3 python/gicv2/detail_fill.py table DECODED...    # code statistics -> the CDF rows
     python3 python/gicv2/detail_fill.py table --gain DECODED...      # the GAIN rows (§7.6)
+    python3 python/gicv2/detail_fill.py table --signed-gain DECODED...  # the SIGNED_GAIN rows (1.3)
     python3 python/gicv2/detail_fill.py table --residual DECODED...  # the RESIDUAL rows (§7.7)
 
 Where the codec has dropped detail, the decoder adds luma noise of the band energy that was
@@ -139,6 +140,33 @@ def gain_codes_for(original, decoded):
     return np.stack(out)
 
 
+SIGNED_GAIN_OFFSET = -1    # with the header's signed-gains flag (bitstream 1.3): codes -1 ... 4
+
+
+def signed_gain_code_of(eo, ed):
+    """The reference rule of the signed gains (spec/bitstream.md §7.6, bitstream 1.3) for one
+    block and band in exact integers: gain_code_of when it is above 0; otherwise -1 (the band
+    removed) when E_d > 0 and 2 E_d^2 >= 4 E_o^2 (E_d >= sqrt(2) E_o: the decoded band has at
+    least twice the original's energy, half an octave of amplitude or more), else 0. Together:
+    round(log2(E_o / E_d)) clamped to -1 ... 4."""
+    k = gain_code_of(eo, ed)
+    if k == 0 and ed > 0 and 2 * ed * ed >= 4 * eo * eo:
+        return -1
+    return k
+
+
+def signed_gain_codes_for(original, decoded):
+    """The reference encoder's signed gain codes (2, nby, nbx) in -1 ... 4."""
+    eo, ed = energies(original), energies(decoded)
+    out = []
+    for (so, _), (sd, _) in zip(eo, ed):
+        k = np.zeros(so.shape, dtype=np.int64)
+        for idx in np.ndindex(so.shape):
+            k[idx] = signed_gain_code_of(int(so[idx]), int(sd[idx]))
+        out.append(k)
+    return np.stack(out)
+
+
 RESIDUAL_STEP = 2
 RESIDUAL_RANGE = 31         # codes -31 ... 31
 
@@ -168,8 +196,9 @@ def read_png(path):
         return np.asarray(im.convert("RGB"))
 
 
-def table_rows(pairs, rule=None, codes=CODES):
-    """The DETAIL rows (or, with rule=gain_codes_for and codes=GAIN_CODES, the GAIN rows): per
+def table_rows(pairs, rule=None, codes=CODES, offset=0):
+    """The DETAIL rows (or, with rule=gain_codes_for and codes=GAIN_CODES, the GAIN rows; with
+    signed_gain_codes_for, GAIN_CODES + 1 codes and offset -1, the SIGNED_GAIN rows): per
     band, the code frequencies of the reference rule over (original, decoded) picture pairs,
     every code counted once more (no zero mass), the escape 2^-16."""
     rule = rule or codes_for
@@ -177,7 +206,7 @@ def table_rows(pairs, rule=None, codes=CODES):
     for original, decoded in pairs:
         k = rule(original, decoded)
         for b in range(BANDS):
-            counts[b] += np.bincount(k[b].ravel(), minlength=codes)
+            counts[b] += np.bincount(k[b].ravel() - offset, minlength=codes)
     rows = []
     for b in range(BANDS):
         p = counts[b] / counts[b].sum() * (1 - 2.0 ** -16)
@@ -213,8 +242,13 @@ def _table(args):
             bits = -(counts[ch] * np.log2(np.diff(rows[ch])[:counts.shape[1]] / 65536.0)).sum() / counts[ch].sum()
             print(f"channel {ch}: counts {counts[ch].tolist()}\n  cdf {rows[ch]}\n  {bits:.2f} bits per code")
         return
-    codes = GAIN_CODES if args.gain else CODES
-    rows, counts = table_rows(pairs, gain_codes_for if args.gain else codes_for, codes)
+    if args.signed_gain:
+        codes, rule, offset = GAIN_CODES + 1, signed_gain_codes_for, SIGNED_GAIN_OFFSET
+    elif args.gain:
+        codes, rule, offset = GAIN_CODES, gain_codes_for, 0
+    else:
+        codes, rule, offset = CODES, codes_for, 0
+    rows, counts = table_rows(pairs, rule, codes, offset)
     for b in range(BANDS):
         bits = -(counts[b] * np.log2(np.diff(rows[b])[:codes] / 65536.0)).sum() / counts[b].sum()
         print(f"band {b}: counts {counts[b].tolist()}\n  cdf {rows[b]}\n  {bits:.2f} bits per code")
@@ -235,6 +269,8 @@ def main(argv=None):
     t.add_argument("decoded", nargs="+")
     t.add_argument("--originals", default="data/photos/train")
     t.add_argument("--gain", action="store_true", help="the GAIN rows of §7.6 instead of DETAIL")
+    t.add_argument("--signed-gain", action="store_true",
+                   help="the SIGNED_GAIN rows of §7.6 (bitstream 1.3: codes -1 ... 4)")
     t.add_argument("--residual", action="store_true", help="the RESIDUAL rows of §7.7 instead of DETAIL")
     t.set_defaults(run=_table)
     args = p.parse_args(argv)
