@@ -13,7 +13,7 @@ class BitstreamError(ValueError):
 class Header:
     __slots__ = ("major", "minor", "profile", "profile_name", "flags", "grayscale", "has_seed",
                  "digest_prefix", "width", "height", "rate_index", "steps", "seed", "substreams",
-                 "substream_offsets", "header_length", "has_detail", "has_gains", "has_residual")
+                 "substream_offsets", "header_length", "has_detail", "has_gains", "has_residual", "signed_gains")
 
     def as_dict(self):
         return {
@@ -31,6 +31,7 @@ class Header:
             "detail": self.has_detail,
             "gains": self.has_gains,
             "residual": self.has_residual,
+            "signed_gains": self.signed_gains,
         }
 
 
@@ -67,10 +68,15 @@ def parse(data):
     if h.profile not in PROFILES:
         raise BitstreamError(f"profile at byte 6: unknown profile {h.profile}")
     h.profile_name = PROFILES[h.profile]
-    if h.flags & ~3:
-        raise BitstreamError(f"flags at byte 7: reserved bits set ({h.flags:#04x})")
+    # §2, §2.2: bits 3–7 are reserved; bit 2 (signed gains, §7.6) is reserved below minor version 3
+    if h.flags & ~7:
+        raise BitstreamError(f"flags at byte 7: reserved bits set ({h.flags:#04x}; bits 3–7 must be 0)")
+    if h.flags & 4 and h.minor < 3:
+        raise BitstreamError(f"flags at byte 7: reserved bit 2 set ({h.flags:#04x}) in a stream of minor version"
+                             f" {h.minor} (signed gains, bit 2, need minor version 3, §7.6)")
     h.grayscale = bool(h.flags & 1)
     h.has_seed = bool(h.flags & 2)
+    h.signed_gains = bool(h.flags & 4)
     h.digest_prefix = data[8:16]
     w1, h1, h.rate_index = struct.unpack_from("<HHH", data, 16)
     h.width, h.height = w1 + 1, h1 + 1
@@ -126,6 +132,12 @@ def parse(data):
     if n not in need:
         want = ", ".join(str(k) for k in need[:-1]) + " or " + str(need[-1]) if len(need) > 1 else str(need[0])
         raise BitstreamError(f"substream count at byte 23: {n}, profile {h.profile} needs {want}{why}")
+    # §2.2, §7.6: flags bit 2 (signed gains) only in a profile-3 stream with a gains substream
+    # (four or five substreams)
+    if h.signed_gains and not (h.profile == 3 and n in (4, 5)):
+        raise BitstreamError(
+            f"flags at byte 7: bit 2 (signed gains) set in a stream of profile {h.profile} with {n} substreams"
+            f" (substream count at byte 23); it needs profile 3 with four or five substreams (§7.6)")
     h.has_detail = h.profile == 3 and n >= 3
     h.has_gains = h.profile == 3 and n >= 4
     h.has_residual = h.profile == 3 and n == 5

@@ -11,8 +11,8 @@ import numpy as np
 
 from . import bitstream
 from .decoder import (CONTEXT_PROFILES, DETAIL_OFFSET, DETAIL_PRECISION, DETAIL_TABLE, GAIN_OFFSET, GAIN_PRECISION,
-                      GAIN_TABLE, RESIDUAL_OFFSET, RESIDUAL_PRECISION, RESIDUAL_TABLE, Z_CLAMP, _load_model,
-                      context_latent)
+                      GAIN_TABLE, RESIDUAL_OFFSET, RESIDUAL_PRECISION, RESIDUAL_TABLE, SIGNED_GAIN_OFFSET,
+                      SIGNED_GAIN_PRECISION, SIGNED_GAIN_TABLE, Z_CLAMP, _load_model, context_latent)
 from .entropy import RansEncoder, gaussian_indexes
 
 MAGIC = b"\x89GIC"
@@ -31,8 +31,10 @@ def leb128(v):
 
 
 def header(profile, digest, width, height, rate_index=0, steps=0, seed=None, grayscale=False,
-           lengths=(), minor=0):
-    flags = (1 if grayscale else 0) | (2 if seed is not None else 0)
+           lengths=(), minor=0, signed_gains=False):
+    """The header of spec/bitstream.md §2; signed_gains sets flags bit 2 (§7.6; whatever `minor`
+    and the substream count, so that tests can craft streams a decoder must refuse)."""
+    flags = (1 if grayscale else 0) | (2 if seed is not None else 0) | (4 if signed_gains else 0)
     h = MAGIC + bytes([1, minor, profile, flags]) + bytes(digest[:8])
     h += struct.pack("<HHHBB", width - 1, height - 1, rate_index, steps, len(lengths))
     if seed is not None:
@@ -57,10 +59,13 @@ def detail_substream(codes):
     return _block_substream(codes, DETAIL_TABLE, DETAIL_OFFSET, DETAIL_PRECISION)
 
 
-def gains_substream(codes):
+def gains_substream(codes, signed=False):
     """The gains substream of spec/bitstream.md §7.6 for codes (2, n_y, n_x): band 0's values in
-    block raster order, then band 1's, band b with row b of GAIN.  Values outside 0…4 are coded
-    as escapes (a stream a decoder must refuse)."""
+    block raster order, then band 1's, band b with row b of GAIN, or with signed=True (flags bit
+    2) of SIGNED_GAIN (offset −1).  Values outside 0…4 (−1…4 signed) are coded as escapes (a
+    stream a decoder must refuse)."""
+    if signed:
+        return _block_substream(codes, SIGNED_GAIN_TABLE, SIGNED_GAIN_OFFSET, SIGNED_GAIN_PRECISION)
     return _block_substream(codes, GAIN_TABLE, GAIN_OFFSET, GAIN_PRECISION)
 
 
@@ -71,53 +76,63 @@ def residual_substream(codes):
     return _block_substream(codes, RESIDUAL_TABLE, RESIDUAL_OFFSET, RESIDUAL_PRECISION)
 
 
-def with_detail(stream, codes, minor=None, gains=None, residual=None):
+def with_detail(stream, codes, minor=None, gains=None, residual=None, signed=False):
     """A profile-3 stream of two substreams (as build() makes) with the detail substream of
     `codes` appended as the third, with `gains` (2, n_y, n_x) the gains substream of §7.6 as the
     fourth and with `residual` (3, n_y, n_x) the residual substream of §7.7 as the fifth (needs
-    gains); the header's minor version set to `minor` (default 1, or 2 with gains)."""
+    gains); the header's minor version set to `minor` (default 1, or 2 with gains, or 3 with
+    signed gains).  signed: flags bit 2 set and the gains coded with table SIGNED_GAIN (codes
+    −1…4, bitstream version 1.3); needs gains."""
     if residual is not None and gains is None:
         raise ValueError("a residual substream comes only after a gains substream (spec/bitstream.md §7.7)")
+    if signed and gains is None:
+        raise ValueError("signed gains need a gains substream (spec/bitstream.md §2.2, §7.6)")
     h = bitstream.parse(stream)
     extra = [detail_substream(codes)]
     if gains is not None:
-        extra.append(gains_substream(gains))
+        extra.append(gains_substream(gains, signed=signed))
     if residual is not None:
         extra.append(residual_substream(residual))
     if minor is None:
-        minor = 1 if gains is None else 2
+        minor = 1 if gains is None else 3 if signed else 2
     z, y = h.substreams
     subs = [z, y] + extra
     return (header(h.profile, h.digest_prefix, h.width, h.height, h.rate_index, h.steps, h.seed, h.grayscale,
-                   tuple(len(s) for s in subs), minor=minor) + b"".join(subs))
+                   tuple(len(s) for s in subs), minor=minor, signed_gains=signed) + b"".join(subs))
 
 
-def with_gains(stream, detail, gains, minor=2):
+def with_gains(stream, detail, gains, minor=None, signed=False):
     """A profile-3 stream of two substreams with the detail substream of `detail` and the gains
-    substream of `gains` appended (four substreams, minor version 2 unless `minor` says)."""
-    return with_detail(stream, detail, minor=minor, gains=gains)
+    substream of `gains` appended (four substreams, minor version 2, or 3 with signed gains,
+    unless `minor` says).  signed: flags bit 2 and table SIGNED_GAIN (codes −1…4)."""
+    return with_detail(stream, detail, minor=minor, gains=gains, signed=signed)
 
 
-def with_residual(stream, detail, gains, residual, minor=2):
+def with_residual(stream, detail, gains, residual, minor=None, signed=False):
     """A profile-3 stream of two substreams with the detail, gains and residual substreams of
     `detail`, `gains` (2, n_y, n_x) and `residual` (3, n_y, n_x) appended (five substreams, minor
-    version 2 unless `minor` says)."""
-    return with_detail(stream, detail, minor=minor, gains=gains, residual=residual)
+    version 2, or 3 with signed gains, unless `minor` says).  signed: flags bit 2 and table
+    SIGNED_GAIN (codes −1…4)."""
+    return with_detail(stream, detail, minor=minor, gains=gains, residual=residual, signed=signed)
 
 
 def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, seed=None,
-          grayscale=False, noncanonical_at=None, detail=None, gains=None, residual=None):
+          grayscale=False, noncanonical_at=None, detail=None, gains=None, residual=None, signed_gains=False):
     """A complete .gic stream coding the given symbol arrays (z: (N, h_z, w_z), y: (M, h_y, w_y)).
     noncanonical_at: (substream, index in coding order) of one escape to code with a superfluous
     zero nibble (profile 5 codes y position-major, spec/bitstream.md §11.3).  detail: profile 3's
     detail codes (2, ⌈H/32⌉, ⌈W/32⌉), a third substream in a stream of minor version 1 (§7.5).
     gains: profile 3's gain codes (same shape), a fourth substream after the detail substream in
     a stream of minor version 2 (§7.6); needs detail.  residual: profile 3's residual codes
-    (3, ⌈H/32⌉, ⌈W/32⌉), a fifth substream after the gains substream (§7.7); needs gains."""
+    (3, ⌈H/32⌉, ⌈W/32⌉), a fifth substream after the gains substream (§7.7); needs gains.
+    signed_gains: the gains signed (codes −1…4, table SIGNED_GAIN, flags bit 2, minor version 3;
+    §7.6, bitstream version 1.3); needs gains."""
     if gains is not None and detail is None:
         raise ValueError("a gains substream comes only after a detail substream (spec/bitstream.md §7.6)")
     if residual is not None and gains is None:
         raise ValueError("a residual substream comes only after a gains substream (spec/bitstream.md §7.7)")
+    if signed_gains and gains is None:
+        raise ValueError("signed gains need a gains substream (spec/bitstream.md §2.2, §7.6)")
     model = _load_model(model)
     s_z, s_y = model.s_z, model.s_y
     wp, hp = -(-width // s_z) * s_z, -(-height // s_z) * s_z
@@ -167,4 +182,4 @@ def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, see
     y_stream = enc.finish()
     out = header(model.profile, model.digest, width, height, rate_index, steps, seed, grayscale,
                  (len(z_stream), len(y_stream))) + z_stream + y_stream
-    return out if detail is None else with_detail(out, detail, gains=gains, residual=residual)
+    return out if detail is None else with_detail(out, detail, gains=gains, residual=residual, signed=signed_gains)

@@ -1,5 +1,6 @@
 """Decoding of .gic bitstreams (spec/bitstream.md §5–§7 with §7.5's detail fill, §7.6's band
-gains and §7.7's low-pass residual, §10, §11) with a .gicw model."""
+gains (signed with flags bit 2, bitstream version 1.3) and §7.7's low-pass residual, §10, §11)
+with a .gicw model."""
 import numpy as np
 
 from . import bitstream
@@ -463,9 +464,9 @@ def detail_fill(rgb, codes, seed):
 
 
 # ---------------------------------------------------------------------------------------------
-# spec/bitstream.md §7.6: the band gains (bitstream version 1.2)
+# spec/bitstream.md §7.6: the band gains (bitstream version 1.2; signed gains in version 1.3)
 
-GAIN = np.array([0, 27146, 65536, 119828, 196608], dtype=np.int64)  # G[k] = round(2^16 (2^(k/2) − 1))
+GAIN = np.array([0, 27146, 65536, 119828, 196608], dtype=np.int64)  # F[k] for k = 0…4: round(2^16 (2^(k/2) − 1))
 GAIN_CODES = len(GAIN)  # values 0…4
 GAIN_SHIFT = 32
 GAIN_PRECISION = 16
@@ -474,15 +475,32 @@ GAIN_TABLE = (  # table GAIN: row b codes the values of band b; symbols 0…4, s
     (0, 36611, 47778, 55225, 59734, 65534, 65536),
     (0, 49794, 60545, 63530, 64597, 65531, 65536),
 )
+# F indexed by code k = −1…4 (F[−1] = −2^16 removes the band; it occurs only with signed gains):
+# GAIN_F[k − GAIN_F_FIRST]
+GAIN_F = np.array([-65536, 0, 27146, 65536, 119828, 196608], dtype=np.int64)
+GAIN_F_FIRST = -1
+# table SIGNED_GAIN (header flags bit 2, bitstream version 1.3): precision 16, offset −1; row b
+# codes the values −1…4 of band b with symbols 0…5, symbol 6 the escape
+SIGNED_GAIN_OFFSET = -1
+SIGNED_GAIN_CODES = 6  # values −1…4
+SIGNED_GAIN_PRECISION = 16
+SIGNED_GAIN_TABLE = (
+    (0, 22597, 36612, 47779, 55226, 59735, 65535, 65536),
+    (0, 31436, 49793, 60544, 63529, 64596, 65530, 65536),
+)
 
 
-def decode_gains(data, height, width, base_offset=0):
+def decode_gains(data, height, width, base_offset=0, signed=False):
     """The gains substream (§7.6): 2·n_y·n_x values in the order of §7.5, g_0[i, j] of band 0 then
-    g_1[i, j] of band 1, each value of band b coded with row b of GAIN.  A value outside 0…4
-    (any escape: the rows' direct range is exactly 0…4) is a damaged stream.
+    g_1[i, j] of band 1, each value of band b coded with row b of GAIN, or, with signed gains
+    (the header's flags bit 2), of SIGNED_GAIN (offset −1).  A value outside 0…4 (−1…4 with
+    signed gains; any escape: the rows' direct ranges are exactly these) is a damaged stream.
     Returns int64 (2, n_y, n_x)."""
-    return _decode_block_codes(data, height, width, base_offset,
-                               f"gains substream (the fourth, at file byte {base_offset})", GAIN_TABLE, GAIN_CODES)
+    where = f"gains substream (the fourth, at file byte {base_offset})"
+    if signed:
+        return _decode_block_codes(data, height, width, base_offset, where, SIGNED_GAIN_TABLE, SIGNED_GAIN_CODES,
+                                   offset=SIGNED_GAIN_OFFSET)
+    return _decode_block_codes(data, height, width, base_offset, where, GAIN_TABLE, GAIN_CODES)
 
 
 def gain_bands(x):
@@ -491,15 +509,26 @@ def gain_bands(x):
     return detail_bands(x)
 
 
+def gain_factors(codes):
+    """F[k] of §7.6 for an array of gain codes k in −1…4 (F[−1] = −65536, F[0] = 0, …,
+    F[4] = 196608); a code outside −1…4 is a ValueError (never a wrapped index)."""
+    k = np.asarray(codes, dtype=np.int64)
+    if k.size and (k.min() < GAIN_F_FIRST or k.max() > GAIN_F_FIRST + len(GAIN_F) - 1):
+        raise ValueError(f"gain codes must be in {GAIN_F_FIRST}…{GAIN_F_FIRST + len(GAIN_F) - 1}")
+    return GAIN_F[k - GAIN_F_FIRST]
+
+
 def band_gains(rgb, codes):
-    """The band gains of §7.6 on the decoded picture rgb (H, W, 3), codes (2, n_y, n_x) in 0…4:
-    per channel x' = clamp(x + rshift(G[g_0]·γ_0·2^8 + G[g_1]·γ_1, 32), 0, 255), every term below
-    2^42 in magnitude (exact in int64), all of x' from x.  Returns uint8 (H, W, 3)."""
+    """The band gains of §7.6 on the decoded picture rgb (H, W, 3), codes (2, n_y, n_x) in −1…4
+    (−1 only in streams with signed gains): per channel
+    x' = clamp(x + rshift(F[g_0]·γ_0·2^8 + F[g_1]·γ_1, 32), 0, 255), every term below 2^42 in
+    magnitude (exact in int64), all of x' from x.  Returns uint8 (H, W, 3)."""
     H, W = rgb.shape[:2]
     bi = np.arange(H) // DETAIL_BLOCK
     bj = np.arange(W) // DETAIL_BLOCK
-    g0 = GAIN[np.asarray(codes[0], dtype=np.int64)[bi[:, None], bj[None, :]]]
-    g1 = GAIN[np.asarray(codes[1], dtype=np.int64)[bi[:, None], bj[None, :]]]
+    f = gain_factors(codes)
+    g0 = f[0][bi[:, None], bj[None, :]]
+    g1 = f[1][bi[:, None], bj[None, :]]
     x = rgb.astype(np.int64)
     out = np.empty((H, W, 3), dtype=np.uint8)
     for ch in range(3):
@@ -669,7 +698,7 @@ def decode(gic_bytes, model, return_latents=False, symbol_bits=64):
     if h.has_detail:  # §7.5: the third substream
         detail = decode_detail(h.substreams[2], H, W, h.substream_offsets[2])
     if h.has_gains:  # §7.6: the fourth substream
-        gains = decode_gains(h.substreams[3], H, W, h.substream_offsets[3])
+        gains = decode_gains(h.substreams[3], H, W, h.substream_offsets[3], signed=h.signed_gains)
     if h.has_residual:  # §7.7: the fifth substream
         residual = decode_residual(h.substreams[4], H, W, h.substream_offsets[4])
     return _picture(model, x, h, hp, wp, zs, ys_raw, return_latents, detail, gains, residual)

@@ -1,8 +1,9 @@
 """Shared helpers for the tests of the picture stages after g_s in gic_spec_decoder: the detail fill
 (§7.5, test_spec_decoder_detail.py), the band gains (§7.6, test_spec_decoder_gains.py) and the
-low-pass residual (§7.7, test_spec_decoder_residual.py) of spec/bitstream.md.
+low-pass residual (§7.7, test_spec_decoder_residual.py) of spec/bitstream.md, and the signed gains of
+bitstream version 1.3 (test_spec_decoder_signed_gains.py).
 
-It holds what those three test files share: the paths of the fixture model and of the spec
+It holds what those test files share: the paths of the fixture model and of the spec
 vectors, the fixture gic-v1 model (loaded once), the spec text of a section, random per-block
 codes for each stage, streams with further substreams appended, random latents for craft.build,
 the checks every per-block substream shares (table rows, zero codes, round trip, out-of-range
@@ -18,6 +19,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 if os.path.join(ROOT, "python") not in sys.path:
@@ -75,18 +77,25 @@ def random_gains(rng, height, width):
     return rng.integers(0, 5, size=(2,) + detail_grid(height, width))
 
 
+def random_signed_gains(rng, height, width):
+    """Signed gain codes (§7.6, flags bit 2, bitstream version 1.3): two bands of −1…4 per block."""
+    return rng.integers(-1, 5, size=(2,) + detail_grid(height, width))
+
+
 def random_residual(rng, height, width, lo=-31, hi=31):
     """Residual codes (§7.7): three channels of lo…hi per block."""
     return rng.integers(lo, hi + 1, size=(3,) + detail_grid(height, width))
 
 
-def with_substreams(stream, extra, minor):
+def with_substreams(stream, extra, minor, signed_gains=None):
     """A stream of any profile with the byte strings `extra` appended as further substreams,
-    header lengths and count rewritten, minor version `minor`."""
+    header lengths and count rewritten, minor version `minor`, flags bit 2 (signed gains) as in
+    `stream` unless signed_gains says."""
     h = bitstream.parse(stream)
     subs = list(h.substreams) + list(extra)
+    signed = h.signed_gains if signed_gains is None else signed_gains
     return (craft.header(h.profile, h.digest_prefix, h.width, h.height, h.rate_index, h.steps, h.seed,
-                         h.grayscale, [len(s) for s in subs], minor=minor) + b"".join(subs))
+                         h.grayscale, [len(s) for s in subs], minor=minor, signed_gains=signed) + b"".join(subs))
 
 
 def decode_plain(path):
@@ -220,6 +229,37 @@ def gic_ref_streams(gic_ref, tmp, cases, detail):
         path = os.path.join(IMAGES, image)
         data, sha = encode_with_gic_ref(gic_ref, tmp, f"c{k}", model_path, path, detail, opts)
         yield model_path, image, opts, path, data, sha
+
+
+def gic_ref_signed_gains(gic_ref):
+    """(True, "") if gic_ref's `--detail on` streams are of minor version 3 (byte 5; signed gains,
+    spec/bitstream.md §7.6, bitstream version 1.3), else (False, why): a probe picture (rgb-17x31
+    with the gic-v2 model, else the fixture gic-v1 model) is encoded once."""
+    if gic_ref is None:
+        return False, "no gic-ref ($GIC_REF, .build/release or .build/debug)"
+    model_path = V2 if os.path.exists(V2) else GICV1
+    with tempfile.TemporaryDirectory() as tmp:
+        gic = os.path.join(tmp, "probe.gic")
+        r = subprocess.run([gic_ref, "encode", os.path.join(IMAGES, "rgb-17x31.png"), "-m", model_path, "-o", gic,
+                            "-q", "--detail", "on", "--rate", "0.2", "--steps", "0"], capture_output=True, text=True)
+        if r.returncode != 0:
+            return False, f"gic-ref encode --detail on failed: {(r.stderr or r.stdout).strip()[:200]}"
+        data = read_bytes(gic)
+    if len(data) < 8 or data[5] < 3:
+        return False, (f"{gic_ref} still writes minor version {data[5] if len(data) > 5 else '?'} with --detail on"
+                       " (signed gains need minor version 3)")
+    return True, ""
+
+
+def source_rgb(path):
+    """The source picture as gic-ref reads it (alpha dropped, gray as R = G = B), uint8 (H, W, 3);
+    None without Pillow."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"), dtype=np.uint8)
 
 
 def decode_like_gic_ref(test, data, model_path, sha):

@@ -106,8 +106,16 @@ class ConstantTests(unittest.TestCase):
 
     def test_constants_are_the_spec_texts(self):
         text = spec_76()
-        g = [int(v) for v in re.search(r"\b[FG] = \(([^)]*)\)", text).group(1).split(",")]  # F since the 1.2 text
+        m = re.search(r"\b[FG] = \(([^)]*)\)", text)  # G in the first 1.2 text, then F
+        if m:
+            g = [int(v) for v in m.group(1).split(",")]
+        else:  # since the 1.3 text: F indexed by k = −1…4, F[−1] only with signed gains
+            m = re.search(r"F\[k\] for k = ([−\-0-9, ]+):\s*\(([^)]*)\)", text)
+            ks = [int(v.replace("−", "-")) for v in m.group(1).split(",")]
+            fs = [int(v.replace("−", "-")) for v in m.group(2).split(",")]
+            g = [f for k, f in zip(ks, fs) if k >= 0]
         self.assertEqual(GAIN.tolist(), g)
+        text = text[text.index("**Table GAIN**"):]  # table GAIN's rows (SIGNED_GAIN's follow them)
         for b in range(2):
             row = [int(v) for v in re.search(rf"row {b}: ([0-9, ]+)", text).group(1).split(",")]
             self.assertEqual(list(GAIN_TABLE[b]), row)
@@ -432,7 +440,9 @@ class ReferenceComparisonTests(unittest.TestCase):
             for model_path, image, opts, _, data, sha in gic_ref_streams(GIC_REF, tmp, cases, GAINS_MODE):
                 with self.subTest(model=os.path.basename(model_path), image=image, opts=opts):
                     h = bitstream.parse(data)
-                    self.assertEqual((h.minor, len(h.substreams)), (2, 4))
+                    # minor version 2, or 3 with signed gains (flags bit 2) since bitstream 1.3
+                    self.assertEqual((h.minor, len(h.substreams), h.signed_gains),
+                                     (3 if h.signed_gains else 2, 4, h.minor >= 3))
                     self.assertTrue(h.has_gains)
                     _, info = decode_like_gic_ref(self, data, model_path, sha)
                     changed += not np.array_equal(info["rgb_before_gains"], info["rgb_before_fill"])
