@@ -26,9 +26,10 @@ struct Encode: ParsableCommand {
       (1 = most bits) picks rate index round(255·R); --target-bpp B picks the rate index whose \
       file is closest to B bits per pixel; --steps N (0…4, default 2) sets the decoder's \
       reverse-process steps and --seed S turns on the sampler's noise with seed S. --detail on \
-      adds the detail stages (bitstream 1.2; spec/bitstream.md §7.7, §7.6, §7.5), per 32×32 \
+      adds the detail stages (bitstream 1.3; spec/bitstream.md §7.7, §7.6, §7.5), per 32×32 \
       block: a mean colour correction, interpolated smoothly; gains that restore the energy of \
-      the two finest bands the decoded picture has too weakly; the amplitude of the fine detail \
+      the two finest bands the decoded picture has too weakly, or remove them where it has \
+      them too strongly (false grain and blotches); the amplitude of the fine detail \
       it still lacks, which the decoder fills with noise. --detail gains leaves out the \
       correction, --detail fill sends the fill alone (bitstream 1.1, for 1.1 decoders). The \
       encoder decodes its own stream once more for them, and --target-bpp counts them.

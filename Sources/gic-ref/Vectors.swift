@@ -46,7 +46,8 @@ struct Vectors: ParsableCommand {
       Also code the detail-stage vectors with every gic-v1 model: photo-96x64, rgb-65x67, \
       gray-40x24 and noise-48x40 at low rates, when those images are given, each with the \
       detail fill alone (spec/bitstream.md §7.5, ids ending in -detail) and with band gains and \
-      the fill (§7.6, -gains); the manifest's bitstream version becomes 1.2.
+      the fill (§7.6, -gains) and with the residual too (§7.7, -residual); the manifest's \
+      bitstream version becomes 1.3.
       """)
   var detail = false
 

@@ -219,7 +219,7 @@ struct DetailCLITests {
     #expect(detailBytes >= 16)
     #expect(try #require(e["gains_bytes"] as? Int) > 0)
     #expect(try #require(e["residual_bytes"] as? Int) > 0)
-    for (mode, minor, count) in [("fill", 1, 3), ("gains", 2, 4)] {
+    for (mode, minor, count) in [("fill", 1, 3), ("gains", 3, 4)] {
       let r = try CLIRunner.run(
         "gic-ref",
         ["encode", image, "-m", model, "-o", "\(mode).gic", "--rate", "0.1", "--detail", mode],
@@ -233,7 +233,7 @@ struct DetailCLITests {
     #expect(off.status == 0 && !off.stdout.contains("detail_bytes"))
     let a = try Data(contentsOf: dir.appendingPathComponent("d.gic"))
     let b = try Data(contentsOf: dir.appendingPathComponent("p.gic"))
-    #expect(a[5] == 2 && a[23] == 5 && b[5] == 0 && a.count > b.count)
+    #expect(a[5] == 3 && a[7] & 4 != 0 && a[23] == 5 && b[5] == 0 && a.count > b.count)
     let decode = try CLIRunner.run(
       "gic-ref", ["decode", "d.gic", "-m", model, "-o", "d.png", "--json"], in: dir)
     #expect(decode.status == 0 && decode.stdout.contains("detail_bytes"), "\(decode.stderr)")

@@ -14,6 +14,9 @@ public struct Bitstream: Sendable, Equatable {
   /// The minor version of a profile-3 stream with a gains substream (spec/bitstream.md §7.6)
   /// and perhaps a residual substream (§7.7).
   public static let gainsMinor = UInt8(2)
+  /// The minor version of a profile-3 stream with signed gains (flags bit 2, spec/bitstream.md
+  /// §7.6, version 1.3).
+  public static let signedGainsMinor = UInt8(3)
   /// The most substreams a bitstream may declare.
   public static let maxSubstreams = 16
   /// The largest substream length accepted (spec/bitstream.md §5).
@@ -38,6 +41,9 @@ public struct Bitstream: Sendable, Equatable {
   public var steps: Int
   /// The sampler's noise seed, when noise is injected.
   public var seed: UInt64?
+  /// The gains substream's codes are signed, −1 … 4 (flags bit 2, spec/bitstream.md §7.6;
+  /// minor version 3 or more, profile 3 with four or five substreams).
+  public var signedGains = false
   /// The entropy-coded substreams, in order.
   public var substreams: [[UInt8]]
 
@@ -65,11 +71,14 @@ public struct Bitstream: Sendable, Equatable {
   }
 
   /// The stream with `gains` as its fourth substream and the minor version that signals it
-  /// (spec/bitstream.md §2, §7.6).
+  /// (spec/bitstream.md §2, §7.6): 3 with flags bit 2 when `signed`, else 2.
   ///
   /// - Precondition: a profile-3 stream of three substreams (the third the detail substream).
-  public func addingGains(_ gains: [UInt8]) -> Bitstream {
-    appendingStage(gains, after: 3, minor: Self.gainsMinor)
+  public func addingGains(_ gains: [UInt8], signed: Bool = false) -> Bitstream {
+    var s = appendingStage(
+      gains, after: 3, minor: signed ? Self.signedGainsMinor : Self.gainsMinor)
+    s.signedGains = signed
+    return s
   }
 
   /// The stream with `residual` as its fifth substream (spec/bitstream.md §7.7).
@@ -139,7 +148,12 @@ public struct Bitstream: Sendable, Equatable {
       preconditionFailure("profile \(profile.name) is not a codec profile")
     }
     out += [major, minor, code]
-    out.append((grayscale ? 1 : 0) | (seed != nil ? 2 : 0))
+    precondition(
+      !signedGains
+        || (profile == .gicV1 && minor >= Self.signedGainsMinor
+          && (4...5).contains(substreams.count)),
+      "signed gains: a profile-3 stream of minor version 3 with gains")
+    out.append((grayscale ? 1 : 0) | (seed != nil ? 2 : 0) | (signedGains ? 4 : 0))
     out += modelDigestPrefix
     func u16(_ v: Int) { out += [UInt8(v & 0xFF), UInt8(v >> 8)] }
     u16(width - 1)
@@ -185,11 +199,12 @@ public struct Bitstream: Sendable, Equatable {
     }
     profile = p
     let flags = bytes[7]
-    guard flags & ~3 == 0 else {
+    guard flags & ~(minor >= Self.signedGainsMinor ? 7 : 3) == 0 else {
       throw .invalidField(
         field: "flags", offset: 7, reason: "reserved bits set (0x\(String(flags, radix: 16)))")
     }
     grayscale = flags & 1 != 0
+    signedGains = flags & 4 != 0
     modelDigestPrefix = Array(bytes[8..<16])
     func u16(_ o: Int) -> Int { Int(ByteOrder.littleEndian(UInt16.self, from: bytes, at: o)) }
     width = u16(16) + 1
@@ -201,6 +216,12 @@ public struct Bitstream: Sendable, Equatable {
     guard (1...Self.maxSubstreams).contains(count) else {
       throw .invalidField(
         field: "substream count", offset: 23, reason: "\(count), expected 1…\(Self.maxSubstreams)")
+    }
+    guard !signedGains || (profile == .gicV1 && (4...5).contains(count)) else {
+      throw .invalidField(
+        field: "flags", offset: 7,
+        reason: "signed gains (bit 2) without a gains substream: profile \(profile.name), "
+          + "\(count) substreams (spec/bitstream.md §2.2)")
     }
     if flags & 2 != 0 {
       try need(8, "seed")

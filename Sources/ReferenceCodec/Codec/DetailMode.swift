@@ -7,11 +7,11 @@ public enum DetailMode: String, Sendable, CaseIterable, CustomStringConvertible 
   case off
   /// The detail fill of §7.5 only: three substreams, minor version 1 (bitstream 1.1).
   case fill
-  /// The band gains of §7.6 and then the detail fill: four substreams, minor version 2
-  /// (bitstream 1.2).
+  /// The band gains of §7.6 (signed, flags bit 2) and then the detail fill: four substreams,
+  /// minor version 3 (bitstream 1.3).
   case gains
-  /// The low-pass residual of §7.7, the band gains and the detail fill: five substreams, minor
-  /// version 2 (bitstream 1.2).
+  /// The low-pass residual of §7.7, the signed band gains and the detail fill: five
+  /// substreams, minor version 3 (bitstream 1.3).
   case on
 
   /// Whether the stream gets a detail substream.

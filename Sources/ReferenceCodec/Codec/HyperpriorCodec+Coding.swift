@@ -185,7 +185,8 @@ extension HyperpriorCodec {
       try DetailFill.decodeCodes(bytes, width: stream.width, height: stream.height)
     }
     let gainCodes = try stream.gainsSubstream.map { bytes throws(BitstreamError) in
-      try BandGains.decodeCodes(bytes, width: stream.width, height: stream.height)
+      try BandGains.decodeCodes(
+        bytes, width: stream.width, height: stream.height, signed: stream.signedGains)
     }
     let residualCodes = try stream.residualSubstream.map { bytes throws(BitstreamError) in
       try LowpassResidual.decodeCodes(bytes, width: stream.width, height: stream.height)

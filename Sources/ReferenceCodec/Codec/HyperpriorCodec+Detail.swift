@@ -9,9 +9,10 @@ extension HyperpriorCodec {
   /// path), so x̂ is the picture the decoder corrects, amplifies and fills. Each stage's codes
   /// are its reference rule's against the picture the stage will see (spec/bitstream.md §7.7,
   /// §7.6, §7.5: ``LowpassResidual/codes(original:decoded:)`` on x̂, then
-  /// ``BandGains/codes(original:decoded:threads:)`` on the corrected picture, then
-  /// ``DetailFill/codes(original:decoded:threads:)`` on the amplified one); the stream gets
-  /// minor version 2 with gains, 1 without.
+  /// ``BandGains/codes(original:decoded:signed:threads:)`` on the corrected picture, then
+  /// ``DetailFill/codes(original:decoded:threads:)`` on the amplified one); with gains the
+  /// stream gets signed gains (codes −1 … 4, flags bit 2) and minor version 3, without them
+  /// minor version 1.
   ///
   /// - Parameters:
   ///   - stream: a two-substream profile-3 stream of `source`.
@@ -44,13 +45,14 @@ extension HyperpriorCodec {
     }
     var gains: [UInt8]?
     if mode.sendsGains {
-      let codes = BandGains.codes(original: source, decoded: decoded, threads: threads)
+      let codes = BandGains.codes(
+        original: source, decoded: decoded, signed: true, threads: threads)
       BandGains.apply(&decoded, codes: codes, threads: threads)
-      gains = try BandGains.encodeCodes(codes)
+      gains = try BandGains.encodeCodes(codes, signed: true)
     }
     let codes = DetailFill.codes(original: source, decoded: decoded, threads: threads)
     var out = stream.addingDetail(try DetailFill.encodeCodes(codes))
-    if let gains { out = out.addingGains(gains) }
+    if let gains { out = out.addingGains(gains, signed: true) }
     if let residual { out = out.addingResidual(residual) }
     return out
   }

@@ -59,7 +59,7 @@ public enum ConformanceVectorGenerator {
   /// With `detail`, every gic-v1 model also codes ``detailParameters`` with the fill alone (ids
   /// ending in `-detail`), ``gainsParameters`` with gains and fill (`-gains`) and
   /// ``residualParameters`` with residual, gains and fill (`-residual`), and the manifest's
-  /// bitstream version is 1.2; without it the set is exactly as before bitstream version 1.1.
+  /// bitstream version is 1.3; without it the set is exactly as before bitstream version 1.1.
   ///
   /// - Throws: ``BitstreamError`` or ``EntropyError`` if a picture cannot be coded.
   public static func generate(
@@ -134,7 +134,7 @@ public enum ConformanceVectorGenerator {
     }
     let minor =
       detail && models.contains { $0.codec.rateVariable != nil }
-      ? Bitstream.gainsMinor : Bitstream.version.minor
+      ? Bitstream.signedGainsMinor : Bitstream.version.minor
     let manifest = ConformanceManifest(
       bitstreamVersion: "\(Bitstream.version.major).\(minor)",
       models: manifestModels,

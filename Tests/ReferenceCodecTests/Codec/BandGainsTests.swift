@@ -5,15 +5,20 @@ import WeightFormat
 
 /// The band gains of spec/bitstream.md §7.6: the decoder's stage against a plain whole-picture
 /// implementation of the spec's formulas and the NumPy spec decoder's output, the reference
-/// encoder's rule, the header rules of bitstream version 1.2, the damaged-substream error and
-/// the round trip through the codec.
+/// encoder's rule, the header rules of bitstream versions 1.2 and 1.3 (signed gains), the
+/// damaged-substream error and the round trip through the codec.
 @Suite("Band gains (spec/bitstream.md §7.6)")
 struct BandGainsTests {
   /// Codes (i · 3 + j · 2 + b) mod 5 of the 2 × 3 blocks of a 70 × 45 picture.
-  static let codes: [UInt8] = [0, 2, 4, 3, 0, 2, 1, 3, 0, 4, 1, 3]
+  static let codes: [Int8] = [0, 2, 4, 3, 0, 2, 1, 3, 0, 4, 1, 3]
+  /// Signed codes (bitstream 1.3): code −1 removes the band.
+  static let signedCodes: [Int8] = [-1, 2, 4, -1, 0, 2, 1, -1, -1, 4, 0, 3]
+
+  /// F[k] of §7.6 for k in −1 … 4.
+  static func factor(_ k: Int8) -> Int64 { k < 0 ? -65536 : BandGains.gains[Int(k)] }
 
   /// §7.6 written out over the whole picture, one channel at a time, with §7.5's P_t.
-  static func plainGains(_ image: RGBImage, codes: [UInt8]) -> RGBImage {
+  static func plainGains(_ image: RGBImage, codes: [Int8]) -> RGBImage {
     let (w, h) = (image.width, image.height)
     let (ny, nx) = DetailFill.grid(width: w, height: h)
     let taps: [Int64] = [1, 4, 6, 4, 1]
@@ -43,8 +48,8 @@ struct BandGainsTests {
         for c in 0..<w {
           let k = a * w + c
           let block = (a / 32) * nx + c / 32
-          let g0 = BandGains.gains[Int(codes[block])]
-          let g1 = BandGains.gains[Int(codes[ny * nx + block])]
+          let g0 = factor(codes[block])
+          let g1 = factor(codes[ny * nx + block])
           let sum = g0 * (256 * x[k] - p1[k]) * 256 + g1 * (256 * p1[k] - p21[k])
           let v = x[k] + IntegerMath.rshift(sum, 32)
           out.pixels[3 * k + ch] = UInt8(min(max(v, 0), 255))
@@ -66,6 +71,27 @@ struct BandGainsTests {
     }
   }
 
+  /// Signed codes: the stage equals the plain implementation, and code −1 leaves the coarse
+  /// part P_2(P_1(x)) / 2^16 of a block, up to rounding (both bands removed).
+  @Test func signedGainsMatchPlain() throws {
+    let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
+    DetailFillTests.expectStage(
+      source: source, expected: Self.plainGains(source, codes: Self.signedCodes),
+      sha256: Self.signedSpecDecoderSHA256
+    ) { image, threads in
+      BandGains.apply(&image, codes: Self.signedCodes, threads: threads)
+    }
+    // A flat picture has no bands: removing them changes nothing.
+    let flat = try RGBImage(width: 40, height: 40, pixels: [UInt8](repeating: 77, count: 4800))
+    var same = flat
+    BandGains.apply(&same, codes: [Int8](repeating: -1, count: 8))
+    #expect(same == flat)
+  }
+
+  /// SHA-256 of the RGB samples of `band_gains(picture(70, 45, 3), signedCodes)` in the NumPy
+  /// spec decoder.
+  static let signedSpecDecoderSHA256 = "cb28064f22256260531c565f0f06a0ceae129535ef6b2a426eb1d14e2ae32bbf"
+
   /// SHA-256 of the RGB samples of `band_gains(picture(70, 45, 3), codes)` in the NumPy spec
   /// decoder.
   static let specDecoderSHA256 = "4f7df0c786092579715302261a0a9107d01876737ea910d6410148401f89a01a"
@@ -75,14 +101,14 @@ struct BandGainsTests {
   @Test func identityGrayAndExtremes() throws {
     let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
     var same = source
-    BandGains.apply(&same, codes: [UInt8](repeating: 0, count: 12))
+    BandGains.apply(&same, codes: [Int8](repeating: 0, count: 12))
     #expect(same == source)
     var gray = source
     for p in 0..<(70 * 45) {
       gray.pixels[3 * p + 1] = gray.pixels[3 * p]
       gray.pixels[3 * p + 2] = gray.pixels[3 * p]
     }
-    BandGains.apply(&gray, codes: [UInt8](repeating: 4, count: 12))
+    BandGains.apply(&gray, codes: [Int8](repeating: 4, count: 12))
     for p in 0..<(70 * 45) {
       #expect(gray.pixels[3 * p] == gray.pixels[3 * p + 1])
       #expect(gray.pixels[3 * p] == gray.pixels[3 * p + 2])
@@ -91,7 +117,7 @@ struct BandGainsTests {
     var board = try RGBImage(
       width: 40, height: 33,
       pixels: (0..<(40 * 33 * 3)).map { k in ((k / 3) % 40 + (k / 3) / 40) % 2 == 0 ? 0 : 255 })
-    let all4 = [UInt8](repeating: 4, count: 2 * 2 * 2)
+    let all4 = [Int8](repeating: 4, count: 2 * 2 * 2)
     let expected = Self.plainGains(board, codes: all4)
     BandGains.apply(&board, codes: all4, threads: 2)
     #expect(board == expected)
@@ -123,29 +149,43 @@ struct BandGainsTests {
     #expect(BandGainsTests.rule(original: 11313, decoded: 1000) == 3)
     #expect(BandGainsTests.rule(original: (1 << 51) - 1, decoded: 1) == 4)
     #expect(BandGainsTests.rule(original: (1 << 51) - 1, decoded: (1 << 51) - 1) == 0)
+    // Signed (bitstream 1.3): −1 when 2 · E_d² ≥ 4 · E_o² (E_d ≥ √2 · E_o), E_o = 0 included;
+    // every positive code as before.
+    #expect(BandGainsTests.rule(original: 1000, decoded: 1414, signed: true) == 0)
+    #expect(BandGainsTests.rule(original: 1000, decoded: 1415, signed: true) == -1)
+    #expect(BandGainsTests.rule(original: 1000, decoded: 1415) == 0)
+    #expect(BandGainsTests.rule(original: 0, decoded: 1, signed: true) == -1)
+    #expect(BandGainsTests.rule(original: 0, decoded: 0, signed: true) == 0)
+    #expect(BandGainsTests.rule(original: 5, decoded: 0, signed: true) == 0)
+    #expect(BandGainsTests.rule(original: 1415, decoded: 1000, signed: true) == 1)
+    #expect(BandGainsTests.rule(original: 1, decoded: (1 << 51) - 1, signed: true) == -1)
+    #expect(BandGainsTests.rule(original: 11314, decoded: 1000, signed: true) == 4)
   }
 
-  static func rule(original: Int64, decoded: Int64) -> UInt8 {
-    BandGains.code(original: original, decoded: decoded)
+  static func rule(original: Int64, decoded: Int64, signed: Bool = false) -> Int8 {
+    BandGains.code(original: original, decoded: decoded, signed: signed)
   }
 
-  /// Encode with gains, decode: minor version 2, four substreams, the first three as the
-  /// fill-only stream's latent substreams; the picture is the latent picture amplified by the
-  /// gain codes and filled with detail codes chosen against the amplified picture.
+  /// Encode with gains, decode: minor version 3 with signed gains (flags bit 2), four
+  /// substreams, the first three as the fill-only stream's latent substreams; the picture is
+  /// the latent picture amplified by the gain codes and filled with detail codes chosen
+  /// against the amplified picture. A minor-2 stream of unsigned gains decodes as before.
   @Test func roundTrip() throws {
     let codec = try DetailFillTests.codec()
     let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
     let plain = try codec.encode(source, rateIndex: 40, steps: 2, seed: 9)
     let stream = try codec.encode(source, rateIndex: 40, steps: 2, seed: 9, detail: .gains)
-    #expect(stream.minor == 2 && stream.substreams.count == 4)
+    #expect(stream.minor == 3 && stream.signedGains && stream.substreams.count == 4)
     #expect(Array(stream.substreams.prefix(2)) == plain.substreams)
     let bytes = stream.serialized()
-    #expect(bytes[5] == 2 && bytes[23] == 4)
+    #expect(bytes[5] == 3 && bytes[7] == 6 && bytes[23] == 4)
     let parsed = try Bitstream(parsing: bytes)
-    #expect(parsed.serialized() == bytes && parsed.gainsSubstream != nil)
-    var expected = try codec.decode(plain)
-    let gains = BandGains.codes(original: source, decoded: expected)
-    #expect(try BandGains.decodeCodes(stream.substreams[3], width: 70, height: 45) == gains)
+    #expect(parsed.serialized() == bytes && parsed.gainsSubstream != nil && parsed.signedGains)
+    let latent = try codec.decode(plain)
+    var expected = latent
+    let gains = BandGains.codes(original: source, decoded: expected, signed: true)
+    #expect(
+      try BandGains.decodeCodes(stream.substreams[3], width: 70, height: 45, signed: true) == gains)
     BandGains.apply(&expected, codes: gains)
     let fill = DetailFill.codes(original: source, decoded: expected)
     #expect(try DetailFill.decodeCodes(stream.substreams[2], width: 70, height: 45) == fill)
@@ -157,16 +197,31 @@ struct BandGainsTests {
       source, grayscale: false,
       settings: EncodeSettings(targetBitsPerPixel: 2, detail: .gains), threads: 1)
     #expect(target.substreams.count == 4)
+
+    // Bitstream 1.2: unsigned codes with the table GAIN, minor version 2, flags bit 2 clear.
+    var unsigned = latent
+    let codes12 = BandGains.codes(original: source, decoded: unsigned)
+    #expect(codes12.allSatisfy { $0 >= 0 })
+    BandGains.apply(&unsigned, codes: codes12)
+    let fill12 = DetailFill.codes(original: source, decoded: unsigned)
+    DetailFill.fill(&unsigned, codes: fill12, seed: 9)
+    let stream12 = plain.addingDetail(try DetailFill.encodeCodes(fill12))
+      .addingGains(try BandGains.encodeCodes(codes12))
+    let bytes12 = stream12.serialized()
+    #expect(bytes12[5] == 2 && bytes12[7] == 2)
+    #expect(try codec.decode(try Bitstream(parsing: bytes12)) == unsigned)
   }
 
   /// Header rules (spec/bitstream.md §2.2): four substreams only from minor version 2, five
-  /// never; a gains value outside 0 … 4 is a damaged gains substream.
+  /// never; flags bit 2 only from minor version 3 and only with gains; a gains value outside
+  /// −1 … 4 (signed) or 0 … 4 (unsigned) is a damaged gains substream.
   @Test func headerRulesAndDamage() throws {
     let codec = try DetailFillTests.codec()
     let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
     let stream = try codec.encode(source, rateIndex: 20, steps: 0, detail: .gains)
     var minor1 = stream
     minor1.minor = 1
+    minor1.signedGains = false
     #expect {
       _ = try codec.decode(try Bitstream(parsing: minor1.serialized()))
     } throws: { error in
@@ -178,21 +233,46 @@ struct BandGainsTests {
     var five = stream
     five.substreams.append([])
     #expect(throws: BitstreamError.self) { _ = try codec.decode(five) }
-    var minor3 = stream
-    minor3.minor = 3
-    #expect(try codec.decode(minor3) == codec.decode(stream))
-    var values = Self.codes.map { Int64($0) }
-    values[4] = 5
-    var damaged = stream
-    damaged.substreams[3] = try BandGains.table.encode(
-      values: values, rows: (0..<12).map { Int32($0 / 6) })
-    #expect {
-      _ = try codec.decode(try Bitstream(parsing: damaged.serialized()))
-    } throws: { error in
-      guard case .damagedSubstream(let name, _, let reason) = error as? BitstreamError else {
+    var minor4 = stream
+    minor4.minor = 4
+    #expect(try codec.decode(minor4) == codec.decode(stream))
+    // Flags bit 2 in a minor-2 stream is a reserved bit; without a gains substream it is refused.
+    var bytes = stream.serialized()
+    bytes[5] = 2
+    func refusedFlags(_ bytes: [UInt8]) -> Bool {
+      do {
+        _ = try Bitstream(parsing: bytes)
         return false
+      } catch {
+        guard case .invalidField(let field, let offset, _) = error else { return false }
+        return field == "flags" && offset == 7
       }
-      return name.hasPrefix("gains") && reason.contains("5")
+    }
+    #expect(refusedFlags(bytes))
+    let fillOnly = try codec.encode(source, rateIndex: 20, steps: 0, detail: .fill)
+    var fillBytes = fillOnly.serialized()
+    fillBytes[5] = 3
+    fillBytes[7] |= 4
+    #expect(refusedFlags(fillBytes))
+    for (table, signed, bad) in [
+      (BandGains.signedTable, true, Int64(5)), (BandGains.signedTable, true, -2),
+      (BandGains.table, false, 5),
+    ] {
+      var values = Self.codes.map { Int64($0) }
+      values[4] = bad
+      var damaged = stream
+      damaged.signedGains = signed
+      damaged.minor = signed ? 3 : 2
+      damaged.substreams[3] = try table.encode(
+        values: values, rows: (0..<12).map { Int32($0 / 6) })
+      #expect {
+        _ = try codec.decode(try Bitstream(parsing: damaged.serialized()))
+      } throws: { error in
+        guard case .damagedSubstream(let name, _, let reason) = error as? BitstreamError else {
+          return false
+        }
+        return name.hasPrefix("gains") && reason.contains("\(bad)")
+      }
     }
     #expect(throws: BitstreamError.self) {
       _ = try BandGains.decodeCodes(Array(stream.substreams[3].prefix(1)), width: 70, height: 45)

@@ -126,7 +126,7 @@ struct LowpassResidualTests {
     let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
     let plain = try codec.encode(source, rateIndex: 40, steps: 2, seed: 9)
     let stream = try codec.encode(source, rateIndex: 40, steps: 2, seed: 9, detail: .on)
-    #expect(stream.minor == 2 && stream.substreams.count == 5)
+    #expect(stream.minor == 3 && stream.signedGains && stream.substreams.count == 5)
     #expect(Array(stream.substreams.prefix(2)) == plain.substreams)
     let parsed = try Bitstream(parsing: stream.serialized())
     #expect(parsed.residualSubstream != nil && parsed.serialized()[23] == 5)
@@ -135,8 +135,9 @@ struct LowpassResidualTests {
     #expect(
       try LowpassResidual.decodeCodes(stream.substreams[4], width: 70, height: 45) == residual)
     LowpassResidual.apply(&expected, codes: residual)
-    let gains = BandGains.codes(original: source, decoded: expected)
-    #expect(try BandGains.decodeCodes(stream.substreams[3], width: 70, height: 45) == gains)
+    let gains = BandGains.codes(original: source, decoded: expected, signed: true)
+    #expect(
+      try BandGains.decodeCodes(stream.substreams[3], width: 70, height: 45, signed: true) == gains)
     BandGains.apply(&expected, codes: gains)
     let fill = DetailFill.codes(original: source, decoded: expected)
     #expect(try DetailFill.decodeCodes(stream.substreams[2], width: 70, height: 45) == fill)
@@ -160,6 +161,7 @@ struct LowpassResidualTests {
     let stream = try codec.encode(source, rateIndex: 20, steps: 0, detail: .on)
     var minor1 = stream
     minor1.minor = 1
+    minor1.signedGains = false
     #expect(throws: BitstreamError.self) {
       _ = try codec.decode(try Bitstream(parsing: minor1.serialized()))
     }
