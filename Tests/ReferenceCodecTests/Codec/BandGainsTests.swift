@@ -90,7 +90,8 @@ struct BandGainsTests {
 
   /// SHA-256 of the RGB samples of `band_gains(picture(70, 45, 3), signedCodes)` in the NumPy
   /// spec decoder.
-  static let signedSpecDecoderSHA256 = "cb28064f22256260531c565f0f06a0ceae129535ef6b2a426eb1d14e2ae32bbf"
+  static let signedSpecDecoderSHA256 =
+    "cb28064f22256260531c565f0f06a0ceae129535ef6b2a426eb1d14e2ae32bbf"
 
   /// SHA-256 of the RGB samples of `band_gains(picture(70, 45, 3), codes)` in the NumPy spec
   /// decoder.
@@ -166,10 +167,12 @@ struct BandGainsTests {
     BandGains.code(original: original, decoded: decoded, signed: signed)
   }
 
-  /// Encode with gains, decode: minor version 3 with signed gains (flags bit 2), four
-  /// substreams, the first three as the fill-only stream's latent substreams; the picture is
-  /// the latent picture amplified by the gain codes and filled with detail codes chosen
-  /// against the amplified picture. A minor-2 stream of unsigned gains decodes as before.
+  /// Encode with gains, decode: the stream and picture the spec defines.
+  ///
+  /// Minor version 3 with signed gains (flags bit 2), four substreams, the first three as the
+  /// fill-only stream's latent substreams; the picture is the latent picture amplified by the
+  /// gain codes and filled with detail codes chosen against the amplified picture. A minor-2
+  /// stream of unsigned gains decodes as before.
   @Test func roundTrip() throws {
     let codec = try DetailFillTests.codec()
     let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
