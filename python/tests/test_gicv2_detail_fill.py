@@ -102,7 +102,9 @@ class GainCodesTest(unittest.TestCase):
         from gic_spec_decoder.decoder import GAIN
         g = df.derived_gains()
         self.assertEqual(g, GAIN.tolist())
-        self.assertEqual(g, [int(v) for v in re.search(r"\b[FG] = \(([^)]*)\)", spec_76()).group(1).split(",")])
+        listed = re.search(r"F\[k\] for k = −1, 0, 1, 2, 3, 4: +\(([^)]*)\)", spec_76()).group(1)
+        values = [int(v.replace("−", "-")) for v in listed.split(",")]
+        self.assertEqual(values, [-65536] + g)  # F[−1] = −2^16 (signed gains), then G
         self.assertEqual(len(g), df.GAIN_CODES)
 
     def test_no_decoded_energy_is_code_0(self):
@@ -164,6 +166,35 @@ class GainCodesTest(unittest.TestCase):
             got = df.gain_codes_for(original, decoded)
             self.assertEqual(got.shape, (2, 4, 5))
             np.testing.assert_array_equal(got, np.full((2, 4, 5), k), err_msg=f"code {k}")
+
+
+class SignedGainCodesTest(unittest.TestCase):
+    """signed_gain_code_of and signed_gain_codes_for (spec/bitstream.md §7.6 with signed gains,
+    bitstream 1.3): round(log2(E_o / E_d)) clamped to -1 ... 4, -1 removing the band."""
+
+    def test_positive_codes_are_the_unsigned_rules(self):
+        rng = np.random.default_rng(5)
+        for _ in range(2000):
+            eo, ed = (int(v) for v in rng.integers(0, 10 ** 6, size=2))
+            k = df.gain_code_of(eo, ed)
+            if k > 0:
+                self.assertEqual(df.signed_gain_code_of(eo, ed), k)
+
+    def test_minus_one_at_a_stronger_decoded_band(self):
+        # 2 E_d^2 >= 4 E_o^2: E_d >= sqrt(2) E_o (1414 / 1000 is below, 1415 / 1000 above).
+        self.assertEqual(df.signed_gain_code_of(1000, 1414), 0)
+        self.assertEqual(df.signed_gain_code_of(1000, 1415), -1)
+        self.assertEqual(df.signed_gain_code_of(0, 1), -1)
+        self.assertEqual(df.signed_gain_code_of(0, 0), 0)
+        self.assertEqual(df.signed_gain_code_of(5, 0), 0)
+        self.assertEqual(df.signed_gain_code_of(1000, 1000), 0)
+
+    def test_picture_codes(self):
+        flat = np.full((96, 64, 3), 120, dtype=np.uint8)
+        textured = df.fill(flat, np.full((2, 3, 2), 8, dtype=np.int64), seed=4)
+        np.testing.assert_array_equal(df.signed_gain_codes_for(flat, textured), -np.ones((2, 3, 2)))
+        np.testing.assert_array_equal(df.signed_gain_codes_for(textured, flat), np.zeros((2, 3, 2)))
+        np.testing.assert_array_equal(df.signed_gain_codes_for(textured, textured), np.zeros((2, 3, 2)))
 
 
 class ResidualCodesTest(unittest.TestCase):
