@@ -33,7 +33,7 @@ if _PYTHON not in sys.path:
     sys.path.insert(0, _PYTHON)
 
 from gic_spec_decoder.decoder import (  # noqa: E402  (spec/bitstream.md §7.5, the decoder's side)
-    DETAIL_AMPLITUDE, DETAIL_BLOCK, DETAIL_CODES, detail_bands, detail_fill, detail_grid)
+    DETAIL_AMPLITUDE, DETAIL_BLOCK, DETAIL_CODES, binomial, detail_bands, detail_fill, detail_grid)
 from gic_spec_decoder.graph import rshift  # noqa: E402  (spec/integer-ops.md §2.1)
 from pmf_to_cdf import pmf_to_cdf_reference  # noqa: E402  (spec/entropy-coding.md §7)
 
@@ -83,6 +83,21 @@ def energies(rgb):
     b1 = rshift(b1, 8)
     out = []
     for b in (b0, b1):
+        out.append(block_sums(b * b, h, w))
+    return out
+
+
+def signed_energies(rgb):
+    """The three bands of the signed gains (spec/bitstream.md §7.6, bitstream 1.3): per band, per
+    block, (sum of squares, count) of beta_0(Y), rshift(beta_1(Y), 8) and rshift(beta_2(Y), 16),
+    Y = R + G + B, beta_2 = 256 P_2(P_1(Y)) - P_4(P_2(P_1(Y)))."""
+    h, w = rgb.shape[:2]
+    y3 = rgb.astype(np.int64).sum(axis=2)
+    b0, b1 = detail_bands(y3)
+    p21 = binomial(binomial(y3, 1), 2)
+    b2 = 256 * p21 - binomial(p21, 4)
+    out = []
+    for b in (b0, rshift(b1, 8), rshift(b2, 16)):
         out.append(block_sums(b * b, h, w))
     return out
 
@@ -141,6 +156,7 @@ def gain_codes_for(original, decoded):
 
 
 SIGNED_GAIN_OFFSET = -1    # with the header's signed-gains flag (bitstream 1.3): codes -1 ... 4
+SIGNED_GAIN_BANDS = 3
 
 
 def signed_gain_code_of(eo, ed):
@@ -156,8 +172,8 @@ def signed_gain_code_of(eo, ed):
 
 
 def signed_gain_codes_for(original, decoded):
-    """The reference encoder's signed gain codes (2, nby, nbx) in -1 ... 4."""
-    eo, ed = energies(original), energies(decoded)
+    """The reference encoder's signed gain codes (3, nby, nbx) in -1 ... 4, bands 0, 1 and 2."""
+    eo, ed = signed_energies(original), signed_energies(decoded)
     out = []
     for (so, _), (sd, _) in zip(eo, ed):
         k = np.zeros(so.shape, dtype=np.int64)
@@ -196,19 +212,19 @@ def read_png(path):
         return np.asarray(im.convert("RGB"))
 
 
-def table_rows(pairs, rule=None, codes=CODES, offset=0):
+def table_rows(pairs, rule=None, codes=CODES, offset=0, bands=BANDS):
     """The DETAIL rows (or, with rule=gain_codes_for and codes=GAIN_CODES, the GAIN rows; with
     signed_gain_codes_for, GAIN_CODES + 1 codes and offset -1, the SIGNED_GAIN rows): per
     band, the code frequencies of the reference rule over (original, decoded) picture pairs,
     every code counted once more (no zero mass), the escape 2^-16."""
     rule = rule or codes_for
-    counts = np.ones((BANDS, codes), dtype=np.int64)
+    counts = np.ones((bands, codes), dtype=np.int64)
     for original, decoded in pairs:
         k = rule(original, decoded)
-        for b in range(BANDS):
+        for b in range(bands):
             counts[b] += np.bincount(k[b].ravel() - offset, minlength=codes)
     rows = []
-    for b in range(BANDS):
+    for b in range(bands):
         p = counts[b] / counts[b].sum() * (1 - 2.0 ** -16)
         rows.append(quantized_cdf(list(p) + [2.0 ** -16]))
     return rows, counts
@@ -242,14 +258,16 @@ def _table(args):
             bits = -(counts[ch] * np.log2(np.diff(rows[ch])[:counts.shape[1]] / 65536.0)).sum() / counts[ch].sum()
             print(f"channel {ch}: counts {counts[ch].tolist()}\n  cdf {rows[ch]}\n  {bits:.2f} bits per code")
         return
+    bands = BANDS
     if args.signed_gain:
         codes, rule, offset = GAIN_CODES + 1, signed_gain_codes_for, SIGNED_GAIN_OFFSET
+        bands = SIGNED_GAIN_BANDS
     elif args.gain:
         codes, rule, offset = GAIN_CODES, gain_codes_for, 0
     else:
         codes, rule, offset = CODES, codes_for, 0
-    rows, counts = table_rows(pairs, rule, codes, offset)
-    for b in range(BANDS):
+    rows, counts = table_rows(pairs, rule, codes, offset, bands)
+    for b in range(bands):
         bits = -(counts[b] * np.log2(np.diff(rows[b])[:codes] / 65536.0)).sum() / counts[b].sum()
         print(f"band {b}: counts {counts[b].tolist()}\n  cdf {rows[b]}\n  {bits:.2f} bits per code")
 
