@@ -45,21 +45,6 @@ public enum BandGains {
     }
   }()
 
-  /// The table SIGNED_GAIN (precision 16, offset −1, 6 values and the escape), row b for band
-  /// b; the header's flags bit 2 selects it.
-  public static let signedTable: EntropyTable = {
-    let rows: [[UInt32]] = [
-      [0, 22597, 36612, 47779, 55226, 59735, 65535, 65536],
-      [0, 31436, 49793, 60544, 63529, 64596, 65530, 65536],
-    ]
-    do {
-      return try EntropyTable(
-        CDFTable(precision: 16, rows: rows.map { (offset: -1, cdf: $0) }), name: "SIGNED_GAIN")
-    } catch {
-      preconditionFailure("the SIGNED_GAIN table of spec/bitstream.md §7.6 is valid: \(error)")
-    }
-  }()
-
   /// How errors name the substream.
   static let substreamName = "gains (substream 3)"
 
@@ -70,13 +55,18 @@ public enum BandGains {
   ///
   /// - Parameters:
   ///   - image: x̂, the W × H picture of §7.2; replaced by x'.
-  ///   - codes: 2 · n_y · n_x codes in −1 … 4, band 0's blocks in raster order, then band 1's
-  ///     (−1 only in streams with signed gains).
+  ///   - codes: 2 · n_y · n_x codes in 0 … 4 (−1 … 4 allowed), band 0's blocks in raster
+  ///     order, then band 1's; with `signed`, 3 · n_y · n_x codes in −1 … 4
+  ///     (``applySigned(_:codes:threads:)``).
+  ///   - signed: the stream has signed gains (three bands).
   ///   - threads: worker threads (block rows); the output does not depend on it.
   ///
   /// Bit-exact: matches spec/bitstream.md §7.6 for every picture and code.
   /// - Complexity: O(W · H), about 3 × 30 integer operations per pixel.
-  public static func apply(_ image: inout RGBImage, codes: [Int8], threads: Int = 1) {
+  public static func apply(
+    _ image: inout RGBImage, codes: [Int8], signed: Bool = false, threads: Int = 1
+  ) {
+    if signed { return applySigned(&image, codes: codes, threads: threads) }
     let (w, h) = (image.width, image.height)
     let (ny, nx) = DetailFill.grid(width: w, height: h)
     precondition(codes.count == 2 * ny * nx, "2 · n_y · n_x codes")
@@ -125,8 +115,8 @@ public enum BandGains {
     }
   }
 
-  /// Decodes the gains substream of a `width` × `height` picture: 2 · n_y · n_x codes, with
-  /// the table SIGNED_GAIN when `signed` (the header's flags bit 2), else GAIN.
+  /// Decodes the gains substream of a `width` × `height` picture: 3 · n_y · n_x codes with the
+  /// table SIGNED_GAIN when `signed` (the header's flags bit 2), else 2 · n_y · n_x with GAIN.
   ///
   /// - Throws: ``BitstreamError/damagedSubstream(substream:offset:reason:)`` naming the gains
   ///   substream and the byte offset within it, for a value outside 0 … 4 (−1 … 4 when
@@ -136,7 +126,8 @@ public enum BandGains {
   {
     let (ny, nx) = DetailFill.grid(width: width, height: height)
     return try DetailFill.decodeBlockValues(
-      bytes, count: 2 * ny * nx, perRow: ny * nx, table: signed ? signedTable : table,
+      bytes, count: bandCount(signed: signed) * ny * nx, perRow: ny * nx,
+      table: signed ? signedTable : table,
       range: Int64(lowestCode(signed: signed))...Int64(codeCount - 1), substream: substreamName,
       what: "band"
     ).map { Int8($0) }
@@ -151,13 +142,15 @@ public enum BandGains {
   {
     precondition(signed || codes.allSatisfy { $0 >= 0 }, "code −1 needs signed gains")
     return try DetailFill.encodeBlockValues(
-      codes.map { Int64($0) }, rows: 2, table: signed ? signedTable : table)
+      codes.map { Int64($0) }, rows: bandCount(signed: signed),
+      table: signed ? signedTable : table)
   }
 
   /// The reference encoder's gain codes (spec/bitstream.md §7.6, informative): per block and
   /// band, the half-octave code of the ratio of the source's band amplitude to the decoded
-  /// picture's, 0 … 4; with `signed`, −1 (remove the band) where the decoded band has at
-  /// least twice the source's energy.
+  /// picture's, 0 … 4 for bands 0 and 1; with `signed`, ``signedCodes(original:decoded:threads:)``
+  /// (three bands, −1 removing the band where the decoded band's energy is √2 times the
+  /// source's or more).
   ///
   /// The energies are §7.5's (``DetailFill/codes(original:decoded:threads:)``); the comparisons
   /// are exact integer arithmetic (128-bit products), so the codes are reproducible.
@@ -166,13 +159,14 @@ public enum BandGains {
   ///   - decoded: the decoded picture x̂ before the gains, the same size.
   ///   - signed: whether the stream has signed gains (codes −1 … 4).
   ///   - threads: worker threads (block rows); the codes do not depend on it.
-  /// - Returns: 2 · n_y · n_x codes, in the substream's order.
+  /// - Returns: 2 · n_y · n_x codes (3 · n_y · n_x with `signed`), in the substream's order.
   public static func codes(
     original: RGBImage, decoded: RGBImage, signed: Bool = false, threads: Int = 1
   ) -> [Int8] {
-    DetailFill.blockCodes(original: original, decoded: decoded, threads: threads) { eo, ed, _ in
-      UInt8(bitPattern: code(original: eo, decoded: ed, signed: signed))
-    }.map { Int8(bitPattern: $0) }
+    if signed { return signedCodes(original: original, decoded: decoded, threads: threads) }
+    return DetailFill.blockCodes(original: original, decoded: decoded, threads: threads) {
+      eo, ed, _ in UInt8(code(original: eo, decoded: ed))
+    }.map { Int8($0) }
   }
 
   /// The gain code of a block whose band energies are `eo` (source) and `ed` (decoded): 0 when

@@ -212,7 +212,9 @@ extension HyperpriorCodec {
       yHat, width: stream.width, height: stream.height, threads: threads, path: path)
     // The stages run residual, gains, fill (spec/bitstream.md §7.2).
     if let residualCodes { LowpassResidual.apply(&image, codes: residualCodes, threads: threads) }
-    if let gainCodes { BandGains.apply(&image, codes: gainCodes, threads: threads) }
+    if let gainCodes {
+      BandGains.apply(&image, codes: gainCodes, signed: stream.signedGains, threads: threads)
+    }
     if let detailCodes {
       DetailFill.fill(&image, codes: detailCodes, seed: stream.seed ?? 0, threads: threads)
     }

@@ -47,7 +47,7 @@ extension HyperpriorCodec {
     if mode.sendsGains {
       let codes = BandGains.codes(
         original: source, decoded: decoded, signed: true, threads: threads)
-      BandGains.apply(&decoded, codes: codes, threads: threads)
+      BandGains.apply(&decoded, codes: codes, signed: true, threads: threads)
       gains = try BandGains.encodeCodes(codes, signed: true)
     }
     let codes = DetailFill.codes(original: source, decoded: decoded, threads: threads)

@@ -11,14 +11,17 @@ import WeightFormat
 struct BandGainsTests {
   /// Codes (i · 3 + j · 2 + b) mod 5 of the 2 × 3 blocks of a 70 × 45 picture.
   static let codes: [Int8] = [0, 2, 4, 3, 0, 2, 1, 3, 0, 4, 1, 3]
-  /// Signed codes (bitstream 1.3): code −1 removes the band.
-  static let signedCodes: [Int8] = [-1, 2, 4, -1, 0, 2, 1, -1, -1, 4, 0, 3]
+  /// Signed codes of the three bands (bitstream 1.3): code −1 removes the band.
+  static let signedCodes: [Int8] = [
+    -1, 2, 4, -1, 0, 2, 1, -1, -1, 4, 0, 3, -1, 0, 3, 2, -1, 1,
+  ]
 
   /// F[k] of §7.6 for k in −1 … 4.
   static func factor(_ k: Int8) -> Int64 { k < 0 ? -65536 : BandGains.gains[Int(k)] }
 
-  /// §7.6 written out over the whole picture, one channel at a time, with §7.5's P_t.
-  static func plainGains(_ image: RGBImage, codes: [Int8]) -> RGBImage {
+  /// §7.6 written out over the whole picture, one channel at a time, with §7.5's P_t: two bands
+  /// and a shift of 32, or with `signed` three bands and a shift of 40.
+  static func plainGains(_ image: RGBImage, codes: [Int8], signed: Bool = false) -> RGBImage {
     let (w, h) = (image.width, image.height)
     let (ny, nx) = DetailFill.grid(width: w, height: h)
     let taps: [Int64] = [1, 4, 6, 4, 1]
@@ -44,14 +47,24 @@ struct BandGainsTests {
       let x = (0..<(w * h)).map { Int64(image.pixels[3 * $0 + ch]) }
       let p1 = p(x, 1)
       let p21 = p(p1, 2)
+      let p421 = signed ? p(p21, 4) : []
       for a in 0..<h {
         for c in 0..<w {
           let k = a * w + c
           let block = (a / 32) * nx + c / 32
           let g0 = factor(codes[block])
           let g1 = factor(codes[ny * nx + block])
-          let sum = g0 * (256 * x[k] - p1[k]) * 256 + g1 * (256 * p1[k] - p21[k])
-          let v = x[k] + IntegerMath.rshift(sum, 32)
+          var v: Int64
+          if signed {
+            let g2 = factor(codes[2 * ny * nx + block])
+            let sum =
+              g0 * (256 * x[k] - p1[k]) * 65536 + g1 * (256 * p1[k] - p21[k]) * 256 + g2
+              * (256 * p21[k] - p421[k])
+            v = x[k] + IntegerMath.rshift(sum, 40)
+          } else {
+            let sum = g0 * (256 * x[k] - p1[k]) * 256 + g1 * (256 * p1[k] - p21[k])
+            v = x[k] + IntegerMath.rshift(sum, 32)
+          }
           out.pixels[3 * k + ch] = UInt8(min(max(v, 0), 255))
         }
       }
@@ -71,27 +84,32 @@ struct BandGainsTests {
     }
   }
 
-  /// Signed codes: the stage equals the plain implementation, and code −1 leaves the coarse
-  /// part P_2(P_1(x)) / 2^16 of a block, up to rounding (both bands removed).
+  /// Signed codes (three bands): the stage equals the plain implementation and the NumPy spec
+  /// decoder on every thread count; removing the bands of a flat picture changes nothing.
   @Test func signedGainsMatchPlain() throws {
     let source = try DetailFillTests.picture(width: 70, height: 45, salt: 3)
     DetailFillTests.expectStage(
-      source: source, expected: Self.plainGains(source, codes: Self.signedCodes),
+      source: source, expected: Self.plainGains(source, codes: Self.signedCodes, signed: true),
       sha256: Self.signedSpecDecoderSHA256
     ) { image, threads in
-      BandGains.apply(&image, codes: Self.signedCodes, threads: threads)
+      BandGains.apply(&image, codes: Self.signedCodes, signed: true, threads: threads)
     }
     // A flat picture has no bands: removing them changes nothing.
     let flat = try RGBImage(width: 40, height: 40, pixels: [UInt8](repeating: 77, count: 4800))
     var same = flat
-    BandGains.apply(&same, codes: [Int8](repeating: -1, count: 8))
+    BandGains.apply(&same, codes: [Int8](repeating: -1, count: 12), signed: true)
     #expect(same == flat)
+    // A picture smaller than the halo: the rows are clamped as for the whole picture.
+    let small = try DetailFillTests.picture(width: 5, height: 3, salt: 2)
+    var got = small
+    BandGains.apply(&got, codes: [-1, 3, 2], signed: true)
+    #expect(got == Self.plainGains(small, codes: [-1, 3, 2], signed: true))
   }
 
   /// SHA-256 of the RGB samples of `band_gains(picture(70, 45, 3), signedCodes)` in the NumPy
   /// spec decoder.
   static let signedSpecDecoderSHA256 =
-    "cb28064f22256260531c565f0f06a0ceae129535ef6b2a426eb1d14e2ae32bbf"
+    "9211cf88d07c60267bd1c2e1f239ab727c99570ec855612dacad31a1eb23cf10"
 
   /// SHA-256 of the RGB samples of `band_gains(picture(70, 45, 3), codes)` in the NumPy spec
   /// decoder.
@@ -189,7 +207,7 @@ struct BandGainsTests {
     let gains = BandGains.codes(original: source, decoded: expected, signed: true)
     #expect(
       try BandGains.decodeCodes(stream.substreams[3], width: 70, height: 45, signed: true) == gains)
-    BandGains.apply(&expected, codes: gains)
+    BandGains.apply(&expected, codes: gains, signed: true)
     let fill = DetailFill.codes(original: source, decoded: expected)
     #expect(try DetailFill.decodeCodes(stream.substreams[2], width: 70, height: 45) == fill)
     DetailFill.fill(&expected, codes: fill, seed: 9)
@@ -261,13 +279,13 @@ struct BandGainsTests {
       (BandGains.signedTable, true, Int64(5)), (BandGains.signedTable, true, -2),
       (BandGains.table, false, 5),
     ] {
-      var values = Self.codes.map { Int64($0) }
-      values[4] = bad
+      var values = (signed ? Self.signedCodes : Self.codes).map { Int64($0) }
+      values[signed ? 15 : 4] = bad
       var damaged = stream
       damaged.signedGains = signed
       damaged.minor = signed ? 3 : 2
       damaged.substreams[3] = try table.encode(
-        values: values, rows: (0..<12).map { Int32($0 / 6) })
+        values: values, rows: (0..<values.count).map { Int32($0 / 6) })
       #expect {
         _ = try codec.decode(try Bitstream(parsing: damaged.serialized()))
       } throws: { error in

@@ -138,7 +138,7 @@ struct LowpassResidualTests {
     let gains = BandGains.codes(original: source, decoded: expected, signed: true)
     #expect(
       try BandGains.decodeCodes(stream.substreams[3], width: 70, height: 45, signed: true) == gains)
-    BandGains.apply(&expected, codes: gains)
+    BandGains.apply(&expected, codes: gains, signed: true)
     let fill = DetailFill.codes(original: source, decoded: expected)
     #expect(try DetailFill.decodeCodes(stream.substreams[2], width: 70, height: 45) == fill)
     DetailFill.fill(&expected, codes: fill, seed: 9)
