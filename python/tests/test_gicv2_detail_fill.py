@@ -192,9 +192,10 @@ class SignedGainCodesTest(unittest.TestCase):
     def test_picture_codes(self):
         flat = np.full((96, 64, 3), 120, dtype=np.uint8)
         textured = df.fill(flat, np.full((2, 3, 2), 8, dtype=np.int64), seed=4)
-        np.testing.assert_array_equal(df.signed_gain_codes_for(flat, textured), -np.ones((2, 3, 2)))
-        np.testing.assert_array_equal(df.signed_gain_codes_for(textured, flat), np.zeros((2, 3, 2)))
-        np.testing.assert_array_equal(df.signed_gain_codes_for(textured, textured), np.zeros((2, 3, 2)))
+        # Three bands (0, 1 and 2), each block: the fill's noise has energy in all three.
+        np.testing.assert_array_equal(df.signed_gain_codes_for(flat, textured), -np.ones((3, 3, 2)))
+        np.testing.assert_array_equal(df.signed_gain_codes_for(textured, flat), np.zeros((3, 3, 2)))
+        np.testing.assert_array_equal(df.signed_gain_codes_for(textured, textured), np.zeros((3, 3, 2)))
 
 
 class ResidualCodesTest(unittest.TestCase):
