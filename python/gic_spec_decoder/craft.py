@@ -44,6 +44,8 @@ def header(profile, digest, width, height, rate_index=0, steps=0, seed=None, gra
 
 def _block_substream(codes, table, offset, precision):
     codes = np.asarray(codes, dtype=object)
+    if len(codes) != len(table):
+        raise ValueError(f"{len(codes)} planes of codes for a table of {len(table)} rows")
     enc = RansEncoder()
     for b in range(len(table)):
         cdf = table[b]
@@ -60,10 +62,11 @@ def detail_substream(codes):
 
 
 def gains_substream(codes, signed=False):
-    """The gains substream of spec/bitstream.md §7.6 for codes (2, n_y, n_x): band 0's values in
-    block raster order, then band 1's, band b with row b of GAIN, or with signed=True (flags bit
-    2) of SIGNED_GAIN (offset −1).  Values outside 0…4 (−1…4 signed) are coded as escapes (a
-    stream a decoder must refuse)."""
+    """The gains substream of spec/bitstream.md §7.6: for codes (2, n_y, n_x) band 0's values in
+    block raster order, then band 1's, band b with row b of GAIN; with signed=True (flags bit 2,
+    bitstream version 1.3) codes (3, n_y, n_x), bands 0, 1 and 2 in that order, band b with row b
+    of SIGNED_GAIN (offset −1).  Values outside 0…4 (−1…4 signed) are coded as escapes (a stream a
+    decoder must refuse); another number of planes is a ValueError."""
     if signed:
         return _block_substream(codes, SIGNED_GAIN_TABLE, SIGNED_GAIN_OFFSET, SIGNED_GAIN_PRECISION)
     return _block_substream(codes, GAIN_TABLE, GAIN_OFFSET, GAIN_PRECISION)
@@ -78,11 +81,11 @@ def residual_substream(codes):
 
 def with_detail(stream, codes, minor=None, gains=None, residual=None, signed=False):
     """A profile-3 stream of two substreams (as build() makes) with the detail substream of
-    `codes` appended as the third, with `gains` (2, n_y, n_x) the gains substream of §7.6 as the
-    fourth and with `residual` (3, n_y, n_x) the residual substream of §7.7 as the fifth (needs
+    `codes` appended as the third, with `gains` (2, n_y, n_x), or (3, n_y, n_x) with signed gains,
+    the gains substream of §7.6 as the fourth and with `residual` (3, n_y, n_x) the residual substream of §7.7 as the fifth (needs
     gains); the header's minor version set to `minor` (default 1, or 2 with gains, or 3 with
-    signed gains).  signed: flags bit 2 set and the gains coded with table SIGNED_GAIN (codes
-    −1…4, bitstream version 1.3); needs gains."""
+    signed gains).  signed: flags bit 2 set and the gains, three bands, coded with table
+    SIGNED_GAIN (codes −1…4, bitstream version 1.3); needs gains."""
     if residual is not None and gains is None:
         raise ValueError("a residual substream comes only after a gains substream (spec/bitstream.md §7.7)")
     if signed and gains is None:
@@ -104,15 +107,15 @@ def with_detail(stream, codes, minor=None, gains=None, residual=None, signed=Fal
 def with_gains(stream, detail, gains, minor=None, signed=False):
     """A profile-3 stream of two substreams with the detail substream of `detail` and the gains
     substream of `gains` appended (four substreams, minor version 2, or 3 with signed gains,
-    unless `minor` says).  signed: flags bit 2 and table SIGNED_GAIN (codes −1…4)."""
+    unless `minor` says).  signed: flags bit 2 and table SIGNED_GAIN (three bands, codes −1…4)."""
     return with_detail(stream, detail, minor=minor, gains=gains, signed=signed)
 
 
 def with_residual(stream, detail, gains, residual, minor=None, signed=False):
     """A profile-3 stream of two substreams with the detail, gains and residual substreams of
-    `detail`, `gains` (2, n_y, n_x) and `residual` (3, n_y, n_x) appended (five substreams, minor
-    version 2, or 3 with signed gains, unless `minor` says).  signed: flags bit 2 and table
-    SIGNED_GAIN (codes −1…4)."""
+    `detail`, `gains` (2, n_y, n_x), or (3, n_y, n_x) signed, and `residual` (3, n_y, n_x) appended
+    (five substreams, minor version 2, or 3 with signed gains, unless `minor` says).  signed: flags
+    bit 2 and table SIGNED_GAIN (three bands, codes −1…4)."""
     return with_detail(stream, detail, minor=minor, gains=gains, residual=residual, signed=signed)
 
 
@@ -125,8 +128,8 @@ def build(model, width, height, z_symbols, y_symbols, rate_index=0, steps=0, see
     gains: profile 3's gain codes (same shape), a fourth substream after the detail substream in
     a stream of minor version 2 (§7.6); needs detail.  residual: profile 3's residual codes
     (3, ⌈H/32⌉, ⌈W/32⌉), a fifth substream after the gains substream (§7.7); needs gains.
-    signed_gains: the gains signed (codes −1…4, table SIGNED_GAIN, flags bit 2, minor version 3;
-    §7.6, bitstream version 1.3); needs gains."""
+    signed_gains: the gains signed (codes −1…4 of three bands, shape (3, ⌈H/32⌉, ⌈W/32⌉), table
+    SIGNED_GAIN, flags bit 2, minor version 3; §7.6, bitstream version 1.3); needs gains."""
     if gains is not None and detail is None:
         raise ValueError("a gains substream comes only after a detail substream (spec/bitstream.md §7.6)")
     if residual is not None and gains is None:

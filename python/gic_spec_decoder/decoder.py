@@ -468,7 +468,7 @@ def detail_fill(rgb, codes, seed):
 
 GAIN = np.array([0, 27146, 65536, 119828, 196608], dtype=np.int64)  # F[k] for k = 0…4: round(2^16 (2^(k/2) − 1))
 GAIN_CODES = len(GAIN)  # values 0…4
-GAIN_SHIFT = 32
+GAIN_SHIFT = 40  # v' = clamp(v + rshift(F[g_0]·γ_0·2^16 + F[g_1]·γ_1·2^8 + F[g_2]·γ_2, 40), 0, 255)
 GAIN_PRECISION = 16
 GAIN_OFFSET = 0
 GAIN_TABLE = (  # table GAIN: row b codes the values of band b; symbols 0…4, symbol 5 the escape
@@ -479,23 +479,28 @@ GAIN_TABLE = (  # table GAIN: row b codes the values of band b; symbols 0…4, s
 # GAIN_F[k − GAIN_F_FIRST]
 GAIN_F = np.array([-65536, 0, 27146, 65536, 119828, 196608], dtype=np.int64)
 GAIN_F_FIRST = -1
+# the scale of band b's term before the shift by 40: γ_0 in units of 2^−8, γ_1 of 2^−16, γ_2 of
+# 2^−24, F of 2^−16
+GAIN_BAND_SCALE = (1 << 16, 1 << 8, 1)
 # table SIGNED_GAIN (header flags bit 2, bitstream version 1.3): precision 16, offset −1; row b
-# codes the values −1…4 of band b with symbols 0…5, symbol 6 the escape
+# codes the values −1…4 of band b (three bands) with symbols 0…5, symbol 6 the escape
 SIGNED_GAIN_OFFSET = -1
 SIGNED_GAIN_CODES = 6  # values −1…4
 SIGNED_GAIN_PRECISION = 16
 SIGNED_GAIN_TABLE = (
     (0, 22597, 36612, 47779, 55226, 59735, 65535, 65536),
     (0, 31436, 49793, 60544, 63529, 64596, 65530, 65536),
+    (0, 26968, 58235, 63364, 64737, 65285, 65530, 65536),
 )
 
 
 def decode_gains(data, height, width, base_offset=0, signed=False):
-    """The gains substream (§7.6): 2·n_y·n_x values in the order of §7.5, g_0[i, j] of band 0 then
-    g_1[i, j] of band 1, each value of band b coded with row b of GAIN, or, with signed gains
-    (the header's flags bit 2), of SIGNED_GAIN (offset −1).  A value outside 0…4 (−1…4 with
-    signed gains; any escape: the rows' direct ranges are exactly these) is a damaged stream.
-    Returns int64 (2, n_y, n_x)."""
+    """The gains substream (§7.6) in the order of §7.5: without signed gains 2·n_y·n_x values,
+    g_0[i, j] of band 0 then g_1[i, j] of band 1, band b coded with row b of GAIN; with signed
+    gains (the header's flags bit 2) 3·n_y·n_x values, g_0, g_1 then g_2 of band 2, band b coded
+    with row b of SIGNED_GAIN (offset −1).  A value outside 0…4 (−1…4 with signed gains; any
+    escape: the rows' direct ranges are exactly these) is a damaged stream.
+    Returns int64 (2, n_y, n_x), or (3, n_y, n_x) with signed gains."""
     where = f"gains substream (the fourth, at file byte {base_offset})"
     if signed:
         return _decode_block_codes(data, height, width, base_offset, where, SIGNED_GAIN_TABLE, SIGNED_GAIN_CODES,
@@ -503,10 +508,16 @@ def decode_gains(data, height, width, base_offset=0, signed=False):
     return _decode_block_codes(data, height, width, base_offset, where, GAIN_TABLE, GAIN_CODES)
 
 
-def gain_bands(x):
-    """(γ_0, γ_1) of §7.6 for one channel x (int64 (H, W), samples 0…255): γ_0 = 256·x − P_1(x),
-    γ_1 = 256·P_1(x) − P_2(P_1(x)), the bands of §7.5 applied to the picture."""
-    return detail_bands(x)
+def gain_bands(x, count=3):
+    """The first `count` (2 or 3) of (γ_0, γ_1, γ_2) of §7.6 for one channel x (int64 (H, W),
+    samples 0…255): γ_0 = 256·x − P_1(x), γ_1 = 256·P_1(x) − P_2(P_1(x)),
+    γ_2 = 256·P_2(P_1(x)) − P_4(P_2(P_1(x))) (P_t of §7.5 with dilation 4 for the last)."""
+    p1 = binomial(x, 1)
+    p2 = binomial(p1, 2)
+    bands = [256 * x - p1, 256 * p1 - p2]
+    if count > 2:
+        bands.append(256 * p2 - binomial(p2, 4))
+    return tuple(bands)
 
 
 def gain_factors(codes):
@@ -519,21 +530,26 @@ def gain_factors(codes):
 
 
 def band_gains(rgb, codes):
-    """The band gains of §7.6 on the decoded picture rgb (H, W, 3), codes (2, n_y, n_x) in −1…4
-    (−1 only in streams with signed gains): per channel
-    x' = clamp(x + rshift(F[g_0]·γ_0·2^8 + F[g_1]·γ_1, 32), 0, 255), every term below 2^42 in
-    magnitude (exact in int64), all of x' from x.  Returns uint8 (H, W, 3)."""
+    """The band gains of §7.6 on the decoded picture rgb (H, W, 3), codes (2, n_y, n_x) (without
+    signed gains: g_2 = 0) or (3, n_y, n_x) (signed gains) in −1…4 (−1 only with signed gains):
+    per channel v' = clamp(v + rshift(F[g_0]·γ_0·2^16 + F[g_1]·γ_1·2^8 + F[g_2]·γ_2, 40), 0, 255),
+    every term below 2^50 in magnitude and the sum below 2^52 (exact in int64), all of v' from v.
+    With two planes this is clamp(v + rshift(F[g_0]·γ_0·2^8 + F[g_1]·γ_1, 32)), bitstream 1.2's
+    formula (the sum is 2^8 times its sum).  Returns uint8 (H, W, 3)."""
+    codes = np.asarray(codes)
+    if codes.ndim != 3 or codes.shape[0] not in (2, 3):
+        raise ValueError(f"gain codes must be (2 or 3, n_y, n_x), not {codes.shape}")
     H, W = rgb.shape[:2]
     bi = np.arange(H) // DETAIL_BLOCK
     bj = np.arange(W) // DETAIL_BLOCK
     f = gain_factors(codes)
-    g0 = f[0][bi[:, None], bj[None, :]]
-    g1 = f[1][bi[:, None], bj[None, :]]
+    per_pixel = [f[b][bi[:, None], bj[None, :]] * GAIN_BAND_SCALE[b] for b in range(codes.shape[0])]
     x = rgb.astype(np.int64)
     out = np.empty((H, W, 3), dtype=np.uint8)
     for ch in range(3):
-        gamma0, gamma1 = gain_bands(x[:, :, ch])
-        acc = g0 * gamma0 * (1 << 8) + g1 * gamma1
+        acc = np.zeros((H, W), dtype=np.int64)
+        for fb, gamma in zip(per_pixel, gain_bands(x[:, :, ch], codes.shape[0])):
+            acc += fb * gamma
         out[:, :, ch] = np.clip(x[:, :, ch] + rshift(acc, GAIN_SHIFT), 0, 255)
     return out
 

@@ -78,8 +78,9 @@ def random_gains(rng, height, width):
 
 
 def random_signed_gains(rng, height, width):
-    """Signed gain codes (§7.6, flags bit 2, bitstream version 1.3): two bands of −1…4 per block."""
-    return rng.integers(-1, 5, size=(2,) + detail_grid(height, width))
+    """Signed gain codes (§7.6, flags bit 2, bitstream version 1.3): three bands (0, 1, 2) of −1…4
+    per block."""
+    return rng.integers(-1, 5, size=(3,) + detail_grid(height, width))
 
 
 def random_residual(rng, height, width, lo=-31, hi=31):

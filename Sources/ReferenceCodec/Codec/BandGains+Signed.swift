@@ -71,10 +71,12 @@ extension BandGains {
               for c in 0..<w { v[c] &+= weight &* p[src + c] }
             }
             let o = (a - out.lowerBound) * w
-            for c in Array(0..<inner.lowerBound) + Array(inner.upperBound..<w) {
-              var s: Int64 = 0
-              for j in 0..<5 { s &+= taps[j] &* v[min(max(c + (j - 2) * t, 0), w - 1)] }
-              r[o + c] = s
+            for edge in [0..<inner.lowerBound, inner.upperBound..<w] {
+              for c in edge {
+                var s: Int64 = 0
+                for j in 0..<5 { s &+= taps[j] &* v[min(max(c + (j - 2) * t, 0), w - 1)] }
+                r[o + c] = s
+              }
             }
             for c in inner {
               r[o + c] =
@@ -99,26 +101,28 @@ extension BandGains {
   /// ``signedInputRows(of:height:)``) are in `x`.
   static func signedBands(
     _ x: [Int64], input: Range<Int>, rows: Range<Int>, width w: Int, height h: Int
-  ) -> [[Int64]] {
+  ) -> (gamma0: [Int64], gamma1: [Int64], gamma2: [Int64]) {
     let rows2 = max(0, rows.lowerBound - 8)..<min(h, rows.upperBound + 8)
     let rows1 = max(0, rows2.lowerBound - 4)..<min(h, rows2.upperBound + 4)
     let p1 = binomial(x, have: input, out: rows1, dilation: 1, width: w, height: h)
     let p2 = binomial(p1, have: rows1, out: rows2, dilation: 2, width: w, height: h)
     let p4 = binomial(p2, have: rows2, out: rows, dilation: 4, width: w, height: h)
     let n = rows.count * w
-    var gamma = [[Int64]](repeating: [Int64](repeating: 0, count: n), count: 3)
+    var gamma0 = [Int64](repeating: 0, count: n)
+    var gamma1 = [Int64](repeating: 0, count: n)
+    var gamma2 = [Int64](repeating: 0, count: n)
     for a in rows {
       let o = (a - rows.lowerBound) * w
       let xo = (a - input.lowerBound) * w
       let o1 = (a - rows1.lowerBound) * w
       let o2 = (a - rows2.lowerBound) * w
       for c in 0..<w {
-        gamma[0][o + c] = 256 &* x[xo + c] &- p1[o1 + c]
-        gamma[1][o + c] = 256 &* p1[o1 + c] &- p2[o2 + c]
-        gamma[2][o + c] = 256 &* p2[o2 + c] &- p4[o + c]
+        gamma0[o + c] = 256 &* x[xo + c] &- p1[o1 + c]
+        gamma1[o + c] = 256 &* p1[o1 + c] &- p2[o2 + c]
+        gamma2[o + c] = 256 &* p2[o2 + c] &- p4[o + c]
       }
     }
-    return gamma
+    return (gamma0, gamma1, gamma2)
   }
 
   /// Scales the three bands of every channel, block by block (spec/bitstream.md §7.6 with
@@ -154,7 +158,8 @@ extension BandGains {
               x[(a - input.lowerBound) * w + c] = Int64(source[3 * (a * w + c) + ch])
             }
           }
-          let gamma = signedBands(x, input: input, rows: rows, width: w, height: h)
+          let (gamma0, gamma1, gamma2) = signedBands(
+            x, input: input, rows: rows, width: w, height: h)
           for j in 0..<nx {
             let (g0, g1, g2) = (f[0][j] &* 65536, f[1][j] &* 256, f[2][j])
             if g0 == 0 && g1 == 0 && g2 == 0 { continue }
@@ -162,7 +167,7 @@ extension BandGains {
               let o = (a - rows.lowerBound) * w
               let xo = (a - input.lowerBound) * w
               for c in (j * DetailFill.blockSize)..<min(w, (j + 1) * DetailFill.blockSize) {
-                let sum = g0 &* gamma[0][o + c] &+ g1 &* gamma[1][o + c] &+ g2 &* gamma[2][o + c]
+                let sum = g0 &* gamma0[o + c] &+ g1 &* gamma1[o + c] &+ g2 &* gamma2[o + c]
                 let v = x[xo + c] &+ ((sum &+ round) &>> Int64(signedShift))
                 out.buffer[3 * (a * w + c) + ch] = UInt8(min(max(v, 0), 255))
               }
@@ -203,9 +208,9 @@ extension BandGains {
         for a in rows {
           let o = (a - rows.lowerBound) * w
           for c in 0..<w {
-            let b0 = beta[0][o + c]
-            let b1 = IntegerMath.rshift(beta[1][o + c], 8)
-            let b2 = IntegerMath.rshift(beta[2][o + c], 16)
+            let b0 = beta.gamma0[o + c]
+            let b1 = IntegerMath.rshift(beta.gamma1[o + c], 8)
+            let b2 = IntegerMath.rshift(beta.gamma2[o + c], 16)
             let k = c / DetailFill.blockSize
             sums[k] += b0 * b0
             sums[nx + k] += b1 * b1
