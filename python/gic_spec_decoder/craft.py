@@ -82,10 +82,10 @@ def residual_substream(codes):
 def with_detail(stream, codes, minor=None, gains=None, residual=None, signed=False):
     """A profile-3 stream of two substreams (as build() makes) with the detail substream of
     `codes` appended as the third, with `gains` (2, n_y, n_x), or (3, n_y, n_x) with signed gains,
-    the gains substream of §7.6 as the fourth and with `residual` (3, n_y, n_x) the residual substream of §7.7 as the fifth (needs
-    gains); the header's minor version set to `minor` (default 1, or 2 with gains, or 3 with
-    signed gains).  signed: flags bit 2 set and the gains, three bands, coded with table
-    SIGNED_GAIN (codes −1…4, bitstream version 1.3); needs gains."""
+    the gains substream of §7.6 as the fourth and with `residual` (3, n_y, n_x) the residual
+    substream of §7.7 as the fifth (needs gains); the header's minor version set to `minor`
+    (default 1, or 2 with gains, or 3 with signed gains).  signed: flags bit 2 set and the gains,
+    three bands, coded with table SIGNED_GAIN (codes −1…4, bitstream version 1.3); needs gains."""
     if residual is not None and gains is None:
         raise ValueError("a residual substream comes only after a gains substream (spec/bitstream.md §7.7)")
     if signed and gains is None:
