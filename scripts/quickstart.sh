@@ -43,8 +43,9 @@ for bpp in 0.1 0.3 0.8; do
   echo "PSNR of out/picture-$bpp.png: $("$bin/gic-ref" psnr "$image" out/picture-$bpp.png)"
 done
 # the detail stages (spec/bitstream.md 7.7, 7.6, 7.5): per 32x32 block, a mean colour correction
-# interpolated smoothly, gains that restore the two finest bands the decoded picture has too
-# weakly, then luma noise of the band energy still missing (docs/results-gicv2.md)
+# interpolated smoothly, signed gains of three bands that restore what the decoded picture has
+# too weakly and remove what it has too strongly, then luma noise of the band energy still
+# missing (bitstream 1.3; docs/results-gicv2.md)
 echo "== gic-v2: encoding $image at --target-bpp 0.1, 2 reverse steps, no sampler noise, --detail on" >&2
 "$bin/gic-ref" encode "$image" -m models/gic-v2.gicw -o out/picture-0.1-detail.gic --target-bpp 0.1 \
   --steps 2 --detail on --threads "$threads"
