@@ -111,9 +111,33 @@ def code_of(d, c):
     return 1 + sum(1 for j in range(1, CODES - 1) if 128 * d * d >= c * c * 4 ** j)
 
 
-def codes_for(original, decoded):
+SPARSE_KURTOSIS = 6
+
+
+def sparse_bands(original):
+    """The edge gate of the reference rule (spec/bitstream.md §7.5, revision 1.8): (2, nby, nbx)
+    booleans, True where the source's band is sparse in the block. With b = rshift(beta_0(Y), 6)
+    and rshift(beta_1(Y), 14) (quarter samples of Y = R + G + B), S2 = sum b^2 and S4 = sum b^4
+    over the block's N pixels: N * S4 > 6 * S2^2 (a kurtosis above 6: edges and lines, which
+    noise cannot reproduce, rather than texture; S2 = 0 is not sparse). Exact Python integers."""
+    h, w = original.shape[:2]
+    y3 = original.astype(np.int64).sum(axis=2)
+    b0, b1 = detail_bands(y3)
+    out = []
+    for b in (rshift(b0, 6), rshift(b1, 14)):
+        s2, count = block_sums(b * b, h, w)
+        s4, _ = block_sums(b ** 4, h, w)
+        sparse = np.zeros(s2.shape, dtype=bool)
+        for idx in np.ndindex(s2.shape):
+            sparse[idx] = int(count[idx]) * int(s4[idx]) > SPARSE_KURTOSIS * int(s2[idx]) ** 2
+        out.append(sparse)
+    return np.stack(out)
+
+
+def codes_for(original, decoded, gate=True):
     """The reference encoder's codes (2, nby, nbx): per block and band the half-octave code of
-    the amplitude `original` has and `decoded` lacks (code_of on exact Python integers)."""
+    the amplitude `original` has and `decoded` lacks (code_of on exact Python integers), 0 where
+    the source's band is sparse (sparse_bands; gate=False: the rule of revisions 1.6 and 1.7)."""
     eo, ed = energies(original), energies(decoded)
     out = []
     for (so, count), (sd, _) in zip(eo, ed):
@@ -122,7 +146,10 @@ def codes_for(original, decoded):
         for idx in np.ndindex(d.shape):
             k[idx] = code_of(int(d[idx]), 9 * 65536 * int(count[idx]))
         out.append(k)
-    return np.stack(out)
+    k = np.stack(out)
+    if gate:
+        k[sparse_bands(original)] = 0
+    return k
 
 
 GAIN_CODES = 5

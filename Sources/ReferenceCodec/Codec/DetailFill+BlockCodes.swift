@@ -122,4 +122,63 @@ extension DetailFill {
     }
     return codes
   }
+
+  /// The kurtosis above which a source band counts as sparse (spec/bitstream.md §7.5's
+  /// reference rule, revision 1.8).
+  static let sparseKurtosis: UInt64 = 6
+
+  /// The edge gate of the reference rule (spec/bitstream.md §7.5, informative, revision 1.8):
+  /// per block and band, in the substreams' order, whether the source's band is sparse there.
+  ///
+  /// With b = rshift(β_0(Y), 6) and rshift(β_1(Y), 14) (quarter samples of Y = R + G + B, |b|
+  /// < 2^12), S_2 = Σ b² (< 2^34) and S_4 = Σ b⁴ (< 2^58) over the block's N pixels, a band is
+  /// sparse when N · S_4 > 6 · S_2² (exact 128-bit comparison): a kurtosis above 6, edges and
+  /// lines rather than texture. The result does not depend on `threads`.
+  static func sparseBands(original: RGBImage, threads: Int) -> [Bool] {
+    let (w, h) = (original.width, original.height)
+    let (ny, nx) = grid(width: w, height: h)
+    let perBlockRow: [[Bool]] = parallelMap(ny, work: threads > 1 ? w * h * 100 : 0) { i in
+      let rows = blockRows(i, height: h)
+      let input = inputRows(of: rows, height: h)
+      var y = [Int64](repeating: 0, count: input.count * w)
+      for a in input {
+        for c in 0..<w {
+          let p = 3 * (a * w + c)
+          y[(a - input.lowerBound) * w + c] =
+            Int64(original.pixels[p]) + Int64(original.pixels[p + 1])
+            + Int64(original.pixels[p + 2])
+        }
+      }
+      let (beta0, beta1) = bands(y, first: input.lowerBound, width: w, height: h, rows: rows)
+      var s2 = [Int64](repeating: 0, count: 2 * nx)
+      var s4 = [Int64](repeating: 0, count: 2 * nx)
+      for a in rows {
+        let o = (a - rows.lowerBound) * w
+        for c in 0..<w {
+          let k = c / blockSize
+          for (band, b) in [
+            (0, IntegerMath.rshift(beta0[o + c], 6)), (1, IntegerMath.rshift(beta1[o + c], 14)),
+          ] {
+            let q = b * b
+            s2[band * nx + k] += q
+            s4[band * nx + k] += q * q
+          }
+        }
+      }
+      return (0..<(2 * nx)).map { m in
+        let j = m % nx
+        let n = UInt64(rows.count * (min(w, (j + 1) * blockSize) - j * blockSize))
+        let lhs = n.multipliedFullWidth(by: UInt64(s4[m]))
+        let rhs = (sparseKurtosis * UInt64(s2[m])).multipliedFullWidth(by: UInt64(s2[m]))
+        return lhs.high > rhs.high || (lhs.high == rhs.high && lhs.low > rhs.low)
+      }
+    }
+    var sparse = [Bool](repeating: false, count: 2 * ny * nx)
+    for i in 0..<ny {
+      for b in 0..<2 {
+        for j in 0..<nx { sparse[b * ny * nx + i * nx + j] = perBlockRow[i][b * nx + j] }
+      }
+    }
+    return sparse
+  }
 }

@@ -102,8 +102,29 @@ struct DetailFillTests {
     #expect(
       DetailFill.codes(original: original2, decoded: decoded2)
         == [
-          13, 13, 13, 14, 13, 13, 13, 14, 13, 12, 12, 13, 9, 9, 9, 8, 8, 8, 8, 10, 11, 11, 11, 9,
+          13, 13, 13, 14, 13, 13, 13, 14, 13, 12, 12, 13, 9, 9, 9, 8, 0, 0, 0, 10, 11, 11, 11, 9,
         ])
+    // (Without the edge gate of revision 1.8 the three zeros of band 1 were 8, 8, 8: the
+    // source's band there has a kurtosis above 6; python/gicv2/detail_fill.py agrees.)
+  }
+
+  /// The edge gate (spec/bitstream.md §7.5's reference rule, revision 1.8): a block whose source
+  /// band is one sharp edge gets no noise however much of it the decoded picture lacks; noise-like
+  /// texture of the same picture does.
+  @Test func edgeGate() throws {
+    let flat = try RGBImage(width: 64, height: 32, pixels: [UInt8](repeating: 100, count: 6144))
+    var edge = flat
+    for a in 0..<32 {
+      for c in 16..<64 {
+        for ch in 0..<3 { edge.pixels[(a * 64 + c) * 3 + ch] = 200 }
+      }
+    }
+    // Block 0 holds the edge (band energy on two columns); block 1 is flat.
+    #expect(DetailFill.codes(original: edge, decoded: flat) == [0, 0, 0, 0])
+    var texture = flat
+    DetailFill.fill(&texture, codes: [12, 12, 12, 12], seed: 5)
+    let codes = DetailFill.codes(original: texture, decoded: flat)
+    #expect(codes.allSatisfy { $0 >= 10 }, "\(codes)")
   }
 
   /// A detail value outside 0 … 15 (coded through the escape) is a damaged detail substream,
