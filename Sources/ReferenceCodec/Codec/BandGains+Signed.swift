@@ -153,11 +153,7 @@ extension BandGains {
         let round: Int64 = 1 << (signedShift - 1)
         var x = [Int64](repeating: 0, count: input.count * w)
         for ch in 0..<3 {
-          for a in input {
-            for c in 0..<w {
-              x[(a - input.lowerBound) * w + c] = Int64(source[3 * (a * w + c) + ch])
-            }
-          }
+          DetailFill.channel(source, ch, width: w, rows: input, into: &x)
           let (gamma0, gamma1, gamma2) = signedBands(
             x, input: input, rows: rows, width: w, height: h)
           for j in 0..<nx {
@@ -195,14 +191,7 @@ extension BandGains {
       let rows = DetailFill.blockRows(i, height: h)
       let input = signedInputRows(of: rows, height: h)
       func energies(_ image: RGBImage) -> [Int64] {
-        var y = [Int64](repeating: 0, count: input.count * w)
-        for a in input {
-          for c in 0..<w {
-            let p = 3 * (a * w + c)
-            y[(a - input.lowerBound) * w + c] =
-              Int64(image.pixels[p]) + Int64(image.pixels[p + 1]) + Int64(image.pixels[p + 2])
-          }
-        }
+        let y = DetailFill.luma(image, rows: input)
         let beta = signedBands(y, input: input, rows: rows, width: w, height: h)
         var sums = [Int64](repeating: 0, count: 3 * nx)
         for a in rows {
@@ -223,12 +212,6 @@ extension BandGains {
       let ed = energies(decoded)
       return (0..<(3 * nx)).map { code(original: eo[$0], decoded: ed[$0], signed: true) }
     }
-    var codes = [Int8](repeating: 0, count: 3 * ny * nx)
-    for i in 0..<ny {
-      for b in 0..<3 {
-        for j in 0..<nx { codes[b * ny * nx + i * nx + j] = perBlockRow[i][b * nx + j] }
-      }
-    }
-    return codes
+    return DetailFill.substreamOrder(perBlockRow, bands: 3, columns: nx)
   }
 }

@@ -82,11 +82,7 @@ public enum BandGains {
         let round: Int64 = 1 << (shift - 1)
         var x = [Int64](repeating: 0, count: input.count * w)
         for ch in 0..<3 {
-          for a in input {
-            for c in 0..<w {
-              x[(a - input.lowerBound) * w + c] = Int64(source[3 * (a * w + c) + ch])
-            }
-          }
+          DetailFill.channel(source, ch, width: w, rows: input, into: &x)
           let (gamma0, gamma1) = DetailFill.bands(
             x, first: input.lowerBound, width: w, height: h, rows: rows)
           gamma0.withUnsafeBufferPointer { gamma0 in

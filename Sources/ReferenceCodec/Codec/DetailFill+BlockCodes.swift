@@ -82,14 +82,7 @@ extension DetailFill {
       let rows = blockRows(i, height: h)
       let input = inputRows(of: rows, height: h)
       func energies(_ image: RGBImage) -> [Int64] {
-        var y = [Int64](repeating: 0, count: input.count * w)
-        for a in input {
-          for c in 0..<w {
-            let p = 3 * (a * w + c)
-            y[(a - input.lowerBound) * w + c] =
-              Int64(image.pixels[p]) + Int64(image.pixels[p + 1]) + Int64(image.pixels[p + 2])
-          }
-        }
+        let y = luma(image, rows: input)
         let (beta0, beta1) = bands(y, first: input.lowerBound, width: w, height: h, rows: rows)
         var sums = [Int64](repeating: 0, count: 2 * nx)
         for a in rows {
@@ -114,13 +107,42 @@ extension DetailFill {
       }
       return out
     }
-    var codes = [UInt8](repeating: 0, count: 2 * ny * nx)
-    for i in 0..<ny {
-      for b in 0..<2 {
-        for j in 0..<nx { codes[b * ny * nx + i * nx + j] = perBlockRow[i][b * nx + j] }
+    return substreamOrder(perBlockRow, bands: 2, columns: nx)
+  }
+
+  /// Y = R + G + B of the picture's rows `rows`, W values per row (the luma of the reference
+  /// rules, 0 … 765).
+  static func luma(_ image: RGBImage, rows: Range<Int>) -> [Int64] {
+    let w = image.width
+    var y = [Int64](repeating: 0, count: rows.count * w)
+    for a in rows {
+      for c in 0..<w {
+        let p = 3 * (a * w + c)
+        y[(a - rows.lowerBound) * w + c] =
+          Int64(image.pixels[p]) + Int64(image.pixels[p + 1]) + Int64(image.pixels[p + 2])
       }
     }
-    return codes
+    return y
+  }
+
+  /// Channel `ch` of the rows `rows` of interleaved RGB samples `pixels` (W per row) into `x`.
+  static func channel(
+    _ pixels: [UInt8], _ ch: Int, width w: Int, rows: Range<Int>, into x: inout [Int64]
+  ) {
+    for a in rows {
+      for c in 0..<w { x[(a - rows.lowerBound) * w + c] = Int64(pixels[3 * (a * w + c) + ch]) }
+    }
+  }
+
+  /// Per-block-row values (band b's n_x blocks at b · n_x …) in the substreams' order: band 0's
+  /// blocks in raster order, then band 1's, and so on.
+  static func substreamOrder<T>(_ perBlockRow: [[T]], bands: Int, columns nx: Int) -> [T] {
+    var out: [T] = []
+    out.reserveCapacity(bands * perBlockRow.count * nx)
+    for b in 0..<bands {
+      for row in perBlockRow { out += row[(b * nx)..<((b + 1) * nx)] }
+    }
+    return out
   }
 
   /// The kurtosis above which a source band counts as sparse (spec/bitstream.md §7.5's
@@ -140,15 +162,7 @@ extension DetailFill {
     let perBlockRow: [[Bool]] = parallelMap(ny, work: threads > 1 ? w * h * 100 : 0) { i in
       let rows = blockRows(i, height: h)
       let input = inputRows(of: rows, height: h)
-      var y = [Int64](repeating: 0, count: input.count * w)
-      for a in input {
-        for c in 0..<w {
-          let p = 3 * (a * w + c)
-          y[(a - input.lowerBound) * w + c] =
-            Int64(original.pixels[p]) + Int64(original.pixels[p + 1])
-            + Int64(original.pixels[p + 2])
-        }
-      }
+      let y = luma(original, rows: input)
       let (beta0, beta1) = bands(y, first: input.lowerBound, width: w, height: h, rows: rows)
       var s2 = [Int64](repeating: 0, count: 2 * nx)
       var s4 = [Int64](repeating: 0, count: 2 * nx)
@@ -173,12 +187,6 @@ extension DetailFill {
         return lhs.high > rhs.high || (lhs.high == rhs.high && lhs.low > rhs.low)
       }
     }
-    var sparse = [Bool](repeating: false, count: 2 * ny * nx)
-    for i in 0..<ny {
-      for b in 0..<2 {
-        for j in 0..<nx { sparse[b * ny * nx + i * nx + j] = perBlockRow[i][b * nx + j] }
-      }
-    }
-    return sparse
+    return substreamOrder(perBlockRow, bands: 2, columns: nx)
   }
 }
