@@ -92,14 +92,9 @@ def signed_energies(rgb):
     block, (sum of squares, count) of beta_0(Y), rshift(beta_1(Y), 8) and rshift(beta_2(Y), 16),
     Y = R + G + B, beta_2 = 256 P_2(P_1(Y)) - P_4(P_2(P_1(Y)))."""
     h, w = rgb.shape[:2]
-    y3 = rgb.astype(np.int64).sum(axis=2)
-    b0, b1 = detail_bands(y3)
-    p21 = binomial(binomial(y3, 1), 2)
-    b2 = 256 * p21 - binomial(p21, 4)
-    out = []
-    for b in (b0, rshift(b1, 8), rshift(b2, 16)):
-        out.append(block_sums(b * b, h, w))
-    return out
+    p21 = binomial(binomial(rgb.astype(np.int64).sum(axis=2), 1), 2)
+    b2 = rshift(256 * p21 - binomial(p21, 4), 16)
+    return energies(rgb) + [block_sums(b2 * b2, h, w)]
 
 
 def code_of(d, c):
@@ -169,17 +164,21 @@ def gain_code_of(eo, ed):
     return sum(1 for j in range(1, GAIN_CODES) if 2 * eo * eo >= 4 ** j * ed * ed)
 
 
-def gain_codes_for(original, decoded):
-    """The reference encoder's gain codes (2, nby, nbx): per block and band, the half-octave
-    code of the ratio of the original's band amplitude to the decoded picture's, capped at 4."""
-    eo, ed = energies(original), energies(decoded)
+def _rule_codes(eo, ed, rule):
+    """rule(E_o, E_d) per block of every band, on exact Python integers: (bands, nby, nbx)."""
     out = []
     for (so, _), (sd, _) in zip(eo, ed):
         k = np.zeros(so.shape, dtype=np.int64)
         for idx in np.ndindex(so.shape):
-            k[idx] = gain_code_of(int(so[idx]), int(sd[idx]))
+            k[idx] = rule(int(so[idx]), int(sd[idx]))
         out.append(k)
     return np.stack(out)
+
+
+def gain_codes_for(original, decoded):
+    """The reference encoder's gain codes (2, nby, nbx): per block and band, the half-octave
+    code of the ratio of the original's band amplitude to the decoded picture's, capped at 4."""
+    return _rule_codes(energies(original), energies(decoded), gain_code_of)
 
 
 SIGNED_GAIN_OFFSET = -1    # with the header's signed-gains flag (bitstream 1.3): codes -1 ... 4
@@ -200,14 +199,7 @@ def signed_gain_code_of(eo, ed):
 
 def signed_gain_codes_for(original, decoded):
     """The reference encoder's signed gain codes (3, nby, nbx) in -1 ... 4, bands 0, 1 and 2."""
-    eo, ed = signed_energies(original), signed_energies(decoded)
-    out = []
-    for (so, _), (sd, _) in zip(eo, ed):
-        k = np.zeros(so.shape, dtype=np.int64)
-        for idx in np.ndindex(so.shape):
-            k[idx] = signed_gain_code_of(int(so[idx]), int(sd[idx]))
-        out.append(k)
-    return np.stack(out)
+    return _rule_codes(signed_energies(original), signed_energies(decoded), signed_gain_code_of)
 
 
 RESIDUAL_STEP = 2

@@ -28,8 +28,6 @@ public enum BandGains {
   /// F[k] of spec/bitstream.md §7.6 for a code k in −1 … 4.
   @inline(__always)
   static func factor(_ code: Int8) -> Int64 { code < 0 ? removal : gains[Int(code)] }
-  /// The rounding shift of the gains.
-  static let shift = 32
 
   /// The table GAIN (precision 16, offset 0, 5 values and the escape), row b for band b.
   public static let table: EntropyTable = {
@@ -62,53 +60,17 @@ public enum BandGains {
   ///   - threads: worker threads (block rows); the output does not depend on it.
   ///
   /// Bit-exact: matches spec/bitstream.md §7.6 for every picture and code.
-  /// - Complexity: O(W · H), about 3 × 30 integer operations per pixel.
+  /// - Complexity: O(W · H), as ``applySigned(_:codes:threads:)``.
   public static func apply(
     _ image: inout RGBImage, codes: [Int8], signed: Bool = false, threads: Int = 1
   ) {
     if signed { return applySigned(&image, codes: codes, threads: threads) }
-    let (w, h) = (image.width, image.height)
-    let (ny, nx) = DetailFill.grid(width: w, height: h)
+    // Two bands are the three-band formula with g_2 = 0 (rshift(2^8 · X, 40) = rshift(X, 32),
+    // spec/bitstream.md §7.6): one kernel for both versions.
+    let (ny, nx) = DetailFill.grid(width: image.width, height: image.height)
     precondition(codes.count == 2 * ny * nx, "2 · n_y · n_x codes")
-    precondition(codes.allSatisfy { (-1..<Int8(codeCount)).contains($0) }, "codes in −1 … 4")
-    guard codes.contains(where: { $0 != 0 }) else { return }
-    let source = image.pixels
-    image.pixels.withUnsafeMutableBufferPointer { buffer in
-      let out = DisjointWrites(buffer: buffer)
-      // Each block row reads the picture before the gains and writes its own pixel rows only.
-      DisjointWork.forEach(ny, threads: threads) { i in
-        let rows = DetailFill.blockRows(i, height: h)
-        let input = DetailFill.inputRows(of: rows, height: h)
-        let round: Int64 = 1 << (shift - 1)
-        var x = [Int64](repeating: 0, count: input.count * w)
-        for ch in 0..<3 {
-          DetailFill.channel(source, ch, width: w, rows: input, into: &x)
-          let (gamma0, gamma1) = DetailFill.bands(
-            x, first: input.lowerBound, width: w, height: h, rows: rows)
-          gamma0.withUnsafeBufferPointer { gamma0 in
-            gamma1.withUnsafeBufferPointer { gamma1 in
-              x.withUnsafeBufferPointer { x in
-                for j in 0..<nx {
-                  let g0 = factor(codes[i * nx + j]) &* 256
-                  let g1 = factor(codes[ny * nx + i * nx + j])
-                  if g0 == 0 && g1 == 0 { continue }
-                  for a in rows {
-                    let o = (a - rows.lowerBound) * w
-                    let xo = (a - input.lowerBound) * w
-                    for c in (j * DetailFill.blockSize)..<min(w, (j + 1) * DetailFill.blockSize) {
-                      let d =
-                        (g0 &* gamma0[o + c] &+ g1 &* gamma1[o + c] &+ round) &>> Int64(shift)
-                      let v = x[xo + c] &+ d
-                      out.buffer[3 * (a * w + c) + ch] = UInt8(min(max(v, 0), 255))
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+    applySigned(
+      &image, codes: codes + [Int8](repeating: 0, count: ny * nx), threads: threads)
   }
 
   /// Decodes the gains substream of a `width` × `height` picture: 3 · n_y · n_x codes with the
@@ -161,7 +123,7 @@ public enum BandGains {
   ) -> [Int8] {
     if signed { return signedCodes(original: original, decoded: decoded, threads: threads) }
     return DetailFill.blockCodes(original: original, decoded: decoded, threads: threads) {
-      eo, ed, _ in UInt8(code(original: eo, decoded: ed))
+      eo, ed, _, _ in UInt8(code(original: eo, decoded: ed))
     }.map { Int8($0) }
   }
 

@@ -67,12 +67,14 @@ extension DetailFill {
       values: values, rows: (0..<values.count).map { Int32($0 / perRow) })
   }
 
-  /// Per block and band, `rule`(E_o, E_d, N) of the band energies of the source and of the
-  /// decoded picture (§7.5's reference rule: Y = R + G + B, β_0(Y) and rshift(β_1(Y), 8), the
-  /// block sums of their squares over the block's N pixels), in the substreams' order.
+  /// Per block and band, `rule`(E_o, E_d, N, sparse) of the band energies of the source and of
+  /// the decoded picture (§7.5's reference rule: Y = R + G + B, β_0(Y) and rshift(β_1(Y), 8),
+  /// the block sums of their squares over the block's N pixels) and of the edge gate (`sparse`:
+  /// the source's band is sparse in the block, ``isSparse(pixels:s2:s4:)``), in the
+  /// substreams' order.
   static func blockCodes(
     original: RGBImage, decoded: RGBImage, threads: Int,
-    rule: @Sendable (Int64, Int64, Int) -> UInt8
+    rule: @Sendable (Int64, Int64, Int, Bool) -> UInt8
   ) -> [UInt8] {
     precondition(
       original.width == decoded.width && original.height == decoded.height, "same size")
@@ -81,29 +83,41 @@ extension DetailFill {
     let perBlockRow: [[UInt8]] = parallelMap(ny, work: threads > 1 ? w * h * 200 : 0) { i in
       let rows = blockRows(i, height: h)
       let input = inputRows(of: rows, height: h)
-      func energies(_ image: RGBImage) -> [Int64] {
+      // Per block and band: the sum of squares (units 2^−16 of a squared sample of Y) and, for
+      // the edge gate, S_2 and S_4 of the band in quarter samples.
+      func energies(_ image: RGBImage, moments: Bool) -> (e: [Int64], s2: [Int64], s4: [Int64]) {
         let y = luma(image, rows: input)
         let (beta0, beta1) = bands(y, first: input.lowerBound, width: w, height: h, rows: rows)
-        var sums = [Int64](repeating: 0, count: 2 * nx)
+        var e = [Int64](repeating: 0, count: 2 * nx)
+        var s2 = [Int64](repeating: 0, count: moments ? 2 * nx : 0)
+        var s4 = s2
         for a in rows {
           let o = (a - rows.lowerBound) * w
           for c in 0..<w {
+            let k = c / blockSize
             let b0 = beta0[o + c]
             let b1 = IntegerMath.rshift(beta1[o + c], 8)
-            sums[c / blockSize] += b0 * b0
-            sums[nx + c / blockSize] += b1 * b1
+            e[k] += b0 * b0
+            e[nx + k] += b1 * b1
+            guard moments else { continue }
+            let q0 = IntegerMath.rshift(b0, 6)
+            let q1 = IntegerMath.rshift(beta1[o + c], 14)
+            s2[k] += q0 * q0
+            s4[k] += q0 * q0 * q0 * q0
+            s2[nx + k] += q1 * q1
+            s4[nx + k] += q1 * q1 * q1 * q1
           }
         }
-        return sums
+        return (e, s2, s4)
       }
-      let eo = energies(original)
-      let ed = energies(decoded)
+      let eo = energies(original, moments: true)
+      let ed = energies(decoded, moments: false).e
       var out = [UInt8](repeating: 0, count: 2 * nx)
-      for b in 0..<2 {
-        for j in 0..<nx {
-          let count = rows.count * (min(w, (j + 1) * blockSize) - j * blockSize)
-          out[b * nx + j] = rule(eo[b * nx + j], ed[b * nx + j], count)
-        }
+      for m in 0..<(2 * nx) {
+        let j = m % nx
+        let count = rows.count * (min(w, (j + 1) * blockSize) - j * blockSize)
+        let sparse = isSparse(pixels: count, s2: eo.s2[m], s4: eo.s4[m])
+        out[m] = rule(eo.e[m], ed[m], count, sparse)
       }
       return out
     }
@@ -149,44 +163,15 @@ extension DetailFill {
   /// reference rule, revision 1.8).
   static let sparseKurtosis: UInt64 = 6
 
-  /// The edge gate of the reference rule (spec/bitstream.md §7.5, informative, revision 1.8):
-  /// per block and band, in the substreams' order, whether the source's band is sparse there.
+  /// The edge gate of the reference rule (spec/bitstream.md §7.5, informative, revision 1.8).
   ///
-  /// With b = rshift(β_0(Y), 6) and rshift(β_1(Y), 14) (quarter samples of Y = R + G + B, |b|
-  /// < 2^12), S_2 = Σ b² (< 2^34) and S_4 = Σ b⁴ (< 2^58) over the block's N pixels, a band is
-  /// sparse when N · S_4 > 6 · S_2² (exact 128-bit comparison): a kurtosis above 6, edges and
-  /// lines rather than texture. The result does not depend on `threads`.
-  static func sparseBands(original: RGBImage, threads: Int) -> [Bool] {
-    let (w, h) = (original.width, original.height)
-    let (ny, nx) = grid(width: w, height: h)
-    let perBlockRow: [[Bool]] = parallelMap(ny, work: threads > 1 ? w * h * 100 : 0) { i in
-      let rows = blockRows(i, height: h)
-      let input = inputRows(of: rows, height: h)
-      let y = luma(original, rows: input)
-      let (beta0, beta1) = bands(y, first: input.lowerBound, width: w, height: h, rows: rows)
-      var s2 = [Int64](repeating: 0, count: 2 * nx)
-      var s4 = [Int64](repeating: 0, count: 2 * nx)
-      for a in rows {
-        let o = (a - rows.lowerBound) * w
-        for c in 0..<w {
-          let k = c / blockSize
-          for (band, b) in [
-            (0, IntegerMath.rshift(beta0[o + c], 6)), (1, IntegerMath.rshift(beta1[o + c], 14)),
-          ] {
-            let q = b * b
-            s2[band * nx + k] += q
-            s4[band * nx + k] += q * q
-          }
-        }
-      }
-      return (0..<(2 * nx)).map { m in
-        let j = m % nx
-        let n = UInt64(rows.count * (min(w, (j + 1) * blockSize) - j * blockSize))
-        let lhs = n.multipliedFullWidth(by: UInt64(s4[m]))
-        let rhs = (sparseKurtosis * UInt64(s2[m])).multipliedFullWidth(by: UInt64(s2[m]))
-        return lhs.high > rhs.high || (lhs.high == rhs.high && lhs.low > rhs.low)
-      }
-    }
-    return substreamOrder(perBlockRow, bands: 2, columns: nx)
+  /// Whether a source band with S_2 = Σ b² (< 2^34) and S_4 = Σ b⁴ (< 2^58) over a block's N
+  /// pixels (b = rshift(β_0(Y), 6) or rshift(β_1(Y), 14): quarter samples of Y = R + G + B, |b|
+  /// < 2^12) is sparse: N · S_4 > 6 · S_2², a kurtosis above 6 — edges and lines rather than
+  /// texture. Exact 128-bit comparison.
+  static func isSparse(pixels n: Int, s2: Int64, s4: Int64) -> Bool {
+    let lhs = UInt64(n).multipliedFullWidth(by: UInt64(s4))
+    let rhs = (sparseKurtosis * UInt64(s2)).multipliedFullWidth(by: UInt64(s2))
+    return lhs.high > rhs.high || (lhs.high == rhs.high && lhs.low > rhs.low)
   }
 }

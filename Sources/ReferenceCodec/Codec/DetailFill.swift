@@ -244,7 +244,7 @@ public enum DetailFill {
 
   /// The reference encoder's codes (spec/bitstream.md §7.5, informative): per block and band,
   /// the half-octave code of the amplitude `original` has and `decoded` lacks, 0 where the
-  /// source's band is sparse in the block (``sparseBands(original:threads:)``: edges and lines,
+  /// source's band is sparse in the block (``isSparse(pixels:s2:s4:)``: edges and lines,
   /// which noise cannot reproduce).
   ///
   /// Integer energies: Y = R + G + B (0 … 765), its bands β_0 and rshift(β_1, 8) (|value| <
@@ -258,15 +258,10 @@ public enum DetailFill {
   ///   - threads: worker threads (block rows); the codes do not depend on it.
   /// - Returns: 2 · n_y · n_x codes, in the substream's order.
   public static func codes(original: RGBImage, decoded: RGBImage, threads: Int = 1) -> [UInt8] {
-    var codes = blockCodes(original: original, decoded: decoded, threads: threads) { eo, ed, n in
-      code(missing: max(eo - ed, 0), pixels: n)
-    }
     // The edge gate (revision 1.8): no noise where the source's band is edges, not texture.
-    for (k, sparse) in sparseBands(original: original, threads: threads).enumerated()
-    where sparse {
-      codes[k] = 0
+    blockCodes(original: original, decoded: decoded, threads: threads) { eo, ed, n, sparse in
+      sparse ? 0 : code(missing: max(eo - ed, 0), pixels: n)
     }
-    return codes
   }
 
   /// The code of a block whose bands miss `d` (in units of 2^−16 of a squared sample of Y) over
